@@ -1,0 +1,620 @@
+//! Schema assembly: from the declared tables to one validated [`Schema`].
+//!
+//! One struct cannot see the others, so the rules that involve several tables live here: every
+//! foreign key targets a table of the schema (and a key of it), there is exactly one tenant root,
+//! and names do not collide. Assembly also adds what the standards imply: each tenant table's
+//! foreign key to the root, an index for every foreign key, and row-level security on tenant
+//! tables. Every violation is returned, not only the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
+use crate::ident;
+use crate::model::{
+    EnumType, ForeignKey, Index, Policy, PolicyCommand, ReferentialAction, RowLevelSecurity, Schema,
+};
+
+/// The column that carries the tenant in every tenant table.
+pub const TENANT_COLUMN: &str = "organization_id";
+
+/// The default session setting that holds the current tenant for row-level security.
+pub const DEFAULT_TENANT_SETTING: &str = "app.current_organization_id";
+
+/// The name of the policy that confines a tenant table to the current organization.
+pub const TENANT_POLICY: &str = "tenant_isolation";
+
+/// Collects declared tables and assembles them into a validated schema.
+#[derive(Debug, Clone)]
+pub struct SchemaBuilder {
+    tables: Vec<TableDef>,
+    tenant_setting: String,
+}
+
+/// A declared schema: the model, plus what only declarations know (renames, tenancy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredSchema {
+    /// The schema in canonical form.
+    pub schema: Schema,
+    /// Renames declared with `renamed_from`.
+    pub renames: Renames,
+    /// The declarations, in the order given (for documentation and messages).
+    pub tables: Vec<TableDef>,
+    /// The session setting row-level security reads the tenant from.
+    pub tenant_setting: String,
+}
+
+/// Renames declared in code, which turn a drop and an add into a rename.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renames {
+    pub tables: Vec<TableRename>,
+    pub columns: Vec<ColumnRename>,
+}
+
+/// A table's previous name, from `#[table(renamed_from = "...")]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TableRename {
+    pub from: String,
+    pub to: String,
+}
+
+/// A rule that only the whole schema can check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Violation {
+    DuplicateTable {
+        table: String,
+        declared_by: Vec<String>,
+    },
+    NoTenantRoot,
+    SeveralTenantRoots {
+        tables: Vec<String>,
+    },
+    TenantTableWithoutTenantColumn {
+        table: String,
+    },
+    ForeignKeyTargetMissing {
+        table: String,
+        foreign_key: String,
+        target: String,
+    },
+    ForeignKeyTargetNotKey {
+        table: String,
+        foreign_key: String,
+        target: String,
+        columns: Vec<String>,
+    },
+    ForeignKeyColumnCount {
+        table: String,
+        foreign_key: String,
+    },
+    UnknownColumn {
+        table: String,
+        object: String,
+        column: String,
+    },
+    DuplicateRelationName {
+        name: String,
+        first: String,
+        second: String,
+    },
+    DuplicateConstraintName {
+        table: String,
+        name: String,
+    },
+    EnumConflict {
+        name: String,
+        tables: Vec<String>,
+    },
+    EnumNameTaken {
+        name: String,
+    },
+    NameTooLong {
+        kind: &'static str,
+        name: String,
+    },
+}
+
+/// Every violation found while assembling a schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SchemaErrors {
+    pub violations: Vec<Violation>,
+}
+
+impl fmt::Display for SchemaErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the declared schema breaks {} rule(s):", self.violations.len())?;
+        for violation in &self.violations {
+            write!(f, "\n  - {violation}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::DuplicateTable { table, declared_by } => write!(
+                f,
+                "table `{table}` is declared more than once (by {}): give each struct its own `#[table(name = \"...\")]`",
+                declared_by.join(", ")
+            ),
+            Violation::NoTenantRoot => {
+                f.write_str("no tenant root: mark the organizations table with `#[table(tenant_root)]`")
+            }
+            Violation::SeveralTenantRoots { tables } => write!(
+                f,
+                "several tenant roots ({}): exactly one table may be `#[table(tenant_root)]`",
+                tables.join(", ")
+            ),
+            Violation::TenantTableWithoutTenantColumn { table } => write!(
+                f,
+                "tenant table `{table}` has no `organization_id` column: add `organization_id: OrganizationId` or mark it `#[table(global)]`"
+            ),
+            Violation::ForeignKeyTargetMissing {
+                table,
+                foreign_key,
+                target,
+            } => write!(
+                f,
+                "foreign key `{foreign_key}` of `{table}` references `{target}`, which is not in the schema: add that table to the schema"
+            ),
+            Violation::ForeignKeyTargetNotKey {
+                table,
+                foreign_key,
+                target,
+                columns,
+            } => write!(
+                f,
+                "foreign key `{foreign_key}` of `{table}` references `{target}` ({}), which is neither its primary key nor a unique constraint",
+                columns.join(", ")
+            ),
+            Violation::ForeignKeyColumnCount { table, foreign_key } => write!(
+                f,
+                "foreign key `{foreign_key}` of `{table}` has a different number of columns than the key it references"
+            ),
+            Violation::UnknownColumn {
+                table,
+                object,
+                column,
+            } => {
+                write!(
+                    f,
+                    "`{object}` on `{table}` names column `{column}`, which `{table}` does not have"
+                )
+            }
+            Violation::DuplicateRelationName { name, first, second } => write!(
+                f,
+                "name `{name}` is used by both {first} and {second}: tables and indexes share one namespace, rename one"
+            ),
+            Violation::DuplicateConstraintName { table, name } => {
+                write!(
+                    f,
+                    "constraint name `{name}` is used twice on `{table}`: rename one"
+                )
+            }
+            Violation::EnumConflict { name, tables } => write!(
+                f,
+                "enum type `{name}` is declared with different values (used by {}): use one Rust enum for it",
+                tables.join(", ")
+            ),
+            Violation::EnumNameTaken { name } => write!(
+                f,
+                "enum type `{name}` has the name of a table (Postgres gives every table a type of its name): rename the enum with `#[pg_enum(name = \"...\")]`"
+            ),
+            Violation::NameTooLong { kind, name } => write!(
+                f,
+                "{kind} name `{name}` is {} bytes; Postgres keeps 63 and would silently truncate it: choose a shorter name",
+                name.len()
+            ),
+        }
+    }
+}
+
+impl Default for SchemaBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SchemaBuilder {
+    pub fn new() -> Self {
+        SchemaBuilder {
+            tables: Vec::new(),
+            tenant_setting: DEFAULT_TENANT_SETTING.to_owned(),
+        }
+    }
+
+    /// Add a table declared with `#[derive(Table)]`.
+    pub fn table<T: Table>(mut self) -> Self {
+        self.tables.push(T::definition());
+        self
+    }
+
+    /// Add a table declaration built by hand.
+    pub fn table_def(mut self, table: TableDef) -> Self {
+        self.tables.push(table);
+        self
+    }
+
+    /// Read the current tenant for row-level security from this session setting instead of
+    /// `app.current_organization_id`.
+    pub fn tenant_setting(mut self, setting: impl Into<String>) -> Self {
+        self.tenant_setting = setting.into();
+        self
+    }
+
+    /// Validate the tables together and assemble the schema.
+    pub fn build(self) -> Result<DeclaredSchema, SchemaErrors> {
+        let mut violations = Vec::new();
+        let defs = self.tables;
+
+        check_duplicate_tables(&defs, &mut violations);
+        let root = find_root(&defs, &mut violations);
+        let enums = collect_enums(&defs, &mut violations);
+
+        let mut schema = Schema {
+            enums,
+            functions: Vec::new(),
+            tables: defs.iter().map(|d| d.table.clone()).collect(),
+        };
+        for def in &defs {
+            let table = schema.table_mut(&def.table.name).expect("just added");
+            if def.tenancy == Tenancy::Tenant && table.column(TENANT_COLUMN).is_none() {
+                violations.push(Violation::TenantTableWithoutTenantColumn {
+                    table: table.name.clone(),
+                });
+            }
+        }
+        if let Some(root) = &root {
+            add_tenant_foreign_keys(&mut schema, &defs, root);
+        }
+        add_row_level_security(&mut schema, &defs, root.as_deref(), &self.tenant_setting);
+        check_columns_exist(&schema, &mut violations);
+        check_foreign_keys(&schema, &mut violations);
+        add_foreign_key_indexes(&mut schema);
+        check_names(&schema, &mut violations);
+
+        if !violations.is_empty() {
+            return Err(SchemaErrors { violations });
+        }
+        schema.canonicalize();
+        let renames = Renames {
+            tables: defs
+                .iter()
+                .filter_map(|d| {
+                    d.renamed_from.as_ref().map(|from| TableRename {
+                        from: from.clone(),
+                        to: d.table.name.clone(),
+                    })
+                })
+                .collect(),
+            columns: defs
+                .iter()
+                .flat_map(|d| d.column_renames.iter().cloned())
+                .collect(),
+        };
+        Ok(DeclaredSchema {
+            schema,
+            renames,
+            tables: defs,
+            tenant_setting: self.tenant_setting,
+        })
+    }
+}
+
+fn check_duplicate_tables(defs: &[TableDef], violations: &mut Vec<Violation>) {
+    let mut by_name: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for def in defs {
+        by_name
+            .entry(&def.table.name)
+            .or_default()
+            .push(def.rust_name.clone());
+    }
+    for (name, declared_by) in by_name {
+        if declared_by.len() > 1 {
+            violations.push(Violation::DuplicateTable {
+                table: name.to_owned(),
+                declared_by,
+            });
+        }
+    }
+}
+
+fn find_root(defs: &[TableDef], violations: &mut Vec<Violation>) -> Option<String> {
+    let roots: Vec<String> = defs
+        .iter()
+        .filter(|d| d.tenancy == Tenancy::Root)
+        .map(|d| d.table.name.clone())
+        .collect();
+    let has_tenant_tables = defs.iter().any(|d| d.tenancy == Tenancy::Tenant);
+    match roots.len() {
+        0 if has_tenant_tables => {
+            violations.push(Violation::NoTenantRoot);
+            None
+        }
+        0 => None,
+        1 => roots.into_iter().next(),
+        _ => {
+            violations.push(Violation::SeveralTenantRoots { tables: roots });
+            None
+        }
+    }
+}
+
+fn collect_enums(defs: &[TableDef], violations: &mut Vec<Violation>) -> Vec<EnumType> {
+    let mut enums: BTreeMap<String, (EnumType, Vec<String>)> = BTreeMap::new();
+    let mut conflicts: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for def in defs {
+        for enum_type in &def.enums {
+            match enums.get_mut(&enum_type.name) {
+                Some((existing, users)) => {
+                    users.push(def.table.name.clone());
+                    if existing.values != enum_type.values {
+                        let entry = conflicts.entry(enum_type.name.clone()).or_default();
+                        entry.extend(users.iter().cloned());
+                    }
+                }
+                None => {
+                    enums.insert(
+                        enum_type.name.clone(),
+                        (enum_type.clone(), vec![def.table.name.clone()]),
+                    );
+                }
+            }
+        }
+    }
+    for (name, tables) in conflicts {
+        violations.push(Violation::EnumConflict {
+            name,
+            tables: tables.into_iter().collect(),
+        });
+    }
+    let table_names: BTreeSet<&str> = defs.iter().map(|d| d.table.name.as_str()).collect();
+    for name in enums.keys() {
+        if table_names.contains(name.as_str()) {
+            violations.push(Violation::EnumNameTaken { name: name.clone() });
+        }
+    }
+    enums.into_values().map(|(e, _)| e).collect()
+}
+
+fn add_tenant_foreign_keys(schema: &mut Schema, defs: &[TableDef], root: &str) {
+    let root_key: Vec<String> = schema
+        .table(root)
+        .and_then(|t| t.primary_key.as_ref())
+        .map(|pk| pk.columns.clone())
+        .unwrap_or_else(|| vec!["id".to_owned()]);
+    for def in defs.iter().filter(|d| d.tenancy == Tenancy::Tenant) {
+        let table = schema.table_mut(&def.table.name).expect("declared");
+        if table.column(TENANT_COLUMN).is_none() {
+            continue;
+        }
+        let columns = vec![TENANT_COLUMN.to_owned()];
+        let declared = table.foreign_keys.iter().any(|fk| fk.columns == columns);
+        if !declared {
+            table.foreign_keys.push(ForeignKey {
+                name: ident::foreign_key_name(&table.name, &columns),
+                columns,
+                referenced_table: root.to_owned(),
+                referenced_columns: root_key.clone(),
+                on_delete: ReferentialAction::Cascade,
+                on_update: ReferentialAction::NoAction,
+                deferrable: Default::default(),
+            });
+        }
+    }
+}
+
+/// The tenant predicate: the row's tenant column equals the session's tenant. A missing or empty
+/// setting yields NULL, which matches no row, so an unset tenant sees nothing and writes nothing.
+pub fn tenant_predicate(column: &str, setting: &str) -> String {
+    format!(
+        "({} = NULLIF(current_setting({}, true), '')::uuid)",
+        ident::quote(column),
+        ident::quote_literal(setting)
+    )
+}
+
+fn add_row_level_security(schema: &mut Schema, defs: &[TableDef], root: Option<&str>, setting: &str) {
+    for def in defs {
+        let column = match def.tenancy {
+            Tenancy::Global => continue,
+            _ if def.rls_exempt.is_some() => continue,
+            Tenancy::Tenant => TENANT_COLUMN,
+            Tenancy::Root => match schema.table(&def.table.name).and_then(|t| t.primary_key.as_ref()) {
+                Some(pk) if pk.columns.len() == 1 && Some(def.table.name.as_str()) == root => "id",
+                _ => continue,
+            },
+        };
+        let table = schema.table_mut(&def.table.name).expect("declared");
+        if table.column(column).is_none() {
+            continue;
+        }
+        table.row_level_security = RowLevelSecurity {
+            enabled: true,
+            forced: true,
+        };
+        if !table.policies.iter().any(|p| p.name == TENANT_POLICY) {
+            let predicate = tenant_predicate(column, setting);
+            table.policies.push(Policy {
+                name: TENANT_POLICY.to_owned(),
+                command: PolicyCommand::All,
+                permissive: true,
+                roles: Vec::new(),
+                using: Some(predicate.clone()),
+                with_check: Some(predicate),
+            });
+        }
+    }
+}
+
+fn check_columns_exist(schema: &Schema, violations: &mut Vec<Violation>) {
+    for table in &schema.tables {
+        let mut missing = |object: &str, column: &str| {
+            if table.column(column).is_none() {
+                violations.push(Violation::UnknownColumn {
+                    table: table.name.clone(),
+                    object: object.to_owned(),
+                    column: column.to_owned(),
+                });
+            }
+        };
+        if let Some(pk) = &table.primary_key {
+            pk.columns.iter().for_each(|c| missing(&pk.name, c));
+        }
+        for unique in &table.uniques {
+            unique.columns.iter().for_each(|c| missing(&unique.name, c));
+        }
+        for fk in &table.foreign_keys {
+            fk.columns.iter().for_each(|c| missing(&fk.name, c));
+        }
+        for index in &table.indexes {
+            index.key_columns().for_each(|c| missing(&index.name, c));
+            index.include.iter().for_each(|c| missing(&index.name, c));
+        }
+    }
+}
+
+fn check_foreign_keys(schema: &Schema, violations: &mut Vec<Violation>) {
+    for table in &schema.tables {
+        for fk in &table.foreign_keys {
+            let Some(target) = schema.table(&fk.referenced_table) else {
+                violations.push(Violation::ForeignKeyTargetMissing {
+                    table: table.name.clone(),
+                    foreign_key: fk.name.clone(),
+                    target: fk.referenced_table.clone(),
+                });
+                continue;
+            };
+            if fk.columns.len() != fk.referenced_columns.len() {
+                violations.push(Violation::ForeignKeyColumnCount {
+                    table: table.name.clone(),
+                    foreign_key: fk.name.clone(),
+                });
+                continue;
+            }
+            let wanted: BTreeSet<&String> = fk.referenced_columns.iter().collect();
+            let is_key = target
+                .primary_key
+                .iter()
+                .map(|pk| &pk.columns)
+                .chain(target.uniques.iter().map(|u| &u.columns))
+                .any(|cols| cols.iter().collect::<BTreeSet<_>>() == wanted)
+                || target.indexes.iter().any(|i| {
+                    i.unique
+                        && i.predicate.is_none()
+                        && i.keys.len() == wanted.len()
+                        && i.key_columns()
+                            .map(str::to_owned)
+                            .collect::<Vec<_>>()
+                            .iter()
+                            .collect::<BTreeSet<_>>()
+                            == wanted
+                });
+            if !is_key {
+                violations.push(Violation::ForeignKeyTargetNotKey {
+                    table: table.name.clone(),
+                    foreign_key: fk.name.clone(),
+                    target: fk.referenced_table.clone(),
+                    columns: fk.referenced_columns.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Every foreign key gets an index on its columns unless one already leads with them: without it,
+/// deleting a referenced row scans the referencing table under lock.
+fn add_foreign_key_indexes(schema: &mut Schema) {
+    for table in &mut schema.tables {
+        let mut added: Vec<Index> = Vec::new();
+        for fk in &table.foreign_keys {
+            let covered = table.has_index_leading_with(&fk.columns)
+                || added.iter().any(|i| {
+                    i.key_columns()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                        .starts_with(&fk.columns)
+                });
+            if !covered {
+                let columns: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
+                added.push(Index::on_columns(
+                    ident::index_name(&table.name, &columns),
+                    &columns,
+                ));
+            }
+        }
+        table.indexes.extend(added);
+    }
+}
+
+fn check_names(schema: &Schema, violations: &mut Vec<Violation>) {
+    let mut too_long = |kind: &'static str, name: &str| {
+        if !ident::fits(name) {
+            violations.push(Violation::NameTooLong {
+                kind,
+                name: name.to_owned(),
+            });
+        }
+    };
+    for enum_type in &schema.enums {
+        too_long("enum type", &enum_type.name);
+        enum_type.values.iter().for_each(|v| too_long("enum value", v));
+    }
+    for table in &schema.tables {
+        too_long("table", &table.name);
+        table.columns.iter().for_each(|c| too_long("column", &c.name));
+        table.indexes.iter().for_each(|i| too_long("index", &i.name));
+        table.constraint_names().for_each(|n| too_long("constraint", n));
+        table.policies.iter().for_each(|p| too_long("policy", &p.name));
+        table.triggers.iter().for_each(|t| too_long("trigger", &t.name));
+    }
+
+    // Tables, indexes and the indexes behind primary keys and unique constraints share the
+    // schema's relation namespace.
+    let mut relations: BTreeMap<String, String> = BTreeMap::new();
+    let mut claim = |name: &str, owner: String, violations: &mut Vec<Violation>| match relations.get(name) {
+        Some(first) => violations.push(Violation::DuplicateRelationName {
+            name: name.to_owned(),
+            first: first.clone(),
+            second: owner,
+        }),
+        None => {
+            relations.insert(name.to_owned(), owner);
+        }
+    };
+    for table in &schema.tables {
+        claim(&table.name, format!("table `{}`", table.name), violations);
+    }
+    for table in &schema.tables {
+        if let Some(pk) = &table.primary_key {
+            claim(
+                &pk.name,
+                format!("the primary key of `{}`", table.name),
+                violations,
+            );
+        }
+        for unique in &table.uniques {
+            claim(
+                &unique.name,
+                format!("a unique constraint of `{}`", table.name),
+                violations,
+            );
+        }
+        for index in &table.indexes {
+            claim(&index.name, format!("an index of `{}`", table.name), violations);
+        }
+        let mut seen = BTreeSet::new();
+        for name in table.constraint_names() {
+            if !seen.insert(name) {
+                violations.push(Violation::DuplicateConstraintName {
+                    table: table.name.clone(),
+                    name: name.to_owned(),
+                });
+            }
+        }
+    }
+}

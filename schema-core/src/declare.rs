@@ -1,0 +1,130 @@
+//! What the derives implement: the [`Table`] and [`PgEnum`] traits, and the declaration each
+//! table hands to schema assembly ([`TableDef`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{self, EnumType};
+
+/// A table declared with `#[derive(Table)]`.
+pub trait Table: 'static {
+    /// The table's name in Postgres.
+    const NAME: &'static str;
+    /// The primary key's column names, in key order.
+    const PRIMARY_KEY_COLUMNS: &'static [&'static str];
+    /// The primary key's Rust type (a tuple for composite keys); foreign keys referencing this
+    /// table must have exactly this type.
+    type PrimaryKey;
+    /// Typed identifiers of the table and its columns, for sea-query: `InvoiceIden::Table`,
+    /// `InvoiceIden::TotalCents`, ...
+    type Iden: sea_query::Iden + Copy + 'static;
+
+    /// The table as declared, with everything assembly needs to know about it.
+    fn definition() -> TableDef;
+}
+
+/// An enum declared with `#[derive(PgEnum)]`: a Postgres enum type.
+pub trait PgEnum: Sized + Copy + 'static {
+    /// The type's name in Postgres.
+    const NAME: &'static str;
+    /// The labels, in declaration (and sort) order.
+    const VALUES: &'static [&'static str];
+
+    /// This value's label.
+    fn as_label(&self) -> &'static str;
+
+    /// The value with this label.
+    fn from_label(label: &str) -> Option<Self>;
+
+    /// The enum type in the schema model.
+    fn enum_type() -> EnumType {
+        EnumType {
+            name: Self::NAME.to_owned(),
+            values: Self::VALUES.iter().map(|v| (*v).to_owned()).collect(),
+        }
+    }
+}
+
+/// Where a table stands in the multi-tenant layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tenancy {
+    /// The tenant root (the organizations table). Exactly one per schema.
+    Root,
+    /// Rows belong to one organization (`organization_id`); the default.
+    Tenant,
+    /// Shared by every organization (`#[table(global)]`).
+    Global,
+}
+
+/// A declared table: the model table plus what only the declaration knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableDef {
+    /// The table, as declared. Assembly adds the tenant foreign key, foreign-key indexes and
+    /// row-level security.
+    pub table: model::Table,
+    /// The Rust type that declared it, for messages.
+    pub rust_name: String,
+    pub tenancy: Tenancy,
+    /// `#[table(renamed_from = "...")]`: the table's previous name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// `#[column(renamed_from = "...")]` on its fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub column_renames: Vec<ColumnRename>,
+    /// The enum types its columns use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enums: Vec<EnumType>,
+    /// Stated reasons for exceptions to the standards (JSON, float, not-money columns).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub justifications: Vec<Justification>,
+    /// `#[table(audited)]`: every write is recorded in the audit table.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub audited: bool,
+    /// `#[table(rls_exempt = "...")]`: a tenant table without row-level security, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rls_exempt: Option<String>,
+}
+
+/// A column's previous name, from `#[column(renamed_from = "...")]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ColumnRename {
+    pub table: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// A stated reason for an exception to a standard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Justification {
+    pub column: String,
+    pub rule: JustifiedRule,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JustifiedRule {
+    /// `#[column(json = "...")]`
+    Json,
+    /// `#[column(float = "...")]`
+    Float,
+    /// `#[column(not_money = "...")]`
+    NotMoney,
+}
+
+impl TableDef {
+    /// A declaration of `table` with no metadata: a global table declared by hand.
+    pub fn new(table: model::Table, tenancy: Tenancy) -> Self {
+        TableDef {
+            rust_name: table.name.clone(),
+            table,
+            tenancy,
+            renamed_from: None,
+            column_renames: Vec::new(),
+            enums: Vec::new(),
+            justifications: Vec::new(),
+            audited: false,
+            rls_exempt: None,
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Schema-as-code for multi-tenant PostgreSQL: declare tables as Rust structs, have the compiler
+//! enforce the team's database standards, and render the schema to DDL.
+//!
+//! ```ignore
+//! use schema_core::prelude::*;
+//!
+//! #[derive(Table)]
+//! pub struct Invoice {
+//!     #[column(primary_key)] pub id: Uuid,
+//!     pub organization_id: OrganizationId,
+//!     #[column(references = Customer, on_delete = "restrict")] pub customer_id: Uuid,
+//!     pub total_cents: Money,
+//!     pub status: InvoiceStatus,
+//!     pub created_at: Timestamp,
+//!     pub updated_at: Timestamp,
+//! }
+//! ```
+//!
+//! The data path: declare ([`declare`], the derives) → assemble and validate ([`assemble`]) →
+//! model ([`model`]) → render ([`render`]). Introspection, diffing and migrations live in
+//! `schema-migrate`.
+
+pub mod assemble;
+pub mod declare;
+pub mod ident;
+pub mod model;
+pub mod render;
+pub mod sql_type;
+pub mod types;
+
+pub use assemble::{DeclaredSchema, Renames, SchemaBuilder, SchemaErrors, TableRename, Violation};
+pub use declare::{PgEnum, Table, TableDef, Tenancy};
+pub use model::Schema;
+pub use sql_type::{SqlLiteral, SqlType};
+pub use types::{Json, Money, OrganizationId, PasswordHash, Timestamp, TokenHash};
+
+#[cfg(feature = "derive")]
+pub use schema_derive::{PgEnum, Table};
+
+pub use postgres_types;
+#[cfg(feature = "decimal")]
+pub use rust_decimal::{self, Decimal};
+pub use sea_query;
+pub use time::{self, Date};
+pub use uuid::{self, Uuid};
+
+/// Everything a schema module needs: `use schema_core::prelude::*;`
+pub mod prelude {
+    #[cfg(feature = "decimal")]
+    pub use crate::Decimal;
+    pub use crate::declare::{PgEnum as _, Table as _};
+    pub use crate::{Date, Json, Money, OrganizationId, PasswordHash, Timestamp, TokenHash, Uuid};
+    pub use crate::{DeclaredSchema, SchemaBuilder};
+    #[cfg(feature = "derive")]
+    pub use crate::{PgEnum, Table};
+}
+
+/// Not public API: what the derives' generated code refers to.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::declare::{ColumnRename, Justification, JustifiedRule, TableDef, Tenancy};
+    pub use crate::model;
+    pub use crate::sql_type::{SqlLiteral, SqlType, rules};
+    pub use postgres_types;
+    pub use sea_query;
+    pub use std::{boxed::Box, option::Option, string::String, vec::Vec};
+}

@@ -1,0 +1,752 @@
+//! Rendering the model to Postgres DDL.
+//!
+//! One function per statement, each returning the statement without its terminating semicolon.
+//! Statements sea-query can express are built with it (tables, columns, enum types, plain foreign
+//! keys, drops and renames). The rest is written by hand in [`raw`], the one place for SQL text:
+//! sea-query has no comments, row-level security, policies, triggers, functions, identity changes,
+//! `NOT VALID`/`VALIDATE`, deferrable constraints or `USING INDEX`, and its index statement puts an
+//! operator class after `ASC/DESC` and cannot say `NULLS FIRST/LAST`.
+//!
+//! Every identifier is quoted.
+
+use sea_query::extension::postgres::Type;
+use sea_query::{
+    Alias, ColumnDef, Expr, ForeignKey as SeaForeignKey, ForeignKeyAction, Index as SeaIndex,
+    PostgresQueryBuilder, Table as SeaTable,
+};
+
+use crate::model::{Column, ColumnType, EnumType, ForeignKey, Identity, ReferentialAction, Schema, Table};
+
+pub use raw::*;
+
+/// The whole schema as DDL, in dependency order: enum types, functions, tables, foreign keys,
+/// indexes, comments, row-level security and policies, triggers.
+pub fn schema(schema: &Schema) -> Vec<String> {
+    let mut statements = Vec::new();
+    for enum_type in &schema.enums {
+        statements.push(create_enum(enum_type));
+    }
+    for function in &schema.functions {
+        statements.push(create_function(function));
+    }
+    for table in &schema.tables {
+        statements.push(create_table(table));
+    }
+    for table in &schema.tables {
+        for fk in &table.foreign_keys {
+            statements.push(add_foreign_key(&table.name, fk, false));
+        }
+    }
+    for table in &schema.tables {
+        for index in &table.indexes {
+            statements.push(create_index(&table.name, index, false));
+        }
+    }
+    for table in &schema.tables {
+        statements.extend(table_comments(table));
+    }
+    for table in &schema.tables {
+        statements.extend(set_row_level_security(
+            &table.name,
+            Default::default(),
+            table.row_level_security,
+        ));
+        for policy in &table.policies {
+            statements.push(create_policy(&table.name, policy));
+        }
+    }
+    for table in &schema.tables {
+        for trigger in &table.triggers {
+            statements.push(create_trigger(&table.name, trigger));
+        }
+    }
+    statements
+}
+
+/// The whole schema as one SQL script.
+pub fn schema_sql(model: &Schema) -> String {
+    script(&schema(model))
+}
+
+/// Statements joined into a script: each ends with `;` and a blank line separates them.
+pub fn script(statements: &[String]) -> String {
+    let mut sql = String::new();
+    for statement in statements {
+        sql.push_str(statement);
+        sql.push_str(";\n\n");
+    }
+    if sql.ends_with("\n\n") {
+        sql.pop();
+    }
+    sql
+}
+
+fn iden(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// `CREATE TYPE "name" AS ENUM (...)`
+pub fn create_enum(enum_type: &EnumType) -> String {
+    Type::create()
+        .as_enum(iden(&enum_type.name))
+        .values(enum_type.values.iter().map(|v| iden(v)))
+        .to_string(PostgresQueryBuilder)
+}
+
+/// `DROP TYPE "name"`
+pub fn drop_enum(name: &str) -> String {
+    Type::drop().name(iden(name)).to_string(PostgresQueryBuilder)
+}
+
+/// `ALTER TYPE "name" RENAME TO "new"`
+pub fn rename_enum(from: &str, to: &str) -> String {
+    Type::alter()
+        .name(iden(from))
+        .rename_to(iden(to))
+        .to_string(PostgresQueryBuilder)
+}
+
+/// Where a new enum value goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumPosition<'a> {
+    Last,
+    Before(&'a str),
+    After(&'a str),
+}
+
+/// `ALTER TYPE "name" ADD VALUE 'v' [BEFORE|AFTER 'w']`
+pub fn add_enum_value(name: &str, value: &str, position: EnumPosition<'_>) -> String {
+    let statement = Type::alter().name(iden(name)).add_value(iden(value));
+    match position {
+        EnumPosition::Last => statement,
+        EnumPosition::Before(other) => statement.before(iden(other)),
+        EnumPosition::After(other) => statement.after(iden(other)),
+    }
+    .to_string(PostgresQueryBuilder)
+}
+
+/// `ALTER TYPE "name" RENAME VALUE 'a' TO 'b'`
+pub fn rename_enum_value(name: &str, from: &str, to: &str) -> String {
+    Type::alter()
+        .name(iden(name))
+        .rename_value(iden(from), iden(to))
+        .to_string(PostgresQueryBuilder)
+}
+
+fn column_def(column: &Column) -> ColumnDef {
+    let mut def = ColumnDef::new(iden(&column.name));
+    let type_sql = match (column.identity, &column.ty) {
+        (Some(Identity::Serial), ColumnType::SmallInt) => "smallserial".to_owned(),
+        (Some(Identity::Serial), ColumnType::Integer) => "serial".to_owned(),
+        (Some(Identity::Serial), ColumnType::BigInt) => "bigserial".to_owned(),
+        (_, ty) => ty.sql(),
+    };
+    def.custom(iden(&type_sql));
+    if !column.nullable {
+        def.not_null();
+    }
+    if let Some(default) = &column.default
+        && column.identity != Some(Identity::Serial)
+    {
+        def.default(Expr::cust(default.clone()));
+    }
+    match column.identity {
+        Some(Identity::Always) => {
+            def.extra("GENERATED ALWAYS AS IDENTITY");
+        }
+        Some(Identity::ByDefault) => {
+            def.extra("GENERATED BY DEFAULT AS IDENTITY");
+        }
+        Some(Identity::Serial) | None => {}
+    }
+    if let Some(generated) = &column.generated {
+        def.generated(Expr::cust(generated.clone()), true);
+    }
+    def
+}
+
+/// `CREATE TABLE` with columns, primary key, unique and check constraints. Foreign keys, indexes,
+/// comments, security and triggers are separate statements, so tables can be created in any order.
+pub fn create_table(table: &Table) -> String {
+    let mut statement = SeaTable::create();
+    statement.table(iden(&table.name));
+    for column in &table.columns {
+        statement.col(column_def(column));
+    }
+    if let Some(pk) = &table.primary_key {
+        let mut index = SeaIndex::create();
+        index.name(&pk.name);
+        for column in &pk.columns {
+            index.col(iden(column));
+        }
+        statement.primary_key(&mut index);
+    }
+    for unique in &table.uniques {
+        let mut index = SeaIndex::create();
+        index.unique().name(&unique.name);
+        if unique.nulls_not_distinct {
+            index.nulls_not_distinct();
+        }
+        for column in &unique.columns {
+            index.col(iden(column));
+        }
+        statement.index(&mut index);
+    }
+    for check in &table.checks {
+        statement.check((iden(&check.name), Expr::cust(check.expression.clone())));
+    }
+    pretty_create_table(&statement.to_string(PostgresQueryBuilder))
+}
+
+/// `DROP TABLE "name"`
+pub fn drop_table(name: &str) -> String {
+    SeaTable::drop().table(iden(name)).to_string(PostgresQueryBuilder)
+}
+
+/// `ALTER TABLE "a" RENAME TO "b"`
+pub fn rename_table(from: &str, to: &str) -> String {
+    SeaTable::rename()
+        .table(iden(from), iden(to))
+        .to_string(PostgresQueryBuilder)
+}
+
+/// `ALTER TABLE "t" ADD COLUMN ...`
+pub fn add_column(table: &str, column: &Column) -> String {
+    SeaTable::alter()
+        .table(iden(table))
+        .add_column(column_def(column))
+        .to_string(PostgresQueryBuilder)
+}
+
+/// `ALTER TABLE "t" DROP COLUMN "c"`
+pub fn drop_column(table: &str, column: &str) -> String {
+    SeaTable::alter()
+        .table(iden(table))
+        .drop_column(iden(column))
+        .to_string(PostgresQueryBuilder)
+}
+
+/// `ALTER TABLE "t" RENAME COLUMN "a" TO "b"`
+pub fn rename_column(table: &str, from: &str, to: &str) -> String {
+    SeaTable::alter()
+        .table(iden(table))
+        .rename_column(iden(from), iden(to))
+        .to_string(PostgresQueryBuilder)
+}
+
+/// `ALTER TABLE "t" DROP CONSTRAINT "c"`
+pub fn drop_constraint(table: &str, name: &str) -> String {
+    SeaTable::alter()
+        .table(iden(table))
+        .drop_constraint(iden(name))
+        .to_string(PostgresQueryBuilder)
+}
+
+fn sea_action(action: ReferentialAction) -> ForeignKeyAction {
+    match action {
+        ReferentialAction::NoAction => ForeignKeyAction::NoAction,
+        ReferentialAction::Restrict => ForeignKeyAction::Restrict,
+        ReferentialAction::Cascade => ForeignKeyAction::Cascade,
+        ReferentialAction::SetNull => ForeignKeyAction::SetNull,
+        ReferentialAction::SetDefault => ForeignKeyAction::SetDefault,
+    }
+}
+
+/// `ALTER TABLE "t" ADD CONSTRAINT "fk" FOREIGN KEY (...) REFERENCES "r" (...) ON DELETE ...`,
+/// with `NOT VALID` when `not_valid` (the existing rows are checked later by
+/// [`validate_constraint`], without blocking writes).
+pub fn add_foreign_key(table: &str, fk: &ForeignKey, not_valid: bool) -> String {
+    let mut statement = SeaForeignKey::create();
+    statement
+        .name(&fk.name)
+        .from_tbl(iden(table))
+        .to_tbl(iden(&fk.referenced_table));
+    for column in &fk.columns {
+        statement.from_col(iden(column));
+    }
+    for column in &fk.referenced_columns {
+        statement.to_col(iden(column));
+    }
+    // sea-query omits the actions it considers defaults; state both so the SQL says what it does.
+    statement
+        .on_delete(sea_action(fk.on_delete))
+        .on_update(sea_action(fk.on_update));
+    let mut sql = statement.to_string(PostgresQueryBuilder);
+    sql.push_str(raw::deferrable_clause(fk.deferrable));
+    if not_valid {
+        sql.push_str(" NOT VALID");
+    }
+    sql
+}
+
+/// Reformat sea-query's one-line `CREATE TABLE "t" ( a, b )` with one column or constraint per line.
+fn pretty_create_table(sql: &str) -> String {
+    let Some(open) = find_top_level(sql, b'(') else {
+        return sql.to_owned();
+    };
+    let Some(close) = sql.rfind(')') else {
+        return sql.to_owned();
+    };
+    let head = sql[..open].trim_end();
+    let body = &sql[open + 1..close];
+    let items = split_top_level(body, b',');
+    let mut pretty = format!("{head} (\n");
+    for (i, item) in items.iter().enumerate() {
+        pretty.push_str("    ");
+        pretty.push_str(item.trim());
+        if i + 1 < items.len() {
+            pretty.push(',');
+        }
+        pretty.push('\n');
+    }
+    pretty.push(')');
+    pretty
+}
+
+/// The byte offset of the first `needle` outside quotes and parentheses.
+fn find_top_level(sql: &str, needle: u8) -> Option<usize> {
+    let mut scanner = Scanner::default();
+    sql.bytes().enumerate().find_map(|(i, b)| {
+        let top = scanner.depth == 0 && !scanner.in_quotes();
+        scanner.step(b);
+        (top && b == needle).then_some(i)
+    })
+}
+
+/// Split at every top-level `separator` (outside quotes and parentheses).
+pub(crate) fn split_top_level(sql: &str, separator: u8) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut scanner = Scanner::default();
+    for (i, b) in sql.bytes().enumerate() {
+        if b == separator && scanner.depth == 0 && !scanner.in_quotes() {
+            parts.push(&sql[start..i]);
+            start = i + 1;
+        } else {
+            scanner.step(b);
+        }
+    }
+    parts.push(&sql[start..]);
+    parts
+}
+
+/// Tracks parentheses and quotes while scanning SQL byte by byte.
+#[derive(Default)]
+struct Scanner {
+    depth: usize,
+    single: bool,
+    double: bool,
+}
+
+impl Scanner {
+    fn in_quotes(&self) -> bool {
+        self.single || self.double
+    }
+
+    fn step(&mut self, b: u8) {
+        match b {
+            b'\'' if !self.double => self.single = !self.single,
+            b'"' if !self.single => self.double = !self.double,
+            b'(' if !self.in_quotes() => self.depth += 1,
+            b')' if !self.in_quotes() => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+}
+
+/// Hand-written SQL for what sea-query cannot express.
+pub mod raw {
+    use crate::ident::{quote, quote_list, quote_literal};
+    use crate::model::{
+        CheckConstraint, Column, ColumnType, Deferrable, Function, Identity, Index, IndexTarget, NullsOrder,
+        Policy, PrimaryKey, RowLevelSecurity, SortOrder, Table, Trigger, UniqueConstraint,
+    };
+
+    pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
+        match deferrable {
+            Deferrable::NotDeferrable => "",
+            Deferrable::InitiallyImmediate => " DEFERRABLE INITIALLY IMMEDIATE",
+            Deferrable::InitiallyDeferred => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+
+    /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] "name" ON "t" USING method (keys) [INCLUDE (...)]
+    /// [NULLS NOT DISTINCT] [WHERE ...]`
+    pub fn create_index(table: &str, index: &Index, concurrently: bool) -> String {
+        let keys: Vec<String> = index
+            .keys
+            .iter()
+            .map(|key| {
+                let mut sql = match &key.target {
+                    IndexTarget::Column(column) => quote(column),
+                    IndexTarget::Expression(expression) => format!("({expression})"),
+                };
+                if let Some(opclass) = &key.opclass {
+                    sql.push(' ');
+                    sql.push_str(opclass);
+                }
+                if key.order == SortOrder::Desc {
+                    sql.push_str(" DESC");
+                }
+                match key.nulls {
+                    Some(NullsOrder::First) => sql.push_str(" NULLS FIRST"),
+                    Some(NullsOrder::Last) => sql.push_str(" NULLS LAST"),
+                    None => {}
+                }
+                sql
+            })
+            .collect();
+        let mut sql = format!(
+            "CREATE {}INDEX {}{} ON {} USING {} ({})",
+            if index.unique { "UNIQUE " } else { "" },
+            if concurrently { "CONCURRENTLY " } else { "" },
+            quote(&index.name),
+            quote(table),
+            index.method,
+            keys.join(", ")
+        );
+        if !index.include.is_empty() {
+            sql.push_str(&format!(" INCLUDE ({})", quote_list(&index.include)));
+        }
+        if index.nulls_not_distinct {
+            sql.push_str(" NULLS NOT DISTINCT");
+        }
+        if let Some(predicate) = &index.predicate {
+            sql.push_str(&format!(" WHERE {predicate}"));
+        }
+        sql
+    }
+
+    /// `DROP INDEX [CONCURRENTLY] "name"`
+    pub fn drop_index(name: &str, concurrently: bool) -> String {
+        format!(
+            "DROP INDEX {}{}",
+            if concurrently { "CONCURRENTLY " } else { "" },
+            quote(name)
+        )
+    }
+
+    /// `ALTER INDEX "a" RENAME TO "b"`
+    pub fn rename_index(from: &str, to: &str) -> String {
+        format!("ALTER INDEX {} RENAME TO {}", quote(from), quote(to))
+    }
+
+    /// `ALTER TABLE "t" RENAME CONSTRAINT "a" TO "b"`
+    pub fn rename_constraint(table: &str, from: &str, to: &str) -> String {
+        format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+            quote(table),
+            quote(from),
+            quote(to)
+        )
+    }
+
+    /// `ALTER TABLE "t" ADD CONSTRAINT "pk" PRIMARY KEY (...)`, or `... PRIMARY KEY USING INDEX "i"`
+    /// to attach an index built beforehand.
+    pub fn add_primary_key(table: &str, pk: &PrimaryKey, using_index: Option<&str>) -> String {
+        match using_index {
+            Some(index) => format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}",
+                quote(table),
+                quote(&pk.name),
+                quote(index)
+            ),
+            None => format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
+                quote(table),
+                quote(&pk.name),
+                quote_list(&pk.columns)
+            ),
+        }
+    }
+
+    /// `ALTER TABLE "t" ADD CONSTRAINT "u" UNIQUE (...)`, or `... UNIQUE USING INDEX "i"`.
+    pub fn add_unique(table: &str, unique: &UniqueConstraint, using_index: Option<&str>) -> String {
+        match using_index {
+            Some(index) => format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+                quote(table),
+                quote(&unique.name),
+                quote(index)
+            ),
+            None => format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE {}({})",
+                quote(table),
+                quote(&unique.name),
+                if unique.nulls_not_distinct {
+                    "NULLS NOT DISTINCT "
+                } else {
+                    ""
+                },
+                quote_list(&unique.columns)
+            ),
+        }
+    }
+
+    /// `ALTER TABLE "t" ADD CONSTRAINT "c" CHECK (...) [NOT VALID]`
+    pub fn add_check(table: &str, check: &CheckConstraint, not_valid: bool) -> String {
+        format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}){}",
+            quote(table),
+            quote(&check.name),
+            check.expression,
+            if not_valid { " NOT VALID" } else { "" }
+        )
+    }
+
+    /// `ALTER TABLE "t" VALIDATE CONSTRAINT "c"`
+    pub fn validate_constraint(table: &str, name: &str) -> String {
+        format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", quote(table), quote(name))
+    }
+
+    /// `ALTER TABLE "t" ALTER COLUMN "c" TYPE ty [USING expr]`
+    pub fn alter_column_type(table: &str, column: &str, ty: &ColumnType, using: Option<&str>) -> String {
+        let mut sql = format!(
+            "ALTER TABLE {} ALTER COLUMN {} TYPE {}",
+            quote(table),
+            quote(column),
+            ty.sql()
+        );
+        if let Some(using) = using {
+            sql.push_str(" USING ");
+            sql.push_str(using);
+        }
+        sql
+    }
+
+    /// `ALTER TABLE "t" ALTER COLUMN "c" SET NOT NULL` / `DROP NOT NULL`
+    pub fn set_nullable(table: &str, column: &str, nullable: bool) -> String {
+        format!(
+            "ALTER TABLE {} ALTER COLUMN {} {} NOT NULL",
+            quote(table),
+            quote(column),
+            if nullable { "DROP" } else { "SET" }
+        )
+    }
+
+    /// `ALTER TABLE "t" ALTER COLUMN "c" SET DEFAULT expr` / `DROP DEFAULT`
+    pub fn set_default(table: &str, column: &str, default: Option<&str>) -> String {
+        match default {
+            Some(expression) => format!(
+                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}",
+                quote(table),
+                quote(column),
+                expression
+            ),
+            None => format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                quote(table),
+                quote(column)
+            ),
+        }
+    }
+
+    /// Identity changes: `ADD GENERATED ... AS IDENTITY`, `SET GENERATED ...`, `DROP IDENTITY`.
+    pub fn set_identity(table: &str, column: &str, from: Option<Identity>, to: Option<Identity>) -> String {
+        let target = format!("ALTER TABLE {} ALTER COLUMN {}", quote(table), quote(column));
+        let generated = |identity: Identity| match identity {
+            Identity::Always => "ALWAYS",
+            _ => "BY DEFAULT",
+        };
+        match (from, to) {
+            (None | Some(Identity::Serial), Some(to @ (Identity::Always | Identity::ByDefault))) => {
+                format!("{target} ADD GENERATED {} AS IDENTITY", generated(to))
+            }
+            (
+                Some(Identity::Always | Identity::ByDefault),
+                Some(to @ (Identity::Always | Identity::ByDefault)),
+            ) => {
+                format!("{target} SET GENERATED {}", generated(to))
+            }
+            _ => format!("{target} DROP IDENTITY IF EXISTS"),
+        }
+    }
+
+    /// `ALTER TABLE "t" ALTER COLUMN "c" DROP EXPRESSION`: a generated column becomes a plain one.
+    pub fn drop_generated(table: &str, column: &str) -> String {
+        format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION",
+            quote(table),
+            quote(column)
+        )
+    }
+
+    /// `COMMENT ON TABLE "t" IS '...'` (or `IS NULL` to remove it).
+    pub fn comment_on_table(table: &str, comment: Option<&str>) -> String {
+        format!(
+            "COMMENT ON TABLE {} IS {}",
+            quote(table),
+            comment.map_or("NULL".to_owned(), quote_literal)
+        )
+    }
+
+    /// `COMMENT ON COLUMN "t"."c" IS '...'` (or `IS NULL`).
+    pub fn comment_on_column(table: &str, column: &str, comment: Option<&str>) -> String {
+        format!(
+            "COMMENT ON COLUMN {}.{} IS {}",
+            quote(table),
+            quote(column),
+            comment.map_or("NULL".to_owned(), quote_literal)
+        )
+    }
+
+    /// The comments of a table and its columns.
+    pub fn table_comments(table: &Table) -> Vec<String> {
+        let mut statements = Vec::new();
+        if let Some(comment) = &table.comment {
+            statements.push(comment_on_table(&table.name, Some(comment)));
+        }
+        for Column { name, comment, .. } in &table.columns {
+            if let Some(comment) = comment {
+                statements.push(comment_on_column(&table.name, name, Some(comment)));
+            }
+        }
+        statements
+    }
+
+    /// The statements that take row-level security from `from` to `to`.
+    pub fn set_row_level_security(table: &str, from: RowLevelSecurity, to: RowLevelSecurity) -> Vec<String> {
+        let mut statements = Vec::new();
+        if from.enabled != to.enabled {
+            statements.push(format!(
+                "ALTER TABLE {} {} ROW LEVEL SECURITY",
+                quote(table),
+                if to.enabled { "ENABLE" } else { "DISABLE" }
+            ));
+        }
+        if from.forced != to.forced {
+            statements.push(format!(
+                "ALTER TABLE {} {} ROW LEVEL SECURITY",
+                quote(table),
+                if to.forced { "FORCE" } else { "NO FORCE" }
+            ));
+        }
+        statements
+    }
+
+    /// `CREATE POLICY "p" ON "t" AS PERMISSIVE FOR ALL TO ... USING (...) WITH CHECK (...)`
+    pub fn create_policy(table: &str, policy: &Policy) -> String {
+        let mut sql = format!(
+            "CREATE POLICY {} ON {} AS {} FOR {}",
+            quote(&policy.name),
+            quote(table),
+            if policy.permissive {
+                "PERMISSIVE"
+            } else {
+                "RESTRICTIVE"
+            },
+            policy.command
+        );
+        if !policy.roles.is_empty() {
+            let roles: Vec<String> = policy
+                .roles
+                .iter()
+                .map(|r| {
+                    if r == "public" || r == "PUBLIC" {
+                        "PUBLIC".to_owned()
+                    } else {
+                        quote(r)
+                    }
+                })
+                .collect();
+            sql.push_str(&format!(" TO {}", roles.join(", ")));
+        }
+        if let Some(using) = &policy.using {
+            sql.push_str(&format!(" USING ({using})"));
+        }
+        if let Some(check) = &policy.with_check {
+            sql.push_str(&format!(" WITH CHECK ({check})"));
+        }
+        sql
+    }
+
+    /// `DROP POLICY "p" ON "t"`
+    pub fn drop_policy(table: &str, name: &str) -> String {
+        format!("DROP POLICY {} ON {}", quote(name), quote(table))
+    }
+
+    /// `CREATE OR REPLACE FUNCTION "f"(args) RETURNS ty LANGUAGE l VOLATILITY AS $fn$ body $fn$`
+    pub fn create_function(function: &Function) -> String {
+        let tag = dollar_tag(&function.body);
+        format!(
+            "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{} AS {tag}{}{tag}",
+            quote(&function.name),
+            function.arguments,
+            function.returns,
+            function.language,
+            function.volatility,
+            if function.security_definer {
+                " SECURITY DEFINER"
+            } else {
+                ""
+            },
+            function.body,
+        )
+    }
+
+    /// `DROP FUNCTION "f"(args)`
+    pub fn drop_function(function: &Function) -> String {
+        format!("DROP FUNCTION {}({})", quote(&function.name), function.arguments)
+    }
+
+    /// A dollar-quote tag that does not occur in `body`.
+    fn dollar_tag(body: &str) -> String {
+        let mut tag = "$body$".to_owned();
+        let mut n = 0;
+        while body.contains(&tag) {
+            n += 1;
+            tag = format!("$body{n}$");
+        }
+        tag
+    }
+
+    /// `CREATE TRIGGER "t" BEFORE UPDATE ON "table" FOR EACH ROW [WHEN (...)] EXECUTE FUNCTION "f"(args)`
+    pub fn create_trigger(table: &str, trigger: &Trigger) -> String {
+        let events: Vec<String> = trigger.events.iter().map(|e| e.to_string()).collect();
+        let mut sql = format!(
+            "CREATE TRIGGER {} {} {} ON {} FOR EACH {}",
+            quote(&trigger.name),
+            trigger.timing,
+            events.join(" OR "),
+            quote(table),
+            if trigger.for_each_row { "ROW" } else { "STATEMENT" }
+        );
+        if let Some(when) = &trigger.when {
+            sql.push_str(&format!(" WHEN ({when})"));
+        }
+        let arguments: Vec<String> = trigger.arguments.iter().map(|a| quote_literal(a)).collect();
+        sql.push_str(&format!(
+            " EXECUTE FUNCTION {}({})",
+            quote(&trigger.function),
+            arguments.join(", ")
+        ));
+        sql
+    }
+
+    /// `DROP TRIGGER "t" ON "table"`
+    pub fn drop_trigger(table: &str, name: &str) -> String {
+        format!("DROP TRIGGER {} ON {}", quote(name), quote(table))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_only_at_top_level() {
+        assert_eq!(
+            split_top_level("a, f(b, c), 'x,y', \"q,r\"", b','),
+            vec!["a", " f(b, c)", " 'x,y'", " \"q,r\""]
+        );
+    }
+
+    #[test]
+    fn identifiers_with_quotes_are_escaped() {
+        let table = Table::new("we\"ird", vec![Column::new("co\"l", ColumnType::Text)]);
+        assert_eq!(
+            create_table(&table),
+            "CREATE TABLE \"we\"\"ird\" (\n    \"co\"\"l\" text NOT NULL\n)"
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! The standard column types. Each has serde support, postgres-types `ToSql`/`FromSql`, and a
+//! [`SqlType`](crate::SqlType) impl that tells the derive its column type and kind.
+
+mod json;
+mod money;
+mod organization_id;
+mod secret;
+mod timestamp;
+
+pub use json::Json;
+pub use money::{Money, MoneyError};
+pub use organization_id::OrganizationId;
+pub use secret::{PasswordHash, PasswordHashError, TokenHash};
+pub use timestamp::Timestamp;

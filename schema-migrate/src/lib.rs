@@ -1,0 +1,1 @@
+//! Introspection, diff, plan, hazards, migration directory, runner and CLI.
