@@ -148,6 +148,16 @@ pub mod rules {
     impl<T> ForeignKeyColumn<T> for T {}
     impl<T> ForeignKeyColumn<T> for Option<T> {}
 
+    /// `ON DELETE SET NULL` needs a column that can be NULL.
+    #[diagnostic::on_unimplemented(
+        message = "`on_delete = \"set null\"` needs a nullable column, but the field has type `{Self}`",
+        label = "not an `Option<_>`",
+        note = "make the field `Option<_>`, or choose another action: `cascade`, `restrict`, `no action`"
+    )]
+    pub trait NullableColumn {}
+
+    impl<T> NullableColumn for Option<T> {}
+
     /// The tenant root's primary key is the tenant identifier.
     #[diagnostic::on_unimplemented(
         message = "the tenant root's primary key must be `id: OrganizationId`, not `{Self}`",
@@ -203,6 +213,7 @@ pub mod rules {
     pub fn assert_organization_id<T: OrganizationIdColumn + ?Sized>() {}
     pub fn assert_timestamp<T: TimestampColumn + ?Sized>() {}
     pub fn assert_foreign_key<T: ForeignKeyColumn<Pk> + ?Sized, Pk>() {}
+    pub fn assert_nullable<T: NullableColumn + ?Sized>() {}
     pub fn assert_tenant_root_key<T: TenantRootKey + ?Sized>() {}
 }
 
