@@ -1,1 +1,9 @@
-//! The example app.
+//! A multi-tenant billing app's schema, declared with schema-core.
+//!
+//! Organizations are the tenants. Everything a customer of ours creates (users, their customers,
+//! invoices, ...) belongs to one organization and is isolated by row-level security; currencies
+//! and exchange rates are shared reference data.
+
+pub mod schema;
+
+pub use schema::schema;

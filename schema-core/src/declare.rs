@@ -6,6 +6,11 @@ use serde::{Deserialize, Serialize};
 use crate::model::{self, EnumType};
 
 /// A table declared with `#[derive(Table)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a table",
+    label = "not a `#[derive(Table)]` struct",
+    note = "`references = ...` names the Rust type of a struct that derives `Table`"
+)]
 pub trait Table: 'static {
     /// The table's name in Postgres.
     const NAME: &'static str;
@@ -126,5 +131,43 @@ impl TableDef {
             audited: false,
             rls_exempt: None,
         }
+    }
+}
+
+/// The `ToSql`/`FromSql` bodies `#[derive(PgEnum)]` generates: an enum value travels as its label.
+#[doc(hidden)]
+pub mod pg_enum_sql {
+    use std::error::Error;
+
+    use bytes::BytesMut;
+    use postgres_types::{IsNull, Kind, Type};
+
+    use super::PgEnum;
+
+    type BoxError = Box<dyn Error + Sync + Send>;
+
+    pub fn enum_to_sql(label: &str, _ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        out.extend_from_slice(label.as_bytes());
+        Ok(IsNull::No)
+    }
+
+    /// The column's type is this enum type (by name), or text, which Postgres casts.
+    pub fn enum_accepts<E: PgEnum>(ty: &Type) -> bool {
+        match ty.kind() {
+            Kind::Enum(_) => ty.name() == E::NAME,
+            _ => matches!(*ty, Type::TEXT | Type::VARCHAR | Type::UNKNOWN),
+        }
+    }
+
+    pub fn enum_from_sql<E: PgEnum>(_ty: &Type, raw: &[u8]) -> Result<E, BoxError> {
+        let label = std::str::from_utf8(raw)?;
+        E::from_label(label).ok_or_else(|| {
+            format!(
+                "`{label}` is not a value of enum type `{}` (known: {}): the database has a label this build does not know; migrate the code first",
+                E::NAME,
+                E::VALUES.join(", ")
+            )
+            .into()
+        })
     }
 }

@@ -58,9 +58,11 @@ pub mod prelude {
 /// Not public API: what the derives' generated code refers to.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::declare::pg_enum_sql::{enum_accepts, enum_from_sql, enum_to_sql};
     pub use crate::declare::{ColumnRename, Justification, JustifiedRule, TableDef, Tenancy};
-    pub use crate::model;
-    pub use crate::sql_type::{SqlLiteral, SqlType, rules};
+    pub use crate::sql_type::{SqlLiteral, SqlType, kind, rules};
+    pub use crate::{ident, model};
+    pub use bytes::BytesMut;
     pub use postgres_types;
     pub use sea_query;
     pub use std::{boxed::Box, option::Option, string::String, vec::Vec};

@@ -188,6 +188,7 @@ pub mod rules {
     impl IsJson for kind::Json {}
     impl IsFloat for kind::Float {}
 
+    pub fn assert_sql_type<T: SqlType + ?Sized>() {}
     pub fn assert_money<T: MoneyColumn + ?Sized>() {}
     pub fn assert_not_float<T: SqlType + ?Sized>()
     where
@@ -218,6 +219,11 @@ pub mod rules {
 }
 
 /// A value that can be written as an SQL literal, for typed `#[column(default = ...)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no SQL literal form for `#[column(default = ...)]`",
+    label = "typed default of a type without `SqlLiteral`",
+    note = "write the default as SQL instead: `#[column(default_sql = \"...\")]`"
+)]
 pub trait SqlLiteral {
     /// The value as an SQL expression, e.g. `0`, `'draft'`, `true`.
     fn sql_literal(&self) -> String;

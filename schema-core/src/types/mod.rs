@@ -10,5 +10,5 @@ mod timestamp;
 pub use json::Json;
 pub use money::{Money, MoneyError};
 pub use organization_id::OrganizationId;
-pub use secret::{PasswordHash, PasswordHashError, TokenHash};
+pub use secret::{PasswordHash, PasswordHashError, TokenHash, TokenHashError};
 pub use timestamp::Timestamp;

@@ -1,0 +1,693 @@
+//! `#[table(...)]` and `#[column(...)]` parsed into typed values. Each value keeps its syntax
+//! node, so a later error points at it. An unknown or duplicated key is an error at the key that
+//! lists the valid keys; parsing goes on after it, so every bad key of a struct is reported.
+
+use std::collections::HashSet;
+
+use syn::meta::ParseNestedMeta;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, LitStr, Token};
+
+use crate::ctxt::Ctxt;
+use crate::symbol::{self, *};
+
+/// `ON DELETE` / `ON UPDATE` action, as written.
+#[derive(Clone)]
+pub struct Action {
+    pub variant: &'static str,
+    pub lit: LitStr,
+}
+
+impl Action {
+    pub fn is_set_null(&self) -> bool {
+        self.variant == "SetNull"
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKind {
+    Always,
+    ByDefault,
+}
+
+#[derive(Default)]
+pub struct TableAttrs {
+    pub name: Option<LitStr>,
+    pub tenant_root: Option<Ident>,
+    pub global: Option<Ident>,
+    pub audited: Option<Ident>,
+    pub rls_exempt: Option<LitStr>,
+    pub renamed_from: Option<LitStr>,
+    pub comment: Option<LitStr>,
+    pub checks: Vec<CheckAttr>,
+    pub uniques: Vec<UniqueAttr>,
+    pub indexes: Vec<IndexAttr>,
+    pub foreign_keys: Vec<ForeignKeyAttr>,
+}
+
+pub struct CheckAttr {
+    pub key: Ident,
+    pub name: Option<LitStr>,
+    pub expr: Option<LitStr>,
+}
+
+pub struct UniqueAttr {
+    pub key: Ident,
+    pub columns: Vec<Ident>,
+    pub name: Option<LitStr>,
+    pub nulls_not_distinct: bool,
+}
+
+pub struct IndexAttr {
+    pub key: Ident,
+    pub keys: Vec<KeyAttr>,
+    pub name: Option<LitStr>,
+    pub unique: bool,
+    pub nulls_not_distinct: bool,
+    pub method: Option<LitStr>,
+    pub include: Vec<Ident>,
+    pub predicate: Option<LitStr>,
+}
+
+pub enum KeyTarget {
+    Column(Ident),
+    Expression(LitStr),
+}
+
+pub struct KeyAttr {
+    pub target: KeyTarget,
+    pub desc: bool,
+    /// `Some(true)` for NULLS FIRST, `Some(false)` for NULLS LAST.
+    pub nulls_first: Option<bool>,
+}
+
+pub struct ForeignKeyAttr {
+    pub key: Ident,
+    pub columns: Vec<Ident>,
+    pub references: Option<syn::Path>,
+    pub on_delete: Option<Action>,
+    pub on_update: Option<Action>,
+    pub name: Option<LitStr>,
+}
+
+#[derive(Default)]
+pub struct ColumnAttrs {
+    pub primary_key: Option<Ident>,
+    pub name: Option<LitStr>,
+    pub renamed_from: Option<LitStr>,
+    pub unique: Option<Ident>,
+    pub index: Option<Ident>,
+    pub references: Option<syn::Path>,
+    pub on_delete: Option<Action>,
+    pub on_update: Option<Action>,
+    pub default: Option<syn::Expr>,
+    pub default_sql: Option<LitStr>,
+    pub sql_type: Option<LitStr>,
+    pub identity: Option<(Ident, IdentityKind)>,
+    pub generated: Option<LitStr>,
+    pub check: Option<LitStr>,
+    pub json: Option<LitStr>,
+    pub float: Option<LitStr>,
+    pub not_money: Option<LitStr>,
+    pub comment: Option<LitStr>,
+}
+
+#[derive(Default)]
+pub struct PgEnumAttrs {
+    pub name: Option<LitStr>,
+}
+
+#[derive(Default)]
+pub struct VariantAttrs {
+    pub rename: Option<LitStr>,
+}
+
+/// Tracks the keys seen in one attribute list, for duplicate detection.
+struct Seen<'a> {
+    cx: &'a Ctxt,
+    attribute: &'static str,
+    keys: HashSet<String>,
+}
+
+impl<'a> Seen<'a> {
+    fn new(cx: &'a Ctxt, attribute: &'static str) -> Self {
+        Seen {
+            cx,
+            attribute,
+            keys: HashSet::new(),
+        }
+    }
+
+    /// Record `key`; `false` (and an error at it) when it was already given.
+    fn first(&mut self, key: &Ident) -> bool {
+        if self.keys.insert(key.to_string()) {
+            true
+        } else {
+            self.cx.error_spanned_by(
+                key,
+                format!("duplicate `{}` attribute key `{key}`: give it once", self.attribute),
+            );
+            false
+        }
+    }
+}
+
+fn key_ident(meta: &ParseNestedMeta) -> syn::Result<Ident> {
+    meta.path
+        .get_ident()
+        .cloned()
+        .ok_or_else(|| meta.error("expected an attribute key such as `name = \"...\"`"))
+}
+
+/// An error for an unknown key, listing the valid ones; the key's value is skipped so parsing
+/// can go on.
+fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta, key: &Ident, attribute: &str, valid: &[&str]) -> syn::Result<()> {
+    let hint = match symbol::suggest(&key.to_string(), valid) {
+        Some(close) => format!(" (did you mean `{close}`?)"),
+        None => String::new(),
+    };
+    cx.error_spanned_by(
+        key,
+        format!(
+            "unknown `{attribute}` attribute key `{key}`{hint}; valid keys are {}",
+            symbol::list(valid)
+        ),
+    );
+    skip_value(meta)
+}
+
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
+}
+
+fn lit_str(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<LitStr> {
+    let value = meta.value()?;
+    let expr: syn::Expr = value.parse()?;
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit), ..
+        }) => Ok(lit),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` takes a string: `{key} = \"...\"`"),
+        )),
+    }
+}
+
+/// A non-empty string: reasons and SQL must say something.
+fn non_empty(cx: &Ctxt, key: &Ident, lit: LitStr) -> LitStr {
+    if lit.value().trim().is_empty() {
+        cx.error_spanned_by(&lit, format!("`{key}` must not be empty"));
+    }
+    lit
+}
+
+fn flag(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format!("`{key}` is a flag and takes no value: write `{key}` alone")));
+    }
+    Ok(())
+}
+
+fn action(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<Action> {
+    let lit = lit_str(meta, key)?;
+    let normalized = lit.value().trim().to_ascii_lowercase().replace(['_', '-'], " ");
+    let normalized = normalized.split_whitespace().collect::<Vec<_>>().join(" ");
+    let variant = match normalized.as_str() {
+        "cascade" => "Cascade",
+        "restrict" => "Restrict",
+        "set null" => "SetNull",
+        "set default" => "SetDefault",
+        "no action" => "NoAction",
+        _ => {
+            return Err(syn::Error::new_spanned(
+                &lit,
+                format!(
+                    "unknown `{key}` action `{}`; expected one of \"cascade\", \"restrict\", \"set null\", \"set default\", \"no action\"",
+                    lit.value()
+                ),
+            ));
+        }
+    };
+    Ok(Action { variant, lit })
+}
+
+fn ident_list(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+    Ok(list.into_iter().collect())
+}
+
+fn parse_attrs(
+    cx: &Ctxt,
+    attrs: &[syn::Attribute],
+    name: &'static str,
+    mut each: impl FnMut(&ParseNestedMeta, Ident) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident(name)) {
+        if let syn::Meta::Path(_) = attr.meta {
+            cx.error_spanned_by(attr, format!("expected `#[{name}(...)]` with at least one key"));
+            continue;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            let key = key_ident(&meta)?;
+            each(&meta, key)
+        });
+        if let Err(error) = result {
+            cx.syn_error(error);
+        }
+    }
+}
+
+pub fn table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
+    let mut out = TableAttrs::default();
+    let mut seen = Seen::new(cx, TABLE);
+    parse_attrs(cx, attrs, TABLE, |meta, key| {
+        let k = key.to_string();
+        let repeatable = [CHECK, UNIQUE, INDEX, FOREIGN_KEY].contains(&k.as_str());
+        if !TABLE_KEYS.contains(&k.as_str()) {
+            return unknown_key(cx, meta, &key, TABLE, TABLE_KEYS);
+        }
+        if !repeatable && !seen.first(&key) {
+            return skip_value(meta);
+        }
+        match k.as_str() {
+            NAME => out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            TENANT_ROOT => {
+                flag(meta, &key)?;
+                out.tenant_root = Some(key);
+            }
+            GLOBAL => {
+                flag(meta, &key)?;
+                out.global = Some(key);
+            }
+            AUDITED => {
+                flag(meta, &key)?;
+                out.audited = Some(key);
+            }
+            RLS_EXEMPT => out.rls_exempt = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            RENAMED_FROM => out.renamed_from = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            COMMENT => out.comment = Some(lit_str(meta, &key)?),
+            CHECK => out.checks.push(check_attr(cx, meta, key)?),
+            UNIQUE => out.uniques.push(unique_attr(cx, meta, key)?),
+            INDEX => out.indexes.push(index_attr(cx, meta, key)?),
+            FOREIGN_KEY => out.foreign_keys.push(foreign_key_attr(cx, meta, key)?),
+            _ => unreachable!("every key of TABLE_KEYS is handled"),
+        }
+        Ok(())
+    });
+    out
+}
+
+fn check_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<CheckAttr> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error("expected `check(name = \"...\", expr = \"...\")`"));
+    }
+    let mut out = CheckAttr {
+        key,
+        name: None,
+        expr: None,
+    };
+    let mut seen = Seen::new(cx, CHECK);
+    meta.parse_nested_meta(|inner| {
+        let k = key_ident(&inner)?;
+        if !CHECK_KEYS.contains(&k.to_string().as_str()) {
+            return unknown_key(cx, &inner, &k, CHECK, CHECK_KEYS);
+        }
+        if !seen.first(&k) {
+            return skip_value(&inner);
+        }
+        let value = non_empty(cx, &k, lit_str(&inner, &k)?);
+        if k == NAME {
+            out.name = Some(value);
+        } else {
+            out.expr = Some(value);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn foreign_key_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<ForeignKeyAttr> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(
+            "expected `foreign_key(columns(a, b), references = Table, on_delete = \"cascade\")`",
+        ));
+    }
+    let mut out = ForeignKeyAttr {
+        key,
+        columns: Vec::new(),
+        references: None,
+        on_delete: None,
+        on_update: None,
+        name: None,
+    };
+    let mut seen = Seen::new(cx, FOREIGN_KEY);
+    meta.parse_nested_meta(|inner| {
+        let k = key_ident(&inner)?;
+        if !FOREIGN_KEY_KEYS.contains(&k.to_string().as_str()) {
+            return unknown_key(cx, &inner, &k, FOREIGN_KEY, FOREIGN_KEY_KEYS);
+        }
+        if !seen.first(&k) {
+            return skip_value(&inner);
+        }
+        match k.to_string().as_str() {
+            COLUMNS => out.columns = ident_list(&inner)?,
+            REFERENCES => out.references = Some(inner.value()?.parse()?),
+            ON_DELETE => out.on_delete = Some(action(&inner, &k)?),
+            ON_UPDATE => out.on_update = Some(action(&inner, &k)?),
+            _ => out.name = Some(non_empty(cx, &k, lit_str(&inner, &k)?)),
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn unique_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<UniqueAttr> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error("expected `unique(column_a, column_b)`"));
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let items = Punctuated::<IndexItem, Token![,]>::parse_terminated(&content)?;
+    let mut out = UniqueAttr {
+        key,
+        columns: Vec::new(),
+        name: None,
+        nulls_not_distinct: false,
+    };
+    let mut seen = HashSet::new();
+    for item in items {
+        match item {
+            IndexItem::Key(KeyAttr {
+                target: KeyTarget::Column(column),
+                desc: false,
+                nulls_first: None,
+            }) => out.columns.push(column),
+            IndexItem::Key(_) => {
+                cx.syn_error(content.error(
+                    "a unique constraint lists plain columns; for expressions or ordering use `index(..., unique)`",
+                ));
+            }
+            IndexItem::Setting(k, value) => {
+                let name = k.to_string();
+                if !UNIQUE_KEYS.contains(&name.as_str()) {
+                    cx.error_spanned_by(
+                        &k,
+                        format!("unknown `unique` attribute key `{k}`; valid keys are {}", symbol::list(UNIQUE_KEYS)),
+                    );
+                } else if !seen.insert(name.clone()) {
+                    cx.error_spanned_by(&k, format!("duplicate `unique` attribute key `{k}`: give it once"));
+                } else if name == NAME {
+                    out.name = setting_str(cx, &k, value);
+                } else {
+                    setting_flag(cx, &k, value);
+                    out.nulls_not_distinct = true;
+                }
+            }
+        }
+    }
+    if out.columns.is_empty() {
+        cx.error_spanned_by(&out.key, "`unique(...)` needs at least one column: `unique(organization_id, email)`");
+    }
+    Ok(out)
+}
+
+fn index_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<IndexAttr> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(
+            "expected `index(column_a, column_b desc, \"lower(email)\", unique, method = \"gin\", include(c), where = \"...\")`",
+        ));
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let items = Punctuated::<IndexItem, Token![,]>::parse_terminated(&content)?;
+    let mut out = IndexAttr {
+        key,
+        keys: Vec::new(),
+        name: None,
+        unique: false,
+        nulls_not_distinct: false,
+        method: None,
+        include: Vec::new(),
+        predicate: None,
+    };
+    let mut seen = HashSet::new();
+    for item in items {
+        match item {
+            IndexItem::Key(key) => out.keys.push(key),
+            IndexItem::Setting(k, value) => {
+                let name = k.to_string();
+                if !INDEX_KEYS.contains(&name.as_str()) {
+                    let hint = match symbol::suggest(&name, INDEX_KEYS) {
+                        Some(close) => format!(" (did you mean `{close}`?)"),
+                        None => String::new(),
+                    };
+                    cx.error_spanned_by(
+                        &k,
+                        format!(
+                            "unknown `index` attribute key `{k}`{hint}; valid keys are {} (a bare name is a column)",
+                            symbol::list(INDEX_KEYS)
+                        ),
+                    );
+                    continue;
+                }
+                if !seen.insert(name.clone()) {
+                    cx.error_spanned_by(&k, format!("duplicate `index` attribute key `{k}`: give it once"));
+                    continue;
+                }
+                match name.as_str() {
+                    NAME => out.name = setting_str(cx, &k, value),
+                    METHOD => out.method = setting_str(cx, &k, value),
+                    WHERE => out.predicate = setting_str(cx, &k, value),
+                    UNIQUE => out.unique = setting_flag(cx, &k, value),
+                    NULLS_NOT_DISTINCT => out.nulls_not_distinct = setting_flag(cx, &k, value),
+                    _ => match value {
+                        SettingValue::List(columns) => out.include = columns,
+                        _ => cx.error_spanned_by(&k, "expected `include(column_a, column_b)`"),
+                    },
+                }
+            }
+        }
+    }
+    if out.keys.is_empty() {
+        cx.error_spanned_by(&out.key, "`index(...)` needs at least one column or expression");
+    }
+    Ok(out)
+}
+
+fn setting_str(cx: &Ctxt, key: &Ident, value: SettingValue) -> Option<LitStr> {
+    match value {
+        SettingValue::Str(lit) => Some(non_empty(cx, key, lit)),
+        _ => {
+            cx.error_spanned_by(key, format!("`{key}` takes a string: `{key} = \"...\"`"));
+            None
+        }
+    }
+}
+
+fn setting_flag(cx: &Ctxt, key: &Ident, value: SettingValue) -> bool {
+    match value {
+        SettingValue::Flag => true,
+        _ => {
+            cx.error_spanned_by(key, format!("`{key}` is a flag and takes no value: write `{key}` alone"));
+            false
+        }
+    }
+}
+
+/// One item of `index(...)` or `unique(...)`.
+enum IndexItem {
+    Key(KeyAttr),
+    Setting(Ident, SettingValue),
+}
+
+enum SettingValue {
+    Flag,
+    Str(LitStr),
+    List(Vec<Ident>),
+}
+
+const FLAGS: &[&str] = &[UNIQUE, NULLS_NOT_DISTINCT];
+
+impl Parse for IndexItem {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(LitStr) {
+            let lit: LitStr = input.parse()?;
+            let (desc, nulls_first) = parse_ordering(input)?;
+            return Ok(IndexItem::Key(KeyAttr {
+                target: KeyTarget::Expression(lit),
+                desc,
+                nulls_first,
+            }));
+        }
+        if input.peek(Token![where]) {
+            let token: Token![where] = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let lit: LitStr = input.parse()?;
+            return Ok(IndexItem::Setting(Ident::new("where", token.span), SettingValue::Str(lit)));
+        }
+        let ident: Ident = input.parse()?;
+        if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            let lit: LitStr = input
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), format!("`{ident}` takes a string: `{ident} = \"...\"`")))?;
+            return Ok(IndexItem::Setting(ident, SettingValue::Str(lit)));
+        }
+        if input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in input);
+            let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            return Ok(IndexItem::Setting(ident, SettingValue::List(list.into_iter().collect())));
+        }
+        if FLAGS.contains(&ident.to_string().as_str()) {
+            return Ok(IndexItem::Setting(ident, SettingValue::Flag));
+        }
+        let (desc, nulls_first) = parse_ordering(input)?;
+        Ok(IndexItem::Key(KeyAttr {
+            target: KeyTarget::Column(ident),
+            desc,
+            nulls_first,
+        }))
+    }
+}
+
+/// `[asc | desc] [nulls first | nulls last]` after a key.
+fn parse_ordering(input: ParseStream) -> syn::Result<(bool, Option<bool>)> {
+    let mut desc = false;
+    let mut nulls_first = None;
+    if input.peek(Ident) {
+        let fork = input.fork();
+        let word: Ident = fork.parse()?;
+        if word == "asc" || word == "desc" {
+            input.parse::<Ident>()?;
+            desc = word == "desc";
+        }
+    }
+    if input.peek(Ident) {
+        let word: Ident = input.parse()?;
+        if word != "nulls" {
+            return Err(syn::Error::new_spanned(
+                &word,
+                format!("unexpected `{word}` after an index key; expected `asc`, `desc`, `nulls first`, `nulls last` or `,`"),
+            ));
+        }
+        let which: Ident = input.parse()?;
+        nulls_first = Some(match which.to_string().as_str() {
+            "first" => true,
+            "last" => false,
+            _ => return Err(syn::Error::new_spanned(&which, "expected `nulls first` or `nulls last`")),
+        });
+    }
+    Ok((desc, nulls_first))
+}
+
+pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
+    let mut out = ColumnAttrs::default();
+    let mut seen = Seen::new(cx, COLUMN);
+    parse_attrs(cx, attrs, COLUMN, |meta, key| {
+        let k = key.to_string();
+        if !COLUMN_KEYS.contains(&k.as_str()) {
+            return unknown_key(cx, meta, &key, COLUMN, COLUMN_KEYS);
+        }
+        if !seen.first(&key) {
+            return skip_value(meta);
+        }
+        match k.as_str() {
+            PRIMARY_KEY => {
+                flag(meta, &key)?;
+                out.primary_key = Some(key);
+            }
+            UNIQUE => {
+                flag(meta, &key)?;
+                out.unique = Some(key);
+            }
+            INDEX => {
+                flag(meta, &key)?;
+                out.index = Some(key);
+            }
+            NAME => out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            RENAMED_FROM => out.renamed_from = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            REFERENCES => {
+                let path: syn::Path = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "`references` takes the referenced table's type: `references = Customer`")
+                })?;
+                out.references = Some(path);
+            }
+            ON_DELETE => out.on_delete = Some(action(meta, &key)?),
+            ON_UPDATE => out.on_update = Some(action(meta, &key)?),
+            DEFAULT => out.default = Some(meta.value()?.parse()?),
+            DEFAULT_SQL => out.default_sql = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            SQL_TYPE => out.sql_type = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            IDENTITY => {
+                let kind = if meta.input.peek(Token![=]) {
+                    let lit = lit_str(meta, &key)?;
+                    match lit.value().trim().to_ascii_lowercase().replace(' ', "_").as_str() {
+                        "always" => IdentityKind::Always,
+                        "by_default" => IdentityKind::ByDefault,
+                        _ => {
+                            return Err(syn::Error::new_spanned(
+                                &lit,
+                                "expected `identity`, `identity = \"always\"` or `identity = \"by default\"`",
+                            ));
+                        }
+                    }
+                } else {
+                    flag(meta, &key)?;
+                    IdentityKind::Always
+                };
+                out.identity = Some((key, kind));
+            }
+            GENERATED => out.generated = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            CHECK => out.check = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            JSON => out.json = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            FLOAT => out.float = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            NOT_MONEY => out.not_money = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            COMMENT => out.comment = Some(lit_str(meta, &key)?),
+            _ => unreachable!("every key of COLUMN_KEYS is handled"),
+        }
+        Ok(())
+    });
+    out
+}
+
+pub fn pg_enum_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> PgEnumAttrs {
+    let mut out = PgEnumAttrs::default();
+    let mut seen = Seen::new(cx, PG_ENUM);
+    parse_attrs(cx, attrs, PG_ENUM, |meta, key| {
+        if !PG_ENUM_KEYS.contains(&key.to_string().as_str()) {
+            return unknown_key(cx, meta, &key, PG_ENUM, PG_ENUM_KEYS);
+        }
+        if !seen.first(&key) {
+            return skip_value(meta);
+        }
+        out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?));
+        Ok(())
+    });
+    out
+}
+
+pub fn variant_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> VariantAttrs {
+    let mut out = VariantAttrs::default();
+    let mut seen = Seen::new(cx, PG_ENUM);
+    parse_attrs(cx, attrs, PG_ENUM, |meta, key| {
+        if !PG_ENUM_VARIANT_KEYS.contains(&key.to_string().as_str()) {
+            return unknown_key(cx, meta, &key, PG_ENUM, PG_ENUM_VARIANT_KEYS);
+        }
+        if !seen.first(&key) {
+            return skip_value(meta);
+        }
+        out.rename = Some(non_empty(cx, &key, lit_str(meta, &key)?));
+        Ok(())
+    });
+    out
+}

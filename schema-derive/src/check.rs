@@ -1,0 +1,299 @@
+//! The standards that can be checked from the names and attributes of one struct. The rules that
+//! depend on a field's type are emitted by `expand` as trait-bound assertions instead, so that
+//! aliases and qualified paths cannot slip past them.
+
+use quote::ToTokens;
+use syn::{Ident, LitStr};
+
+use crate::ast::{Field, Input};
+use crate::attr::KeyTarget;
+use crate::ctxt::Ctxt;
+
+/// Postgres keeps the first 63 bytes of an identifier and silently drops the rest.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+pub const TENANT_COLUMN: &str = "organization_id";
+pub const TIMESTAMP_COLUMNS: [&str; 2] = ["created_at", "updated_at"];
+
+pub fn check(cx: &Ctxt, input: &Input) {
+    check_generics(cx, input);
+    check_names(cx, input);
+    check_tenancy(cx, input);
+    check_timestamps(cx, input);
+    check_primary_key(cx, input);
+    check_columns(cx, input);
+    check_table_objects(cx, input);
+}
+
+fn check_generics(cx: &Ctxt, input: &Input) {
+    let generics = &input.original.generics;
+    if !generics.params.is_empty() {
+        cx.error_spanned_by(generics, "a table struct cannot be generic: one struct declares one table");
+    }
+}
+
+fn too_long(name: &str) -> bool {
+    name.len() > MAX_IDENTIFIER_BYTES
+}
+
+fn long_name_message(kind: &str, name: &str) -> String {
+    format!(
+        "{kind} name `{name}` is {} bytes; Postgres keeps only {MAX_IDENTIFIER_BYTES} and would silently truncate it: choose a shorter name",
+        name.len()
+    )
+}
+
+fn check_lit_length(cx: &Ctxt, kind: &str, lit: &Option<LitStr>) {
+    if let Some(lit) = lit {
+        if too_long(&lit.value()) {
+            cx.error_spanned_by(lit, long_name_message(kind, &lit.value()));
+        }
+    }
+}
+
+fn check_names(cx: &Ctxt, input: &Input) {
+    if too_long(&input.table) {
+        match &input.attrs.name {
+            Some(lit) => cx.error_spanned_by(lit, long_name_message("table", &input.table)),
+            None => cx.error_spanned_by(
+                input.ident,
+                format!(
+                    "{}; set one with `#[table(name = \"...\")]`",
+                    long_name_message("table", &input.table)
+                ),
+            ),
+        }
+    }
+    check_lit_length(cx, "previous table", &input.attrs.renamed_from);
+    let mut seen = std::collections::HashMap::new();
+    for field in &input.fields {
+        if too_long(&field.column) {
+            match &field.attrs.name {
+                Some(lit) => cx.error_spanned_by(lit, long_name_message("column", &field.column)),
+                None => cx.error_spanned_by(
+                    field.ident,
+                    format!(
+                        "{}; set one with `#[column(name = \"...\")]`",
+                        long_name_message("column", &field.column)
+                    ),
+                ),
+            }
+        }
+        check_lit_length(cx, "previous column", &field.attrs.renamed_from);
+        if let Some(first) = seen.insert(field.column.clone(), field.ident) {
+            cx.error_spanned_by(
+                field.ident,
+                format!("column `{}` is declared twice (also by field `{first}`): rename one", field.column),
+            );
+        }
+    }
+    for check in &input.attrs.checks {
+        check_lit_length(cx, "check constraint", &check.name);
+    }
+    for unique in &input.attrs.uniques {
+        check_lit_length(cx, "unique constraint", &unique.name);
+    }
+    for index in &input.attrs.indexes {
+        check_lit_length(cx, "index", &index.name);
+    }
+    for foreign_key in &input.attrs.foreign_keys {
+        check_lit_length(cx, "foreign key", &foreign_key.name);
+    }
+}
+
+fn check_tenancy(cx: &Ctxt, input: &Input) {
+    let attrs = &input.attrs;
+    if let (Some(root), Some(_)) = (&attrs.tenant_root, &attrs.global) {
+        cx.error_spanned_by(
+            root,
+            "a table is either the tenant root or global, not both: remove `tenant_root` or `global`",
+        );
+    }
+    if let Some(reason) = &attrs.rls_exempt {
+        if !input.is_tenant() {
+            cx.error_spanned_by(
+                reason,
+                "`rls_exempt` is for tenant tables; global tables and the tenant root have no tenant policy to opt out of",
+            );
+        }
+    }
+    if input.is_tenant() && input.fields.iter().all(|f| f.column != TENANT_COLUMN) {
+        cx.error_spanned_by(
+            input.ident,
+            format!(
+                "tenancy rule: tenant table `{}` has no `organization_id` column: add `pub organization_id: OrganizationId`, or mark the table `#[table(global)]` if its rows are shared by every organization",
+                input.table
+            ),
+        );
+    }
+    if input.is_root() {
+        let id = input.field_by_column("id");
+        if id.is_none_or(|f| f.attrs.primary_key.is_none()) || input.primary_key().len() != 1 {
+            cx.error_spanned_by(
+                attrs.tenant_root.as_ref().expect("root"),
+                "tenancy rule: the tenant root's primary key must be `#[column(primary_key)] pub id: OrganizationId`",
+            );
+        }
+    }
+}
+
+fn check_timestamps(cx: &Ctxt, input: &Input) {
+    for column in TIMESTAMP_COLUMNS {
+        if input.field_by_column(column).is_none() {
+            cx.error_spanned_by(
+                input.ident,
+                format!(
+                    "timestamps rule: table `{}` has no `{column}` column: add `pub {column}: Timestamp` (timestamptz NOT NULL DEFAULT now())",
+                    input.table
+                ),
+            );
+        }
+    }
+}
+
+fn check_primary_key(cx: &Ctxt, input: &Input) {
+    if input.primary_key().is_empty() {
+        cx.error_spanned_by(
+            input.ident,
+            format!(
+                "table `{}` has no primary key: mark its key field(s) `#[column(primary_key)]`",
+                input.table
+            ),
+        );
+    }
+}
+
+fn check_columns(cx: &Ctxt, input: &Input) {
+    for field in &input.fields {
+        check_column(cx, input, field);
+    }
+}
+
+fn check_column(cx: &Ctxt, input: &Input, field: &Field) {
+    let attrs = &field.attrs;
+    match (&attrs.references, &attrs.on_delete) {
+        (Some(path), None) => cx.error_spanned_by(
+            path,
+            format!(
+                "foreign key rule: `{}` references `{}` but does not state ON DELETE: add `on_delete = \"cascade\"`, `\"restrict\"`, `\"set null\"` or `\"no action\"`",
+                field.column,
+                path.to_token_stream()
+            ),
+        ),
+        (None, Some(action)) => cx.error_spanned_by(
+            &action.lit,
+            "`on_delete` is only meaningful on a foreign key: add `references = Table`",
+        ),
+        _ => {}
+    }
+    if let (None, Some(action)) = (&attrs.references, &attrs.on_update) {
+        cx.error_spanned_by(
+            &action.lit,
+            "`on_update` is only meaningful on a foreign key: add `references = Table`",
+        );
+    }
+    if let (Some(_), Some(sql)) = (&attrs.default, &attrs.default_sql) {
+        cx.error_spanned_by(sql, "give either `default = <value>` or `default_sql = \"...\"`, not both");
+    }
+    let has_default = attrs.default.is_some() || attrs.default_sql.is_some();
+    if let Some((key, _)) = &attrs.identity {
+        if has_default || attrs.generated.is_some() {
+            cx.error_spanned_by(key, "an identity column has no default or generation expression: remove one");
+        }
+    }
+    if let Some(generated) = &attrs.generated {
+        if has_default {
+            cx.error_spanned_by(generated, "a generated column has no default: remove `default`");
+        }
+        if attrs.primary_key.is_some() {
+            cx.error_spanned_by(generated, "a generated column cannot be part of the primary key");
+        }
+    }
+    if let (Some(reason), true) = (&attrs.not_money, !crate::names::denotes_money(&field.column)) {
+        cx.error_spanned_by(
+            reason,
+            format!(
+                "`not_money` is only needed on a column whose name denotes money; `{}` does not: remove it",
+                field.column
+            ),
+        );
+    }
+    if let (Some(json), Some(float)) = (&attrs.json, &attrs.float) {
+        let _ = json;
+        cx.error_spanned_by(float, "a column is either JSON or a float: remove `json` or `float`");
+    }
+    if field.column == TENANT_COLUMN && input.is_tenant() && attrs.references.is_some() {
+        cx.error_spanned_by(
+            attrs.references.as_ref().expect("checked"),
+            "`organization_id` gets its foreign key to the tenant root automatically (ON DELETE CASCADE): remove `references`",
+        );
+    }
+}
+
+fn field_exists(cx: &Ctxt, input: &Input, ident: &Ident, object: &str) -> bool {
+    if input.field(ident).is_some() {
+        return true;
+    }
+    let fields: Vec<String> = input.fields.iter().map(|f| format!("`{}`", f.ident)).collect();
+    cx.error_spanned_by(
+        ident,
+        format!(
+            "{object} names `{ident}`, which is not a field of `{}`; fields are {}",
+            input.ident,
+            fields.join(", ")
+        ),
+    );
+    false
+}
+
+fn check_table_objects(cx: &Ctxt, input: &Input) {
+    for check in &input.attrs.checks {
+        if check.name.is_none() {
+            cx.error_spanned_by(
+                &check.key,
+                "checks rule: a table CHECK needs a name: `check(name = \"invoices_total_matches\", expr = \"...\")`",
+            );
+        }
+        if check.expr.is_none() {
+            cx.error_spanned_by(
+                &check.key,
+                "a table CHECK needs its SQL condition: `check(name = \"...\", expr = \"total_cents >= 0\")`",
+            );
+        }
+    }
+    for unique in &input.attrs.uniques {
+        for column in &unique.columns {
+            field_exists(cx, input, column, "`unique(...)`");
+        }
+    }
+    for index in &input.attrs.indexes {
+        for key in &index.keys {
+            if let KeyTarget::Column(column) = &key.target {
+                field_exists(cx, input, column, "`index(...)`");
+            }
+        }
+        for column in &index.include {
+            field_exists(cx, input, column, "`include(...)`");
+        }
+        if index.nulls_not_distinct && !index.unique {
+            cx.error_spanned_by(&index.key, "`nulls_not_distinct` applies to unique indexes: add `unique`");
+        }
+    }
+    for foreign_key in &input.attrs.foreign_keys {
+        if foreign_key.columns.is_empty() {
+            cx.error_spanned_by(&foreign_key.key, "`foreign_key(...)` needs `columns(a, b)`");
+        }
+        for column in &foreign_key.columns {
+            field_exists(cx, input, column, "`foreign_key(...)`");
+        }
+        if foreign_key.references.is_none() {
+            cx.error_spanned_by(&foreign_key.key, "`foreign_key(...)` needs `references = Table`");
+        }
+        if foreign_key.on_delete.is_none() {
+            cx.error_spanned_by(
+                &foreign_key.key,
+                "foreign key rule: a foreign key must state ON DELETE: add `on_delete = \"cascade\"`, `\"restrict\"`, `\"set null\"` or `\"no action\"`",
+            );
+        }
+    }
+}
