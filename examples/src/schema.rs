@@ -1,5 +1,9 @@
 //! The tables.
 
+// Clippy's `duplicated_attributes` reads two `index(organization_id, ...)` entries as a repeated
+// attribute; for derive helper attributes they are distinct declarations.
+#![allow(clippy::duplicated_attributes)]
+
 use schema_core::prelude::*;
 use schema_core::{DeclaredSchema, SchemaErrors};
 

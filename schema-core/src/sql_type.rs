@@ -268,6 +268,14 @@ impl SqlType for f64 {
     }
 }
 
+#[cfg(feature = "decimal")]
+impl SqlType for rust_decimal::Decimal {
+    type Kind = kind::Decimal;
+    fn column_type() -> ColumnType {
+        ColumnType::Numeric(None)
+    }
+}
+
 impl<T: SqlType> SqlType for Option<T> {
     type Kind = T::Kind;
     const NULLABLE: bool = true;

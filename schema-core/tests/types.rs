@@ -469,14 +469,31 @@ fn accepts_exactly_the_right_types() {
 const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 async fn connect() -> tokio_postgres::Client {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    let from_env = std::env::var("DATABASE_URL").ok();
+    let url = from_env
+        .clone()
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
     let (client, connection) = match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
         Ok(pair) => pair,
-        Err(err) => panic!(
-            "cannot connect to PostgreSQL at {url}: {err}\n\
-             These tests need a running PostgreSQL server: start one, or set DATABASE_URL to \
-             a reachable server (e.g. DATABASE_URL=postgres://user:password@host:5432/db)."
-        ),
+        Err(err) => {
+            let mut cause = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(inner) = source {
+                cause.push_str(&format!(": {inner}"));
+                source = inner.source();
+            }
+            let origin = if from_env.is_some() {
+                "from DATABASE_URL"
+            } else {
+                "the default; DATABASE_URL is not set"
+            };
+            panic!(
+                "cannot connect to PostgreSQL at {} ({origin}): {cause}\n\
+                 These tests need a running PostgreSQL server: start one, or set DATABASE_URL to \
+                 a reachable server, e.g. DATABASE_URL=postgres://user:password@host:5432/postgres",
+                redact_password(&url)
+            )
+        }
     };
     tokio::spawn(async move {
         if let Err(err) = connection.await {
@@ -484,6 +501,20 @@ async fn connect() -> tokio_postgres::Client {
         }
     });
     client
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
 }
 
 async fn round_trip<T>(client: &tokio_postgres::Client, sql_type: &str, value: T)

@@ -392,10 +392,12 @@ fn unique_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<Uni
                 desc: false,
                 nulls_first: None,
             }) => out.columns.push(column),
-            IndexItem::Key(_) => {
-                cx.syn_error(content.error(
-                    "a unique constraint lists plain columns; for expressions or ordering use `index(..., unique)`",
-                ));
+            IndexItem::Key(key) => {
+                let message = "a unique constraint lists plain columns; for expressions or ordering use `index(..., unique)`";
+                match &key.target {
+                    KeyTarget::Column(column) => cx.error_spanned_by(column, message),
+                    KeyTarget::Expression(sql) => cx.error_spanned_by(sql, message),
+                }
             }
             IndexItem::Setting(k, value) => {
                 let name = k.to_string();

@@ -44,10 +44,10 @@ fn long_name_message(kind: &str, name: &str) -> String {
 }
 
 fn check_lit_length(cx: &Ctxt, kind: &str, lit: &Option<LitStr>) {
-    if let Some(lit) = lit {
-        if too_long(&lit.value()) {
-            cx.error_spanned_by(lit, long_name_message(kind, &lit.value()));
-        }
+    if let Some(lit) = lit
+        && too_long(&lit.value())
+    {
+        cx.error_spanned_by(lit, long_name_message(kind, &lit.value()));
     }
 }
 
@@ -109,13 +109,13 @@ fn check_tenancy(cx: &Ctxt, input: &Input) {
             "a table is either the tenant root or global, not both: remove `tenant_root` or `global`",
         );
     }
-    if let Some(reason) = &attrs.rls_exempt {
-        if !input.is_tenant() {
-            cx.error_spanned_by(
-                reason,
-                "`rls_exempt` is for tenant tables; global tables and the tenant root have no tenant policy to opt out of",
-            );
-        }
+    if let Some(reason) = &attrs.rls_exempt
+        && !input.is_tenant()
+    {
+        cx.error_spanned_by(
+            reason,
+            "`rls_exempt` is for tenant tables; global tables and the tenant root have no tenant policy to opt out of",
+        );
     }
     if input.is_tenant() && input.fields.iter().all(|f| f.column != TENANT_COLUMN) {
         cx.error_spanned_by(
@@ -196,10 +196,10 @@ fn check_column(cx: &Ctxt, input: &Input, field: &Field) {
         cx.error_spanned_by(sql, "give either `default = <value>` or `default_sql = \"...\"`, not both");
     }
     let has_default = attrs.default.is_some() || attrs.default_sql.is_some();
-    if let Some((key, _)) = &attrs.identity {
-        if has_default || attrs.generated.is_some() {
-            cx.error_spanned_by(key, "an identity column has no default or generation expression: remove one");
-        }
+    if let Some((key, _)) = &attrs.identity
+        && (has_default || attrs.generated.is_some())
+    {
+        cx.error_spanned_by(key, "an identity column has no default or generation expression: remove one");
     }
     if let Some(generated) = &attrs.generated {
         if has_default {
@@ -222,9 +222,12 @@ fn check_column(cx: &Ctxt, input: &Input, field: &Field) {
         let _ = json;
         cx.error_spanned_by(float, "a column is either JSON or a float: remove `json` or `float`");
     }
-    if field.column == TENANT_COLUMN && input.is_tenant() && attrs.references.is_some() {
+    if let Some(references) = &attrs.references
+        && field.column == TENANT_COLUMN
+        && input.is_tenant()
+    {
         cx.error_spanned_by(
-            attrs.references.as_ref().expect("checked"),
+            references,
             "`organization_id` gets its foreign key to the tenant root automatically (ON DELETE CASCADE): remove `references`",
         );
     }

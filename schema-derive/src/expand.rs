@@ -100,10 +100,16 @@ fn assertions(input: &Input) -> TokenStream {
         if TIMESTAMP_COLUMNS.contains(&field.column.as_str()) {
             out.push(rule("assert_timestamp"));
         }
-        if names::denotes_money(&field.column) && attrs.not_money.is_none() {
+        let money = names::denotes_money(&field.column) && attrs.not_money.is_none();
+        if money {
             out.push(rule("assert_money"));
         }
-        out.push(rule(if attrs.float.is_some() { "assert_float" } else { "assert_not_float" }));
+        // The money rule already rejects floats; one mistake gives one error.
+        if attrs.float.is_some() {
+            out.push(rule("assert_float"));
+        } else if !money {
+            out.push(rule("assert_not_float"));
+        }
         out.push(rule(if attrs.json.is_some() { "assert_json" } else { "assert_not_json" }));
         if names::denotes_secret(&field.column) {
             out.push(rule("assert_secret"));
@@ -182,11 +188,20 @@ fn column(input: &Input, field: &Field) -> TokenStream {
         None => quote!(<#ty as SqlType>::column_type()),
     };
     let default = if let Some(expr) = &attrs.default {
+        // The value has the column's type (without `Option`); a string literal becomes a String.
         let span = expr.span();
+        let inner = option_inner(ty).unwrap_or(ty);
+        let value = match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(_), ..
+            }) => quote_spanned!(span=> ::core::convert::From::from(#expr)),
+            _ => quote!(#expr),
+        };
         quote_spanned! {span=>
-            ::core::option::Option::Some(SqlLiteral::sql_literal(
-                &<#ty as ::core::convert::From<_>>::from(#expr),
-            ))
+            ::core::option::Option::Some({
+                let value: #inner = #value;
+                SqlLiteral::sql_literal(&value)
+            })
         }
     } else if let Some(sql) = &attrs.default_sql {
         quote!(::core::option::Option::Some(::std::string::String::from(#sql)))
@@ -484,4 +499,18 @@ fn table_impl(input: &Input) -> TokenStream {
 /// The primary key's type, for the fallback impl.
 pub fn fallback_primary_key_type(input: &Input) -> TokenStream {
     primary_key_type(input)
+}
+
+/// `T` of a field written `Option<T>`.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+        _ => None,
+    }
 }

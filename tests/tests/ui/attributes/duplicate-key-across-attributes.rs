@@ -1,0 +1,15 @@
+use schema_core::prelude::*;
+
+#[derive(Table)]
+pub struct Invoice {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    #[column(default = 1)]
+    #[column(default = 2)]
+    pub number: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use schema_core::prelude::*;
+
+#[derive(PgEnum)]
+pub struct InvoiceStatus {
+    pub label: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use schema_core::prelude::*;
+
+#[derive(Table)]
+pub enum Invoice {
+    Draft,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use schema_core::prelude::*;
+
+#[derive(PgEnum, Clone, Copy)]
+pub enum InvoiceStatus {
+    Draft,
+    WaitingForTheCustomerToConfirmTheBillingAddressBeforeWeCanSendIt,
+}
+
+fn main() {}
