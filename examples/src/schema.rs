@@ -75,8 +75,14 @@ pub struct ApiKey {
 #[derive(Table)]
 #[table(
     audited,
-    index(organization_id, email, unique, where = "deleted_at IS NULL", name = "customers_live_email_key"),
-    index(organization_id, "lower(display_name)", name = "customers_display_name_idx"),
+    index(
+        organization_id,
+        email,
+        unique,
+        where = "deleted_at IS NULL",
+        name = "customers_live_email_key"
+    ),
+    index(organization_id, "lower(display_name)", name = "customers_display_name_idx")
 )]
 pub struct Customer {
     #[column(primary_key)]
@@ -102,7 +108,12 @@ pub enum PaymentMethodKind {
 
 /// How a customer pays: a token at the payment gateway, never card data.
 #[derive(Table)]
-#[table(index(customer_id, unique, where = "is_default", name = "payment_methods_one_default_key"))]
+#[table(index(
+    customer_id,
+    unique,
+    where = "is_default",
+    name = "payment_methods_one_default_key"
+))]
 pub struct PaymentMethod {
     #[column(primary_key)]
     pub id: Uuid,
@@ -256,7 +267,9 @@ pub struct ExchangeRate {
     pub base_code: String,
     #[column(references = Currency, on_delete = "cascade", sql_type = "character(3)")]
     pub quote_code: String,
-    #[column(float = "a reporting estimate from the central bank feed; never used to compute an amount charged")]
+    #[column(
+        float = "a reporting estimate from the central bank feed; never used to compute an amount charged"
+    )]
     pub rate: f64,
     pub observed_on: Date,
     pub created_at: Timestamp,

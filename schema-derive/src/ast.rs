@@ -91,7 +91,10 @@ impl<'a> Input<'a> {
     }
 
     pub fn primary_key(&self) -> Vec<&Field<'a>> {
-        self.fields.iter().filter(|f| f.attrs.primary_key.is_some()).collect()
+        self.fields
+            .iter()
+            .filter(|f| f.attrs.primary_key.is_some())
+            .collect()
     }
 
     pub fn is_root(&self) -> bool {

@@ -146,7 +146,10 @@ impl<'a> Seen<'a> {
         } else {
             self.cx.error_spanned_by(
                 key,
-                format!("duplicate `{}` attribute key `{key}`: give it once", self.attribute),
+                format!(
+                    "duplicate `{}` attribute key `{key}`: give it once",
+                    self.attribute
+                ),
             );
             false
         }
@@ -162,7 +165,13 @@ fn key_ident(meta: &ParseNestedMeta) -> syn::Result<Ident> {
 
 /// An error for an unknown key, listing the valid ones; the key's value is skipped so parsing
 /// can go on.
-fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta, key: &Ident, attribute: &str, valid: &[&str]) -> syn::Result<()> {
+fn unknown_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: &Ident,
+    attribute: &str,
+    valid: &[&str],
+) -> syn::Result<()> {
     let hint = match symbol::suggest(&key.to_string(), valid) {
         Some(close) => format!(" (did you mean `{close}`?)"),
         None => String::new(),
@@ -192,7 +201,8 @@ fn lit_str(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<LitStr> {
     let expr: syn::Expr = value.parse()?;
     match expr {
         syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(lit), ..
+            lit: syn::Lit::Str(lit),
+            ..
         }) => Ok(lit),
         other => Err(syn::Error::new_spanned(
             other,
@@ -211,7 +221,9 @@ fn non_empty(cx: &Ctxt, key: &Ident, lit: LitStr) -> LitStr {
 
 fn flag(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<()> {
     if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
-        return Err(meta.error(format!("`{key}` is a flag and takes no value: write `{key}` alone")));
+        return Err(meta.error(format!(
+            "`{key}` is a flag and takes no value: write `{key}` alone"
+        )));
     }
     Ok(())
 }
@@ -338,9 +350,9 @@ fn check_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<Chec
 
 fn foreign_key_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<ForeignKeyAttr> {
     if !meta.input.peek(syn::token::Paren) {
-        return Err(meta.error(
-            "expected `foreign_key(columns(a, b), references = Table, on_delete = \"cascade\")`",
-        ));
+        return Err(
+            meta.error("expected `foreign_key(columns(a, b), references = Table, on_delete = \"cascade\")`")
+        );
     }
     let mut out = ForeignKeyAttr {
         key,
@@ -404,10 +416,16 @@ fn unique_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<Uni
                 if !UNIQUE_KEYS.contains(&name.as_str()) {
                     cx.error_spanned_by(
                         &k,
-                        format!("unknown `unique` attribute key `{k}`; valid keys are {}", symbol::list(UNIQUE_KEYS)),
+                        format!(
+                            "unknown `unique` attribute key `{k}`; valid keys are {}",
+                            symbol::list(UNIQUE_KEYS)
+                        ),
                     );
                 } else if !seen.insert(name.clone()) {
-                    cx.error_spanned_by(&k, format!("duplicate `unique` attribute key `{k}`: give it once"));
+                    cx.error_spanned_by(
+                        &k,
+                        format!("duplicate `unique` attribute key `{k}`: give it once"),
+                    );
                 } else if name == NAME {
                     out.name = setting_str(cx, &k, value);
                 } else {
@@ -418,7 +436,10 @@ fn unique_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<Uni
         }
     }
     if out.columns.is_empty() {
-        cx.error_spanned_by(&out.key, "`unique(...)` needs at least one column: `unique(organization_id, email)`");
+        cx.error_spanned_by(
+            &out.key,
+            "`unique(...)` needs at least one column: `unique(organization_id, email)`",
+        );
     }
     Ok(out)
 }
@@ -500,7 +521,10 @@ fn setting_flag(cx: &Ctxt, key: &Ident, value: SettingValue) -> bool {
     match value {
         SettingValue::Flag => true,
         _ => {
-            cx.error_spanned_by(key, format!("`{key}` is a flag and takes no value: write `{key}` alone"));
+            cx.error_spanned_by(
+                key,
+                format!("`{key}` is a flag and takes no value: write `{key}` alone"),
+            );
             false
         }
     }
@@ -535,21 +559,27 @@ impl Parse for IndexItem {
             let token: Token![where] = input.parse()?;
             input.parse::<Token![=]>()?;
             let lit: LitStr = input.parse()?;
-            return Ok(IndexItem::Setting(Ident::new("where", token.span), SettingValue::Str(lit)));
+            return Ok(IndexItem::Setting(
+                Ident::new("where", token.span),
+                SettingValue::Str(lit),
+            ));
         }
         let ident: Ident = input.parse()?;
         if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
-            let lit: LitStr = input
-                .parse()
-                .map_err(|e| syn::Error::new(e.span(), format!("`{ident}` takes a string: `{ident} = \"...\"`")))?;
+            let lit: LitStr = input.parse().map_err(|e| {
+                syn::Error::new(e.span(), format!("`{ident}` takes a string: `{ident} = \"...\"`"))
+            })?;
             return Ok(IndexItem::Setting(ident, SettingValue::Str(lit)));
         }
         if input.peek(syn::token::Paren) {
             let content;
             syn::parenthesized!(content in input);
             let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
-            return Ok(IndexItem::Setting(ident, SettingValue::List(list.into_iter().collect())));
+            return Ok(IndexItem::Setting(
+                ident,
+                SettingValue::List(list.into_iter().collect()),
+            ));
         }
         if FLAGS.contains(&ident.to_string().as_str()) {
             return Ok(IndexItem::Setting(ident, SettingValue::Flag));
@@ -580,14 +610,21 @@ fn parse_ordering(input: ParseStream) -> syn::Result<(bool, Option<bool>)> {
         if word != "nulls" {
             return Err(syn::Error::new_spanned(
                 &word,
-                format!("unexpected `{word}` after an index key; expected `asc`, `desc`, `nulls first`, `nulls last` or `,`"),
+                format!(
+                    "unexpected `{word}` after an index key; expected `asc`, `desc`, `nulls first`, `nulls last` or `,`"
+                ),
             ));
         }
         let which: Ident = input.parse()?;
         nulls_first = Some(match which.to_string().as_str() {
             "first" => true,
             "last" => false,
-            _ => return Err(syn::Error::new_spanned(&which, "expected `nulls first` or `nulls last`")),
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &which,
+                    "expected `nulls first` or `nulls last`",
+                ));
+            }
         });
     }
     Ok((desc, nulls_first))
@@ -621,7 +658,10 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
             RENAMED_FROM => out.renamed_from = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
             REFERENCES => {
                 let path: syn::Path = meta.value()?.parse().map_err(|e| {
-                    syn::Error::new(e.span(), "`references` takes the referenced table's type: `references = Customer`")
+                    syn::Error::new(
+                        e.span(),
+                        "`references` takes the referenced table's type: `references = Customer`",
+                    )
                 })?;
                 out.references = Some(path);
             }

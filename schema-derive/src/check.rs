@@ -28,7 +28,10 @@ pub fn check(cx: &Ctxt, input: &Input) {
 fn check_generics(cx: &Ctxt, input: &Input) {
     let generics = &input.original.generics;
     if !generics.params.is_empty() {
-        cx.error_spanned_by(generics, "a table struct cannot be generic: one struct declares one table");
+        cx.error_spanned_by(
+            generics,
+            "a table struct cannot be generic: one struct declares one table",
+        );
     }
 }
 
@@ -83,7 +86,10 @@ fn check_names(cx: &Ctxt, input: &Input) {
         if let Some(first) = seen.insert(field.column.clone(), field.ident) {
             cx.error_spanned_by(
                 field.ident,
-                format!("column `{}` is declared twice (also by field `{first}`): rename one", field.column),
+                format!(
+                    "column `{}` is declared twice (also by field `{first}`): rename one",
+                    field.column
+                ),
             );
         }
     }
@@ -193,13 +199,19 @@ fn check_column(cx: &Ctxt, input: &Input, field: &Field) {
         );
     }
     if let (Some(_), Some(sql)) = (&attrs.default, &attrs.default_sql) {
-        cx.error_spanned_by(sql, "give either `default = <value>` or `default_sql = \"...\"`, not both");
+        cx.error_spanned_by(
+            sql,
+            "give either `default = <value>` or `default_sql = \"...\"`, not both",
+        );
     }
     let has_default = attrs.default.is_some() || attrs.default_sql.is_some();
     if let Some((key, _)) = &attrs.identity
         && (has_default || attrs.generated.is_some())
     {
-        cx.error_spanned_by(key, "an identity column has no default or generation expression: remove one");
+        cx.error_spanned_by(
+            key,
+            "an identity column has no default or generation expression: remove one",
+        );
     }
     if let Some(generated) = &attrs.generated {
         if has_default {
@@ -220,7 +232,10 @@ fn check_column(cx: &Ctxt, input: &Input, field: &Field) {
     }
     if let (Some(json), Some(float)) = (&attrs.json, &attrs.float) {
         let _ = json;
-        cx.error_spanned_by(float, "a column is either JSON or a float: remove `json` or `float`");
+        cx.error_spanned_by(
+            float,
+            "a column is either JSON or a float: remove `json` or `float`",
+        );
     }
     if let Some(references) = &attrs.references
         && field.column == TENANT_COLUMN
@@ -279,7 +294,10 @@ fn check_table_objects(cx: &Ctxt, input: &Input) {
             field_exists(cx, input, column, "`include(...)`");
         }
         if index.nulls_not_distinct && !index.unique {
-            cx.error_spanned_by(&index.key, "`nulls_not_distinct` applies to unique indexes: add `unique`");
+            cx.error_spanned_by(
+                &index.key,
+                "`nulls_not_distinct` applies to unique indexes: add `unique`",
+            );
         }
     }
     for foreign_key in &input.attrs.foreign_keys {

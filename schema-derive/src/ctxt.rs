@@ -31,7 +31,6 @@ impl Ctxt {
             .push(error);
     }
 
-
     /// Consume the context: `Err` with every error combined into one.
     pub fn check(self) -> Result<(), syn::Error> {
         let errors = self.errors.borrow_mut().take().expect("Ctxt checked twice");

@@ -48,7 +48,11 @@ pub fn iden_ident(input: &Input) -> Ident {
 
 fn variant_ident(field: &Field) -> Ident {
     let name = crate::ast::unraw(field.ident).to_upper_camel_case();
-    let name = if name == "Table" { "TableColumn".to_owned() } else { name };
+    let name = if name == "Table" {
+        "TableColumn".to_owned()
+    } else {
+        name
+    };
     Ident::new(&name, field.ident.span())
 }
 
@@ -110,7 +114,11 @@ fn assertions(input: &Input) -> TokenStream {
         } else if !money {
             out.push(rule("assert_not_float"));
         }
-        out.push(rule(if attrs.json.is_some() { "assert_json" } else { "assert_not_json" }));
+        out.push(rule(if attrs.json.is_some() {
+            "assert_json"
+        } else {
+            "assert_not_json"
+        }));
         if names::denotes_secret(&field.column) {
             out.push(rule("assert_secret"));
         }
@@ -125,7 +133,9 @@ fn assertions(input: &Input) -> TokenStream {
         }
     }
     for foreign_key in &input.attrs.foreign_keys {
-        let Some(target) = &foreign_key.references else { continue };
+        let Some(target) = &foreign_key.references else {
+            continue;
+        };
         let types = foreign_key
             .columns
             .iter()
@@ -169,7 +179,10 @@ fn lit_value(lit: &Option<LitStr>) -> TokenStream {
 }
 
 fn action(action: &Option<Action>) -> TokenStream {
-    let variant = Ident::new(action.as_ref().map_or("NoAction", |a| a.variant), Span::call_site());
+    let variant = Ident::new(
+        action.as_ref().map_or("NoAction", |a| a.variant),
+        Span::call_site(),
+    );
     quote!(model::ReferentialAction::#variant)
 }
 
@@ -193,7 +206,8 @@ fn column(input: &Input, field: &Field) -> TokenStream {
         let inner = option_inner(ty).unwrap_or(ty);
         let value = match expr {
             syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(_), ..
+                lit: syn::Lit::Str(_),
+                ..
             }) => quote_spanned!(span=> ::core::convert::From::from(#expr)),
             _ => quote!(#expr),
         };
@@ -342,7 +356,9 @@ fn table_impl(input: &Input) -> TokenStream {
         });
     }
     for check in &input.attrs.checks {
-        let (Some(name), Some(expr)) = (&check.name, &check.expr) else { continue };
+        let (Some(name), Some(expr)) = (&check.name, &check.expr) else {
+            continue;
+        };
         checks.push(quote! {
             model::CheckConstraint {
                 name: ::std::string::String::from(#name),
@@ -351,8 +367,14 @@ fn table_impl(input: &Input) -> TokenStream {
         });
     }
     for foreign_key in &input.attrs.foreign_keys {
-        let Some(target) = &foreign_key.references else { continue };
-        let columns: Vec<String> = foreign_key.columns.iter().map(|c| column_name(input, c)).collect();
+        let Some(target) = &foreign_key.references else {
+            continue;
+        };
+        let columns: Vec<String> = foreign_key
+            .columns
+            .iter()
+            .map(|c| column_name(input, c))
+            .collect();
         let name = match &foreign_key.name {
             Some(name) => quote!(::std::string::String::from(#name)),
             None => quote!(ident::foreign_key_name(TABLE, &[#(#columns),*])),
@@ -508,7 +530,9 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
     if last.ident != "Option" {
         return None;
     }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     match args.args.first()? {
         syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
         _ => None,

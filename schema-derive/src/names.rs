@@ -10,8 +10,7 @@ pub fn table_name(struct_name: &str) -> String {
 }
 
 fn pluralize(word: &str) -> String {
-    let consonant_y = word.ends_with('y')
-        && !word[..word.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
+    let consonant_y = word.ends_with('y') && !word[..word.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
     if consonant_y {
         format!("{}ies", &word[..word.len() - 1])
     } else if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
@@ -22,8 +21,7 @@ fn pluralize(word: &str) -> String {
 }
 
 const MONEY_WORDS: &[&str] = &[
-    "amount", "price", "cost", "total", "subtotal", "tax", "fee", "balance", "discount", "salary",
-    "revenue",
+    "amount", "price", "cost", "total", "subtotal", "tax", "fee", "balance", "discount", "salary", "revenue",
 ];
 
 const SECRET_WORDS: &[&str] = &["password", "secret", "token"];
@@ -35,9 +33,7 @@ fn words(column: &str) -> impl Iterator<Item = &str> {
 fn is_word_or_plural(word: &str, stems: &[&str]) -> bool {
     let lower = word.to_ascii_lowercase();
     stems.iter().any(|stem| {
-        lower == *stem
-            || lower.strip_suffix('s') == Some(stem)
-            || lower.strip_suffix("es") == Some(stem)
+        lower == *stem || lower.strip_suffix('s') == Some(stem) || lower.strip_suffix("es") == Some(stem)
     })
 }
 
@@ -73,7 +69,16 @@ mod tests {
 
     #[test]
     fn money_names() {
-        for name in ["amount", "total_cents", "unit_price", "tax", "fees", "balance", "cents", "salary"] {
+        for name in [
+            "amount",
+            "total_cents",
+            "unit_price",
+            "tax",
+            "fees",
+            "balance",
+            "cents",
+            "salary",
+        ] {
             assert!(denotes_money(name), "{name}");
         }
         for name in ["taxonomy", "status", "quantity", "priceless_flag_x", "feedback"] {
@@ -83,7 +88,14 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for name in ["password", "password_hash", "api_key", "secret", "refresh_token", "apikey"] {
+        for name in [
+            "password",
+            "password_hash",
+            "api_key",
+            "secret",
+            "refresh_token",
+            "apikey",
+        ] {
             assert!(denotes_secret(name), "{name}");
         }
         assert!(!denotes_secret("email"));

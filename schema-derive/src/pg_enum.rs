@@ -73,10 +73,16 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             }
         }
         Data::Struct(data) => {
-            cx.error_spanned_by(data.struct_token, "`#[derive(PgEnum)]` is for fieldless enums; for a table use `#[derive(Table)]`");
+            cx.error_spanned_by(
+                data.struct_token,
+                "`#[derive(PgEnum)]` is for fieldless enums; for a table use `#[derive(Table)]`",
+            );
         }
         Data::Union(data) => {
-            cx.error_spanned_by(data.union_token, "`#[derive(PgEnum)]` is for fieldless enums, not unions");
+            cx.error_spanned_by(
+                data.union_token,
+                "`#[derive(PgEnum)]` is for fieldless enums, not unions",
+            );
         }
     }
     if let Err(errors) = cx.check() {

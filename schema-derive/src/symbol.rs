@@ -89,7 +89,10 @@ pub const PG_ENUM_VARIANT_KEYS: &[&str] = &[RENAME];
 
 /// The valid keys, for messages: "`a`, `b`, `c`".
 pub fn list(keys: &[&str]) -> String {
-    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The valid key closest to a misspelled one, if any is close.
@@ -119,7 +122,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     #[test]
     fn suggests_close_keys_only() {
-        assert_eq!(super::suggest("refrences", super::COLUMN_KEYS), Some("references"));
+        assert_eq!(
+            super::suggest("refrences", super::COLUMN_KEYS),
+            Some("references")
+        );
         assert_eq!(super::suggest("ondelete", super::COLUMN_KEYS), Some("on_delete"));
         assert_eq!(super::suggest("zzzzzz", super::COLUMN_KEYS), None);
     }

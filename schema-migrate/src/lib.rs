@@ -1,1 +1,15 @@
-//! Introspection, diff, plan, hazards, migration directory, runner and CLI.
+//! The migration engine for schema-core schemas, one module per stage of the data path:
+//! inspect (a live database into the model) → normalize → diff (two models into typed changes) →
+//! plan (ordered, reversible steps with hazards) → prove (on a throwaway database) → apply.
+
+pub mod apply;
+pub mod db;
+pub mod diff;
+pub mod error;
+pub mod inspect;
+pub mod normalize;
+pub mod plan;
+pub mod proof;
+pub mod scratch;
+
+pub use error::Error;

@@ -9,8 +9,13 @@ use schema_migrate::inspect::{InspectOptions, inspect};
 use schema_migrate::normalize::normalize;
 use testkit::TestDb;
 
+/// type, NOT NULL, default, attidentity, attgenerated
+type CatalogColumn = (String, bool, Option<String>, String, String);
+
 fn declared() -> Schema {
-    billing_example::schema().expect("the example schema is valid").schema
+    billing_example::schema()
+        .expect("the example schema is valid")
+        .schema
 }
 
 #[test]
@@ -50,8 +55,11 @@ async fn example_ddl_applies_and_catalog_matches() {
         .await
         .unwrap();
     let enums: Vec<(String, Vec<String>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    let expected: Vec<(String, Vec<String>)> =
-        schema.enums.iter().map(|e| (e.name.clone(), e.values.clone())).collect();
+    let expected: Vec<(String, Vec<String>)> = schema
+        .enums
+        .iter()
+        .map(|e| (e.name.clone(), e.values.clone()))
+        .collect();
     assert_eq!(enums, expected);
 
     // Every column: type, nullability, whether it has a default.
@@ -68,10 +76,12 @@ async fn example_ddl_applies_and_catalog_matches() {
         )
         .await
         .unwrap();
-    let mut catalog_columns: BTreeMap<(String, String), (String, bool, Option<String>, String, String)> =
-        BTreeMap::new();
+    let mut catalog_columns: BTreeMap<(String, String), CatalogColumn> = BTreeMap::new();
     for row in &rows {
-        catalog_columns.insert((row.get(0), row.get(1)), (row.get(2), row.get(3), row.get(4), row.get(5), row.get(6)));
+        catalog_columns.insert(
+            (row.get(0), row.get(1)),
+            (row.get(2), row.get(3), row.get(4), row.get(5), row.get(6)),
+        );
     }
     let mut declared_count = 0;
     for table in &schema.tables {
@@ -80,12 +90,40 @@ async fn example_ddl_applies_and_catalog_matches() {
             let (ty, not_null, default, identity, generated) = catalog_columns
                 .get(&(table.name.clone(), column.name.clone()))
                 .unwrap_or_else(|| panic!("{}.{} is missing from the catalog", table.name, column.name));
-            assert_eq!(*ty, column.ty.sql().replace('"', ""), "{}.{} type", table.name, column.name);
-            assert_eq!(*not_null, !column.nullable, "{}.{} nullability", table.name, column.name);
-            assert_eq!(identity.is_empty(), column.identity.is_none(), "{}.{} identity", table.name, column.name);
-            assert_eq!(generated.is_empty(), column.generated.is_none(), "{}.{} generated", table.name, column.name);
+            assert_eq!(
+                *ty,
+                column.ty.sql().replace('"', ""),
+                "{}.{} type",
+                table.name,
+                column.name
+            );
+            assert_eq!(
+                *not_null, !column.nullable,
+                "{}.{} nullability",
+                table.name, column.name
+            );
+            assert_eq!(
+                identity.is_empty(),
+                column.identity.is_none(),
+                "{}.{} identity",
+                table.name,
+                column.name
+            );
+            assert_eq!(
+                generated.is_empty(),
+                column.generated.is_none(),
+                "{}.{} generated",
+                table.name,
+                column.name
+            );
             if column.generated.is_none() {
-                assert_eq!(default.is_some(), column.default.is_some(), "{}.{} default", table.name, column.name);
+                assert_eq!(
+                    default.is_some(),
+                    column.default.is_some(),
+                    "{}.{} default",
+                    table.name,
+                    column.name
+                );
             }
         }
     }
@@ -145,9 +183,22 @@ async fn example_ddl_applies_and_catalog_matches() {
         }
     }
     assert_eq!(constraints.len(), expected_constraints, "no extra constraints");
-    assert_eq!(constraints[&("invoice_line_items".into(), "invoice_line_items_product_id_fkey".into())].1, "n");
-    assert_eq!(constraints[&("invoices".into(), "invoices_customer_id_fkey".into())].1, "r");
-    assert_eq!(constraints[&("users".into(), "users_organization_id_fkey".into())].1, "c");
+    assert_eq!(
+        constraints[&(
+            "invoice_line_items".into(),
+            "invoice_line_items_product_id_fkey".into()
+        )]
+            .1,
+        "n"
+    );
+    assert_eq!(
+        constraints[&("invoices".into(), "invoices_customer_id_fkey".into())].1,
+        "r"
+    );
+    assert_eq!(
+        constraints[&("users".into(), "users_organization_id_fkey".into())].1,
+        "c"
+    );
 
     // Indexes that do not back constraints, with their definitions.
     let rows = client
@@ -160,9 +211,15 @@ async fn example_ddl_applies_and_catalog_matches() {
         .await
         .unwrap();
     let indexes: BTreeMap<String, String> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    let declared_indexes: Vec<&str> =
-        schema.tables.iter().flat_map(|t| t.indexes.iter().map(|i| i.name.as_str())).collect();
-    assert_eq!(indexes.keys().map(String::as_str).collect::<Vec<_>>().len(), declared_indexes.len());
+    let declared_indexes: Vec<&str> = schema
+        .tables
+        .iter()
+        .flat_map(|t| t.indexes.iter().map(|i| i.name.as_str()))
+        .collect();
+    assert_eq!(
+        indexes.keys().map(String::as_str).collect::<Vec<_>>().len(),
+        declared_indexes.len()
+    );
     for name in &declared_indexes {
         assert!(indexes.contains_key(*name), "index {name} is missing");
     }
@@ -177,7 +234,11 @@ async fn example_ddl_applies_and_catalog_matches() {
     // Every foreign key is indexed; organization_id leads an index of every tenant table.
     for table in &schema.tables {
         for fk in &table.foreign_keys {
-            assert!(table.has_index_leading_with(&fk.columns), "{} is not indexed", fk.name);
+            assert!(
+                table.has_index_leading_with(&fk.columns),
+                "{} is not indexed",
+                fk.name
+            );
         }
     }
 }
@@ -189,8 +250,14 @@ async fn example_schema_reads_back_equal() {
     let schema = declared();
     let db = TestDb::create("example_roundtrip").await;
     let client = db.connect().await;
-    client.batch_execute(&render::schema_sql(&schema)).await.expect("apply");
-    let read = inspect(&client, &InspectOptions::default()).await.expect("inspect").schema;
+    client
+        .batch_execute(&render::schema_sql(&schema))
+        .await
+        .expect("apply");
+    let read = inspect(&client, &InspectOptions::default())
+        .await
+        .expect("inspect")
+        .schema;
     let normalized = normalize(db.server_url(), &schema).await.expect("normalize");
     assert_eq!(read, normalized);
     assert_eq!(read.tables.len(), schema.tables.len());

@@ -1,0 +1,1295 @@
+//! Diff: two schema models in, the typed changes that turn one into the other out.
+//!
+//! Objects are matched by name. Renames are never guessed for tables and columns: they come from
+//! `renamed_from` declarations ([`Renames`]). Indexes and constraints whose definitions are equal
+//! but whose names differ are renamed rather than rebuilt (a renamed table keeps its old
+//! constraint names in Postgres, for instance). Every [`Change`] knows its reverse, which is how
+//! the planner writes down migrations.
+//!
+//! SQL expressions are compared as text: compare schemas whose expressions were printed the same
+//! way (both declared, or both read back from Postgres; see `normalize`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use schema_core::Renames;
+use schema_core::model::{
+    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Function, Index, IndexTarget, Policy,
+    PrimaryKey, RowLevelSecurity, Schema, Table, Trigger, UniqueConstraint,
+};
+
+/// One typed change between two schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    CreateEnum(EnumType),
+    DropEnum(EnumType),
+    /// Values inserted, all existing values kept in order: `ALTER TYPE ... ADD VALUE`.
+    AddEnumValues {
+        from: EnumType,
+        to: EnumType,
+        columns: Vec<EnumColumn>,
+    },
+    /// Values removed or reordered, which Postgres cannot do in place: a new type is created and
+    /// every column converted to it.
+    RecreateEnum {
+        from: EnumType,
+        to: EnumType,
+        columns: Vec<EnumColumn>,
+    },
+
+    CreateFunction(Function),
+    DropFunction(Function),
+    ReplaceFunction {
+        from: Function,
+        to: Function,
+    },
+
+    CreateTable(Table),
+    DropTable(Table),
+    RenameTable {
+        from: String,
+        to: String,
+    },
+
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: Column,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    AlterColumn {
+        table: String,
+        from: Column,
+        to: Column,
+    },
+
+    AddPrimaryKey {
+        table: String,
+        primary_key: PrimaryKey,
+    },
+    DropPrimaryKey {
+        table: String,
+        primary_key: PrimaryKey,
+    },
+    AddUnique {
+        table: String,
+        unique: UniqueConstraint,
+    },
+    DropUnique {
+        table: String,
+        unique: UniqueConstraint,
+    },
+    AddCheck {
+        table: String,
+        check: CheckConstraint,
+    },
+    DropCheck {
+        table: String,
+        check: CheckConstraint,
+    },
+    AddForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    DropForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    RenameConstraint {
+        table: String,
+        from: String,
+        to: String,
+    },
+
+    CreateIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        table: String,
+        index: Index,
+    },
+    /// An index whose definition changes while its name stays: the online plan builds the new one
+    /// beside the old and swaps them.
+    ReplaceIndex {
+        table: String,
+        from: Index,
+        to: Index,
+    },
+    RenameIndex {
+        table: String,
+        from: String,
+        to: String,
+    },
+
+    SetRowLevelSecurity {
+        table: String,
+        from: RowLevelSecurity,
+        to: RowLevelSecurity,
+    },
+    CreatePolicy {
+        table: String,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: String,
+        policy: Policy,
+    },
+    CreateTrigger {
+        table: String,
+        trigger: Trigger,
+    },
+    DropTrigger {
+        table: String,
+        trigger: Trigger,
+    },
+
+    SetTableComment {
+        table: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    SetColumnComment {
+        table: String,
+        column: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+}
+
+/// A column whose type is (or is an array of) a changing enum, with its defaults on both sides.
+/// The enum change converts it and owns its default while doing so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnumColumn {
+    pub table: String,
+    pub column: String,
+    pub array: bool,
+    pub from_default: Option<String>,
+    pub to_default: Option<String>,
+}
+
+impl EnumColumn {
+    fn reversed(&self) -> EnumColumn {
+        EnumColumn {
+            from_default: self.to_default.clone(),
+            to_default: self.from_default.clone(),
+            ..self.clone()
+        }
+    }
+}
+
+/// The change that takes enum `from` to `to`: added values when `to` keeps every value of `from`
+/// in order, else a recreation.
+pub fn enum_change(from: EnumType, to: EnumType, columns: Vec<EnumColumn>) -> Change {
+    if is_ordered_subset(&from.values, &to.values) {
+        Change::AddEnumValues { from, to, columns }
+    } else {
+        Change::RecreateEnum { from, to, columns }
+    }
+}
+
+/// Whether `small` appears in `large` in the same relative order.
+fn is_ordered_subset(small: &[String], large: &[String]) -> bool {
+    let mut rest = large.iter();
+    small.iter().all(|value| rest.any(|candidate| candidate == value))
+}
+
+impl Change {
+    /// The change that undoes this one.
+    pub fn reverse(&self) -> Change {
+        use Change::*;
+        let table_of = |t: &String| t.clone();
+        match self {
+            CreateEnum(e) => DropEnum(e.clone()),
+            DropEnum(e) => CreateEnum(e.clone()),
+            AddEnumValues { from, to, columns } | RecreateEnum { from, to, columns } => enum_change(
+                to.clone(),
+                from.clone(),
+                columns.iter().map(EnumColumn::reversed).collect(),
+            ),
+            CreateFunction(f) => DropFunction(f.clone()),
+            DropFunction(f) => CreateFunction(f.clone()),
+            ReplaceFunction { from, to } => ReplaceFunction {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            CreateTable(t) => DropTable(t.clone()),
+            DropTable(t) => CreateTable(t.clone()),
+            RenameTable { from, to } => RenameTable {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            AddColumn { table, column } => DropColumn {
+                table: table_of(table),
+                column: column.clone(),
+            },
+            DropColumn { table, column } => AddColumn {
+                table: table_of(table),
+                column: column.clone(),
+            },
+            RenameColumn { table, from, to } => RenameColumn {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            AlterColumn { table, from, to } => AlterColumn {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            AddPrimaryKey { table, primary_key } => DropPrimaryKey {
+                table: table_of(table),
+                primary_key: primary_key.clone(),
+            },
+            DropPrimaryKey { table, primary_key } => AddPrimaryKey {
+                table: table_of(table),
+                primary_key: primary_key.clone(),
+            },
+            AddUnique { table, unique } => DropUnique {
+                table: table_of(table),
+                unique: unique.clone(),
+            },
+            DropUnique { table, unique } => AddUnique {
+                table: table_of(table),
+                unique: unique.clone(),
+            },
+            AddCheck { table, check } => DropCheck {
+                table: table_of(table),
+                check: check.clone(),
+            },
+            DropCheck { table, check } => AddCheck {
+                table: table_of(table),
+                check: check.clone(),
+            },
+            AddForeignKey { table, foreign_key } => DropForeignKey {
+                table: table_of(table),
+                foreign_key: foreign_key.clone(),
+            },
+            DropForeignKey { table, foreign_key } => AddForeignKey {
+                table: table_of(table),
+                foreign_key: foreign_key.clone(),
+            },
+            RenameConstraint { table, from, to } => RenameConstraint {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            CreateIndex { table, index } => DropIndex {
+                table: table_of(table),
+                index: index.clone(),
+            },
+            DropIndex { table, index } => CreateIndex {
+                table: table_of(table),
+                index: index.clone(),
+            },
+            RenameIndex { table, from, to } => RenameIndex {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            ReplaceIndex { table, from, to } => ReplaceIndex {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            SetRowLevelSecurity { table, from, to } => SetRowLevelSecurity {
+                table: table_of(table),
+                from: *to,
+                to: *from,
+            },
+            CreatePolicy { table, policy } => DropPolicy {
+                table: table_of(table),
+                policy: policy.clone(),
+            },
+            DropPolicy { table, policy } => CreatePolicy {
+                table: table_of(table),
+                policy: policy.clone(),
+            },
+            CreateTrigger { table, trigger } => DropTrigger {
+                table: table_of(table),
+                trigger: trigger.clone(),
+            },
+            DropTrigger { table, trigger } => CreateTrigger {
+                table: table_of(table),
+                trigger: trigger.clone(),
+            },
+            SetTableComment { table, from, to } => SetTableComment {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            SetColumnComment {
+                table,
+                column,
+                from,
+                to,
+            } => SetColumnComment {
+                table: table_of(table),
+                column: column.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
+        }
+    }
+
+    /// The table this change is about, if any.
+    pub fn table(&self) -> Option<&str> {
+        use Change::*;
+        match self {
+            CreateTable(t) | DropTable(t) => Some(&t.name),
+            RenameTable { to, .. } => Some(to),
+            AddColumn { table, .. }
+            | DropColumn { table, .. }
+            | RenameColumn { table, .. }
+            | AlterColumn { table, .. }
+            | AddPrimaryKey { table, .. }
+            | DropPrimaryKey { table, .. }
+            | AddUnique { table, .. }
+            | DropUnique { table, .. }
+            | AddCheck { table, .. }
+            | DropCheck { table, .. }
+            | AddForeignKey { table, .. }
+            | DropForeignKey { table, .. }
+            | RenameConstraint { table, .. }
+            | CreateIndex { table, .. }
+            | DropIndex { table, .. }
+            | RenameIndex { table, .. }
+            | ReplaceIndex { table, .. }
+            | SetRowLevelSecurity { table, .. }
+            | CreatePolicy { table, .. }
+            | DropPolicy { table, .. }
+            | CreateTrigger { table, .. }
+            | DropTrigger { table, .. }
+            | SetTableComment { table, .. }
+            | SetColumnComment { table, .. } => Some(table),
+            CreateEnum(_)
+            | DropEnum(_)
+            | AddEnumValues { .. }
+            | RecreateEnum { .. }
+            | CreateFunction(_)
+            | DropFunction(_)
+            | ReplaceFunction { .. } => None,
+        }
+    }
+}
+
+/// The changes that turn `from` into `to`. `renames` are the renames declared on the `to` side.
+pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let from = apply_renames(from, to, renames, &mut changes);
+    let from = &from;
+
+    diff_enums(from, to, &mut changes);
+    diff_functions(from, to, &mut changes);
+
+    for table in &from.tables {
+        if to.table(&table.name).is_none() {
+            drop_table(table, &mut changes);
+        }
+    }
+    for table in &to.tables {
+        match from.table(&table.name) {
+            None => create_table(table, &mut changes),
+            Some(old) => diff_table(old, table, &mut changes),
+        }
+    }
+    rebuild_dependents(from, to, &mut changes);
+    give_enum_column_defaults_to_enum_changes(&mut changes);
+    dedup(changes)
+}
+
+/// Rename tables and columns in a copy of `from` as declared, recording the renames. A declared
+/// rename applies only when the old name exists and the new one does not yet; once migrated it is
+/// a no-op, so declarations can stay in code.
+fn apply_renames(from: &Schema, to: &Schema, renames: &Renames, changes: &mut Vec<Change>) -> Schema {
+    let mut renamed = from.clone();
+    for rename in &renames.tables {
+        let applies = renamed.table(&rename.from).is_some()
+            && renamed.table(&rename.to).is_none()
+            && to.table(&rename.to).is_some()
+            && to.table(&rename.from).is_none();
+        if !applies {
+            continue;
+        }
+        changes.push(Change::RenameTable {
+            from: rename.from.clone(),
+            to: rename.to.clone(),
+        });
+        for table in &mut renamed.tables {
+            if table.name == rename.from {
+                table.name = rename.to.clone();
+            }
+            for fk in &mut table.foreign_keys {
+                if fk.referenced_table == rename.from {
+                    fk.referenced_table = rename.to.clone();
+                }
+            }
+        }
+    }
+    for rename in &renames.columns {
+        let Some(target) = to.table(&rename.table) else {
+            continue;
+        };
+        let Some(table) = renamed.table(&rename.table) else {
+            continue;
+        };
+        let applies = table.column(&rename.from).is_some()
+            && table.column(&rename.to).is_none()
+            && target.column(&rename.to).is_some()
+            && target.column(&rename.from).is_none();
+        if !applies {
+            continue;
+        }
+        changes.push(Change::RenameColumn {
+            table: rename.table.clone(),
+            from: rename.from.clone(),
+            to: rename.to.clone(),
+        });
+        let swap = |name: &mut String| {
+            if *name == rename.from {
+                *name = rename.to.clone();
+            }
+        };
+        for table in &mut renamed.tables {
+            if table.name == rename.table {
+                table.column_mut(&rename.from).expect("checked above").name = rename.to.clone();
+                if let Some(pk) = &mut table.primary_key {
+                    pk.columns.iter_mut().for_each(swap);
+                }
+                for unique in &mut table.uniques {
+                    unique.columns.iter_mut().for_each(swap);
+                }
+                for fk in &mut table.foreign_keys {
+                    fk.columns.iter_mut().for_each(swap);
+                }
+                for index in &mut table.indexes {
+                    for key in &mut index.keys {
+                        if let IndexTarget::Column(column) = &mut key.target {
+                            swap(column);
+                        }
+                    }
+                    index.include.iter_mut().for_each(swap);
+                }
+            }
+            for fk in &mut table.foreign_keys {
+                if fk.referenced_table == rename.table {
+                    fk.referenced_columns.iter_mut().for_each(swap);
+                }
+            }
+        }
+    }
+    renamed
+}
+
+fn enum_columns(from: &Schema, to: &Schema, enum_name: &str) -> Vec<EnumColumn> {
+    let mut columns = Vec::new();
+    for table in &from.tables {
+        let Some(target) = to.table(&table.name) else {
+            continue;
+        };
+        for column in &table.columns {
+            let Some(new) = target.column(&column.name) else {
+                continue;
+            };
+            if column.ty.enum_name() == Some(enum_name) && new.ty == column.ty {
+                columns.push(EnumColumn {
+                    table: table.name.clone(),
+                    column: column.name.clone(),
+                    array: matches!(column.ty, ColumnType::Array(_)),
+                    from_default: column.default.clone(),
+                    to_default: new.default.clone(),
+                });
+            }
+        }
+    }
+    columns
+}
+
+fn diff_enums(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+    for old in &from.enums {
+        match to.enum_type(&old.name) {
+            None => changes.push(Change::DropEnum(old.clone())),
+            Some(new) if new.values != old.values => {
+                changes.push(enum_change(
+                    old.clone(),
+                    new.clone(),
+                    enum_columns(from, to, &old.name),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for new in &to.enums {
+        if from.enum_type(&new.name).is_none() {
+            changes.push(Change::CreateEnum(new.clone()));
+        }
+    }
+}
+
+fn diff_functions(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+    let key = |f: &Function| (f.name.clone(), f.arguments.clone());
+    let old: BTreeMap<_, &Function> = from.functions.iter().map(|f| (key(f), f)).collect();
+    let new: BTreeMap<_, &Function> = to.functions.iter().map(|f| (key(f), f)).collect();
+    for (k, f) in &old {
+        if !new.contains_key(k) {
+            changes.push(Change::DropFunction((*f).clone()));
+        }
+    }
+    for (k, f) in &new {
+        match old.get(k) {
+            None => changes.push(Change::CreateFunction((*f).clone())),
+            Some(o) if o.returns != f.returns => {
+                changes.push(Change::DropFunction((*o).clone()));
+                changes.push(Change::CreateFunction((*f).clone()));
+            }
+            Some(o) if *o != *f => changes.push(Change::ReplaceFunction {
+                from: (*o).clone(),
+                to: (*f).clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+}
+
+/// A new table is created bare; the objects that can reference other tables (foreign keys,
+/// policies, triggers) are separate changes, so tables can be created in any order.
+fn create_table(table: &Table, changes: &mut Vec<Change>) {
+    changes.push(Change::CreateTable(table.clone()));
+    for fk in &table.foreign_keys {
+        changes.push(Change::AddForeignKey {
+            table: table.name.clone(),
+            foreign_key: fk.clone(),
+        });
+    }
+    for policy in &table.policies {
+        changes.push(Change::CreatePolicy {
+            table: table.name.clone(),
+            policy: policy.clone(),
+        });
+    }
+    for trigger in &table.triggers {
+        changes.push(Change::CreateTrigger {
+            table: table.name.clone(),
+            trigger: trigger.clone(),
+        });
+    }
+}
+
+fn drop_table(table: &Table, changes: &mut Vec<Change>) {
+    for trigger in &table.triggers {
+        changes.push(Change::DropTrigger {
+            table: table.name.clone(),
+            trigger: trigger.clone(),
+        });
+    }
+    for policy in &table.policies {
+        changes.push(Change::DropPolicy {
+            table: table.name.clone(),
+            policy: policy.clone(),
+        });
+    }
+    for fk in &table.foreign_keys {
+        changes.push(Change::DropForeignKey {
+            table: table.name.clone(),
+            foreign_key: fk.clone(),
+        });
+    }
+    changes.push(Change::DropTable(table.clone()));
+}
+
+/// Match named objects: returns (only in old, only in new, changed pairs). Objects only on one side
+/// whose definitions are equal apart from the name are reported as renames.
+struct Matched<'a, T> {
+    dropped: Vec<&'a T>,
+    added: Vec<&'a T>,
+    changed: Vec<(&'a T, &'a T)>,
+    renamed: Vec<(&'a T, &'a T)>,
+}
+
+fn match_named<'a, T, N, S>(old: &'a [T], new: &'a [T], name: N, same_definition: S) -> Matched<'a, T>
+where
+    T: PartialEq,
+    N: Fn(&T) -> &str,
+    S: Fn(&T, &T) -> bool,
+{
+    let mut matched = Matched {
+        dropped: Vec::new(),
+        added: Vec::new(),
+        changed: Vec::new(),
+        renamed: Vec::new(),
+    };
+    let mut dropped: Vec<&T> = Vec::new();
+    for o in old {
+        match new.iter().find(|n| name(n) == name(o)) {
+            Some(n) if n != o => matched.changed.push((o, n)),
+            Some(_) => {}
+            None => dropped.push(o),
+        }
+    }
+    let mut added: Vec<&T> = new
+        .iter()
+        .filter(|n| !old.iter().any(|o| name(o) == name(n)))
+        .collect();
+    for o in dropped {
+        match added.iter().position(|n| same_definition(o, n)) {
+            Some(i) => matched.renamed.push((o, added.remove(i))),
+            None => matched.dropped.push(o),
+        }
+    }
+    matched.added = added;
+    matched
+}
+
+fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
+    let table = new.name.clone();
+
+    // Columns, matched by name; their order is not compared (Postgres appends added columns).
+    for column in &old.columns {
+        match new.column(&column.name) {
+            None => changes.push(Change::DropColumn {
+                table: table.clone(),
+                column: column.clone(),
+            }),
+            Some(target) => {
+                let mut from_column = column.clone();
+                let mut to_column = target.clone();
+                if from_column.comment != to_column.comment {
+                    changes.push(Change::SetColumnComment {
+                        table: table.clone(),
+                        column: column.name.clone(),
+                        from: from_column.comment.clone(),
+                        to: to_column.comment.clone(),
+                    });
+                }
+                from_column.comment = None;
+                to_column.comment = None;
+                if from_column != to_column {
+                    changes.push(Change::AlterColumn {
+                        table: table.clone(),
+                        from: from_column,
+                        to: to_column,
+                    });
+                }
+            }
+        }
+    }
+    for column in &new.columns {
+        if old.column(&column.name).is_none() {
+            changes.push(Change::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
+            });
+        }
+    }
+
+    match (&old.primary_key, &new.primary_key) {
+        (Some(o), Some(n)) if o.columns == n.columns && o.name != n.name => {
+            changes.push(Change::RenameConstraint {
+                table: table.clone(),
+                from: o.name.clone(),
+                to: n.name.clone(),
+            })
+        }
+        (Some(o), Some(n)) if o != n => {
+            changes.push(Change::DropPrimaryKey {
+                table: table.clone(),
+                primary_key: o.clone(),
+            });
+            changes.push(Change::AddPrimaryKey {
+                table: table.clone(),
+                primary_key: n.clone(),
+            });
+        }
+        (Some(o), None) => changes.push(Change::DropPrimaryKey {
+            table: table.clone(),
+            primary_key: o.clone(),
+        }),
+        (None, Some(n)) => changes.push(Change::AddPrimaryKey {
+            table: table.clone(),
+            primary_key: n.clone(),
+        }),
+        _ => {}
+    }
+
+    let uniques = match_named(
+        &old.uniques,
+        &new.uniques,
+        |u| &u.name,
+        |a, b| a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct,
+    );
+    for (o, n) in uniques.renamed {
+        changes.push(Change::RenameConstraint {
+            table: table.clone(),
+            from: o.name.clone(),
+            to: n.name.clone(),
+        });
+    }
+    for u in uniques.dropped {
+        changes.push(Change::DropUnique {
+            table: table.clone(),
+            unique: u.clone(),
+        });
+    }
+    for (o, n) in uniques.changed {
+        changes.push(Change::DropUnique {
+            table: table.clone(),
+            unique: o.clone(),
+        });
+        changes.push(Change::AddUnique {
+            table: table.clone(),
+            unique: n.clone(),
+        });
+    }
+    for u in uniques.added {
+        changes.push(Change::AddUnique {
+            table: table.clone(),
+            unique: u.clone(),
+        });
+    }
+
+    let checks = match_named(
+        &old.checks,
+        &new.checks,
+        |c| &c.name,
+        |a, b| a.expression == b.expression,
+    );
+    for (o, n) in checks.renamed {
+        changes.push(Change::RenameConstraint {
+            table: table.clone(),
+            from: o.name.clone(),
+            to: n.name.clone(),
+        });
+    }
+    for c in checks.dropped {
+        changes.push(Change::DropCheck {
+            table: table.clone(),
+            check: c.clone(),
+        });
+    }
+    for (o, n) in checks.changed {
+        changes.push(Change::DropCheck {
+            table: table.clone(),
+            check: o.clone(),
+        });
+        changes.push(Change::AddCheck {
+            table: table.clone(),
+            check: n.clone(),
+        });
+    }
+    for c in checks.added {
+        changes.push(Change::AddCheck {
+            table: table.clone(),
+            check: c.clone(),
+        });
+    }
+
+    let fks = match_named(
+        &old.foreign_keys,
+        &new.foreign_keys,
+        |f| &f.name,
+        |a, b| {
+            ForeignKey {
+                name: String::new(),
+                ..a.clone()
+            } == ForeignKey {
+                name: String::new(),
+                ..b.clone()
+            }
+        },
+    );
+    for (o, n) in fks.renamed {
+        changes.push(Change::RenameConstraint {
+            table: table.clone(),
+            from: o.name.clone(),
+            to: n.name.clone(),
+        });
+    }
+    for f in fks.dropped {
+        changes.push(Change::DropForeignKey {
+            table: table.clone(),
+            foreign_key: f.clone(),
+        });
+    }
+    for (o, n) in fks.changed {
+        changes.push(Change::DropForeignKey {
+            table: table.clone(),
+            foreign_key: o.clone(),
+        });
+        changes.push(Change::AddForeignKey {
+            table: table.clone(),
+            foreign_key: n.clone(),
+        });
+    }
+    for f in fks.added {
+        changes.push(Change::AddForeignKey {
+            table: table.clone(),
+            foreign_key: f.clone(),
+        });
+    }
+
+    let indexes = match_named(
+        &old.indexes,
+        &new.indexes,
+        |i| &i.name,
+        |a, b| {
+            Index {
+                name: String::new(),
+                ..a.clone()
+            } == Index {
+                name: String::new(),
+                ..b.clone()
+            }
+        },
+    );
+    for (o, n) in indexes.renamed {
+        changes.push(Change::RenameIndex {
+            table: table.clone(),
+            from: o.name.clone(),
+            to: n.name.clone(),
+        });
+    }
+    for i in indexes.dropped {
+        changes.push(Change::DropIndex {
+            table: table.clone(),
+            index: i.clone(),
+        });
+    }
+    // An index can be swapped in place only when its table's columns stay as they are: otherwise
+    // the old index may go with a dropped column, or the new one need a column not added yet.
+    let columns_stable = old.columns.len() == new.columns.len()
+        && old
+            .columns
+            .iter()
+            .all(|c| new.column(&c.name).is_some_and(|n| n.ty == c.ty));
+    for (o, n) in indexes.changed {
+        if columns_stable {
+            changes.push(Change::ReplaceIndex {
+                table: table.clone(),
+                from: o.clone(),
+                to: n.clone(),
+            });
+        } else {
+            changes.push(Change::DropIndex {
+                table: table.clone(),
+                index: o.clone(),
+            });
+            changes.push(Change::CreateIndex {
+                table: table.clone(),
+                index: n.clone(),
+            });
+        }
+    }
+    for i in indexes.added {
+        changes.push(Change::CreateIndex {
+            table: table.clone(),
+            index: i.clone(),
+        });
+    }
+
+    if old.row_level_security != new.row_level_security {
+        changes.push(Change::SetRowLevelSecurity {
+            table: table.clone(),
+            from: old.row_level_security,
+            to: new.row_level_security,
+        });
+    }
+    let policies = match_named(&old.policies, &new.policies, |p| &p.name, |_, _| false);
+    for p in policies.dropped {
+        changes.push(Change::DropPolicy {
+            table: table.clone(),
+            policy: p.clone(),
+        });
+    }
+    for (o, n) in policies.changed {
+        changes.push(Change::DropPolicy {
+            table: table.clone(),
+            policy: o.clone(),
+        });
+        changes.push(Change::CreatePolicy {
+            table: table.clone(),
+            policy: n.clone(),
+        });
+    }
+    for p in policies.added {
+        changes.push(Change::CreatePolicy {
+            table: table.clone(),
+            policy: p.clone(),
+        });
+    }
+    let triggers = match_named(&old.triggers, &new.triggers, |t| &t.name, |_, _| false);
+    for t in triggers.dropped {
+        changes.push(Change::DropTrigger {
+            table: table.clone(),
+            trigger: t.clone(),
+        });
+    }
+    for (o, n) in triggers.changed {
+        changes.push(Change::DropTrigger {
+            table: table.clone(),
+            trigger: o.clone(),
+        });
+        changes.push(Change::CreateTrigger {
+            table: table.clone(),
+            trigger: n.clone(),
+        });
+    }
+    for t in triggers.added {
+        changes.push(Change::CreateTrigger {
+            table: table.clone(),
+            trigger: t.clone(),
+        });
+    }
+    if old.comment != new.comment {
+        changes.push(Change::SetTableComment {
+            table,
+            from: old.comment.clone(),
+            to: new.comment.clone(),
+        });
+    }
+}
+
+/// Objects Postgres will not let a change go past: they are dropped before it and recreated after.
+///
+/// - a foreign key whose referenced key (primary key, unique constraint or unique index) is
+///   dropped or rebuilt;
+/// - policies and triggers with a WHEN condition on a table whose column types change (Postgres
+///   refuses to change the type of a column such definitions use);
+/// - on tables with columns converted to a recreated enum, the indexes, checks, policies and
+///   triggers whose SQL may spell a value of the old type.
+fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+    let mut rebuilt_keys: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
+    let mut retyped_tables: BTreeSet<String> = BTreeSet::new();
+    let mut enum_tables: BTreeSet<String> = BTreeSet::new();
+    for change in changes.iter() {
+        match change {
+            Change::DropPrimaryKey { table, primary_key } => {
+                rebuilt_keys.insert((table.clone(), sorted(&primary_key.columns)));
+            }
+            Change::DropUnique { table, unique } => {
+                rebuilt_keys.insert((table.clone(), sorted(&unique.columns)));
+            }
+            Change::DropIndex { table, index }
+            | Change::ReplaceIndex {
+                table, from: index, ..
+            } if index.unique => {
+                rebuilt_keys.insert((
+                    table.clone(),
+                    sorted(&index.key_columns().map(str::to_owned).collect::<Vec<_>>()),
+                ));
+            }
+            Change::AlterColumn { table, from, to } if from.ty != to.ty => {
+                retyped_tables.insert(table.clone());
+            }
+            Change::RecreateEnum { columns, .. } => {
+                enum_tables.extend(columns.iter().map(|c| c.table.clone()));
+            }
+            _ => {}
+        }
+    }
+    if rebuilt_keys.is_empty() && retyped_tables.is_empty() && enum_tables.is_empty() {
+        return;
+    }
+    let mut extra = Vec::new();
+    for new in &to.tables {
+        let Some(old) = from.table(&new.name) else {
+            continue;
+        };
+        let table = new.name.clone();
+        for fk in &new.foreign_keys {
+            let unchanged = old.foreign_keys.contains(fk);
+            if unchanged
+                && rebuilt_keys.contains(&(fk.referenced_table.clone(), sorted(&fk.referenced_columns)))
+            {
+                extra.push(Change::DropForeignKey {
+                    table: table.clone(),
+                    foreign_key: fk.clone(),
+                });
+                extra.push(Change::AddForeignKey {
+                    table: table.clone(),
+                    foreign_key: fk.clone(),
+                });
+            }
+        }
+        let retyped = retyped_tables.contains(&table);
+        let enum_converted = enum_tables.contains(&table);
+        if !retyped && !enum_converted {
+            continue;
+        }
+        for policy in new.policies.iter().filter(|p| old.policies.contains(p)) {
+            extra.push(Change::DropPolicy {
+                table: table.clone(),
+                policy: policy.clone(),
+            });
+            extra.push(Change::CreatePolicy {
+                table: table.clone(),
+                policy: policy.clone(),
+            });
+        }
+        for trigger in new
+            .triggers
+            .iter()
+            .filter(|t| old.triggers.contains(t) && t.when.is_some())
+        {
+            extra.push(Change::DropTrigger {
+                table: table.clone(),
+                trigger: trigger.clone(),
+            });
+            extra.push(Change::CreateTrigger {
+                table: table.clone(),
+                trigger: trigger.clone(),
+            });
+        }
+        if enum_converted {
+            let has_expression = |i: &Index| {
+                i.predicate.is_some()
+                    || i.keys
+                        .iter()
+                        .any(|k| matches!(k.target, IndexTarget::Expression(_)))
+            };
+            for index in new
+                .indexes
+                .iter()
+                .filter(|i| old.indexes.contains(i) && has_expression(i))
+            {
+                extra.push(Change::DropIndex {
+                    table: table.clone(),
+                    index: index.clone(),
+                });
+                extra.push(Change::CreateIndex {
+                    table: table.clone(),
+                    index: index.clone(),
+                });
+            }
+            for check in new.checks.iter().filter(|c| old.checks.contains(c)) {
+                extra.push(Change::DropCheck {
+                    table: table.clone(),
+                    check: check.clone(),
+                });
+                extra.push(Change::AddCheck {
+                    table: table.clone(),
+                    check: check.clone(),
+                });
+            }
+        }
+    }
+    changes.extend(extra);
+}
+
+/// A column converted by an enum change has its default set by that change (the old default may
+/// name a value the new type lacks, and the other way round), so its own alteration leaves the
+/// default alone, and disappears if nothing else changes.
+fn give_enum_column_defaults_to_enum_changes(changes: &mut Vec<Change>) {
+    let owned: BTreeSet<(String, String)> = changes
+        .iter()
+        .flat_map(|change| match change {
+            Change::AddEnumValues { columns, .. } | Change::RecreateEnum { columns, .. } => {
+                columns.as_slice()
+            }
+            _ => &[],
+        })
+        .map(|c| (c.table.clone(), c.column.clone()))
+        .collect();
+    if owned.is_empty() {
+        return;
+    }
+    changes.retain_mut(|change| match change {
+        Change::AlterColumn { table, from, to } if owned.contains(&(table.clone(), to.name.clone())) => {
+            from.default = to.default.clone();
+            from != to
+        }
+        _ => true,
+    });
+}
+
+fn sorted(columns: &[String]) -> Vec<String> {
+    let mut columns = columns.to_vec();
+    columns.sort();
+    columns
+}
+
+/// Drop exact duplicates, keeping the first occurrence (dependents can be rebuilt for two reasons).
+fn dedup(changes: Vec<Change>) -> Vec<Change> {
+    let mut unique: Vec<Change> = Vec::with_capacity(changes.len());
+    for change in changes {
+        if !unique.contains(&change) {
+            unique.push(change);
+        }
+    }
+    unique
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schema_core::TableRename;
+    use schema_core::declare::ColumnRename;
+    use schema_core::model::{ColumnType, PrimaryKey};
+
+    fn table(name: &str, columns: &[&str]) -> Table {
+        let mut table = Table::new(
+            name,
+            columns
+                .iter()
+                .map(|c| Column::new(*c, ColumnType::Text))
+                .collect(),
+        );
+        table.primary_key = Some(PrimaryKey {
+            name: format!("{name}_pkey"),
+            columns: vec![columns[0].to_owned()],
+        });
+        table
+    }
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        Schema {
+            tables,
+            ..Schema::default()
+        }
+        .canonical()
+    }
+
+    #[test]
+    fn equal_schemas_have_no_changes() {
+        let s = schema(vec![table("a", &["id", "x"])]);
+        assert!(diff(&s, &s, &Renames::default()).is_empty());
+    }
+
+    #[test]
+    fn column_order_is_not_a_change() {
+        let a = schema(vec![table("a", &["id", "x", "y"])]);
+        let b = schema(vec![table("a", &["id", "y", "x"])]);
+        assert!(diff(&a, &b, &Renames::default()).is_empty());
+    }
+
+    #[test]
+    fn declared_table_rename_renames_instead_of_drop_and_create() {
+        let from = schema(vec![table("bills", &["id"])]);
+        let to = schema(vec![table("invoices", &["id"])]);
+        let renames = Renames {
+            tables: vec![TableRename {
+                from: "bills".into(),
+                to: "invoices".into(),
+            }],
+            columns: vec![],
+        };
+        assert_eq!(
+            diff(&from, &to, &renames),
+            vec![
+                Change::RenameTable {
+                    from: "bills".into(),
+                    to: "invoices".into()
+                },
+                Change::RenameConstraint {
+                    table: "invoices".into(),
+                    from: "bills_pkey".into(),
+                    to: "invoices_pkey".into()
+                },
+            ]
+        );
+        // Without the declaration, the engine does not guess.
+        let changes = diff(&from, &to, &Renames::default());
+        assert!(
+            changes
+                .iter()
+                .any(|c| matches!(c, Change::DropTable(t) if t.name == "bills"))
+        );
+        assert!(
+            changes
+                .iter()
+                .any(|c| matches!(c, Change::CreateTable(t) if t.name == "invoices"))
+        );
+    }
+
+    #[test]
+    fn a_rename_already_applied_is_a_no_op() {
+        let s = schema(vec![table("invoices", &["id", "email"])]);
+        let renames = Renames {
+            tables: vec![TableRename {
+                from: "bills".into(),
+                to: "invoices".into(),
+            }],
+            columns: vec![ColumnRename {
+                table: "invoices".into(),
+                from: "mail".into(),
+                to: "email".into(),
+            }],
+        };
+        assert!(diff(&s, &s, &renames).is_empty());
+    }
+
+    #[test]
+    fn declared_column_rename_follows_into_keys() {
+        let from = schema(vec![table("users", &["id", "mail"])]);
+        let to = schema(vec![table("users", &["id", "email"])]);
+        let renames = Renames {
+            tables: vec![],
+            columns: vec![ColumnRename {
+                table: "users".into(),
+                from: "mail".into(),
+                to: "email".into(),
+            }],
+        };
+        assert_eq!(
+            diff(&from, &to, &renames),
+            vec![Change::RenameColumn {
+                table: "users".into(),
+                from: "mail".into(),
+                to: "email".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn enum_changes_pick_add_value_or_recreate() {
+        let e = |values: &[&str]| EnumType {
+            name: "s".into(),
+            values: values.iter().map(|v| (*v).into()).collect(),
+        };
+        assert!(matches!(
+            enum_change(e(&["a", "c"]), e(&["a", "b", "c"]), vec![]),
+            Change::AddEnumValues { .. }
+        ));
+        assert!(matches!(
+            enum_change(e(&["a", "b"]), e(&["b", "a"]), vec![]),
+            Change::RecreateEnum { .. }
+        ));
+        assert!(matches!(
+            enum_change(e(&["a", "b"]), e(&["a"]), vec![]),
+            Change::RecreateEnum { .. }
+        ));
+        // The reverse of adding values removes them, by recreation.
+        let added = enum_change(e(&["a"]), e(&["a", "b"]), vec![]);
+        assert_eq!(
+            added.reverse(),
+            Change::RecreateEnum {
+                from: e(&["a", "b"]),
+                to: e(&["a"]),
+                columns: vec![]
+            }
+        );
+        assert_eq!(added.reverse().reverse(), added);
+    }
+
+    #[test]
+    fn reverse_is_an_involution() {
+        let from = schema(vec![table("a", &["id", "x"]), table("gone", &["id"])]);
+        let mut changed = table("a", &["id", "y"]);
+        changed.comment = Some("c".into());
+        changed.columns[0].nullable = true;
+        let to = schema(vec![changed, table("new", &["id"])]);
+        let changes = diff(&from, &to, &Renames::default());
+        assert!(!changes.is_empty());
+        for change in changes {
+            assert_eq!(change.reverse().reverse(), change);
+        }
+    }
+}

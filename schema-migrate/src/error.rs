@@ -1,0 +1,68 @@
+//! The errors a user of the engine can meet, each saying what happened and what to do.
+
+use std::path::PathBuf;
+
+use crate::db::describe;
+
+/// An error from the migration engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(
+        "invalid database URL {url}: {source} (expected postgres://user[:password]@host[:port]/database)"
+    )]
+    BadUrl {
+        url: String,
+        source: tokio_postgres::Error,
+    },
+
+    #[error("cannot connect to {url}: {} (is the server running, and is DATABASE_URL right?)", describe(.source))]
+    Connect {
+        url: String,
+        source: tokio_postgres::Error,
+    },
+
+    #[error("statement failed: {}\n  in: {}", describe(.source), first_line(.sql))]
+    Statement {
+        sql: String,
+        source: tokio_postgres::Error,
+    },
+
+    #[error(
+        "gave up after {attempts} attempt(s): a lock was not granted within lock_timeout (another session holds a conflicting lock); \
+         nothing of the failed transaction was applied. Retry when the table is less busy, or raise the lock timeout.\n  in: {}",
+        first_line(.sql)
+    )]
+    LockTimeout { sql: String, attempts: u32 },
+
+    #[error("cannot read the schema from the database: {0}")]
+    Inspect(#[from] crate::inspect::InspectError),
+
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+
+    #[error("cannot create a throwaway database on {server}: {}", describe(.source))]
+    Scratch {
+        server: String,
+        source: tokio_postgres::Error,
+    },
+
+    #[error("{message}: {path}: {source}")]
+    Io {
+        message: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Other(String),
+}
+
+fn first_line(sql: &str) -> String {
+    let line = sql.lines().next().unwrap_or("");
+    if sql.lines().nth(1).is_some() {
+        format!("{line} ...")
+    } else {
+        line.to_owned()
+    }
+}

@@ -1,0 +1,845 @@
+//! Introspection: a live Postgres schema read from the catalogs into the [`schema_core::model`].
+//!
+//! The inspector issues a fixed number of catalog queries ([`QUERY_COUNT`]), one per kind of
+//! object, whatever the number of tables: each query reads every object of its kind in the schema
+//! and the rows are assembled into tables here. The queries live in `inspect/*.sql`; the schema
+//! name is their only parameter (`$1`), never formatted into SQL.
+//!
+//! Expressions (defaults, checks, predicates, policy conditions, trigger conditions) are kept as
+//! Postgres prints them, so a schema read back after being created from the model compares equal
+//! to a second reading, whatever the spelling of the original.
+//!
+//! What the model cannot hold is not silently dropped: it is described in
+//! [`Inspection::unsupported`].
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+use schema_core::model::{
+    CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Identity, Index,
+    IndexKey, IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, ReferentialAction,
+    RowLevelSecurity, Schema, SortOrder, Table, Trigger, TriggerEvent, TriggerTiming, UniqueConstraint,
+    Volatility,
+};
+use tokio_postgres::{GenericClient, Row};
+
+/// The table the migration runner keeps its history in; never part of the inspected schema.
+pub const HISTORY_TABLE: &str = "schema_migrations";
+
+const RELATIONS_SQL: &str = include_str!("inspect/relations.sql");
+const TYPES_SQL: &str = include_str!("inspect/types.sql");
+const COLUMNS_SQL: &str = include_str!("inspect/columns.sql");
+const CONSTRAINTS_SQL: &str = include_str!("inspect/constraints.sql");
+const INDEXES_SQL: &str = include_str!("inspect/indexes.sql");
+const POLICIES_SQL: &str = include_str!("inspect/policies.sql");
+const FUNCTIONS_SQL: &str = include_str!("inspect/functions.sql");
+const TRIGGERS_SQL: &str = include_str!("inspect/triggers.sql");
+const COMMENTS_SQL: &str = include_str!("inspect/comments.sql");
+
+/// The number of catalog queries one [`inspect`] issues, whatever the size of the schema.
+pub const QUERY_COUNT: usize = 9;
+
+/// What to inspect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectOptions {
+    /// The Postgres schema (namespace) to read.
+    pub schema: String,
+    /// Tables to leave out, by name. The runner's history table is always left out.
+    pub exclude_tables: Vec<String>,
+}
+
+impl Default for InspectOptions {
+    fn default() -> Self {
+        InspectOptions {
+            schema: "public".to_owned(),
+            exclude_tables: Vec::new(),
+        }
+    }
+}
+
+/// The result of reading a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    /// The schema, in canonical form.
+    pub schema: Schema,
+    /// Indexes that are not valid (left by a failed `CREATE INDEX CONCURRENTLY`). They are not in
+    /// [`Inspection::schema`]: they enforce nothing and should be dropped and built again.
+    pub invalid_indexes: Vec<String>,
+    /// `table.constraint` for every CHECK or FOREIGN KEY added `NOT VALID` and not validated yet.
+    /// They are in the schema.
+    pub unvalidated_constraints: Vec<String>,
+    /// Objects of the schema the model cannot represent, one human-readable note each.
+    pub unsupported: Vec<String>,
+    /// The number of catalog queries issued: [`QUERY_COUNT`], whatever the size of the schema.
+    pub queries: usize,
+}
+
+/// Why a schema could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error("reading the catalog failed: {0}")]
+    Query(#[from] tokio_postgres::Error),
+    #[error("there is no schema named {0:?} in the database (is the schema name right?)")]
+    NoSuchSchema(String),
+    #[error("unexpected catalog contents: {0}")]
+    Catalog(String),
+}
+
+/// Read the schema `options.schema` of the database behind `client` into the model.
+///
+/// The queries are pipelined on the connection. Each runs in its own statement, so a schema
+/// changed by another session while it is read could be seen half-changed; to read one consistent
+/// snapshot, pass a `REPEATABLE READ` transaction as `client`.
+pub async fn inspect(
+    client: &impl GenericClient,
+    options: &InspectOptions,
+) -> Result<Inspection, InspectError> {
+    let schema_name: &str = &options.schema;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&schema_name];
+    // Every query issued goes through `query`, which counts it. All are sent at once: the
+    // connection pipelines them.
+    let issued = Cell::new(0usize);
+    let query = |sql: &'static str| {
+        issued.set(issued.get() + 1);
+        client.query(sql, &params)
+    };
+    let (relations, types, columns, constraints, indexes, policies, functions, triggers, comments) = tokio::try_join!(
+        query(RELATIONS_SQL),
+        query(TYPES_SQL),
+        query(COLUMNS_SQL),
+        query(CONSTRAINTS_SQL),
+        query(INDEXES_SQL),
+        query(POLICIES_SQL),
+        query(FUNCTIONS_SQL),
+        query(TRIGGERS_SQL),
+        query(COMMENTS_SQL),
+    )?;
+
+    let mut reader = Reader {
+        options,
+        tables: BTreeMap::new(),
+        schema: Schema::default(),
+        invalid_indexes: Vec::new(),
+        unvalidated_constraints: Vec::new(),
+        unsupported: Vec::new(),
+    };
+    reader.relations(&relations)?;
+    reader.types(&types)?;
+    reader.columns(&columns)?;
+    reader.constraints(&constraints)?;
+    reader.indexes(&indexes)?;
+    reader.policies(&policies)?;
+    reader.functions(&functions)?;
+    reader.triggers(&triggers)?;
+    reader.comments(&comments)?;
+    Ok(reader.finish(issued.get()))
+}
+
+/// Assembles the rows of the catalog queries into the model.
+struct Reader<'a> {
+    options: &'a InspectOptions,
+    tables: BTreeMap<String, Table>,
+    schema: Schema,
+    invalid_indexes: Vec<String>,
+    unvalidated_constraints: Vec<String>,
+    unsupported: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn excluded(&self, table: &str) -> bool {
+        table == HISTORY_TABLE || self.options.exclude_tables.iter().any(|t| t == table)
+    }
+
+    fn note(&mut self, note: String) {
+        self.unsupported.push(note);
+    }
+
+    fn relations(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        if rows.is_empty() {
+            return Err(InspectError::NoSuchSchema(self.options.schema.clone()));
+        }
+        for row in rows {
+            // The schema's own row, when it holds no relation.
+            let Some(name) = row.try_get::<_, Option<String>>("name")? else {
+                continue;
+            };
+            let kind: String = row.try_get("kind")?;
+            if self.excluded(&name) {
+                continue;
+            }
+            match kind.as_str() {
+                "r" => {
+                    if row.try_get::<_, bool>("is_partition")? {
+                        self.note(format!(
+                            "table {name} is a partition, which the model cannot represent"
+                        ));
+                        continue;
+                    }
+                    if row.try_get::<_, bool>("inherits")? {
+                        self.note(format!(
+                            "table {name} inherits from another table; the inheritance is not represented"
+                        ));
+                    }
+                    let persistence: String = row.try_get("persistence")?;
+                    if persistence == "u" {
+                        self.note(format!(
+                            "table {name} is UNLOGGED; the model reads it as a logged table"
+                        ));
+                    }
+                    let mut table = Table::new(name.clone(), Vec::new());
+                    table.row_level_security = RowLevelSecurity {
+                        enabled: row.try_get("rls_enabled")?,
+                        forced: row.try_get("rls_forced")?,
+                    };
+                    self.tables.insert(name, table);
+                }
+                "p" => self.note(format!(
+                    "table {name} is partitioned, which the model cannot represent"
+                )),
+                "v" => self.note(format!("view {name} is not represented")),
+                "m" => self.note(format!("materialized view {name} is not represented")),
+                "f" => self.note(format!("foreign table {name} is not represented")),
+                "c" => self.note(format!("composite type {name} is not represented")),
+                "S" => {
+                    if !row.try_get::<_, bool>("owned_by_column")? {
+                        self.note(format!(
+                            "sequence {name} is not owned by a column and is not represented"
+                        ));
+                    }
+                }
+                other => self.note(format!("relation {name} of kind {other:?} is not represented")),
+            }
+        }
+        Ok(())
+    }
+
+    fn types(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        for row in rows {
+            let name: String = row.try_get("name")?;
+            let kind: String = row.try_get("kind")?;
+            match kind.as_str() {
+                "e" => self.schema.enums.push(EnumType {
+                    name,
+                    values: row.try_get("labels")?,
+                }),
+                "d" => self.note(format!("domain {name} is not represented")),
+                "r" => self.note(format!("range type {name} is not represented")),
+                other => self.note(format!("type {name} of kind {other:?} is not represented")),
+            }
+        }
+        Ok(())
+    }
+
+    fn columns(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        for row in rows {
+            let table_name: String = row.try_get("table_name")?;
+            if !self.tables.contains_key(&table_name) {
+                continue;
+            }
+            let name: String = row.try_get("name")?;
+            let type_sql: String = row.try_get("type_sql")?;
+            let enum_name: Option<String> = row.try_get("enum_name")?;
+            let ty = match enum_name {
+                Some(enum_name) if row.try_get::<_, bool>("is_array")? => {
+                    ColumnType::Array(Box::new(ColumnType::Enum(enum_name)))
+                }
+                Some(enum_name) => ColumnType::Enum(enum_name),
+                None => ColumnType::parse(&type_sql),
+            };
+            let identity_code: String = row.try_get("identity")?;
+            let generated_code: String = row.try_get("generated")?;
+            let default_sql: Option<String> = row.try_get("default_sql")?;
+            let is_serial: bool = row.try_get("is_serial")?;
+            let serial_type = matches!(
+                ty,
+                ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+            );
+            let (default, identity, generated) = match (identity_code.as_str(), generated_code.as_str()) {
+                ("a", _) => (None, Some(Identity::Always), None),
+                ("d", _) => (None, Some(Identity::ByDefault), None),
+                (_, "s") => (None, None, default_sql),
+                (_, "") if is_serial && serial_type => (None, Some(Identity::Serial), None),
+                (_, "") => (default_sql, None, None),
+                (_, other) => {
+                    self.note(format!(
+                        "column {table_name}.{name} is generated with kind {other:?}, which the model cannot represent"
+                    ));
+                    (None, None, None)
+                }
+            };
+            if let Some(collation) = row.try_get::<_, Option<String>>("collation")? {
+                self.note(format!(
+                    "column {table_name}.{name} has collation {collation}, which the model does not keep"
+                ));
+            }
+            let column = Column {
+                name,
+                ty,
+                nullable: !row.try_get::<_, bool>("not_null")?,
+                default,
+                identity,
+                generated,
+                comment: None,
+            };
+            if let Some(table) = self.tables.get_mut(&table_name) {
+                table.columns.push(column);
+            }
+        }
+        Ok(())
+    }
+
+    fn constraints(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        for row in rows {
+            let table_name: String = row.try_get("table_name")?;
+            if !self.tables.contains_key(&table_name) {
+                continue;
+            }
+            let name: String = row.try_get("name")?;
+            let kind: String = row.try_get("kind")?;
+            let columns: Vec<String> = row.try_get("columns")?;
+            let validated: bool = row.try_get("validated")?;
+            let deferrable = match (
+                row.try_get::<_, bool>("deferrable")?,
+                row.try_get::<_, bool>("deferred")?,
+            ) {
+                (false, _) => Deferrable::NotDeferrable,
+                (true, false) => Deferrable::InitiallyImmediate,
+                (true, true) => Deferrable::InitiallyDeferred,
+            };
+            let qualified = format!("{table_name}.{name}");
+            if !validated && matches!(kind.as_str(), "c" | "f") {
+                self.unvalidated_constraints.push(qualified.clone());
+            }
+            if deferrable != Deferrable::NotDeferrable && matches!(kind.as_str(), "p" | "u") {
+                self.note(format!(
+                    "constraint {qualified} is DEFERRABLE, which the model keeps for foreign keys only"
+                ));
+            }
+            let Some(table) = self.tables.get_mut(&table_name) else {
+                continue;
+            };
+            match kind.as_str() {
+                "p" => table.primary_key = Some(PrimaryKey { name, columns }),
+                "u" => table.uniques.push(UniqueConstraint {
+                    name,
+                    columns,
+                    nulls_not_distinct: row.try_get("nulls_not_distinct")?,
+                }),
+                "c" => {
+                    let definition: String = row.try_get("definition")?;
+                    let Some(expression) = check_expression(&definition) else {
+                        return Err(InspectError::Catalog(format!(
+                            "cannot read the CHECK constraint {qualified}: {definition}"
+                        )));
+                    };
+                    table.checks.push(CheckConstraint { name, expression });
+                    if row.try_get::<_, bool>("no_inherit")? {
+                        self.unsupported.push(format!(
+                            "check {qualified} is NO INHERIT, which the model does not keep"
+                        ));
+                    }
+                }
+                "f" => {
+                    let referenced_table: Option<String> = row.try_get("referenced_table")?;
+                    let referenced_schema: Option<String> = row.try_get("referenced_schema")?;
+                    let (Some(referenced_table), Some(referenced_schema)) =
+                        (referenced_table, referenced_schema)
+                    else {
+                        return Err(InspectError::Catalog(format!(
+                            "foreign key {qualified} references no table"
+                        )));
+                    };
+                    let on_delete = referential_action(&row.try_get::<_, String>("on_delete")?, &qualified)?;
+                    let on_update = referential_action(&row.try_get::<_, String>("on_update")?, &qualified)?;
+                    table.foreign_keys.push(ForeignKey {
+                        name,
+                        columns,
+                        referenced_table: referenced_table.clone(),
+                        referenced_columns: row.try_get("referenced_columns")?,
+                        on_delete,
+                        on_update,
+                        deferrable,
+                    });
+                    if referenced_schema != self.options.schema {
+                        self.unsupported.push(format!(
+                            "foreign key {qualified} references {referenced_schema}.{referenced_table}, \
+                             outside the schema; the model names it {referenced_table}"
+                        ));
+                    }
+                    if row.try_get::<_, String>("match_type")? == "f" {
+                        self.unsupported.push(format!(
+                            "foreign key {qualified} is MATCH FULL, which the model does not keep"
+                        ));
+                    }
+                    if row.try_get::<_, bool>("has_delete_set_columns")? {
+                        self.unsupported.push(format!(
+                            "foreign key {qualified} sets only some columns on delete, which the model does not keep"
+                        ));
+                    }
+                }
+                "x" => self
+                    .unsupported
+                    .push(format!("exclusion constraint {qualified} is not represented")),
+                "t" => self
+                    .unsupported
+                    .push(format!("constraint trigger {qualified} is not represented")),
+                other => self.unsupported.push(format!(
+                    "constraint {qualified} of kind {other:?} is not represented"
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    fn indexes(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        for row in rows {
+            let table_name: String = row.try_get("table_name")?;
+            if !self.tables.contains_key(&table_name) {
+                continue;
+            }
+            let name: String = row.try_get("name")?;
+            if !row.try_get::<_, bool>("is_valid")? {
+                self.invalid_indexes.push(name);
+                continue;
+            }
+            let columns: Vec<Option<String>> = row.try_get("key_columns")?;
+            let expressions: Vec<Option<String>> = row.try_get("key_expressions")?;
+            let opclasses: Vec<Option<String>> = row.try_get("key_opclasses")?;
+            let options: Vec<i32> = row.try_get("key_options")?;
+            if [expressions.len(), opclasses.len(), options.len()]
+                .iter()
+                .any(|&n| n != columns.len())
+            {
+                return Err(InspectError::Catalog(format!(
+                    "index {name} has inconsistent key arrays"
+                )));
+            }
+            let mut keys = Vec::with_capacity(columns.len());
+            for (((column, expression), opclass), option) in
+                columns.into_iter().zip(expressions).zip(opclasses).zip(options)
+            {
+                let target = match (column, expression) {
+                    (Some(column), _) => IndexTarget::Column(column),
+                    (None, Some(expression)) => IndexTarget::Expression(expression),
+                    (None, None) => {
+                        return Err(InspectError::Catalog(format!(
+                            "index {name} has a key with no column"
+                        )));
+                    }
+                };
+                let (order, nulls) = key_ordering(option);
+                keys.push(IndexKey {
+                    target,
+                    opclass,
+                    order,
+                    nulls,
+                });
+            }
+            let index = Index {
+                name,
+                unique: row.try_get("is_unique")?,
+                nulls_not_distinct: row.try_get("nulls_not_distinct")?,
+                method: row.try_get("method")?,
+                keys,
+                include: row.try_get("include")?,
+                predicate: row.try_get("predicate")?,
+            };
+            if let Some(table) = self.tables.get_mut(&table_name) {
+                table.indexes.push(index);
+            }
+        }
+        Ok(())
+    }
+
+    fn policies(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        for row in rows {
+            let table_name: String = row.try_get("table_name")?;
+            let Some(table) = self.tables.get_mut(&table_name) else {
+                continue;
+            };
+            let name: String = row.try_get("name")?;
+            let command = match row.try_get::<_, String>("command")?.as_str() {
+                "r" => PolicyCommand::Select,
+                "a" => PolicyCommand::Insert,
+                "w" => PolicyCommand::Update,
+                "d" => PolicyCommand::Delete,
+                "*" => PolicyCommand::All,
+                other => {
+                    return Err(InspectError::Catalog(format!(
+                        "policy {table_name}.{name} has unknown command {other:?}"
+                    )));
+                }
+            };
+            let mut roles: Vec<String> = row.try_get("roles")?;
+            // The model spells "PUBLIC only" as no roles.
+            if roles.iter().all(|r| r == "public") {
+                roles.clear();
+            }
+            table.policies.push(Policy {
+                name,
+                command,
+                permissive: row.try_get("permissive")?,
+                roles,
+                using: row.try_get("using_sql")?,
+                with_check: row.try_get("with_check_sql")?,
+            });
+        }
+        Ok(())
+    }
+
+    fn functions(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        for row in rows {
+            let name: String = row.try_get("name")?;
+            let kind: String = row.try_get("kind")?;
+            let identity_arguments: String = row.try_get("identity_arguments")?;
+            let signature = format!("{name}({identity_arguments})");
+            match kind.as_str() {
+                "f" => {}
+                "p" => {
+                    self.note(format!("procedure {signature} is not represented"));
+                    continue;
+                }
+                "a" => {
+                    self.note(format!("aggregate {signature} is not represented"));
+                    continue;
+                }
+                "w" => {
+                    self.note(format!("window function {signature} is not represented"));
+                    continue;
+                }
+                other => {
+                    self.note(format!(
+                        "routine {signature} of kind {other:?} is not represented"
+                    ));
+                    continue;
+                }
+            }
+            let volatility = match row.try_get::<_, String>("volatility")?.as_str() {
+                "i" => Volatility::Immutable,
+                "s" => Volatility::Stable,
+                "v" => Volatility::Volatile,
+                other => {
+                    return Err(InspectError::Catalog(format!(
+                        "function {signature} has unknown volatility {other:?}"
+                    )));
+                }
+            };
+            let language: String = row.try_get("language")?;
+            let arguments: String = row.try_get("arguments")?;
+            if arguments != identity_arguments {
+                self.note(format!(
+                    "function {signature} has argument defaults or OUT arguments ({arguments}), which the model does not keep"
+                ));
+            }
+            if row.try_get::<_, bool>("strict")? {
+                self.note(format!(
+                    "function {signature} is STRICT, which the model does not keep"
+                ));
+            }
+            if row.try_get::<_, bool>("has_config")? {
+                self.note(format!(
+                    "function {signature} has SET configuration parameters, which the model does not keep"
+                ));
+            }
+            if row.try_get::<_, bool>("has_sql_body")? {
+                self.note(format!(
+                    "function {signature} has a SQL-standard body (BEGIN ATOMIC / RETURN), which the model does not keep"
+                ));
+            }
+            if matches!(language.as_str(), "c" | "internal") {
+                self.note(format!(
+                    "function {signature} is written in {language}; its body is a symbol, not source"
+                ));
+            }
+            self.schema.functions.push(Function {
+                name,
+                arguments: identity_arguments,
+                returns: row.try_get("result")?,
+                language,
+                volatility,
+                security_definer: row.try_get("security_definer")?,
+                body: row.try_get("body")?,
+            });
+        }
+        Ok(())
+    }
+
+    fn triggers(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        for row in rows {
+            let table_name: String = row.try_get("table_name")?;
+            if !self.tables.contains_key(&table_name) {
+                continue;
+            }
+            let name: String = row.try_get("name")?;
+            let qualified = format!("{table_name}.{name}");
+            let bits: i32 = row.try_get("type_bits")?;
+            let definition: String = row.try_get("definition")?;
+            let when = if row.try_get::<_, bool>("has_when")? {
+                match trigger_when(&definition) {
+                    Some(when) => Some(when),
+                    None => {
+                        return Err(InspectError::Catalog(format!(
+                            "cannot read the WHEN condition of trigger {qualified}: {definition}"
+                        )));
+                    }
+                }
+            } else {
+                None
+            };
+            let argument_count = usize::try_from(row.try_get::<_, i32>("argument_count")?).unwrap_or(0);
+            let raw_arguments: Vec<u8> = row.try_get("arguments")?;
+            let arguments = trigger_arguments(&raw_arguments, argument_count);
+            let function_schema: String = row.try_get("function_schema")?;
+            let function: String = row.try_get("function_name")?;
+
+            if function_schema != self.options.schema {
+                self.note(format!(
+                    "trigger {qualified} calls {function_schema}.{function}, outside the schema; the model names it {function}"
+                ));
+            }
+            if row.try_get::<_, bool>("is_constraint")? {
+                self.note(format!(
+                    "trigger {qualified} is a constraint trigger, which the model does not keep"
+                ));
+            }
+            if row.try_get::<_, bool>("has_columns")? {
+                self.note(format!(
+                    "trigger {qualified} fires on UPDATE OF columns, which the model does not keep"
+                ));
+            }
+            if row.try_get::<_, bool>("has_transition_tables")? {
+                self.note(format!(
+                    "trigger {qualified} has transition tables, which the model does not keep"
+                ));
+            }
+            if row.try_get::<_, String>("enabled")? != "O" {
+                self.note(format!(
+                    "trigger {qualified} is disabled or set to fire on replica only, which the model does not keep"
+                ));
+            }
+            let (timing, events, for_each_row) = trigger_type(bits);
+            if let Some(table) = self.tables.get_mut(&table_name) {
+                table.triggers.push(Trigger {
+                    name,
+                    timing,
+                    events,
+                    for_each_row,
+                    function,
+                    arguments,
+                    when,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn comments(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        for row in rows {
+            let table_name: String = row.try_get("table_name")?;
+            let Some(table) = self.tables.get_mut(&table_name) else {
+                continue;
+            };
+            let column: Option<String> = row.try_get("column_name")?;
+            let description: String = row.try_get("description")?;
+            match column {
+                None => table.comment = Some(description),
+                Some(column) => {
+                    if let Some(column) = table.column_mut(&column) {
+                        column.comment = Some(description);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, queries: usize) -> Inspection {
+        let mut schema = self.schema;
+        schema.tables = self.tables.into_values().collect();
+        schema.canonicalize();
+        let mut invalid_indexes = self.invalid_indexes;
+        invalid_indexes.sort();
+        let mut unvalidated_constraints = self.unvalidated_constraints;
+        unvalidated_constraints.sort();
+        Inspection {
+            schema,
+            invalid_indexes,
+            unvalidated_constraints,
+            unsupported: self.unsupported,
+            queries,
+        }
+    }
+}
+
+fn referential_action(code: &str, constraint: &str) -> Result<ReferentialAction, InspectError> {
+    Ok(match code {
+        "a" => ReferentialAction::NoAction,
+        "r" => ReferentialAction::Restrict,
+        "c" => ReferentialAction::Cascade,
+        "n" => ReferentialAction::SetNull,
+        "d" => ReferentialAction::SetDefault,
+        other => {
+            return Err(InspectError::Catalog(format!(
+                "foreign key {constraint} has unknown action {other:?}"
+            )));
+        }
+    })
+}
+
+/// `indoption` bits: 1 is DESC, 2 is NULLS FIRST. The nulls order is kept only when it is not
+/// the default for the direction (NULLS LAST for ASC, NULLS FIRST for DESC).
+fn key_ordering(option: i32) -> (SortOrder, Option<NullsOrder>) {
+    let desc = option & 1 != 0;
+    let nulls_first = option & 2 != 0;
+    match (desc, nulls_first) {
+        (false, false) => (SortOrder::Asc, None),
+        (false, true) => (SortOrder::Asc, Some(NullsOrder::First)),
+        (true, true) => (SortOrder::Desc, None),
+        (true, false) => (SortOrder::Desc, Some(NullsOrder::Last)),
+    }
+}
+
+/// `tgtype` bits: 1 ROW, 2 BEFORE, 4 INSERT, 8 DELETE, 16 UPDATE, 32 TRUNCATE, 64 INSTEAD.
+fn trigger_type(bits: i32) -> (TriggerTiming, Vec<TriggerEvent>, bool) {
+    let timing = if bits & 64 != 0 {
+        TriggerTiming::InsteadOf
+    } else if bits & 2 != 0 {
+        TriggerTiming::Before
+    } else {
+        TriggerTiming::After
+    };
+    let events = [
+        (4, TriggerEvent::Insert),
+        (16, TriggerEvent::Update),
+        (8, TriggerEvent::Delete),
+        (32, TriggerEvent::Truncate),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| bits & bit != 0)
+    .map(|(_, event)| event)
+    .collect();
+    (timing, events, bits & 1 != 0)
+}
+
+/// `tgargs`: the arguments, each terminated by a NUL byte.
+fn trigger_arguments(raw: &[u8], count: usize) -> Vec<String> {
+    raw.split(|b| *b == 0)
+        .take(count)
+        .map(|arg| String::from_utf8_lossy(arg).into_owned())
+        .collect()
+}
+
+/// The expression of a CHECK constraint definition as `pg_get_constraintdef` prints it:
+/// `CHECK ((a > 0)) [NO INHERIT] [NOT VALID]` gives `(a > 0)`.
+fn check_expression(definition: &str) -> Option<String> {
+    let mut text = definition.trim();
+    text = text.strip_suffix(" NOT VALID").unwrap_or(text);
+    text = text.strip_suffix(" NO INHERIT").unwrap_or(text);
+    let inner = text.strip_prefix("CHECK (")?;
+    let close = matching_paren(text, "CHECK ".len())?;
+    (close == text.len() - 1).then(|| inner[..inner.len() - 1].to_owned())
+}
+
+/// The condition of a trigger as `pg_get_triggerdef` prints it: the text inside the top-level
+/// `WHEN (...)`, found outside quoted identifiers and literals.
+fn trigger_when(definition: &str) -> Option<String> {
+    const KEYWORD: &str = " WHEN (";
+    let bytes = definition.as_bytes();
+    let mut single = false;
+    let mut double = false;
+    for i in 0..bytes.len() {
+        match bytes[i] {
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b' ' if !single && !double && definition[i..].starts_with(KEYWORD) => {
+                let open = i + KEYWORD.len() - 1;
+                let close = matching_paren(definition, open)?;
+                return Some(definition[open + 1..close].to_owned());
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The byte offset of the parenthesis closing the one at `open`, skipping quoted text.
+fn matching_paren(text: &str, open: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes.get(open) != Some(&b'(') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut single = false;
+    let mut double = false;
+    for (i, &b) in bytes.iter().enumerate().skip(open) {
+        match b {
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'(' if !single && !double => depth += 1,
+            b')' if !single && !double => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_check_definitions() {
+        assert_eq!(check_expression("CHECK ((a > 0))").as_deref(), Some("(a > 0)"));
+        assert_eq!(
+            check_expression("CHECK ((a > 0)) NOT VALID").as_deref(),
+            Some("(a > 0)")
+        );
+        assert_eq!(
+            check_expression("CHECK (((a)::text <> ')'::text)) NO INHERIT").as_deref(),
+            Some("((a)::text <> ')'::text)")
+        );
+        assert_eq!(check_expression("CHECK ((a > 0)) OR (b)"), None);
+    }
+
+    #[test]
+    fn reads_trigger_conditions() {
+        let def = "CREATE TRIGGER \"x WHEN (y)\" BEFORE UPDATE ON public.t FOR EACH ROW \
+                   WHEN ((old.a IS DISTINCT FROM new.a) AND (new.b <> ')'::text)) EXECUTE FUNCTION f()";
+        assert_eq!(
+            trigger_when(def).as_deref(),
+            Some("(old.a IS DISTINCT FROM new.a) AND (new.b <> ')'::text)")
+        );
+        assert_eq!(
+            trigger_when("CREATE TRIGGER t AFTER INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION f()"),
+            None
+        );
+    }
+
+    #[test]
+    fn decodes_trigger_types_and_arguments() {
+        let (timing, events, row) = trigger_type(1 | 2 | 4 | 16);
+        assert_eq!(timing, TriggerTiming::Before);
+        assert_eq!(events, vec![TriggerEvent::Insert, TriggerEvent::Update]);
+        assert!(row);
+        let (timing, events, row) = trigger_type(8 | 32);
+        assert_eq!(timing, TriggerTiming::After);
+        assert_eq!(events, vec![TriggerEvent::Delete, TriggerEvent::Truncate]);
+        assert!(!row);
+        assert_eq!(trigger_type(64 | 1 | 4).0, TriggerTiming::InsteadOf);
+        assert_eq!(trigger_arguments(b"a\0b c\0", 2), vec!["a", "b c"]);
+        assert!(trigger_arguments(b"", 0).is_empty());
+    }
+
+    #[test]
+    fn decodes_index_options() {
+        assert_eq!(key_ordering(0), (SortOrder::Asc, None));
+        assert_eq!(key_ordering(3), (SortOrder::Desc, None));
+        assert_eq!(key_ordering(1), (SortOrder::Desc, Some(NullsOrder::Last)));
+        assert_eq!(key_ordering(2), (SortOrder::Asc, Some(NullsOrder::First)));
+    }
+}

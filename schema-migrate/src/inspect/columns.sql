@@ -1,0 +1,42 @@
+-- Columns of the ordinary tables of the schema ($1), in attnum order.
+SELECT c.relname::text AS table_name,
+       a.attname::text AS name,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_sql,
+       -- The enum (in this schema) the column's type is, or is an array of.
+       CASE WHEN et.typtype = 'e' AND et.typnamespace = n.oid THEN et.typname::text END AS enum_name,
+       (t.typcategory = 'A') AS is_array,
+       a.attnotnull AS not_null,
+       a.attidentity::text AS identity,
+       a.attgenerated::text AS generated,
+       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default_sql,
+       -- serial: the default is nextval() of a sequence owned by this very column.
+       EXISTS (
+           SELECT 1
+             FROM pg_catalog.pg_depend owned
+             JOIN pg_catalog.pg_class seq
+               ON seq.oid = owned.objid AND seq.relkind = 'S'
+             JOIN pg_catalog.pg_depend used
+               ON used.classid = 'pg_catalog.pg_attrdef'::regclass
+              AND used.objid = ad.oid
+              AND used.refclassid = 'pg_catalog.pg_class'::regclass
+              AND used.refobjid = seq.oid
+            WHERE owned.classid = 'pg_catalog.pg_class'::regclass
+              AND owned.refclassid = 'pg_catalog.pg_class'::regclass
+              AND owned.refobjid = c.oid
+              AND owned.refobjsubid = a.attnum
+              AND owned.deptype = 'a'
+       ) AS is_serial,
+       CASE WHEN a.attcollation <> t.typcollation THEN coll.collname::text END AS collation
+  FROM pg_catalog.pg_attribute a
+  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_catalog.pg_type et
+    ON et.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
+  LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+  LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
+ WHERE n.nspname = $1
+   AND c.relkind = 'r'
+   AND a.attnum > 0
+   AND NOT a.attisdropped
+ ORDER BY c.relname, a.attnum

@@ -1,0 +1,38 @@
+-- Constraints of the ordinary tables of the schema ($1): primary keys, uniques, checks, foreign
+-- keys, and the kinds the model cannot hold (exclusion, constraint triggers).
+SELECT c.relname::text AS table_name,
+       con.conname::text AS name,
+       con.contype::text AS kind,
+       ARRAY(
+           SELECT a.attname::text
+             FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+            ORDER BY k.ord
+       ) AS columns,
+       rc.relname::text AS referenced_table,
+       rn.nspname::text AS referenced_schema,
+       ARRAY(
+           SELECT a.attname::text
+             FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+            ORDER BY k.ord
+       ) AS referenced_columns,
+       con.confdeltype::text AS on_delete,
+       con.confupdtype::text AS on_update,
+       con.confmatchtype::text AS match_type,
+       (con.confdelsetcols IS NOT NULL) AS has_delete_set_columns,
+       con.condeferrable AS deferrable,
+       con.condeferred AS deferred,
+       con.convalidated AS validated,
+       con.connoinherit AS no_inherit,
+       COALESCE(i.indnullsnotdistinct, false) AS nulls_not_distinct,
+       pg_catalog.pg_get_constraintdef(con.oid) AS definition
+  FROM pg_catalog.pg_constraint con
+  JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+  LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+  LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
+ WHERE n.nspname = $1
+   AND c.relkind = 'r'
+ ORDER BY c.relname, con.conname

@@ -1,0 +1,26 @@
+-- Routines of the schema ($1) that do not belong to an extension. Only plain functions
+-- (prokind 'f') fit the model; the others are reported as unsupported.
+SELECT p.proname::text AS name,
+       p.prokind::text AS kind,
+       pg_catalog.pg_get_function_identity_arguments(p.oid) AS identity_arguments,
+       pg_catalog.pg_get_function_arguments(p.oid) AS arguments,
+       pg_catalog.pg_get_function_result(p.oid) AS result,
+       l.lanname::text AS language,
+       p.provolatile::text AS volatility,
+       p.prosecdef AS security_definer,
+       p.proisstrict AS strict,
+       (p.proconfig IS NOT NULL) AS has_config,
+       (p.prosqlbody IS NOT NULL) AS has_sql_body,
+       p.prosrc AS body
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+ WHERE n.nspname = $1
+   AND NOT EXISTS (
+       SELECT 1
+         FROM pg_catalog.pg_depend e
+        WHERE e.classid = 'pg_catalog.pg_proc'::regclass
+          AND e.objid = p.oid
+          AND e.deptype = 'e'
+   )
+ ORDER BY p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)

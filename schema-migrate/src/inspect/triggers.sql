@@ -1,0 +1,23 @@
+-- User triggers (not internal) of the ordinary tables of the schema ($1).
+SELECT c.relname::text AS table_name,
+       tg.tgname::text AS name,
+       tg.tgtype::integer AS type_bits,
+       p.proname::text AS function_name,
+       pn.nspname::text AS function_schema,
+       tg.tgnargs::integer AS argument_count,
+       tg.tgargs AS arguments,
+       (tg.tgqual IS NOT NULL) AS has_when,
+       pg_catalog.pg_get_triggerdef(tg.oid) AS definition,
+       tg.tgenabled::text AS enabled,
+       (tg.tgconstraint <> 0) AS is_constraint,
+       (cardinality(tg.tgattr) > 0) AS has_columns,
+       (tg.tgoldtable IS NOT NULL OR tg.tgnewtable IS NOT NULL) AS has_transition_tables
+  FROM pg_catalog.pg_trigger tg
+  JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid
+  JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+ WHERE n.nspname = $1
+   AND c.relkind = 'r'
+   AND NOT tg.tgisinternal
+ ORDER BY c.relname, tg.tgname

@@ -1,0 +1,22 @@
+-- User-defined types of the schema ($1): enums with their values in sort order, and the other
+-- kinds (domains, ranges) so they can be reported as unsupported.
+SELECT t.typname::text AS name,
+       t.typtype::text AS kind,
+       ARRAY(
+           SELECT e.enumlabel::text
+             FROM pg_catalog.pg_enum e
+            WHERE e.enumtypid = t.oid
+            ORDER BY e.enumsortorder
+       ) AS labels
+  FROM pg_catalog.pg_type t
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE n.nspname = $1
+   AND t.typtype IN ('e', 'd', 'r')
+   AND NOT EXISTS (
+       SELECT 1
+         FROM pg_catalog.pg_depend e
+        WHERE e.classid = 'pg_catalog.pg_type'::regclass
+          AND e.objid = t.oid
+          AND e.deptype = 'e'
+   )
+ ORDER BY t.typname

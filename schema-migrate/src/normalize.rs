@@ -1,0 +1,43 @@
+//! Normalization by Postgres itself: a schema's SQL expressions (defaults, checks, predicates,
+//! policies) are spelled the way Postgres prints them by creating the schema on a throwaway
+//! database and reading it back. String rewriting would break on the next spelling; Postgres'
+//! own deparser does not.
+
+use schema_core::model::Schema;
+use schema_core::render;
+
+use crate::db;
+use crate::error::Error;
+use crate::inspect::{InspectOptions, inspect};
+use crate::scratch::ScratchDb;
+
+/// The schema as Postgres prints it, created on a throwaway database of `server_url`.
+pub async fn normalize(server_url: &str, schema: &Schema) -> Result<Schema, Error> {
+    let scratch = ScratchDb::create(server_url).await?;
+    let result = async {
+        let client = scratch.connect().await?;
+        apply_schema(&client, schema).await?;
+        Ok::<_, Error>(inspect(&client, &InspectOptions::default()).await?.schema)
+    }
+    .await;
+    scratch.drop_now().await?;
+    result
+}
+
+/// Create `schema` on an empty database, in one transaction.
+pub async fn apply_schema(client: &tokio_postgres::Client, schema: &Schema) -> Result<(), Error> {
+    let statements = render::schema(schema);
+    if statements.is_empty() {
+        return Ok(());
+    }
+    db::execute(client, "BEGIN").await?;
+    // Function bodies may name tables created after them, as pg_dump knows.
+    db::execute(client, "SET LOCAL check_function_bodies = false").await?;
+    for statement in &statements {
+        if let Err(error) = db::execute(client, statement).await {
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(error);
+        }
+    }
+    db::execute(client, "COMMIT").await
+}

@@ -1,0 +1,478 @@
+//! What each change risks on a live database: its hazards, and the table locks it takes.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use schema_core::model::ColumnType;
+
+use super::{Context, Hazard, HazardKind};
+use crate::diff::Change;
+
+/// A Postgres table lock mode (the ones DDL takes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockMode {
+    ShareUpdateExclusive,
+    Share,
+    ShareRowExclusive,
+    AccessExclusive,
+}
+
+/// What other sessions cannot do while a lock is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Blocks {
+    /// Only other schema changes and VACUUM wait.
+    SchemaChanges,
+    /// INSERT, UPDATE and DELETE wait; reads go on.
+    Writes,
+    /// Everything waits, reads included.
+    ReadsAndWrites,
+}
+
+/// How long a lock is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Held {
+    /// For a catalog update (bounded by lock_timeout while waiting for it).
+    Briefly,
+    /// While every row is scanned.
+    WhileScanning,
+    /// While the table is rewritten.
+    WhileRewriting,
+    /// While an index is built.
+    WhileBuilding,
+}
+
+/// A table lock a step takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lock {
+    pub table: String,
+    pub mode: LockMode,
+    pub held: Held,
+    pub blocks: Blocks,
+}
+
+impl LockMode {
+    pub fn blocks(self) -> Blocks {
+        match self {
+            LockMode::ShareUpdateExclusive => Blocks::SchemaChanges,
+            LockMode::Share | LockMode::ShareRowExclusive => Blocks::Writes,
+            LockMode::AccessExclusive => Blocks::ReadsAndWrites,
+        }
+    }
+}
+
+impl fmt::Display for LockMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LockMode::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            LockMode::Share => "SHARE",
+            LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            LockMode::AccessExclusive => "ACCESS EXCLUSIVE",
+        })
+    }
+}
+
+impl fmt::Display for Lock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let held = match self.held {
+            Held::Briefly => "briefly",
+            Held::WhileScanning => "while scanning it",
+            Held::WhileRewriting => "while rewriting it",
+            Held::WhileBuilding => "while building",
+        };
+        let blocks = match self.blocks {
+            Blocks::SchemaChanges => "blocks only other schema changes",
+            Blocks::Writes => "blocks writes",
+            Blocks::ReadsAndWrites => "blocks reads and writes",
+        };
+        write!(f, "{} on {} {held} ({blocks})", self.mode, self.table)
+    }
+}
+
+fn lock(table: &str, mode: LockMode, held: Held) -> Lock {
+    Lock {
+        table: table.to_owned(),
+        mode,
+        held,
+        blocks: mode.blocks(),
+    }
+}
+
+/// The table locks `change` takes on tables that exist before the plan.
+pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
+    use Change::*;
+    use Held::*;
+    use LockMode::*;
+    let online = cx.online;
+    let mut locks = Vec::new();
+    match change {
+        DropTable(t) => locks.push(lock(&t.name, AccessExclusive, Briefly)),
+        CreateEnum(_)
+        | DropEnum(_)
+        | AddEnumValues { .. }
+        | CreateFunction(_)
+        | DropFunction(_)
+        | ReplaceFunction { .. }
+        | CreateTable(_) => {}
+        RecreateEnum { columns, .. } => {
+            for column in columns {
+                locks.push(lock(&column.table, AccessExclusive, WhileRewriting));
+            }
+        }
+        AlterColumn { table, from, to } if cx.exists(table) => {
+            let rewrites = (from.ty != to.ty && !is_binary_compatible(&from.ty, &to.ty))
+                || (from.generated != to.generated && to.generated.is_some());
+            let scans = from.nullable && !to.nullable;
+            let held = if rewrites {
+                WhileRewriting
+            } else if scans && !online {
+                WhileScanning
+            } else {
+                Briefly
+            };
+            locks.push(lock(table, AccessExclusive, held));
+            if scans && online {
+                locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
+            }
+        }
+        AddColumn { table, column } if cx.exists(table) => {
+            let per_row = column.default.as_deref().is_some_and(is_volatile_default)
+                || column.identity.is_some()
+                || column.generated.is_some();
+            locks.push(lock(
+                table,
+                AccessExclusive,
+                if per_row { WhileRewriting } else { Briefly },
+            ));
+        }
+        AddCheck { table, .. } if cx.exists(table) => {
+            if online {
+                locks.push(lock(table, AccessExclusive, Briefly));
+                locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
+            } else {
+                locks.push(lock(table, AccessExclusive, WhileScanning));
+            }
+        }
+        AddForeignKey { table, foreign_key } if cx.exists(table) => {
+            if online {
+                locks.push(lock(table, ShareRowExclusive, Briefly));
+                locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
+            } else {
+                locks.push(lock(table, ShareRowExclusive, WhileScanning));
+            }
+            if cx.exists(&foreign_key.referenced_table) {
+                locks.push(lock(&foreign_key.referenced_table, ShareRowExclusive, Briefly));
+            }
+        }
+        CreateIndex { table, .. } if cx.exists(table) => {
+            locks.push(lock(
+                table,
+                if online { ShareUpdateExclusive } else { Share },
+                WhileBuilding,
+            ));
+        }
+        ReplaceIndex { table, .. } if cx.exists(table) => {
+            if online {
+                locks.push(lock(table, ShareUpdateExclusive, WhileBuilding));
+            } else {
+                locks.push(lock(table, AccessExclusive, Briefly));
+                locks.push(lock(table, Share, WhileBuilding));
+            }
+        }
+        DropIndex { table, .. } if cx.exists(table) => {
+            locks.push(lock(
+                table,
+                if online {
+                    ShareUpdateExclusive
+                } else {
+                    AccessExclusive
+                },
+                Briefly,
+            ));
+        }
+        AddPrimaryKey { table, .. } | AddUnique { table, .. } if cx.exists(table) => {
+            locks.push(lock(
+                table,
+                if online { ShareUpdateExclusive } else { Share },
+                WhileBuilding,
+            ));
+            locks.push(lock(table, AccessExclusive, Briefly));
+        }
+        CreateTrigger { table, .. } | DropTrigger { table, .. } if cx.exists(table) => {
+            locks.push(lock(table, ShareRowExclusive, Briefly));
+        }
+        SetTableComment { table, .. } | SetColumnComment { table, .. } if cx.exists(table) => {
+            locks.push(lock(table, ShareUpdateExclusive, Briefly));
+        }
+        other => {
+            if let Some(table) = other.table()
+                && cx.exists(table)
+            {
+                locks.push(lock(table, AccessExclusive, Briefly));
+            }
+        }
+    }
+    locks
+}
+
+fn hazard(kind: HazardKind, message: impl Into<String>) -> Hazard {
+    Hazard {
+        kind,
+        message: message.into(),
+    }
+}
+
+pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
+    use Change::*;
+    use HazardKind::*;
+    let mut found = Vec::new();
+    match change {
+        DropTable(t) => {
+            found.push(hazard(
+                DeletesData,
+                format!("drops table {} and all its rows", t.name),
+            ));
+            found.push(hazard(
+                Irreversible,
+                "the down step recreates the table empty: its rows are not restored",
+            ));
+        }
+        DropColumn { table, column } => {
+            found.push(hazard(
+                DeletesData,
+                format!("drops column {table}.{} and its values", column.name),
+            ));
+            found.push(hazard(
+                Irreversible,
+                "the down step recreates the column: its values are not restored",
+            ));
+        }
+        AddColumn { table, column }
+            if cx.exists(table)
+                && !column.nullable
+                && column.default.is_none()
+                && column.identity.is_none()
+                && column.generated.is_none() =>
+        {
+            found.push(hazard(
+                MayFail,
+                format!(
+                    "NOT NULL column {} has no default: fails if {table} has rows",
+                    column.name
+                ),
+            ));
+        }
+        AlterColumn { table, from, to } if cx.exists(table) => {
+            if from.ty != to.ty && !is_lossless(&from.ty, &to.ty) {
+                found.push(hazard(
+                    DeletesData,
+                    format!(
+                        "narrows {table}.{} from {} to {}: values that do not fit fail the conversion or lose precision",
+                        to.name, from.ty, to.ty
+                    ),
+                ));
+            }
+            if from.nullable && !to.nullable {
+                if !cx.online {
+                    found.push(hazard(
+                        ValidatesConstraint,
+                        format!("SET NOT NULL scans {table} under an ACCESS EXCLUSIVE lock"),
+                    ));
+                } else {
+                    found.push(hazard(
+                        ValidatesConstraint,
+                        format!(
+                            "checks every row of {table} for NULLs in {} (without blocking writes)",
+                            to.name
+                        ),
+                    ));
+                }
+                found.push(hazard(
+                    MayFail,
+                    format!("fails if {table}.{} holds NULLs", to.name),
+                ));
+            }
+        }
+        RecreateEnum { from, to, .. } => {
+            let removed: Vec<&str> = from
+                .values
+                .iter()
+                .filter(|v| !to.values.contains(v))
+                .map(String::as_str)
+                .collect();
+            if !removed.is_empty() {
+                found.push(hazard(
+                    DeletesData,
+                    format!(
+                        "removes value(s) {} from enum type {}: rows holding them make the conversion fail",
+                        removed.join(", "),
+                        to.name
+                    ),
+                ));
+            }
+        }
+        AddPrimaryKey { table, .. } | AddUnique { table, .. } if cx.exists(table) => {
+            found.push(hazard(
+                BuildsIndex,
+                format!("builds a unique index on {table}{}", building(cx)),
+            ));
+            found.push(hazard(
+                MayFail,
+                format!("fails if {table} has duplicate (or NULL) keys"),
+            ));
+        }
+        AddCheck { table, check } if cx.exists(table) => {
+            found.push(hazard(
+                ValidatesConstraint,
+                format!("checks every row of {table} against {}", check.name),
+            ));
+            found.push(hazard(
+                MayFail,
+                format!("fails if a row of {table} violates {}", check.name),
+            ));
+        }
+        AddForeignKey { table, foreign_key } if cx.exists(table) => {
+            found.push(hazard(
+                ValidatesConstraint,
+                format!(
+                    "checks every row of {table} against {}",
+                    foreign_key.referenced_table
+                ),
+            ));
+            found.push(hazard(
+                MayFail,
+                format!("fails if a row of {table} references a missing row"),
+            ));
+        }
+        CreateIndex { table, index } | ReplaceIndex { table, to: index, .. } if cx.exists(table) => {
+            found.push(hazard(
+                BuildsIndex,
+                format!("builds index {} on {table}{}", index.name, building(cx)),
+            ));
+            if index.unique {
+                found.push(hazard(MayFail, format!("fails if {table} has duplicate keys")));
+            }
+        }
+        _ => {}
+    }
+    // A strong lock held for long, or taken without a lock_timeout to bound the wait.
+    for lock in locks(change, cx) {
+        let long = lock.held != Held::Briefly;
+        if lock.mode == LockMode::AccessExclusive && (long || !cx.online) {
+            found.push(hazard(AccessExclusiveLock, format!("takes an {lock}")));
+        }
+        if lock.held == Held::WhileRewriting {
+            found.push(hazard(
+                RewritesTable,
+                format!("rewrites {} under an ACCESS EXCLUSIVE lock", lock.table),
+            ));
+        }
+    }
+    found.dedup_by(|a, b| a.kind == b.kind && a.message == b.message);
+    found
+}
+
+fn building(cx: &Context) -> &'static str {
+    if cx.online {
+        " concurrently (writes go on)"
+    } else {
+        ", blocking writes"
+    }
+}
+
+/// Whether Postgres converts `from` to `to` without a USING clause (an implicit or assignment
+/// cast exists).
+pub(super) fn converts_implicitly(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::*;
+    let is_string = |t: &ColumnType| matches!(t, Text | Varchar(_) | Char(_));
+    let is_number = |t: &ColumnType| {
+        matches!(
+            t,
+            SmallInt | Integer | BigInt | Real | DoublePrecision | Numeric(_)
+        )
+    };
+    match (from, to) {
+        (a, b) if is_number(a) && is_number(b) => true,
+        (a, b) if is_string(a) && is_string(b) => true,
+        (Timestamp | Timestamptz | Date, Timestamp | Timestamptz) => true,
+        (Timestamp | Timestamptz, Date) => true,
+        (Json, Jsonb) | (Jsonb, Json) => true,
+        (Inet, Cidr) | (Cidr, Inet) => true,
+        (Array(a), Array(b)) => converts_implicitly(a, b),
+        _ => false,
+    }
+}
+
+fn integer_digits(ty: &ColumnType) -> Option<u32> {
+    match ty {
+        ColumnType::SmallInt => Some(5),
+        ColumnType::Integer => Some(10),
+        ColumnType::BigInt => Some(19),
+        _ => None,
+    }
+}
+
+/// Whether every value of `from` converts to `to` without loss or failure.
+pub(super) fn is_lossless(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::*;
+    match (from, to) {
+        (a, b) if integer_digits(a).is_some() && integer_digits(b).is_some() => {
+            integer_digits(a) <= integer_digits(b)
+        }
+        (a, Numeric(None)) if integer_digits(a).is_some() => true,
+        (a, Numeric(Some((p, s)))) if integer_digits(a).is_some() => {
+            p.saturating_sub(*s) >= integer_digits(a).unwrap_or(0)
+        }
+        (Numeric(Some(_)), Numeric(None)) => true,
+        (Numeric(Some((p1, s1))), Numeric(Some((p2, s2)))) => {
+            s2 >= s1 && p2.saturating_sub(*s2) >= p1.saturating_sub(*s1)
+        }
+        (Real, DoublePrecision) => true,
+        (Varchar(Some(a)), Varchar(Some(b))) => a <= b,
+        (Varchar(_), Varchar(None)) | (Varchar(_), Text) => true,
+        (Text, Varchar(None)) => true,
+        (Char(_), Text | Varchar(None)) => true,
+        (Char(a), Varchar(Some(b))) => a <= b,
+        (Date, Timestamp | Timestamptz) => true,
+        (Timestamp, Timestamptz) | (Timestamptz, Timestamp) => true,
+        (Json, Jsonb) => true,
+        (Cidr, Inet) => true,
+        (_, Text) => true,
+        (Array(a), Array(b)) => is_lossless(a, b),
+        _ => false,
+    }
+}
+
+/// Whether the change from `from` to `to` needs neither a rewrite nor a scan.
+pub(super) fn is_binary_compatible(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::*;
+    match (from, to) {
+        (Varchar(Some(a)), Varchar(Some(b))) => a <= b,
+        (Varchar(_), Varchar(None) | Text) => true,
+        (Text, Varchar(None)) => true,
+        (Numeric(Some(_)), Numeric(None)) => true,
+        (Numeric(Some((p1, s1))), Numeric(Some((p2, s2)))) => s1 == s2 && p2 >= p1,
+        (Cidr, Inet) => true,
+        (Array(a), Array(b)) => is_binary_compatible(a, b),
+        _ => false,
+    }
+}
+
+/// Defaults whose value differs per row: adding a column with one rewrites the table.
+pub(super) fn is_volatile_default(default: &str) -> bool {
+    const VOLATILE: [&str; 8] = [
+        "gen_random_uuid",
+        "uuid_generate_v",
+        "random(",
+        "clock_timestamp",
+        "timeofday",
+        "nextval",
+        "statement_timestamp",
+        "txid_current",
+    ];
+    let lower = default.to_ascii_lowercase();
+    VOLATILE.iter().any(|f| lower.contains(f))
+}

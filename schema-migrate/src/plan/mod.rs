@@ -1,0 +1,545 @@
+//! Plan: typed changes in, ordered steps out, each with its up SQL, its down SQL, which statements
+//! must run outside a transaction, the lock it takes, and its hazards as data.
+//!
+//! Up steps run in dependency order (renames; drops of dependent objects; enum types and
+//! functions; tables; columns; constraints and indexes; foreign keys; security and triggers;
+//! comments). A step's down SQL is the SQL of its change's reverse, and the down migration runs
+//! the steps' downs in the opposite order, so every state the up passes through is restored in
+//! turn.
+//!
+//! By default plans are online-safe for tables that already exist: indexes are built and dropped
+//! concurrently, constraints are added `NOT VALID` and validated separately, `SET NOT NULL` goes
+//! through a validated CHECK, and every statement carries a lock and a statement timeout.
+//! [`PlanOptions::fast`] gives the plain plan, for empty databases and tests.
+
+mod hazards;
+mod sql;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use schema_core::Renames;
+use schema_core::model::Schema;
+
+use crate::diff::{Change, diff};
+
+pub use hazards::{Blocks, Held, Lock, LockMode};
+
+/// Options for planning.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Permit steps that delete data (dropping tables or columns, narrowing types, removing enum
+    /// values). Without it, planning such a change fails and lists what would be lost.
+    pub allow_destructive: bool,
+    /// The plain plan: no concurrent index builds, no NOT VALID, no timeouts. For empty databases
+    /// and tests (`--unsafe-fast`).
+    pub fast: bool,
+    /// Timeouts per kind of statement (online plans only).
+    pub timeouts: TimeoutPolicy,
+}
+
+/// `lock_timeout` and `statement_timeout` for one statement. Zero means no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Timeouts {
+    #[serde(with = "millis")]
+    pub lock: Duration,
+    #[serde(with = "millis")]
+    pub statement: Duration,
+}
+
+mod millis {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(duration.as_millis() as u64)
+    }
+}
+
+/// Timeouts chosen per kind of statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeoutPolicy {
+    /// Catalog changes that take a strong lock briefly: waiting long for the lock would queue every
+    /// later query of the table behind it, so give up quickly (and retry).
+    pub ddl: Timeouts,
+    /// Statements that rewrite or scan a table under a strong lock (only in plans that accept
+    /// that hazard).
+    pub rewrite: Timeouts,
+    /// Concurrent index builds: they block no reads or writes, so they may wait and run long.
+    pub index_build: Timeouts,
+    /// `VALIDATE CONSTRAINT`: scans without blocking reads or writes.
+    pub validate: Timeouts,
+}
+
+impl Default for TimeoutPolicy {
+    fn default() -> Self {
+        let seconds = Duration::from_secs;
+        TimeoutPolicy {
+            ddl: Timeouts {
+                lock: seconds(2),
+                statement: seconds(30),
+            },
+            rewrite: Timeouts {
+                lock: seconds(2),
+                statement: seconds(0),
+            },
+            index_build: Timeouts {
+                lock: seconds(600),
+                statement: seconds(0),
+            },
+            validate: Timeouts {
+                lock: seconds(10),
+                statement: seconds(0),
+            },
+        }
+    }
+}
+
+/// An ordered, reversible migration plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+}
+
+/// One change, planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// What the step does, in words: "add column invoices.due_on".
+    pub summary: String,
+    pub up: Vec<Statement>,
+    pub down: Vec<Statement>,
+    /// Hazards of running `up`.
+    pub hazards: Vec<Hazard>,
+    /// Hazards of running `down`.
+    pub down_hazards: Vec<Hazard>,
+    /// The table locks `up` takes on tables that already exist.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<Lock>,
+}
+
+/// One SQL statement of a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    pub sql: String,
+    /// False for statements that run on their own, outside the migration's transaction: those
+    /// Postgres refuses in a transaction block (`CREATE INDEX CONCURRENTLY`), those that must not
+    /// hold the transaction's locks while they run (`VALIDATE CONSTRAINT`), and those whose effect
+    /// must be committed before it is used (`ALTER TYPE ... ADD VALUE`).
+    pub transactional: bool,
+    /// `lock_timeout` and `statement_timeout` to run with; none in the plain plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<Timeouts>,
+    /// Printed as an SQL comment above the statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The index a `CREATE INDEX CONCURRENTLY` builds: an invalid index of that name, left by a
+    /// failed earlier attempt, is dropped before the build is retried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builds_index: Option<String>,
+}
+
+/// Something a step does that an operator must know before running it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hazard {
+    pub kind: HazardKind,
+    pub message: String,
+}
+
+/// The kinds of hazard, as data (CI can deny chosen kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HazardKind {
+    /// Rows or values are lost: dropped tables and columns, narrowed types, removed enum values.
+    DeletesData,
+    /// The whole table is rewritten while an ACCESS EXCLUSIVE lock blocks reads and writes.
+    RewritesTable,
+    /// Takes an ACCESS EXCLUSIVE lock on a table that already exists.
+    AccessExclusiveLock,
+    /// Builds an index on a table that already exists.
+    BuildsIndex,
+    /// Scans a table that already exists to check existing rows against a constraint.
+    ValidatesConstraint,
+    /// Fails if existing rows do not fit (NULLs, duplicates, values out of range).
+    MayFail,
+    /// The reverse step cannot bring back what this step removes.
+    Irreversible,
+}
+
+impl HazardKind {
+    pub const ALL: [HazardKind; 7] = [
+        HazardKind::DeletesData,
+        HazardKind::RewritesTable,
+        HazardKind::AccessExclusiveLock,
+        HazardKind::BuildsIndex,
+        HazardKind::ValidatesConstraint,
+        HazardKind::MayFail,
+        HazardKind::Irreversible,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HazardKind::DeletesData => "deletes_data",
+            HazardKind::RewritesTable => "rewrites_table",
+            HazardKind::AccessExclusiveLock => "access_exclusive_lock",
+            HazardKind::BuildsIndex => "builds_index",
+            HazardKind::ValidatesConstraint => "validates_constraint",
+            HazardKind::MayFail => "may_fail",
+            HazardKind::Irreversible => "irreversible",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<HazardKind> {
+        let name = name.trim().replace('-', "_");
+        HazardKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for HazardKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Planning refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The plan deletes data and `allow_destructive` was not given.
+    #[error("{}", destructive_message(.steps))]
+    Destructive { steps: Vec<(String, Hazard)> },
+}
+
+fn destructive_message(steps: &[(String, Hazard)]) -> String {
+    let mut message = format!(
+        "refusing a destructive plan: {} step(s) would delete data (pass --allow-destructive to permit):",
+        steps.len()
+    );
+    for (summary, hazard) in steps {
+        message.push_str(&format!("\n  - {summary}: {}", hazard.message));
+    }
+    message
+}
+
+/// Diff `from` against `to` and plan the changes.
+pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions) -> Result<Plan, PlanError> {
+    plan_changes(diff(from, to, renames), options)
+}
+
+/// Plan already-diffed changes.
+pub fn plan_changes(mut changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
+    changes.sort_by_key(phase);
+    let context = Context::new(&changes, options);
+    let steps: Vec<Step> = changes.iter().map(|change| plan_step(change, &context)).collect();
+    if !options.allow_destructive {
+        let destructive: Vec<(String, Hazard)> = steps
+            .iter()
+            .flat_map(|step| {
+                step.hazards
+                    .iter()
+                    .filter(|h| h.kind == HazardKind::DeletesData)
+                    .map(|h| (step.summary.clone(), h.clone()))
+            })
+            .collect();
+        if !destructive.is_empty() {
+            return Err(PlanError::Destructive { steps: destructive });
+        }
+    }
+    Ok(Plan { steps })
+}
+
+fn plan_step(change: &Change, context: &Context) -> Step {
+    let reverse = change.reverse();
+    let hazards = hazards::hazards(change, context);
+    let mut down = sql::statements(&reverse, context);
+    if hazards.iter().any(|h| h.kind == HazardKind::Irreversible)
+        && let Some(first) = down.first_mut()
+    {
+        first.comment = Some(format!(
+            "The data is not restored: this recreates the structure removed by \"{}\".",
+            describe_change(change)
+        ));
+    }
+    Step {
+        summary: describe_change(change),
+        up: sql::statements(change, context),
+        down,
+        down_hazards: hazards::hazards(&reverse, context),
+        hazards,
+        locks: hazards::locks(change, context),
+    }
+}
+
+/// What the statements of a change need to know about the rest of the plan.
+pub(crate) struct Context {
+    /// Tables created (or, for reverse changes, re-created) by this plan: online techniques and
+    /// lock hazards do not apply to them.
+    new_tables: BTreeSet<String>,
+    online: bool,
+    timeouts: TimeoutPolicy,
+}
+
+impl Context {
+    fn new(changes: &[Change], options: &PlanOptions) -> Self {
+        let new_tables = changes
+            .iter()
+            .filter_map(|change| match change {
+                Change::CreateTable(t) | Change::DropTable(t) => Some(t.name.clone()),
+                _ => None,
+            })
+            .collect();
+        Context {
+            new_tables,
+            online: !options.fast,
+            timeouts: options.timeouts,
+        }
+    }
+
+    /// Whether `table` exists, with rows, before the plan runs.
+    fn exists(&self, table: &str) -> bool {
+        !self.new_tables.contains(table)
+    }
+
+    /// Whether to use the online technique for a change on `table`.
+    fn online(&self, table: &str) -> bool {
+        self.online && self.exists(table)
+    }
+}
+
+/// The up order of a change.
+fn phase(change: &Change) -> u8 {
+    use Change::*;
+    match change {
+        RenameTable { .. } => 0,
+        RenameColumn { .. } => 1,
+        RenameIndex { .. } | RenameConstraint { .. } => 2,
+        DropTrigger { .. } | DropPolicy { .. } => 3,
+        DropForeignKey { .. } => 4,
+        DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 5,
+        CreateEnum(_) | AddEnumValues { .. } => 6,
+        CreateFunction(_) | ReplaceFunction { .. } => 7,
+        DropTable(_) => 8,
+        CreateTable(_) => 9,
+        DropColumn { .. } => 10,
+        RecreateEnum { .. } => 11,
+        AddColumn { .. } => 12,
+        AlterColumn { .. } => 13,
+        DropEnum(_) => 14,
+        AddPrimaryKey { .. }
+        | AddUnique { .. }
+        | AddCheck { .. }
+        | CreateIndex { .. }
+        | ReplaceIndex { .. } => 15,
+        AddForeignKey { .. } => 16,
+        SetRowLevelSecurity { .. } | CreatePolicy { .. } => 17,
+        CreateTrigger { .. } => 18,
+        DropFunction(_) => 19,
+        SetTableComment { .. } | SetColumnComment { .. } => 20,
+    }
+}
+
+/// A change in words, e.g. "add column invoices.due_on".
+pub fn describe_change(change: &Change) -> String {
+    summary(change)
+}
+
+fn summary(change: &Change) -> String {
+    use Change::*;
+    match change {
+        CreateEnum(e) => format!("create enum type {}", e.name),
+        DropEnum(e) => format!("drop enum type {}", e.name),
+        AddEnumValues { from, to, .. } => {
+            let added: Vec<&str> = to
+                .values
+                .iter()
+                .filter(|v| !from.values.contains(v))
+                .map(String::as_str)
+                .collect();
+            format!("add value(s) {} to enum type {}", added.join(", "), to.name)
+        }
+        RecreateEnum { from, to, .. } => {
+            let removed: Vec<&str> = from
+                .values
+                .iter()
+                .filter(|v| !to.values.contains(v))
+                .map(String::as_str)
+                .collect();
+            if removed.is_empty() {
+                format!("reorder the values of enum type {}", to.name)
+            } else {
+                format!(
+                    "remove value(s) {} from enum type {}",
+                    removed.join(", "),
+                    to.name
+                )
+            }
+        }
+        CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
+        DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
+        ReplaceFunction { to, .. } => format!("replace function {}({})", to.name, to.arguments),
+        CreateTable(t) => format!("create table {}", t.name),
+        DropTable(t) => format!("drop table {}", t.name),
+        RenameTable { from, to } => format!("rename table {from} to {to}"),
+        AddColumn { table, column } => format!("add column {table}.{}", column.name),
+        DropColumn { table, column } => format!("drop column {table}.{}", column.name),
+        RenameColumn { table, from, to } => format!("rename column {table}.{from} to {to}"),
+        AlterColumn { table, from, to } => {
+            let mut what = Vec::new();
+            if from.ty != to.ty {
+                what.push(format!("type {} → {}", from.ty, to.ty));
+            }
+            if from.nullable != to.nullable {
+                what.push(if to.nullable {
+                    "drop not null".to_owned()
+                } else {
+                    "set not null".to_owned()
+                });
+            }
+            if from.default != to.default {
+                what.push(match &to.default {
+                    Some(d) => format!("default {d}"),
+                    None => "drop default".to_owned(),
+                });
+            }
+            if from.identity != to.identity {
+                what.push("identity".to_owned());
+            }
+            if from.generated != to.generated {
+                what.push("generation expression".to_owned());
+            }
+            format!("alter column {table}.{}: {}", to.name, what.join(", "))
+        }
+        AddPrimaryKey { table, primary_key } => {
+            format!(
+                "add primary key {} on {table} ({})",
+                primary_key.name,
+                primary_key.columns.join(", ")
+            )
+        }
+        DropPrimaryKey { table, primary_key } => format!("drop primary key {} on {table}", primary_key.name),
+        AddUnique { table, unique } => {
+            format!(
+                "add unique constraint {} on {table} ({})",
+                unique.name,
+                unique.columns.join(", ")
+            )
+        }
+        DropUnique { table, unique } => format!("drop unique constraint {} on {table}", unique.name),
+        AddCheck { table, check } => format!("add check constraint {} on {table}", check.name),
+        DropCheck { table, check } => format!("drop check constraint {} on {table}", check.name),
+        AddForeignKey { table, foreign_key } => format!(
+            "add foreign key {} on {table} ({}) → {}",
+            foreign_key.name,
+            foreign_key.columns.join(", "),
+            foreign_key.referenced_table
+        ),
+        DropForeignKey { table, foreign_key } => format!("drop foreign key {} on {table}", foreign_key.name),
+        RenameConstraint { table, from, to } => format!("rename constraint {from} on {table} to {to}"),
+        CreateIndex { table, index } => format!("create index {} on {table}", index.name),
+        DropIndex { table, index } => format!("drop index {} on {table}", index.name),
+        RenameIndex { from, to, .. } => format!("rename index {from} to {to}"),
+        ReplaceIndex { table, to, .. } => {
+            format!("rebuild index {} on {table} with a new definition", to.name)
+        }
+        SetRowLevelSecurity { table, to, .. } => format!(
+            "row-level security on {table}: {}, {}",
+            if to.enabled { "enabled" } else { "disabled" },
+            if to.forced { "forced" } else { "not forced" }
+        ),
+        CreatePolicy { table, policy } => format!("create policy {} on {table}", policy.name),
+        DropPolicy { table, policy } => format!("drop policy {} on {table}", policy.name),
+        CreateTrigger { table, trigger } => format!("create trigger {} on {table}", trigger.name),
+        DropTrigger { table, trigger } => format!("drop trigger {} on {table}", trigger.name),
+        SetTableComment { table, .. } => format!("comment on table {table}"),
+        SetColumnComment { table, column, .. } => format!("comment on column {table}.{column}"),
+    }
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Whether any step deletes data.
+    pub fn is_destructive(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| s.hazards.iter().any(|h| h.kind == HazardKind::DeletesData))
+    }
+
+    /// The up statements, in order.
+    pub fn up(&self) -> Vec<&Statement> {
+        self.steps.iter().flat_map(|s| &s.up).collect()
+    }
+
+    /// The down statements, in order: each step's down, last step first.
+    pub fn down(&self) -> Vec<&Statement> {
+        self.steps.iter().rev().flat_map(|s| &s.down).collect()
+    }
+
+    /// The up migration as a script for `psql -v ON_ERROR_STOP=1`.
+    pub fn up_script(&self) -> String {
+        script(&self.up())
+    }
+
+    /// The down migration as a script for `psql -v ON_ERROR_STOP=1`.
+    pub fn down_script(&self) -> String {
+        script(&self.down())
+    }
+}
+
+/// `SET lock_timeout`/`statement_timeout` statements for `timeouts`.
+pub fn timeout_settings(timeouts: &Timeouts) -> [String; 2] {
+    [
+        format!("SET lock_timeout = '{}ms'", timeouts.lock.as_millis()),
+        format!("SET statement_timeout = '{}ms'", timeouts.statement.as_millis()),
+    ]
+}
+
+/// Statements as a script: consecutive transactional statements inside `BEGIN; ... COMMIT;`,
+/// the others on their own, each preceded by its timeouts when they change. No statements, no
+/// text.
+pub fn script(statements: &[&Statement]) -> String {
+    let mut sql = String::new();
+    let mut in_transaction = false;
+    let mut current: Option<Timeouts> = None;
+    for statement in statements {
+        if statement.transactional && !in_transaction {
+            sql.push_str("BEGIN;\n\n");
+            in_transaction = true;
+        } else if !statement.transactional && in_transaction {
+            sql.push_str("COMMIT;\n\n");
+            in_transaction = false;
+        }
+        if let Some(timeouts) = statement.timeouts
+            && current != Some(timeouts)
+        {
+            for setting in timeout_settings(&timeouts) {
+                sql.push_str(&setting);
+                sql.push_str(";\n");
+            }
+            sql.push('\n');
+            current = Some(timeouts);
+        }
+        if let Some(comment) = &statement.comment {
+            for line in comment.lines() {
+                sql.push_str("-- ");
+                sql.push_str(line);
+                sql.push('\n');
+            }
+        }
+        sql.push_str(&statement.sql);
+        sql.push_str(";\n\n");
+    }
+    if in_transaction {
+        sql.push_str("COMMIT;\n\n");
+    }
+    if current.is_some() {
+        sql.push_str("RESET lock_timeout;\nRESET statement_timeout;\n\n");
+    }
+    if sql.ends_with("\n\n") {
+        sql.pop();
+    }
+    sql
+}

@@ -1,0 +1,487 @@
+//! The SQL of each change, one generator per object kind. Online techniques apply to tables that
+//! exist before the plan runs; tables the plan creates are empty and get the plain statements.
+
+use schema_core::ident::{self, quote};
+use schema_core::model::{
+    CheckConstraint, Column, ColumnType, EnumType, Identity, Index, PrimaryKey, UniqueConstraint,
+};
+use schema_core::render::{self, EnumPosition};
+
+use super::hazards::{converts_implicitly, is_binary_compatible, is_volatile_default};
+use super::{Context, Statement, Timeouts};
+use crate::diff::{Change, EnumColumn};
+
+/// How a statement behaves, which decides its timeouts and whether it runs in the transaction.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A catalog change that holds its lock briefly.
+    Ddl,
+    /// Rewrites or scans a table under its lock.
+    Rewrite,
+    /// Runs on its own, outside the transaction.
+    Alone(Alone),
+}
+
+#[derive(Clone, Copy)]
+enum Alone {
+    /// `CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY`.
+    IndexBuild,
+    /// `VALIDATE CONSTRAINT`.
+    Validate,
+    /// `ALTER TYPE ... ADD VALUE`.
+    Commit,
+}
+
+impl Context {
+    fn statement(&self, kind: Kind, sql: String) -> Statement {
+        let policy = &self.timeouts;
+        let (transactional, timeouts): (bool, Timeouts) = match kind {
+            Kind::Ddl => (true, policy.ddl),
+            Kind::Rewrite => (true, policy.rewrite),
+            Kind::Alone(Alone::IndexBuild) => (false, policy.index_build),
+            Kind::Alone(Alone::Validate) => (false, policy.validate),
+            Kind::Alone(Alone::Commit) => (false, policy.ddl),
+        };
+        Statement {
+            sql,
+            transactional,
+            timeouts: self.online.then_some(timeouts),
+            comment: None,
+            builds_index: None,
+        }
+    }
+
+    fn ddl(&self, sql: String) -> Statement {
+        self.statement(Kind::Ddl, sql)
+    }
+
+    fn rewrite(&self, sql: String) -> Statement {
+        self.statement(Kind::Rewrite, sql)
+    }
+
+    fn alone(&self, alone: Alone, sql: String) -> Statement {
+        self.statement(Kind::Alone(alone), sql)
+    }
+
+    fn build_index(&self, table: &str, index: &Index) -> Statement {
+        let mut statement = self.alone(Alone::IndexBuild, render::create_index(table, index, true));
+        statement.builds_index = Some(index.name.clone());
+        statement
+    }
+}
+
+fn with_comment(mut statement: Statement, comment: impl Into<String>) -> Statement {
+    statement.comment = Some(comment.into());
+    statement
+}
+
+pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
+    use Change::*;
+    match change {
+        CreateEnum(e) => vec![cx.ddl(render::create_enum(e))],
+        DropEnum(e) => vec![cx.ddl(render::drop_enum(&e.name))],
+        AddEnumValues { from, to, columns } => add_enum_values(from, to, columns, cx),
+        RecreateEnum { from, to, columns } => recreate_enum(from, to, columns, cx),
+        CreateFunction(f) => vec![cx.ddl(render::create_function(f))],
+        ReplaceFunction { to, .. } => vec![cx.ddl(render::create_function(to))],
+        DropFunction(f) => vec![cx.ddl(render::drop_function(f))],
+        CreateTable(table) => {
+            let mut statements = vec![cx.ddl(render::create_table(table))];
+            for index in &table.indexes {
+                statements.push(cx.ddl(render::create_index(&table.name, index, false)));
+            }
+            statements.extend(render::table_comments(table).into_iter().map(|s| cx.ddl(s)));
+            statements.extend(
+                render::set_row_level_security(&table.name, Default::default(), table.row_level_security)
+                    .into_iter()
+                    .map(|s| cx.ddl(s)),
+            );
+            statements
+        }
+        DropTable(table) => vec![cx.ddl(render::drop_table(&table.name))],
+        RenameTable { from, to } => vec![cx.ddl(render::rename_table(from, to))],
+        AddColumn { table, column } => add_column(table, column, cx),
+        DropColumn { table, column } => vec![cx.ddl(render::drop_column(table, &column.name))],
+        RenameColumn { table, from, to } => vec![cx.ddl(render::rename_column(table, from, to))],
+        AlterColumn { table, from, to } => alter_column(table, from, to, cx),
+        AddPrimaryKey { table, primary_key } => add_primary_key(table, primary_key, cx),
+        DropPrimaryKey { table, primary_key } => {
+            vec![cx.ddl(render::drop_constraint(table, &primary_key.name))]
+        }
+        AddUnique { table, unique } => add_unique(table, unique, cx),
+        DropUnique { table, unique } => vec![cx.ddl(render::drop_constraint(table, &unique.name))],
+        AddCheck { table, check } => add_check(table, check, cx),
+        DropCheck { table, check } => vec![cx.ddl(render::drop_constraint(table, &check.name))],
+        AddForeignKey { table, foreign_key } => {
+            if cx.online(table) {
+                vec![
+                    cx.ddl(render::add_foreign_key(table, foreign_key, true)),
+                    cx.alone(
+                        Alone::Validate,
+                        render::validate_constraint(table, &foreign_key.name),
+                    ),
+                ]
+            } else {
+                vec![cx.ddl(render::add_foreign_key(table, foreign_key, false))]
+            }
+        }
+        DropForeignKey { table, foreign_key } => {
+            vec![cx.ddl(render::drop_constraint(table, &foreign_key.name))]
+        }
+        RenameConstraint { table, from, to } => vec![cx.ddl(render::rename_constraint(table, from, to))],
+        CreateIndex { table, index } => {
+            if cx.online(table) {
+                vec![cx.build_index(table, index)]
+            } else {
+                vec![cx.ddl(render::create_index(table, index, false))]
+            }
+        }
+        DropIndex { table, index } => {
+            if cx.online(table) {
+                vec![cx.alone(Alone::IndexBuild, render::drop_index(&index.name, true))]
+            } else {
+                vec![cx.ddl(render::drop_index(&index.name, false))]
+            }
+        }
+        ReplaceIndex { table, from, to } => replace_index(table, from, to, cx),
+        RenameIndex { from, to, .. } => vec![cx.ddl(render::rename_index(from, to))],
+        SetRowLevelSecurity { table, from, to } => render::set_row_level_security(table, *from, *to)
+            .into_iter()
+            .map(|s| cx.ddl(s))
+            .collect(),
+        CreatePolicy { table, policy } => vec![cx.ddl(render::create_policy(table, policy))],
+        DropPolicy { table, policy } => vec![cx.ddl(render::drop_policy(table, &policy.name))],
+        CreateTrigger { table, trigger } => vec![cx.ddl(render::create_trigger(table, trigger))],
+        DropTrigger { table, trigger } => vec![cx.ddl(render::drop_trigger(table, &trigger.name))],
+        SetTableComment { table, to, .. } => vec![cx.ddl(render::comment_on_table(table, to.as_deref()))],
+        SetColumnComment {
+            table, column, to, ..
+        } => {
+            vec![cx.ddl(render::comment_on_column(table, column, to.as_deref()))]
+        }
+    }
+}
+
+// ---- enum types ----
+
+/// `ALTER TYPE ... ADD VALUE` for each new value, placed next to a neighbour that already
+/// exists. Each runs on its own: a value added inside a transaction cannot be used before commit.
+fn add_enum_values(from: &EnumType, to: &EnumType, columns: &[EnumColumn], cx: &Context) -> Vec<Statement> {
+    let mut present: Vec<&String> = from.values.iter().collect();
+    let mut statements = Vec::new();
+    for (i, value) in to.values.iter().enumerate() {
+        if present.contains(&value) {
+            continue;
+        }
+        let position = match i.checked_sub(1).map(|p| &to.values[p]) {
+            Some(previous) => EnumPosition::After(previous),
+            None => match to.values.iter().skip(1).find(|v| present.contains(v)) {
+                Some(next) => EnumPosition::Before(next),
+                None => EnumPosition::Last,
+            },
+        };
+        statements.push(cx.alone(Alone::Commit, render::add_enum_value(&to.name, value, position)));
+        present.push(value);
+    }
+    for column in columns.iter().filter(|c| c.from_default != c.to_default) {
+        statements.push(cx.ddl(render::set_default(
+            &column.table,
+            &column.column,
+            column.to_default.as_deref(),
+        )));
+    }
+    statements
+}
+
+/// Removing or reordering enum values, the way it is done by hand: rename the old type aside,
+/// create the new one, convert every column through text, drop the old type.
+fn recreate_enum(from: &EnumType, to: &EnumType, columns: &[EnumColumn], cx: &Context) -> Vec<Statement> {
+    let old_name = ident::make_object_name(&to.name, None, Some("old"));
+    let new_type = quote(&to.name);
+    let mut statements = vec![
+        cx.ddl(render::rename_enum(&from.name, &old_name)),
+        cx.ddl(render::create_enum(to)),
+    ];
+    for column in columns {
+        if column.from_default.is_some() {
+            statements.push(cx.ddl(render::set_default(&column.table, &column.column, None)));
+        }
+        let (ty, using) = if column.array {
+            (
+                ColumnType::Array(Box::new(ColumnType::Enum(to.name.clone()))),
+                format!("{}::text[]::{new_type}[]", quote(&column.column)),
+            )
+        } else {
+            (
+                ColumnType::Enum(to.name.clone()),
+                format!("{}::text::{new_type}", quote(&column.column)),
+            )
+        };
+        statements.push(cx.rewrite(render::alter_column_type(
+            &column.table,
+            &column.column,
+            &ty,
+            Some(&using),
+        )));
+        if let Some(default) = &column.to_default {
+            statements.push(cx.ddl(render::set_default(&column.table, &column.column, Some(default))));
+        }
+    }
+    statements.push(cx.ddl(render::drop_enum(&old_name)));
+    statements
+}
+
+// ---- columns ----
+
+fn add_column(table: &str, column: &Column, cx: &Context) -> Vec<Statement> {
+    let mut add = cx.ddl(render::add_column(table, column));
+    if cx.exists(table) {
+        let no_default = !column.nullable
+            && column.default.is_none()
+            && column.identity.is_none()
+            && column.generated.is_none();
+        let per_row = column.default.as_deref().is_some_and(is_volatile_default)
+            || column.identity.is_some()
+            || column.generated.is_some();
+        if no_default {
+            add = with_comment(
+                add,
+                format!(
+                    "NOT NULL without a default fails if {table} has rows. On a table with rows: add the column\n\
+                     nullable, backfill it in batches, then set NOT NULL (through a validated CHECK)."
+                ),
+            );
+        } else if per_row {
+            add = cx.rewrite(add.sql);
+            add = with_comment(
+                add,
+                format!(
+                    "A per-row value rewrites {table} under an ACCESS EXCLUSIVE lock. On a large, busy table:\n\
+                     add the column without it, backfill in batches, then set the default (expand, backfill, contract)."
+                ),
+            );
+        }
+    }
+    let mut statements = vec![add];
+    if let Some(comment) = &column.comment {
+        statements.push(cx.ddl(render::comment_on_column(table, &column.name, Some(comment))));
+    }
+    statements
+}
+
+fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<Statement> {
+    let mut statements = Vec::new();
+    let name = &to.name;
+    if from.generated != to.generated {
+        match (&from.generated, &to.generated) {
+            (Some(_), None) => statements.push(cx.ddl(render::drop_generated(table, name))),
+            // Postgres 15 cannot add or change a generation expression in place: the column is
+            // re-added; its values are computed again, so nothing is lost.
+            _ => {
+                statements.push(cx.ddl(render::drop_column(table, name)));
+                statements.push(cx.rewrite(render::add_column(table, to)));
+                return statements;
+            }
+        }
+    }
+    let identity_changes = from.identity != to.identity;
+    // Leave the old way of generating values first: identity, or a serial's nextval default.
+    match from.identity {
+        Some(Identity::Always | Identity::ByDefault) if identity_changes => {
+            let keeps_identity = matches!(to.identity, Some(Identity::Always | Identity::ByDefault));
+            if !keeps_identity {
+                statements.push(cx.ddl(render::set_identity(table, name, from.identity, None)));
+            }
+        }
+        Some(Identity::Serial) if identity_changes => {
+            statements.push(cx.ddl(render::set_default(table, name, None)));
+        }
+        _ => {}
+    }
+    let type_changes = from.ty != to.ty;
+    // A default of the old type may not convert: drop it around the type change.
+    let mut current_default = from.default.clone();
+    if type_changes && current_default.is_some() {
+        statements.push(cx.ddl(render::set_default(table, name, None)));
+        current_default = None;
+    }
+    if type_changes {
+        let using = using_expression(name, &from.ty, &to.ty);
+        let sql = render::alter_column_type(table, name, &to.ty, using.as_deref());
+        if cx.exists(table) && !is_binary_compatible(&from.ty, &to.ty) {
+            statements.push(with_comment(
+                cx.rewrite(sql),
+                format!(
+                    "This rewrites {table} under an ACCESS EXCLUSIVE lock. On a large, busy table prefer expand,\n\
+                     backfill, contract: add a column of the new type, keep both written, backfill in batches,\n\
+                     switch readers, then drop the old column."
+                ),
+            ));
+        } else {
+            statements.push(cx.ddl(sql));
+        }
+    }
+    if to.default != current_default {
+        statements.push(cx.ddl(render::set_default(table, name, to.default.as_deref())));
+    }
+    if from.nullable != to.nullable {
+        if !to.nullable && cx.online(table) {
+            statements.extend(set_not_null_online(table, name, cx));
+        } else {
+            statements.push(cx.ddl(render::set_nullable(table, name, to.nullable)));
+        }
+    }
+    if identity_changes {
+        let restart = || {
+            // New values must not collide with the rows already there.
+            cx.ddl(format!(
+                "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(max({}), 0) + 1, false) FROM {}",
+                ident::quote_literal(&quote(table)),
+                ident::quote_literal(name),
+                quote(name),
+                quote(table)
+            ))
+        };
+        match to.identity {
+            Some(Identity::Always | Identity::ByDefault) => {
+                statements.push(cx.ddl(render::set_identity(table, name, from.identity, to.identity)));
+                if !matches!(from.identity, Some(Identity::Always | Identity::ByDefault)) {
+                    statements.push(restart());
+                }
+            }
+            Some(Identity::Serial) => {
+                let sequence = ident::make_object_name(table, Some(name), Some("seq"));
+                statements.push(cx.ddl(format!(
+                    "CREATE SEQUENCE {} OWNED BY {}.{}",
+                    quote(&sequence),
+                    quote(table),
+                    quote(name)
+                )));
+                statements.push(cx.ddl(render::set_default(
+                    table,
+                    name,
+                    Some(&format!(
+                        "nextval({}::regclass)",
+                        ident::quote_literal(&quote(&sequence))
+                    )),
+                )));
+                statements.push(restart());
+            }
+            None => {}
+        }
+    }
+    statements
+}
+
+/// The `USING` expression of a type change, if Postgres needs one: a direct cast where one exists
+/// between the two kinds of type, else a conversion through text (every type has text input and
+/// output).
+fn using_expression(column: &str, from: &ColumnType, to: &ColumnType) -> Option<String> {
+    use ColumnType::*;
+    if converts_implicitly(from, to) {
+        return None;
+    }
+    let is_string = |t: &ColumnType| matches!(t.element(), Text | Varchar(_) | Char(_));
+    let is_number = |t: &ColumnType| {
+        matches!(
+            t.element(),
+            SmallInt | Integer | BigInt | Real | DoublePrecision | Numeric(_)
+        )
+    };
+    let direct = is_string(from)
+        || is_string(to)
+        || (is_number(from) && is_number(to))
+        || matches!(
+            (from, to),
+            (Boolean, Integer) | (Integer, Boolean) | (Json | Jsonb, Json | Jsonb)
+        );
+    let column = quote(column);
+    let through = if direct { "" } else { "::text" };
+    Some(format!("{column}{through}::{}", to.sql()))
+}
+
+/// `SET NOT NULL` without a long ACCESS EXCLUSIVE scan: a `CHECK (col IS NOT NULL)` added
+/// NOT VALID and validated (which blocks no writes) lets Postgres skip the scan.
+fn set_not_null_online(table: &str, column: &str, cx: &Context) -> Vec<Statement> {
+    let check = CheckConstraint {
+        name: ident::make_object_name(table, Some(column), Some("not_null")),
+        expression: format!("{} IS NOT NULL", quote(column)),
+    };
+    vec![
+        cx.ddl(render::add_check(table, &check, true)),
+        cx.alone(Alone::Validate, render::validate_constraint(table, &check.name)),
+        cx.ddl(render::set_nullable(table, column, false)),
+        cx.ddl(render::drop_constraint(table, &check.name)),
+    ]
+}
+
+// ---- constraints and indexes ----
+
+/// A unique index built concurrently, then attached as the constraint.
+fn unique_index(name: &str, columns: &[String], nulls_not_distinct: bool) -> Index {
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let mut index = Index::on_columns(name, &columns);
+    index.unique = true;
+    index.nulls_not_distinct = nulls_not_distinct;
+    index
+}
+
+fn add_primary_key(table: &str, primary_key: &PrimaryKey, cx: &Context) -> Vec<Statement> {
+    if !cx.online(table) {
+        return vec![cx.ddl(render::add_primary_key(table, primary_key, None))];
+    }
+    vec![
+        cx.build_index(
+            table,
+            &unique_index(&primary_key.name, &primary_key.columns, false),
+        ),
+        cx.ddl(render::add_primary_key(
+            table,
+            primary_key,
+            Some(&primary_key.name),
+        )),
+    ]
+}
+
+fn add_unique(table: &str, unique: &UniqueConstraint, cx: &Context) -> Vec<Statement> {
+    if !cx.online(table) {
+        return vec![cx.ddl(render::add_unique(table, unique, None))];
+    }
+    vec![
+        cx.build_index(
+            table,
+            &unique_index(&unique.name, &unique.columns, unique.nulls_not_distinct),
+        ),
+        cx.ddl(render::add_unique(table, unique, Some(&unique.name))),
+    ]
+}
+
+fn add_check(table: &str, check: &CheckConstraint, cx: &Context) -> Vec<Statement> {
+    if !cx.online(table) {
+        return vec![cx.ddl(render::add_check(table, check, false))];
+    }
+    vec![
+        cx.ddl(render::add_check(table, check, true)),
+        cx.alone(Alone::Validate, render::validate_constraint(table, &check.name)),
+    ]
+}
+
+/// A changed index: online, the new definition is built beside the old one under a temporary
+/// name and swapped in, so the table is never without it.
+fn replace_index(table: &str, from: &Index, to: &Index, cx: &Context) -> Vec<Statement> {
+    if !cx.online(table) {
+        return vec![
+            cx.ddl(render::drop_index(&from.name, false)),
+            cx.ddl(render::create_index(table, to, false)),
+        ];
+    }
+    let temporary = Index {
+        name: ident::make_object_name(&to.name, None, Some("new")),
+        ..to.clone()
+    };
+    vec![
+        cx.build_index(table, &temporary),
+        cx.alone(Alone::IndexBuild, render::drop_index(&from.name, true)),
+        cx.ddl(render::rename_index(&temporary.name, &to.name)),
+    ]
+}

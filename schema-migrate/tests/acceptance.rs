@@ -1,0 +1,773 @@
+//! The engine's acceptance suite: each case is (old DDL, new DDL, expected hazards), checked end to
+//! end on real Postgres: build old and new, plan, snapshot the SQL, apply up with
+//! `psql -v ON_ERROR_STOP=1`, compare the catalog with the database built from the new DDL, plan
+//! again and require an empty plan, apply down and compare with the old DDL.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use schema_core::Renames;
+use schema_core::TableRename;
+use schema_core::declare::ColumnRename;
+use schema_core::model::Schema;
+use schema_migrate::diff::diff;
+use schema_migrate::inspect::{InspectOptions, inspect};
+use schema_migrate::plan::{HazardKind, PlanError, PlanOptions, plan};
+use testkit::TestDb;
+
+use HazardKind::*;
+
+struct Case {
+    name: &'static str,
+    old: &'static str,
+    new: &'static str,
+    hazards: &'static [HazardKind],
+    /// Planning without `allow_destructive` must be refused.
+    destructive: bool,
+    renames: Renames,
+}
+
+async fn build(name: &str, ddl: &str) -> (TestDb, Schema) {
+    let db = TestDb::create(name).await;
+    let client = db.connect().await;
+    client
+        .batch_execute(ddl)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: DDL failed: {e:?}\n{ddl}"));
+    let schema = inspect(&client, &InspectOptions::default())
+        .await
+        .expect("inspect")
+        .schema;
+    (db, schema)
+}
+
+async fn read(db: &TestDb) -> Schema {
+    let client = db.connect().await;
+    inspect(&client, &InspectOptions::default())
+        .await
+        .expect("inspect")
+        .schema
+}
+
+fn psql(db: &TestDb, script: &str, what: &str) {
+    let mut child = Command::new("psql")
+        .args([db.url(), "-v", "ON_ERROR_STOP=1", "-q", "-X", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql must be installed (PostgreSQL client)");
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{what} failed under psql -v ON_ERROR_STOP=1:\n{}\n--- script ---\n{script}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+async fn run(case: Case) {
+    let (old_db, from) = build(case.name, case.old).await;
+    let (_new_db, to) = build(case.name, case.new).await;
+
+    let refused = plan(&from, &to, &case.renames, &PlanOptions::default());
+    match (&refused, case.destructive) {
+        (Err(PlanError::Destructive { .. }), true) | (Ok(_), false) => {}
+        (Ok(_), true) => panic!("{}: a destructive plan was not refused", case.name),
+        (Err(e), _) => panic!("{}: planning failed: {e}", case.name),
+    }
+    let plan = plan(
+        &from,
+        &to,
+        &case.renames,
+        &PlanOptions {
+            allow_destructive: true,
+            ..PlanOptions::default()
+        },
+    )
+    .expect("plan");
+    assert!(!plan.is_empty(), "{}: the two schemas should differ", case.name);
+
+    let found: BTreeSet<HazardKind> = plan
+        .steps
+        .iter()
+        .flat_map(|s| s.hazards.iter().map(|h| h.kind))
+        .collect();
+    let expected: BTreeSet<HazardKind> = case.hazards.iter().copied().collect();
+    assert_eq!(found, expected, "{}: hazards\n{:#?}", case.name, plan.steps);
+
+    let up = plan.up_script();
+    let down = plan.down_script();
+    insta::assert_snapshot!(case.name, format!("-- up\n{up}\n-- down\n{down}"));
+
+    psql(&old_db, &up, "up");
+    let after_up = read(&old_db).await;
+    let remaining = diff(&after_up, &to, &Renames::default());
+    assert!(
+        remaining.is_empty(),
+        "{}: after up, differences remain: {remaining:#?}",
+        case.name
+    );
+    let again = schema_migrate::plan::plan(
+        &after_up,
+        &to,
+        &case.renames,
+        &PlanOptions {
+            allow_destructive: true,
+            ..PlanOptions::default()
+        },
+    )
+    .expect("replan");
+    assert!(
+        again.is_empty(),
+        "{}: planning again is not empty: {:#?}",
+        case.name,
+        again.steps
+    );
+
+    psql(&old_db, &down, "down");
+    let after_down = read(&old_db).await;
+    let remaining = diff(&after_down, &from, &Renames::default());
+    assert!(
+        remaining.is_empty(),
+        "{}: after down, differences remain: {remaining:#?}",
+        case.name
+    );
+}
+
+fn table_renames(pairs: &[(&str, &str)]) -> Renames {
+    Renames {
+        tables: pairs
+            .iter()
+            .map(|(from, to)| TableRename {
+                from: (*from).into(),
+                to: (*to).into(),
+            })
+            .collect(),
+        columns: Vec::new(),
+    }
+}
+
+fn column_renames(table: &str, pairs: &[(&str, &str)]) -> Renames {
+    Renames {
+        tables: Vec::new(),
+        columns: pairs
+            .iter()
+            .map(|(from, to)| ColumnRename {
+                table: table.into(),
+                from: (*from).into(),
+                to: (*to).into(),
+            })
+            .collect(),
+    }
+}
+
+macro_rules! cases {
+    ($(
+        $name:ident {
+            old: $old:expr,
+            new: $new:expr,
+            hazards: [$($hazard:expr),* $(,)?]
+            $(, destructive: $destructive:expr)?
+            $(, renames: $renames:expr)?
+            $(,)?
+        }
+    )*) => {$(
+        #[tokio::test]
+        async fn $name() {
+            #[allow(unused_mut, unused_assignments)]
+            let mut destructive = false;
+            $(destructive = $destructive;)?
+            #[allow(unused_mut, unused_assignments)]
+            let mut renames = Renames::default();
+            $(renames = $renames;)?
+            run(Case {
+                name: stringify!($name),
+                old: $old,
+                new: $new,
+                hazards: &[$($hazard),*],
+                destructive,
+                renames,
+            })
+            .await;
+        }
+    )*};
+}
+
+const USERS: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);";
+
+cases! {
+    // ---- tables ----
+    create_table {
+        old: "",
+        new: "CREATE TABLE t (id uuid PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());",
+        hazards: [],
+    }
+    drop_table {
+        old: "CREATE TABLE t (id integer PRIMARY KEY, note text);",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    create_table_referencing_existing {
+        old: USERS,
+        new: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
+              CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users ON DELETE CASCADE);
+              CREATE INDEX posts_user_id_idx ON posts (user_id);",
+        hazards: [],
+    }
+    drop_referenced_and_referencing_tables {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);
+              CREATE TABLE c (id int PRIMARY KEY, b_id int REFERENCES b);",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    create_tables_with_mutual_foreign_keys {
+        old: "",
+        new: "CREATE TABLE a (id int PRIMARY KEY, b_id int);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);
+              ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b;",
+        hazards: [],
+    }
+    rename_table_declared {
+        old: "CREATE TABLE bills (id int PRIMARY KEY, total bigint NOT NULL UNIQUE);
+              CREATE INDEX bills_total_idx ON bills (total DESC);",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL UNIQUE);
+              CREATE INDEX invoices_total_idx ON invoices (total DESC);",
+        hazards: [],
+        renames: table_renames(&[("bills", "invoices")]),
+    }
+    rename_table_referenced_by_foreign_key {
+        old: "CREATE TABLE bills (id int PRIMARY KEY);
+              CREATE TABLE lines (id int PRIMARY KEY, bill_id int NOT NULL REFERENCES bills ON DELETE CASCADE);",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY);
+              CREATE TABLE lines (id int PRIMARY KEY, bill_id int NOT NULL);
+              ALTER TABLE lines ADD CONSTRAINT lines_bill_id_fkey FOREIGN KEY (bill_id) REFERENCES invoices ON DELETE CASCADE;",
+        hazards: [],
+        renames: table_renames(&[("bills", "invoices")]),
+    }
+    table_comment_added_changed_removed {
+        old: "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY);
+              COMMENT ON TABLE b IS 'old words';",
+        new: "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY);
+              COMMENT ON TABLE a IS 'new ''quoted'' words';",
+        hazards: [],
+    }
+
+    // ---- columns ----
+    add_nullable_column {
+        old: USERS,
+        new: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text);",
+        hazards: [],
+    }
+    add_not_null_column_with_default {
+        old: USERS,
+        new: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, active boolean NOT NULL DEFAULT true);",
+        hazards: [],
+    }
+    add_not_null_column_without_default {
+        old: USERS,
+        new: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text NOT NULL);",
+        hazards: [MayFail],
+    }
+    add_column_with_volatile_default {
+        old: USERS,
+        new: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, token uuid NOT NULL DEFAULT gen_random_uuid());",
+        hazards: [RewritesTable],
+    }
+    drop_column {
+        old: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, legacy text);",
+        new: USERS,
+        hazards: [DeletesData, Irreversible, AccessExclusiveLock],
+        destructive: true,
+    }
+    drop_not_null_column_without_default {
+        old: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, legacy integer NOT NULL);",
+        new: USERS,
+        hazards: [DeletesData, Irreversible, AccessExclusiveLock],
+        destructive: true,
+    }
+    rename_column_declared {
+        old: "CREATE TABLE users (id bigint PRIMARY KEY, mail text NOT NULL UNIQUE);
+              CREATE INDEX users_lower_mail ON users (mail text_pattern_ops);",
+        new: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
+              ALTER TABLE users ADD CONSTRAINT users_mail_key UNIQUE (email);
+              CREATE INDEX users_lower_mail ON users (email text_pattern_ops);",
+        hazards: [],
+        renames: column_renames("users", &[("mail", "email")]),
+    }
+    widen_integer_to_bigint {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n integer NOT NULL DEFAULT 0);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n bigint NOT NULL DEFAULT 0);",
+        hazards: [RewritesTable],
+    }
+    widen_varchar {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code varchar(10));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, code varchar(20));",
+        hazards: [],
+    }
+    varchar_to_text {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code varchar(10));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, code text);",
+        hazards: [],
+    }
+    narrow_varchar {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code varchar(20));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, code varchar(10));",
+        hazards: [DeletesData, RewritesTable],
+        destructive: true,
+    }
+    narrow_bigint_to_integer {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n bigint);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n integer);",
+        hazards: [DeletesData, RewritesTable],
+        destructive: true,
+    }
+    text_to_integer_needs_using {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n text);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n integer);",
+        hazards: [DeletesData, RewritesTable],
+        destructive: true,
+    }
+    numeric_precision_widened {
+        old: "CREATE TABLE t (id int PRIMARY KEY, ratio numeric(10,2));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, ratio numeric(12,2));",
+        hazards: [],
+    }
+    numeric_scale_reduced {
+        old: "CREATE TABLE t (id int PRIMARY KEY, ratio numeric(10,4));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, ratio numeric(10,2));",
+        hazards: [DeletesData, RewritesTable],
+        destructive: true,
+    }
+    integer_array_to_bigint_array {
+        old: "CREATE TABLE t (id int PRIMARY KEY, ns integer[] NOT NULL DEFAULT '{}');",
+        new: "CREATE TABLE t (id int PRIMARY KEY, ns bigint[] NOT NULL DEFAULT '{}');",
+        hazards: [RewritesTable],
+    }
+    timestamp_to_timestamptz {
+        old: "CREATE TABLE t (id int PRIMARY KEY, at timestamp);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, at timestamptz);",
+        hazards: [RewritesTable],
+    }
+    set_not_null {
+        old: "CREATE TABLE t (id int PRIMARY KEY, name text);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    drop_not_null {
+        old: "CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, name text);",
+        hazards: [],
+    }
+    set_change_and_drop_defaults {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int, b text DEFAULT 'x', c boolean DEFAULT false);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int DEFAULT 42, b text DEFAULT 'y', c boolean);",
+        hazards: [],
+    }
+    add_identity_to_existing_column {
+        old: "CREATE TABLE t (id bigint NOT NULL PRIMARY KEY, name text);",
+        new: "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text);",
+        hazards: [],
+    }
+    drop_identity {
+        old: "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);",
+        new: "CREATE TABLE t (id bigint PRIMARY KEY);",
+        hazards: [],
+    }
+    identity_always_to_by_default {
+        old: "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+        new: "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);",
+        hazards: [],
+    }
+    add_serial_column {
+        old: "CREATE TABLE t (id uuid PRIMARY KEY);",
+        new: "CREATE TABLE t (id uuid PRIMARY KEY, n serial);",
+        hazards: [RewritesTable],
+    }
+    add_generated_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY, net bigint NOT NULL, tax bigint NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, net bigint NOT NULL, tax bigint NOT NULL,
+                              gross bigint GENERATED ALWAYS AS (net + tax) STORED);",
+        hazards: [RewritesTable],
+    }
+    change_generated_expression {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS (a * 2) STORED);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS (a * 3) STORED);",
+        hazards: [RewritesTable],
+    }
+    generated_column_becomes_plain {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS (a * 2) STORED);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int, b int);",
+        hazards: [],
+    }
+    column_comments {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int, b int); COMMENT ON COLUMN t.b IS 'bee';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int, b int); COMMENT ON COLUMN t.a IS 'ay';",
+        hazards: [],
+    }
+
+    // ---- primary keys, uniques, checks ----
+    add_primary_key {
+        old: "CREATE TABLE t (id int NOT NULL, name text);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, name text);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    drop_primary_key {
+        old: "CREATE TABLE t (id int PRIMARY KEY, name text);",
+        new: "CREATE TABLE t (id int NOT NULL, name text);",
+        hazards: [],
+    }
+    change_composite_primary_key {
+        old: "CREATE TABLE t (a int NOT NULL, b int NOT NULL, c int NOT NULL, PRIMARY KEY (a, b));",
+        new: "CREATE TABLE t (a int NOT NULL, b int NOT NULL, c int NOT NULL, PRIMARY KEY (a, b, c));",
+        hazards: [BuildsIndex, MayFail],
+    }
+    primary_key_rebuilt_under_a_foreign_key {
+        old: "CREATE TABLE p (a int NOT NULL, b int NOT NULL, PRIMARY KEY (a));
+              CREATE TABLE c (id int PRIMARY KEY, pa int REFERENCES p (a));",
+        new: "CREATE TABLE p (a int NOT NULL, b int NOT NULL, CONSTRAINT p_pkey PRIMARY KEY (a) DEFERRABLE);
+              CREATE TABLE c (id int PRIMARY KEY, pa int);
+              ALTER TABLE c ADD CONSTRAINT c_pa_fkey FOREIGN KEY (pa) REFERENCES p (a);",
+        hazards: [BuildsIndex, MayFail, ValidatesConstraint],
+    }
+    add_unique_constraint {
+        old: USERS,
+        new: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    composite_unique_nulls_not_distinct {
+        old: "CREATE TABLE t (id int PRIMARY KEY, org uuid NOT NULL, email text);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, org uuid NOT NULL, email text, UNIQUE NULLS NOT DISTINCT (org, email));",
+        hazards: [BuildsIndex, MayFail],
+    }
+    drop_unique_constraint {
+        old: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);",
+        new: USERS,
+        hazards: [],
+    }
+    unique_constraint_renamed {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code text, CONSTRAINT code_must_be_unique UNIQUE (code));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, code text UNIQUE);",
+        hazards: [],
+    }
+    add_check_constraint {
+        old: "CREATE TABLE t (id int PRIMARY KEY, total bigint NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, total bigint NOT NULL, CONSTRAINT total_nonnegative CHECK (total >= 0));",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    change_check_expression {
+        old: "CREATE TABLE t (id int PRIMARY KEY, total bigint NOT NULL, CONSTRAINT total_range CHECK (total >= 0));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, total bigint NOT NULL,
+                              CONSTRAINT total_range CHECK (total >= 0 AND total < 100000000));",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    drop_check_constraint {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int CHECK (n > 0));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);",
+        hazards: [],
+    }
+
+    // ---- foreign keys ----
+    add_foreign_key_to_existing_table {
+        old: "CREATE TABLE users (id bigint PRIMARY KEY); CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint);",
+        new: "CREATE TABLE users (id bigint PRIMARY KEY);
+              CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users ON DELETE SET NULL);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    change_on_delete_action {
+        old: "CREATE TABLE users (id bigint PRIMARY KEY);
+              CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users ON DELETE CASCADE);",
+        new: "CREATE TABLE users (id bigint PRIMARY KEY);
+              CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users ON DELETE RESTRICT ON UPDATE CASCADE);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    drop_foreign_key {
+        old: "CREATE TABLE users (id bigint PRIMARY KEY);
+              CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users);",
+        new: "CREATE TABLE users (id bigint PRIMARY KEY); CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint);",
+        hazards: [],
+    }
+    deferrable_foreign_key {
+        old: "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    composite_foreign_key {
+        old: "CREATE TABLE orgs_users (org uuid, uid int, PRIMARY KEY (org, uid));
+              CREATE TABLE docs (id int PRIMARY KEY, org uuid NOT NULL, owner int NOT NULL);",
+        new: "CREATE TABLE orgs_users (org uuid, uid int, PRIMARY KEY (org, uid));
+              CREATE TABLE docs (id int PRIMARY KEY, org uuid NOT NULL, owner int NOT NULL,
+                                 FOREIGN KEY (org, owner) REFERENCES orgs_users (org, uid) ON DELETE CASCADE);
+              CREATE INDEX docs_org_owner_idx ON docs (org, owner);",
+        hazards: [ValidatesConstraint, MayFail, BuildsIndex],
+    }
+    self_referencing_foreign_key {
+        old: "CREATE TABLE categories (id int PRIMARY KEY, name text NOT NULL);",
+        new: "CREATE TABLE categories (id int PRIMARY KEY, name text NOT NULL,
+                                       parent_id int REFERENCES categories ON DELETE CASCADE);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    foreign_key_to_rebuilt_unique {
+        old: "CREATE TABLE a (id int PRIMARY KEY, code text NOT NULL UNIQUE);
+              CREATE TABLE b (id int PRIMARY KEY, code text REFERENCES a (code));",
+        new: "CREATE TABLE a (id int PRIMARY KEY, code text NOT NULL, CONSTRAINT a_code_key UNIQUE NULLS NOT DISTINCT (code));
+              CREATE TABLE b (id int PRIMARY KEY, code text);
+              ALTER TABLE b ADD CONSTRAINT b_code_fkey FOREIGN KEY (code) REFERENCES a (code);",
+        hazards: [BuildsIndex, MayFail, ValidatesConstraint],
+    }
+
+    // ---- indexes ----
+    add_index {
+        old: USERS,
+        new: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL); CREATE INDEX users_email_idx ON users (email);",
+        hazards: [BuildsIndex],
+    }
+    drop_index {
+        old: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL); CREATE INDEX users_email_idx ON users (email);",
+        new: USERS,
+        hazards: [AccessExclusiveLock],
+    }
+    change_index_columns {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int, b int); CREATE INDEX t_ab ON t (a);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int, b int); CREATE INDEX t_ab ON t (a, b);",
+        hazards: [AccessExclusiveLock, BuildsIndex],
+    }
+    partial_index {
+        old: "CREATE TABLE t (id int PRIMARY KEY, deleted_at timestamptz, email text);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, deleted_at timestamptz, email text);
+              CREATE UNIQUE INDEX t_live_email ON t (email) WHERE deleted_at IS NULL;",
+        hazards: [BuildsIndex, MayFail],
+    }
+    expression_index {
+        old: USERS,
+        new: "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
+              CREATE UNIQUE INDEX users_email_lower ON users (lower(email));",
+        hazards: [BuildsIndex, MayFail],
+    }
+    index_sort_order_nulls_and_include {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int, b int, c text);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int, b int, c text);
+              CREATE INDEX t_sorted ON t (a DESC NULLS LAST, b NULLS FIRST) INCLUDE (c);",
+        hazards: [BuildsIndex],
+    }
+    gin_index_with_opclass {
+        old: "CREATE TABLE t (id int PRIMARY KEY, doc jsonb NOT NULL DEFAULT '{}');",
+        new: "CREATE TABLE t (id int PRIMARY KEY, doc jsonb NOT NULL DEFAULT '{}');
+              CREATE INDEX t_doc ON t USING gin (doc jsonb_path_ops);",
+        hazards: [BuildsIndex],
+    }
+    index_renamed {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX old_name ON t (a);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX t_a_idx ON t (a);",
+        hazards: [],
+    }
+    partial_predicate_changed {
+        old: "CREATE TABLE t (id int PRIMARY KEY, status text); CREATE INDEX t_open ON t (id) WHERE status = 'open';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, status text); CREATE INDEX t_open ON t (id) WHERE status <> 'closed';",
+        hazards: [AccessExclusiveLock, BuildsIndex],
+    }
+
+    // ---- enums ----
+    create_enum_with_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY);",
+        new: "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+              CREATE TABLE t (id int PRIMARY KEY, mood mood NOT NULL DEFAULT 'ok');",
+        hazards: [],
+    }
+    enum_value_appended {
+        old: "CREATE TYPE status AS ENUM ('draft', 'open'); CREATE TABLE t (id int PRIMARY KEY, s status);",
+        new: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid'); CREATE TABLE t (id int PRIMARY KEY, s status);",
+        hazards: [],
+    }
+    enum_values_inserted_in_the_middle_and_front {
+        old: "CREATE TYPE status AS ENUM ('open', 'paid');",
+        new: "CREATE TYPE status AS ENUM ('draft', 'open', 'overdue', 'paid');",
+        hazards: [],
+    }
+    enum_value_added_and_used_as_default {
+        old: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'open');",
+        new: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'draft');",
+        hazards: [],
+    }
+    enum_value_removed {
+        old: "CREATE TYPE status AS ENUM ('draft', 'open', 'void', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'draft', history status[]);",
+        new: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'draft', history status[]);",
+        hazards: [DeletesData, RewritesTable],
+        destructive: true,
+    }
+    enum_values_reordered {
+        old: "CREATE TYPE size AS ENUM ('small', 'large', 'medium'); CREATE TABLE t (id int PRIMARY KEY, s size);",
+        new: "CREATE TYPE size AS ENUM ('small', 'medium', 'large'); CREATE TABLE t (id int PRIMARY KEY, s size);",
+        hazards: [RewritesTable],
+    }
+    enum_value_removed_with_default_and_partial_index {
+        old: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'draft', CHECK (s <> 'paid' OR id > 0));
+              CREATE INDEX t_open ON t (id) WHERE s = 'open';",
+        new: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'open', CHECK (s <> 'paid' OR id > 0));
+              CREATE INDEX t_open ON t (id) WHERE s = 'open';",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock, BuildsIndex, ValidatesConstraint, MayFail],
+        destructive: true,
+    }
+    drop_enum_and_column {
+        old: "CREATE TYPE mood AS ENUM ('a', 'b'); CREATE TABLE t (id int PRIMARY KEY, m mood);",
+        new: "CREATE TABLE t (id int PRIMARY KEY);",
+        hazards: [DeletesData, Irreversible, AccessExclusiveLock],
+        destructive: true,
+    }
+    column_changes_to_enum {
+        old: "CREATE TABLE t (id int PRIMARY KEY, s text NOT NULL DEFAULT 'open');",
+        new: "CREATE TYPE status AS ENUM ('open', 'closed');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'open');",
+        hazards: [DeletesData, RewritesTable],
+        destructive: true,
+    }
+
+    // ---- row-level security, policies ----
+    enable_and_force_row_level_security_with_policy {
+        old: "CREATE TABLE docs (id int PRIMARY KEY, org uuid NOT NULL);",
+        new: "CREATE TABLE docs (id int PRIMARY KEY, org uuid NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY; ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+              CREATE POLICY tenant ON docs USING (org = NULLIF(current_setting('app.org', true), '')::uuid)
+                  WITH CHECK (org = NULLIF(current_setting('app.org', true), '')::uuid);",
+        hazards: [],
+    }
+    change_policy {
+        old: "CREATE TABLE docs (id int PRIMARY KEY, owner text NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY own ON docs FOR SELECT USING (owner = current_user);",
+        new: "CREATE TABLE docs (id int PRIMARY KEY, owner text NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY own ON docs AS RESTRICTIVE FOR UPDATE TO PUBLIC USING (owner = current_user) WITH CHECK (true);",
+        hazards: [],
+    }
+    drop_policy_and_disable_row_level_security {
+        old: "CREATE TABLE docs (id int PRIMARY KEY);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY everyone ON docs FOR SELECT USING (true);",
+        new: "CREATE TABLE docs (id int PRIMARY KEY);",
+        hazards: [],
+    }
+    column_type_change_under_a_policy {
+        old: "CREATE TABLE docs (id int PRIMARY KEY, level int NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY low ON docs USING (level < 5);",
+        new: "CREATE TABLE docs (id int PRIMARY KEY, level bigint NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY low ON docs USING (level < 5);",
+        hazards: [RewritesTable],
+    }
+
+    // ---- functions and triggers ----
+    add_trigger_function_and_trigger {
+        old: "CREATE TABLE t (id int PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT now());",
+        new: "CREATE TABLE t (id int PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT now());
+              CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
+              CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+        hazards: [],
+    }
+    change_function_body {
+        old: "CREATE FUNCTION answer() RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 41 $$;",
+        new: "CREATE FUNCTION answer() RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 42 $$;",
+        hazards: [],
+    }
+    drop_trigger_and_function {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := coalesce(NEW.n, 0) + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE INSERT OR UPDATE ON t FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION bump();",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);",
+        hazards: [],
+    }
+
+    // ---- dependency ordering ----
+    whole_schema_from_nothing {
+        old: "",
+        new: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid');
+              CREATE TABLE orgs (id uuid PRIMARY KEY, name text NOT NULL);
+              CREATE TABLE customers (id uuid PRIMARY KEY, org uuid NOT NULL REFERENCES orgs ON DELETE CASCADE, email text NOT NULL,
+                                      UNIQUE (org, email));
+              CREATE TABLE invoices (id uuid PRIMARY KEY, org uuid NOT NULL REFERENCES orgs ON DELETE CASCADE,
+                                     customer uuid NOT NULL REFERENCES customers ON DELETE RESTRICT,
+                                     status status NOT NULL DEFAULT 'draft', total bigint NOT NULL CHECK (total >= 0));
+              CREATE INDEX invoices_org_status ON invoices (org, status) WHERE status <> 'paid';
+              CREATE INDEX invoices_customer ON invoices (customer);",
+        hazards: [],
+    }
+    whole_schema_to_nothing {
+        old: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid');
+              CREATE TABLE orgs (id uuid PRIMARY KEY, name text NOT NULL);
+              CREATE TABLE invoices (id uuid PRIMARY KEY, org uuid NOT NULL REFERENCES orgs ON DELETE CASCADE,
+                                     status status NOT NULL DEFAULT 'draft');
+              CREATE INDEX invoices_org_status ON invoices (org, status);",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    replace_table_and_move_foreign_keys {
+        old: "CREATE TABLE old_customers (id int PRIMARY KEY);
+              CREATE TABLE invoices (id int PRIMARY KEY, customer_id int REFERENCES old_customers);",
+        new: "CREATE TABLE customers (id int PRIMARY KEY);
+              CREATE TABLE invoices (id int PRIMARY KEY, customer_id int REFERENCES customers);",
+        hazards: [DeletesData, Irreversible, ValidatesConstraint, MayFail],
+        destructive: true,
+    }
+    column_dropped_with_its_index_and_foreign_key {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a, note text);
+              CREATE INDEX b_a_id_idx ON b (a_id);",
+        new: "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, note text);",
+        hazards: [DeletesData, Irreversible, AccessExclusiveLock],
+        destructive: true,
+    }
+    quoted_identifiers_everywhere {
+        old: "",
+        new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');
+              CREATE TABLE \"Order\" (\"select\" int PRIMARY KEY, \"Mixed Case\" \"Weird Type\", \"user\" text);
+              CREATE INDEX \"Order idx\" ON \"Order\" (\"Mixed Case\", \"user\");
+              COMMENT ON COLUMN \"Order\".\"user\" IS 'a user''s note';",
+        hazards: [],
+    }
+}
+
+#[tokio::test]
+async fn equal_schemas_plan_nothing() {
+    let ddl = "CREATE TYPE s AS ENUM ('a', 'b');
+               CREATE TABLE t (id int PRIMARY KEY, s s NOT NULL DEFAULT 'a', n numeric(10,2) CHECK (n > 0));
+               CREATE INDEX t_s ON t (s) WHERE n IS NOT NULL;";
+    let (_a, from) = build("equal_a", ddl).await;
+    let (_b, to) = build("equal_b", ddl).await;
+    let plan = plan(&from, &to, &Renames::default(), &PlanOptions::default()).unwrap();
+    assert!(plan.is_empty(), "{:#?}", plan.steps);
+    assert_eq!(plan.up_script(), "");
+    assert_eq!(plan.down_script(), "");
+}
+
+#[tokio::test]
+async fn destructive_refusal_lists_what_would_be_lost() {
+    let (_a, from) = build(
+        "refusal_a",
+        "CREATE TABLE t (id int PRIMARY KEY, a text, b text); CREATE TABLE u (id int);",
+    )
+    .await;
+    let (_b, to) = build("refusal_b", "CREATE TABLE t (id int PRIMARY KEY);").await;
+    let error = plan(&from, &to, &Renames::default(), &PlanOptions::default()).unwrap_err();
+    let message = error.to_string();
+    for expected in [
+        "drop column t.a",
+        "drop column t.b",
+        "drop table u",
+        "--allow-destructive",
+    ] {
+        assert!(message.contains(expected), "missing {expected:?} in:\n{message}");
+    }
+}

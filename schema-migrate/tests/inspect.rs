@@ -1,0 +1,910 @@
+//! The inspector against real Postgres: objects created with SQL, read back into the model.
+
+use schema_core::model::{
+    CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Identity, Index,
+    IndexKey, IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, ReferentialAction,
+    RowLevelSecurity, Schema, SortOrder, Table, Trigger, TriggerEvent, TriggerTiming, UniqueConstraint,
+    Volatility,
+};
+use schema_migrate::inspect::{InspectError, InspectOptions, Inspection, QUERY_COUNT, inspect};
+use testkit::TestDb;
+
+async fn setup(label: &str, ddl: &str) -> (TestDb, tokio_postgres::Client) {
+    let db = TestDb::create(label).await;
+    let client = db.connect().await;
+    client
+        .batch_execute(ddl)
+        .await
+        .unwrap_or_else(|e| panic!("DDL failed: {e:?}\n{ddl}"));
+    (db, client)
+}
+
+async fn read(client: &tokio_postgres::Client) -> Inspection {
+    inspect(client, &InspectOptions::default())
+        .await
+        .expect("inspect")
+}
+
+fn table<'a>(schema: &'a Schema, name: &str) -> &'a Table {
+    schema
+        .table(name)
+        .unwrap_or_else(|| panic!("no table {name} in {schema:#?}"))
+}
+
+fn column<'a>(table: &'a Table, name: &str) -> &'a Column {
+    table
+        .column(name)
+        .unwrap_or_else(|| panic!("no column {name} in {table:#?}"))
+}
+
+#[tokio::test]
+async fn columns_of_many_types() {
+    let (_db, client) = setup(
+        "inspect_types",
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+         CREATE TABLE everything (
+             a smallint NOT NULL,
+             b int,
+             c bigint NOT NULL,
+             d text,
+             e varchar(20),
+             f char(3),
+             g boolean NOT NULL,
+             h uuid,
+             i timestamptz,
+             j date,
+             k jsonb,
+             l bytea,
+             m numeric(10,2),
+             n text[],
+             o integer[],
+             p mood NOT NULL,
+             q mood[],
+             r varchar,
+             s numeric,
+             t timestamp(3) with time zone,
+             u real,
+             v double precision
+         );
+         ALTER TABLE everything DROP COLUMN b;
+         ALTER TABLE everything ADD COLUMN b integer;",
+    )
+    .await;
+    let inspection = read(&client).await;
+    let t = table(&inspection.schema, "everything");
+    let got: Vec<(&str, &ColumnType, bool)> = t
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), &c.ty, c.nullable))
+        .collect();
+    use ColumnType::*;
+    let mood = || Enum("mood".to_owned());
+    let expected = [
+        ("a", SmallInt, false),
+        ("c", BigInt, false),
+        ("d", Text, true),
+        ("e", Varchar(Some(20)), true),
+        ("f", Char(3), true),
+        ("g", Boolean, false),
+        ("h", Uuid, true),
+        ("i", Timestamptz, true),
+        ("j", Date, true),
+        ("k", Jsonb, true),
+        ("l", Bytea, true),
+        ("m", Numeric(Some((10, 2))), true),
+        ("n", Array(Box::new(Text)), true),
+        ("o", Array(Box::new(Integer)), true),
+        ("p", mood(), false),
+        ("q", Array(Box::new(mood())), true),
+        ("r", Varchar(None), true),
+        ("s", Numeric(None), true),
+        ("t", Other("timestamp(3) with time zone".to_owned()), true),
+        ("u", Real, true),
+        ("v", DoublePrecision, true),
+        // Dropped and re-added: last, in attnum order.
+        ("b", Integer, true),
+    ];
+    let expected: Vec<(&str, &ColumnType, bool)> =
+        expected.iter().map(|(n, t, null)| (*n, t, *null)).collect();
+    assert_eq!(got, expected);
+    assert!(
+        t.columns
+            .iter()
+            .all(|c| c.default.is_none() && c.identity.is_none())
+    );
+    assert_eq!(
+        inspection.schema.enums,
+        vec![EnumType {
+            name: "mood".into(),
+            values: vec!["sad".into(), "ok".into(), "happy".into()]
+        }]
+    );
+    assert!(inspection.unsupported.is_empty(), "{:?}", inspection.unsupported);
+    assert!(inspection.invalid_indexes.is_empty());
+    assert_eq!(inspection.queries, QUERY_COUNT);
+}
+
+#[tokio::test]
+async fn enum_values_keep_their_sort_order_after_alter() {
+    let (_db, client) = setup(
+        "inspect_enum_order",
+        "CREATE TYPE status AS ENUM ('new', 'done');
+         ALTER TYPE status ADD VALUE 'started' BEFORE 'done';
+         ALTER TYPE status ADD VALUE 'archived';",
+    )
+    .await;
+    let inspection = read(&client).await;
+    assert_eq!(
+        inspection.schema.enum_type("status").unwrap().values,
+        vec!["new", "started", "done", "archived"]
+    );
+}
+
+#[tokio::test]
+async fn defaults_identity_serial_and_generated() {
+    let (_db, client) = setup(
+        "inspect_defaults",
+        "CREATE SEQUENCE free_counter;
+         CREATE TABLE items (
+             id bigint GENERATED ALWAYS AS IDENTITY,
+             alt int GENERATED BY DEFAULT AS IDENTITY,
+             seq serial,
+             big bigserial,
+             created_at timestamptz NOT NULL DEFAULT now(),
+             status text NOT NULL DEFAULT 'new',
+             price numeric(10,2) NOT NULL DEFAULT 0,
+             with_tax numeric GENERATED ALWAYS AS (price * 1.2) STORED,
+             counter int DEFAULT nextval('free_counter')
+         );",
+    )
+    .await;
+    let inspection = read(&client).await;
+    let t = table(&inspection.schema, "items");
+
+    let id = column(t, "id");
+    assert_eq!(
+        (id.identity, &id.default, id.nullable),
+        (Some(Identity::Always), &None, false)
+    );
+    let alt = column(t, "alt");
+    assert_eq!((alt.identity, &alt.default), (Some(Identity::ByDefault), &None));
+    let seq = column(t, "seq");
+    assert_eq!(
+        (seq.identity, &seq.default, &seq.ty),
+        (Some(Identity::Serial), &None, &ColumnType::Integer)
+    );
+    let big = column(t, "big");
+    assert_eq!(
+        (big.identity, &big.ty),
+        (Some(Identity::Serial), &ColumnType::BigInt)
+    );
+
+    assert_eq!(column(t, "created_at").default.as_deref(), Some("now()"));
+    assert_eq!(column(t, "status").default.as_deref(), Some("'new'::text"));
+    assert_eq!(column(t, "price").default.as_deref(), Some("0"));
+
+    let with_tax = column(t, "with_tax");
+    assert_eq!(with_tax.generated.as_deref(), Some("(price * 1.2)"));
+    assert_eq!((&with_tax.default, with_tax.identity), (&None, None));
+
+    // A default on a sequence the column does not own stays a plain default, and the sequence is
+    // reported: the model has no free-standing sequences.
+    let counter = column(t, "counter");
+    assert_eq!(counter.identity, None);
+    assert_eq!(
+        counter.default.as_deref(),
+        Some("nextval('free_counter'::regclass)")
+    );
+    assert!(
+        inspection.unsupported.iter().any(|n| n.contains("free_counter")),
+        "{:?}",
+        inspection.unsupported
+    );
+    // The sequences behind identity and serial columns are not reported.
+    assert_eq!(inspection.unsupported.len(), 1, "{:?}", inspection.unsupported);
+}
+
+#[tokio::test]
+async fn constraints() {
+    let (_db, client) = setup(
+        "inspect_constraints",
+        "CREATE TABLE orgs (id bigint PRIMARY KEY, slug text);
+         CREATE TABLE members (
+             org_id bigint NOT NULL,
+             user_id bigint NOT NULL,
+             email text,
+             team text,
+             age int CONSTRAINT age_positive CHECK (age > 0),
+             invited_by_org bigint,
+             invited_by_user bigint,
+             CONSTRAINT members_pkey PRIMARY KEY (user_id, org_id),
+             CONSTRAINT members_email_team_key UNIQUE NULLS NOT DISTINCT (email, team),
+             CONSTRAINT members_email_key UNIQUE (email)
+         );
+         ALTER TABLE members ADD CONSTRAINT members_org_id_fkey FOREIGN KEY (org_id)
+             REFERENCES orgs (id) ON DELETE CASCADE;
+         ALTER TABLE members ADD CONSTRAINT members_invited_fkey
+             FOREIGN KEY (invited_by_user, invited_by_org) REFERENCES members (user_id, org_id)
+             ON DELETE SET NULL ON UPDATE RESTRICT DEFERRABLE INITIALLY DEFERRED;
+         ALTER TABLE members ADD CONSTRAINT email_has_at CHECK (email LIKE '%@%') NOT VALID;
+         CREATE TABLE notes (
+             id int PRIMARY KEY,
+             org_id bigint REFERENCES orgs DEFERRABLE
+         );
+         ALTER TABLE notes ADD CONSTRAINT notes_org_fk2 FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;",
+    )
+    .await;
+    let inspection = read(&client).await;
+    let members = table(&inspection.schema, "members");
+    assert_eq!(
+        members.primary_key,
+        Some(PrimaryKey {
+            name: "members_pkey".into(),
+            columns: vec!["user_id".into(), "org_id".into()]
+        })
+    );
+    assert_eq!(
+        members.uniques,
+        vec![
+            UniqueConstraint {
+                name: "members_email_key".into(),
+                columns: vec!["email".into()],
+                nulls_not_distinct: false
+            },
+            UniqueConstraint {
+                name: "members_email_team_key".into(),
+                columns: vec!["email".into(), "team".into()],
+                nulls_not_distinct: true
+            },
+        ]
+    );
+    assert_eq!(
+        members.checks,
+        vec![
+            CheckConstraint {
+                name: "age_positive".into(),
+                expression: "(age > 0)".into()
+            },
+            CheckConstraint {
+                name: "email_has_at".into(),
+                expression: "(email ~~ '%@%'::text)".into()
+            },
+        ]
+    );
+    assert_eq!(
+        members.foreign_keys,
+        vec![
+            ForeignKey {
+                name: "members_invited_fkey".into(),
+                columns: vec!["invited_by_user".into(), "invited_by_org".into()],
+                referenced_table: "members".into(),
+                referenced_columns: vec!["user_id".into(), "org_id".into()],
+                on_delete: ReferentialAction::SetNull,
+                on_update: ReferentialAction::Restrict,
+                deferrable: Deferrable::InitiallyDeferred,
+            },
+            ForeignKey {
+                name: "members_org_id_fkey".into(),
+                columns: vec!["org_id".into()],
+                referenced_table: "orgs".into(),
+                referenced_columns: vec!["id".into()],
+                on_delete: ReferentialAction::Cascade,
+                on_update: ReferentialAction::NoAction,
+                deferrable: Deferrable::NotDeferrable,
+            },
+        ]
+    );
+    // Indexes backing constraints are represented by the constraints only.
+    assert!(members.indexes.is_empty(), "{:#?}", members.indexes);
+    assert!(table(&inspection.schema, "orgs").indexes.is_empty());
+
+    let notes = table(&inspection.schema, "notes");
+    assert_eq!(notes.foreign_keys.len(), 2);
+    assert_eq!(notes.foreign_keys[0].name, "notes_org_fk2");
+    assert_eq!(notes.foreign_keys[1].name, "notes_org_id_fkey");
+    assert_eq!(notes.foreign_keys[1].deferrable, Deferrable::InitiallyImmediate);
+    assert_eq!(notes.foreign_keys[1].referenced_columns, vec!["id"]);
+
+    assert_eq!(
+        inspection.unvalidated_constraints,
+        vec!["members.email_has_at", "notes.notes_org_fk2"]
+    );
+    assert!(inspection.unsupported.is_empty(), "{:?}", inspection.unsupported);
+}
+
+#[tokio::test]
+async fn indexes() {
+    let (_db, client) = setup(
+        "inspect_indexes",
+        "CREATE TABLE users (
+             id bigint PRIMARY KEY,
+             email text NOT NULL,
+             name text,
+             tags text[],
+             created_at timestamptz,
+             deleted_at timestamptz,
+             org bigint
+         );
+         CREATE INDEX users_active_idx ON users (org) WHERE deleted_at IS NULL;
+         CREATE UNIQUE INDEX users_lower_email_idx ON users (lower(email));
+         CREATE INDEX users_created_idx ON users (created_at DESC NULLS LAST, id);
+         CREATE INDEX users_created_nf_idx ON users (created_at NULLS FIRST);
+         CREATE INDEX users_created_desc_idx ON users (created_at DESC);
+         CREATE INDEX users_tags_idx ON users USING gin (tags);
+         CREATE INDEX users_org_incl_idx ON users (org) INCLUDE (name, email);
+         CREATE UNIQUE INDEX users_name_nnd_idx ON users (name) NULLS NOT DISTINCT;
+         CREATE INDEX users_name_pattern_idx ON users (name text_pattern_ops);
+         CREATE INDEX users_hash_idx ON users USING hash (email);",
+    )
+    .await;
+    let inspection = read(&client).await;
+    let t = table(&inspection.schema, "users");
+    let names: Vec<&str> = t.indexes.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "users_active_idx",
+            "users_created_desc_idx",
+            "users_created_idx",
+            "users_created_nf_idx",
+            "users_hash_idx",
+            "users_lower_email_idx",
+            "users_name_nnd_idx",
+            "users_name_pattern_idx",
+            "users_org_incl_idx",
+            "users_tags_idx",
+        ]
+    );
+
+    let partial = t.index("users_active_idx").unwrap();
+    assert_eq!(partial.keys, vec![IndexKey::column("org")]);
+    assert_eq!(partial.predicate.as_deref(), Some("deleted_at IS NULL"));
+    assert!(!partial.unique);
+
+    let expression = t.index("users_lower_email_idx").unwrap();
+    assert!(expression.unique);
+    assert_eq!(expression.keys, vec![IndexKey::expression("lower(email)")]);
+    assert_eq!(
+        expression.keys[0].target,
+        IndexTarget::Expression("lower(email)".into())
+    );
+
+    let created = t.index("users_created_idx").unwrap();
+    assert_eq!(
+        created.keys,
+        vec![
+            IndexKey {
+                nulls: Some(NullsOrder::Last),
+                ..IndexKey::column("created_at").desc()
+            },
+            IndexKey::column("id"),
+        ]
+    );
+    let nulls_first = t.index("users_created_nf_idx").unwrap();
+    assert_eq!(nulls_first.keys[0].nulls, Some(NullsOrder::First));
+    assert_eq!(nulls_first.keys[0].order, SortOrder::Asc);
+    let desc = t.index("users_created_desc_idx").unwrap();
+    assert_eq!(desc.keys, vec![IndexKey::column("created_at").desc()]);
+
+    let gin = t.index("users_tags_idx").unwrap();
+    assert_eq!(gin.method, "gin");
+    assert_eq!(gin.keys, vec![IndexKey::column("tags")]);
+    assert_eq!(t.index("users_hash_idx").unwrap().method, "hash");
+
+    let include = t.index("users_org_incl_idx").unwrap();
+    assert_eq!(include.keys, vec![IndexKey::column("org")]);
+    assert_eq!(include.include, vec!["name", "email"]);
+
+    let nnd = t.index("users_name_nnd_idx").unwrap();
+    assert!(nnd.unique && nnd.nulls_not_distinct);
+    assert_eq!(
+        *nnd,
+        Index {
+            unique: true,
+            nulls_not_distinct: true,
+            ..Index::on_columns("users_name_nnd_idx", &["name"])
+        }
+    );
+
+    let pattern = t.index("users_name_pattern_idx").unwrap();
+    assert_eq!(pattern.keys[0].opclass.as_deref(), Some("text_pattern_ops"));
+    // Default operator classes are not spelled out.
+    assert!(
+        t.indexes
+            .iter()
+            .filter(|i| i.name != "users_name_pattern_idx")
+            .all(|i| i.keys.iter().all(|k| k.opclass.is_none()))
+    );
+    assert!(inspection.invalid_indexes.is_empty());
+}
+
+#[tokio::test]
+async fn invalid_index_left_by_a_failed_concurrent_build() {
+    let (db, client) = setup(
+        "inspect_invalid",
+        "CREATE TABLE t (id int PRIMARY KEY, code text);
+         INSERT INTO t VALUES (1, 'x'), (2, 'x');
+         CREATE INDEX t_code_idx ON t (code);",
+    )
+    .await;
+    // CONCURRENTLY cannot run in a transaction block: its own statement.
+    let error = client
+        .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY t_code_key ON t (code)")
+        .await
+        .expect_err("duplicates make the unique build fail");
+    assert!(error.to_string().contains("duplicate") || format!("{error:?}").contains("duplicate"));
+    let inspection = read(&client).await;
+    assert_eq!(inspection.invalid_indexes, vec!["t_code_key"]);
+    let t = table(&inspection.schema, "t");
+    assert_eq!(
+        t.indexes.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+        vec!["t_code_idx"]
+    );
+    drop(db);
+}
+
+#[tokio::test]
+async fn row_level_security_and_policies() {
+    let (_db, client) = setup(
+        "inspect_rls",
+        // Predefined roles: no cluster-wide role is created by the test.
+        "CREATE TABLE docs (id int PRIMARY KEY, owner text NOT NULL, public boolean NOT NULL DEFAULT false);
+         ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+         ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+         CREATE POLICY owner_all ON docs USING (owner = current_user) WITH CHECK (owner = current_user);
+         CREATE POLICY reader_select ON docs AS RESTRICTIVE FOR SELECT TO pg_read_all_data, pg_monitor
+             USING (public);
+         CREATE POLICY insert_any ON docs FOR INSERT TO PUBLIC WITH CHECK (true);
+         -- Postgres keeps only PUBLIC when PUBLIC is listed with other roles.
+         CREATE POLICY delete_public ON docs FOR DELETE TO pg_monitor, PUBLIC USING (false);
+         CREATE POLICY update_reader ON docs FOR UPDATE TO pg_monitor USING (true);
+         CREATE TABLE open (id int);
+         CREATE TABLE only_enabled (id int);
+         ALTER TABLE only_enabled ENABLE ROW LEVEL SECURITY;",
+    )
+    .await;
+    let inspection = read(&client).await;
+    let docs = table(&inspection.schema, "docs");
+    assert_eq!(
+        docs.row_level_security,
+        RowLevelSecurity {
+            enabled: true,
+            forced: true
+        }
+    );
+    assert_eq!(
+        docs.policies,
+        vec![
+            Policy {
+                name: "delete_public".into(),
+                command: PolicyCommand::Delete,
+                permissive: true,
+                roles: vec![],
+                using: Some("false".into()),
+                with_check: None,
+            },
+            Policy {
+                name: "insert_any".into(),
+                command: PolicyCommand::Insert,
+                permissive: true,
+                roles: vec![],
+                using: None,
+                with_check: Some("true".into()),
+            },
+            Policy {
+                name: "owner_all".into(),
+                command: PolicyCommand::All,
+                permissive: true,
+                roles: vec![],
+                using: Some("(owner = CURRENT_USER)".into()),
+                with_check: Some("(owner = CURRENT_USER)".into()),
+            },
+            Policy {
+                name: "reader_select".into(),
+                command: PolicyCommand::Select,
+                permissive: false,
+                roles: vec!["pg_monitor".into(), "pg_read_all_data".into()],
+                using: Some("public".into()),
+                with_check: None,
+            },
+            Policy {
+                name: "update_reader".into(),
+                command: PolicyCommand::Update,
+                permissive: true,
+                roles: vec!["pg_monitor".into()],
+                using: Some("true".into()),
+                with_check: None,
+            },
+        ]
+    );
+    assert!(table(&inspection.schema, "open").row_level_security.is_off());
+    assert_eq!(
+        table(&inspection.schema, "only_enabled").row_level_security,
+        RowLevelSecurity {
+            enabled: true,
+            forced: false
+        }
+    );
+}
+
+#[tokio::test]
+async fn functions_and_triggers() {
+    let (_db, client) = setup(
+        "inspect_triggers",
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             NEW.updated_at := now();
+             RETURN NEW;
+         END
+         $$;
+         CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$BEGIN RETURN NULL; END$$;
+         CREATE FUNCTION add(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+         CREATE FUNCTION add(a text, b text) RETURNS text LANGUAGE sql STABLE AS 'SELECT a || b';
+         CREATE PROCEDURE noop() LANGUAGE sql AS 'SELECT 1';
+         CREATE TABLE posts (
+             id int PRIMARY KEY,
+             title text NOT NULL,
+             updated_at timestamptz
+         );
+         CREATE TRIGGER posts_touch BEFORE UPDATE ON posts FOR EACH ROW
+             WHEN (OLD.title IS DISTINCT FROM NEW.title) EXECUTE FUNCTION touch();
+         CREATE TRIGGER posts_audit AFTER INSERT OR DELETE OR UPDATE ON posts
+             FOR EACH STATEMENT EXECUTE FUNCTION audit('posts', 'it''s');
+         CREATE TRIGGER posts_truncate AFTER TRUNCATE ON posts EXECUTE FUNCTION audit();
+         CREATE TABLE drafts (id int, title text);
+         CREATE TRIGGER drafts_title AFTER UPDATE OF title ON drafts FOR EACH ROW EXECUTE FUNCTION audit();",
+    )
+    .await;
+    let inspection = read(&client).await;
+    let posts = table(&inspection.schema, "posts");
+    assert_eq!(
+        posts.triggers,
+        vec![
+            Trigger {
+                name: "posts_audit".into(),
+                timing: TriggerTiming::After,
+                events: vec![TriggerEvent::Insert, TriggerEvent::Update, TriggerEvent::Delete],
+                for_each_row: false,
+                function: "audit".into(),
+                arguments: vec!["posts".into(), "it's".into()],
+                when: None,
+            },
+            Trigger {
+                name: "posts_touch".into(),
+                timing: TriggerTiming::Before,
+                events: vec![TriggerEvent::Update],
+                for_each_row: true,
+                function: "touch".into(),
+                arguments: vec![],
+                when: Some("(old.title IS DISTINCT FROM new.title)".into()),
+            },
+            Trigger {
+                name: "posts_truncate".into(),
+                timing: TriggerTiming::After,
+                events: vec![TriggerEvent::Truncate],
+                for_each_row: false,
+                function: "audit".into(),
+                arguments: vec![],
+                when: None,
+            },
+        ]
+    );
+
+    let functions = &inspection.schema.functions;
+    let signatures: Vec<(&str, &str)> = functions
+        .iter()
+        .map(|f| (f.name.as_str(), f.arguments.as_str()))
+        .collect();
+    assert_eq!(
+        signatures,
+        vec![
+            ("add", "a integer, b integer"),
+            ("add", "a text, b text"),
+            ("audit", ""),
+            ("touch", ""),
+        ]
+    );
+    assert_eq!(
+        functions[0],
+        Function {
+            name: "add".into(),
+            arguments: "a integer, b integer".into(),
+            returns: "integer".into(),
+            language: "sql".into(),
+            volatility: Volatility::Immutable,
+            security_definer: false,
+            body: "SELECT a + b".into(),
+        }
+    );
+    assert_eq!(functions[1].volatility, Volatility::Stable);
+    let audit = inspection.schema.function("audit").unwrap();
+    assert!(audit.security_definer);
+    assert_eq!(audit.returns, "trigger");
+    assert_eq!(audit.language, "plpgsql");
+    let touch = inspection.schema.function("touch").unwrap();
+    assert_eq!(touch.volatility, Volatility::Volatile);
+    assert!(touch.body.contains("NEW.updated_at := now();"), "{}", touch.body);
+    // `UPDATE OF title` does not fit the model: the trigger is read as `UPDATE`, and reported.
+    let drafts = table(&inspection.schema, "drafts");
+    assert_eq!(drafts.triggers[0].events, vec![TriggerEvent::Update]);
+    assert_eq!(
+        inspection.unsupported,
+        vec![
+            "procedure noop() is not represented".to_owned(),
+            "trigger drafts.drafts_title fires on UPDATE OF columns, which the model does not keep"
+                .to_owned(),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn comments() {
+    let (_db, client) = setup(
+        "inspect_comments",
+        "CREATE TABLE accounts (id int PRIMARY KEY, balance numeric, note text);
+         COMMENT ON TABLE accounts IS 'Customer accounts';
+         COMMENT ON COLUMN accounts.balance IS 'In cents; it''s never negative';
+         CREATE INDEX accounts_note_idx ON accounts (note);
+         COMMENT ON INDEX accounts_note_idx IS 'not a table comment';",
+    )
+    .await;
+    let inspection = read(&client).await;
+    let t = table(&inspection.schema, "accounts");
+    assert_eq!(t.comment.as_deref(), Some("Customer accounts"));
+    assert_eq!(
+        column(t, "balance").comment.as_deref(),
+        Some("In cents; it's never negative")
+    );
+    assert_eq!(column(t, "id").comment, None);
+    assert_eq!(column(t, "note").comment, None);
+}
+
+#[tokio::test]
+async fn unsupported_objects_and_exclusions() {
+    let (_db, client) = setup(
+        "inspect_unsupported",
+        "CREATE EXTENSION IF NOT EXISTS btree_gist;
+         CREATE TABLE rooms (id int PRIMARY KEY, during tstzrange);
+         ALTER TABLE rooms ADD CONSTRAINT no_overlap EXCLUDE USING gist (id WITH =, during WITH &&);
+         CREATE VIEW room_ids AS SELECT id FROM rooms;
+         CREATE MATERIALIZED VIEW room_count AS SELECT count(*) FROM rooms;
+         CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+         CREATE SEQUENCE loose_seq;
+         CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+         CREATE TABLE schema_migrations (version bigint PRIMARY KEY);
+         CREATE TABLE ignored (id serial PRIMARY KEY);
+         CREATE TABLE kept (id int);",
+    )
+    .await;
+    let inspection = inspect(
+        &client,
+        &InspectOptions {
+            exclude_tables: vec!["ignored".into()],
+            ..InspectOptions::default()
+        },
+    )
+    .await
+    .expect("inspect");
+    let names: Vec<&str> = inspection.schema.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, vec!["kept", "rooms"]);
+    // btree_gist's functions belong to the extension and are not the schema's.
+    assert!(
+        inspection.schema.functions.is_empty(),
+        "{:#?}",
+        inspection.schema.functions
+    );
+    let rooms = table(&inspection.schema, "rooms");
+    assert!(
+        rooms.indexes.is_empty(),
+        "the exclusion constraint's index: {:#?}",
+        rooms.indexes
+    );
+    let unsupported = inspection.unsupported.join("\n");
+    for expected in [
+        "view room_ids",
+        "materialized view room_count",
+        "table events is partitioned",
+        "table events_2024 is a partition",
+        "sequence loose_seq",
+        "domain positive",
+        "exclusion constraint rooms.no_overlap",
+    ] {
+        assert!(
+            unsupported.contains(expected),
+            "{expected:?} missing from:\n{unsupported}"
+        );
+    }
+    assert_eq!(inspection.unsupported.len(), 7, "{unsupported}");
+}
+
+#[tokio::test]
+async fn another_schema() {
+    let (_db, client) = setup(
+        "inspect_other_schema",
+        "CREATE SCHEMA app;
+         CREATE TYPE app.kind AS ENUM ('a', 'b');
+         CREATE TABLE app.things (id int PRIMARY KEY, kind app.kind NOT NULL, kinds app.kind[]);
+         CREATE TABLE public.elsewhere (id int);",
+    )
+    .await;
+    let inspection = inspect(
+        &client,
+        &InspectOptions {
+            schema: "app".into(),
+            ..InspectOptions::default()
+        },
+    )
+    .await
+    .expect("inspect");
+    assert_eq!(inspection.schema.tables.len(), 1);
+    let things = table(&inspection.schema, "things");
+    // `app` is not on the search path, yet the enum is read by its bare name.
+    assert_eq!(column(things, "kind").ty, ColumnType::Enum("kind".into()));
+    assert_eq!(
+        column(things, "kinds").ty,
+        ColumnType::Array(Box::new(ColumnType::Enum("kind".into())))
+    );
+    assert_eq!(inspection.schema.enums.len(), 1);
+
+    // A schema that does not exist is an error, not an empty schema (a typo would otherwise plan
+    // the creation of everything).
+    let missing = inspect(
+        &client,
+        &InspectOptions {
+            schema: "nope".into(),
+            ..InspectOptions::default()
+        },
+    )
+    .await;
+    assert!(
+        matches!(&missing, Err(InspectError::NoSuchSchema(name)) if name == "nope"),
+        "{missing:?}"
+    );
+    client.batch_execute("CREATE SCHEMA empty").await.unwrap();
+    let empty = inspect(
+        &client,
+        &InspectOptions {
+            schema: "empty".into(),
+            ..InspectOptions::default()
+        },
+    )
+    .await
+    .expect("inspect");
+    assert_eq!(empty.schema, Schema::default());
+}
+
+#[tokio::test]
+async fn works_inside_a_transaction() {
+    let (_db, mut client) = setup("inspect_tx", "CREATE TABLE a (id int);").await;
+    let tx = client.transaction().await.unwrap();
+    tx.batch_execute("CREATE TABLE b (id int)").await.unwrap();
+    let inspection = inspect(&tx, &InspectOptions::default()).await.expect("inspect");
+    assert_eq!(inspection.schema.tables.len(), 2);
+    tx.rollback().await.unwrap();
+    assert_eq!(read(&client).await.schema.tables.len(), 1);
+}
+
+fn many_tables_ddl(count: usize) -> String {
+    let mut ddl = String::from("CREATE TYPE color AS ENUM ('red', 'green');\n");
+    for i in 0..count {
+        ddl.push_str(&format!(
+            "CREATE TABLE t{i} (
+                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                 name text NOT NULL UNIQUE,
+                 color color,
+                 parent bigint REFERENCES t{i} (id),
+                 CHECK (length(name) > 0)
+             );
+             CREATE INDEX t{i}_color_idx ON t{i} (color) WHERE color IS NOT NULL;
+             COMMENT ON TABLE t{i} IS 'table {i}';\n"
+        ));
+    }
+    ddl
+}
+
+#[tokio::test]
+async fn the_number_of_queries_does_not_depend_on_the_schema() {
+    let (_small_db, small) = setup("inspect_count_1", &many_tables_ddl(1)).await;
+    let (_large_db, large) = setup("inspect_count_50", &many_tables_ddl(50)).await;
+    let (_empty_db, empty) = setup("inspect_count_0", "").await;
+    let small = read(&small).await;
+    let large = read(&large).await;
+    let empty = read(&empty).await;
+    assert_eq!(small.schema.tables.len(), 1);
+    assert_eq!(large.schema.tables.len(), 50);
+    assert!(empty.schema.tables.is_empty());
+    assert_eq!(small.queries, QUERY_COUNT);
+    assert_eq!(large.queries, QUERY_COUNT);
+    assert_eq!(empty.queries, QUERY_COUNT);
+    // Every table of the large schema is read completely.
+    for t in &large.schema.tables {
+        assert_eq!(t.columns.len(), 4);
+        assert!(t.primary_key.is_some());
+        assert_eq!(
+            (
+                t.uniques.len(),
+                t.checks.len(),
+                t.foreign_keys.len(),
+                t.indexes.len()
+            ),
+            (1, 1, 1, 1)
+        );
+        assert!(t.comment.is_some());
+    }
+}
+
+#[tokio::test]
+async fn reading_twice_gives_the_same_schema() {
+    let (_db, client) = setup("inspect_stable", &many_tables_ddl(3)).await;
+    let first = read(&client).await.schema;
+    let second = read(&client).await.schema;
+    assert_eq!(first, second);
+    assert_eq!(first, first.clone().canonical());
+    assert_eq!(Schema::from_json(&first.to_json()).unwrap(), first);
+}
+
+/// A schema read from a database, rendered back to DDL and created on a fresh database, reads back
+/// identically: what the inspector produces is what the renderer and the normalizer consume.
+#[tokio::test]
+async fn read_render_create_read_round_trips() {
+    let (_db, client) = setup(
+        "inspect_round_trip_src",
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN NEW.updated_at := now(); RETURN NEW; END
+         $$;
+         CREATE FUNCTION add(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+         CREATE TABLE orgs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, slug text NOT NULL UNIQUE);
+         CREATE TABLE users (
+             id bigserial PRIMARY KEY,
+             org_id bigint NOT NULL REFERENCES orgs ON DELETE CASCADE,
+             manager_id bigint,
+             email varchar(200) NOT NULL,
+             handle char(8),
+             mood mood NOT NULL DEFAULT 'ok',
+             moods mood[],
+             tags text[] NOT NULL DEFAULT '{}',
+             score numeric(10,2) CHECK (score >= 0),
+             score2 numeric GENERATED ALWAYS AS (score * 2) STORED,
+             settings jsonb NOT NULL DEFAULT '{}'::jsonb,
+             created_at timestamptz NOT NULL DEFAULT now(),
+             updated_at timestamptz,
+             deleted_at timestamptz,
+             CONSTRAINT users_org_email_key UNIQUE NULLS NOT DISTINCT (org_id, email)
+         );
+         ALTER TABLE users ADD CONSTRAINT users_id_org_key UNIQUE (id, org_id);
+         ALTER TABLE users ADD CONSTRAINT users_manager_fkey FOREIGN KEY (manager_id, org_id)
+             REFERENCES users (id, org_id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED;
+         CREATE INDEX users_live_idx ON users (org_id, created_at DESC NULLS LAST) INCLUDE (email)
+             WHERE deleted_at IS NULL;
+         CREATE UNIQUE INDEX users_lower_email_idx ON users (lower(email::text));
+         CREATE INDEX users_tags_idx ON users USING gin (tags);
+         CREATE INDEX users_email_pattern_idx ON users (email varchar_pattern_ops);
+         ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+         ALTER TABLE users FORCE ROW LEVEL SECURITY;
+         CREATE POLICY users_org ON users AS RESTRICTIVE FOR SELECT TO pg_monitor
+             USING (org_id = current_setting('app.org')::bigint);
+         CREATE POLICY users_all ON users USING (true) WITH CHECK (deleted_at IS NULL);
+         CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW
+             WHEN (OLD.email IS DISTINCT FROM NEW.email) EXECUTE FUNCTION touch();
+         COMMENT ON TABLE users IS 'People';
+         COMMENT ON COLUMN users.email IS 'Login, unique per org';",
+    )
+    .await;
+    let first = read(&client).await;
+    assert!(first.unsupported.is_empty(), "{:?}", first.unsupported);
+
+    let copy = TestDb::create("inspect_round_trip_copy").await;
+    let copy_client = copy.connect().await;
+    schema_migrate::normalize::apply_schema(&copy_client, &first.schema)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", schema_core::render::schema_sql(&first.schema)));
+    let second = read(&copy_client).await;
+    assert_eq!(
+        second.schema,
+        first.schema,
+        "{}",
+        schema_core::render::schema_sql(&first.schema)
+    );
+}
