@@ -3,13 +3,18 @@
 //! plan (ordered, reversible steps with hazards) → prove (on a throwaway database) → apply.
 
 pub mod apply;
+pub mod cli;
+pub mod cluster;
 pub mod db;
 pub mod diff;
 pub mod error;
 pub mod inspect;
+pub mod migrations;
 pub mod normalize;
 pub mod plan;
 pub mod proof;
+pub mod runner;
 pub mod scratch;
+pub mod sql_split;
 
 pub use error::Error;

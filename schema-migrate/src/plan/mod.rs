@@ -501,14 +501,26 @@ pub fn timeout_settings(timeouts: &Timeouts) -> [String; 2] {
 /// the others on their own, each preceded by its timeouts when they change. No statements, no
 /// text.
 pub fn script(statements: &[&Statement]) -> String {
+    render_script(statements, true)
+}
+
+/// The statements for a runner that wraps them in one transaction itself: no BEGIN/COMMIT, and
+/// timeouts set with `SET LOCAL` so they end with the transaction. Only for statements that are
+/// all transactional.
+pub fn transaction_body(statements: &[&Statement]) -> String {
+    debug_assert!(statements.iter().all(|s| s.transactional));
+    render_script(statements, false)
+}
+
+fn render_script(statements: &[&Statement], transactions: bool) -> String {
     let mut sql = String::new();
     let mut in_transaction = false;
     let mut current: Option<Timeouts> = None;
     for statement in statements {
-        if statement.transactional && !in_transaction {
+        if transactions && statement.transactional && !in_transaction {
             sql.push_str("BEGIN;\n\n");
             in_transaction = true;
-        } else if !statement.transactional && in_transaction {
+        } else if transactions && !statement.transactional && in_transaction {
             sql.push_str("COMMIT;\n\n");
             in_transaction = false;
         }
@@ -516,6 +528,11 @@ pub fn script(statements: &[&Statement]) -> String {
             && current != Some(timeouts)
         {
             for setting in timeout_settings(&timeouts) {
+                let setting = if transactions {
+                    setting
+                } else {
+                    setting.replacen("SET ", "SET LOCAL ", 1)
+                };
                 sql.push_str(&setting);
                 sql.push_str(";\n");
             }
@@ -535,7 +552,7 @@ pub fn script(statements: &[&Statement]) -> String {
     if in_transaction {
         sql.push_str("COMMIT;\n\n");
     }
-    if current.is_some() {
+    if transactions && current.is_some() {
         sql.push_str("RESET lock_timeout;\nRESET statement_timeout;\n\n");
     }
     if sql.ends_with("\n\n") {

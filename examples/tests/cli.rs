@@ -1,0 +1,237 @@
+//! The real `migrate` binary against real Postgres: every command and the errors a user meets.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use testkit::TestDb;
+
+fn migrate(dir: &Path, database_url: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    command
+        .arg("--dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DATABASE_URL");
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
+    command.output().expect("run migrate")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn assert_code(output: &Output, code: i32) {
+    assert_eq!(output.status.code(), Some(code), "{}", text(output));
+}
+
+fn migration_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn generate_then_no_changes_then_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    let out = migrate(&dir, None, &["generate", "initial"]);
+    assert_code(&out, 0);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("create table invoices"),
+        "{}",
+        text(&out)
+    );
+    let created = migration_dirs(&dir);
+    assert_eq!(created.len(), 1);
+    for file in ["up.sql", "down.sql", "schema.json"] {
+        assert!(created[0].join(file).is_file(), "{file}");
+    }
+    let out = migrate(&dir, None, &["generate", "again"]);
+    assert_code(&out, 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no changes"));
+    assert_eq!(migration_dirs(&dir).len(), 1, "no changes writes nothing");
+    assert_code(&migrate(&dir, None, &["check"]), 0);
+    let out = migrate(&dir, None, &["--format", "json", "check"]);
+    assert_code(&out, 0);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["ok"], true);
+}
+
+#[test]
+fn check_catches_missing_migration_and_stale_checksum() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The struct changed (here: everything) without a migration.
+    let out = migrate(&dir, None, &["check"]);
+    assert_code(&out, 1);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("generate"),
+        "{}",
+        text(&out)
+    );
+
+    assert_code(&migrate(&dir, None, &["generate", "initial"]), 0);
+    let up = migration_dirs(&dir)[0].join("up.sql");
+    let mut sql = std::fs::read_to_string(&up).unwrap();
+    sql.push_str("\n-- edited by hand\n");
+    std::fs::write(&up, sql).unwrap();
+    let out = migrate(&dir, None, &["check"]);
+    assert_code(&out, 1);
+    assert!(text(&out).contains("hash"), "{}", text(&out));
+    assert_code(&migrate(&dir, None, &["hash"]), 0);
+    assert_code(&migrate(&dir, None, &["check"]), 0);
+}
+
+#[test]
+fn bad_url_and_unreachable_server_are_one_line_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    assert_code(&migrate(&dir, None, &["generate", "initial"]), 0);
+
+    let out = migrate(&dir, Some("postgres://[bad"), &["status"]);
+    assert_code(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+
+    let out = migrate(
+        &dir,
+        Some("postgres://postgres@127.0.0.1:1/postgres"),
+        &["status"],
+    );
+    assert_code(&out, 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot connect"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let out = migrate(&dir, None, &["up"]);
+    assert_code(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
+
+    let missing = tmp.path().join("nowhere");
+    assert_code(
+        &migrate(
+            &missing,
+            Some("postgres://postgres@127.0.0.1:5432/postgres"),
+            &["status"],
+        ),
+        2,
+    );
+}
+
+#[tokio::test]
+async fn up_status_down_and_diff_against_a_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    assert_code(&migrate(&dir, None, &["generate", "initial"]), 0);
+    let db = TestDb::create("cli_up").await;
+
+    let out = migrate(&dir, Some(db.url()), &["up", "--dry-run"]);
+    assert_code(&out, 0);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("would apply"),
+        "{}",
+        text(&out)
+    );
+
+    assert_code(&migrate(&dir, Some(db.url()), &["up"]), 0);
+    let out = migrate(&dir, Some(db.url()), &["--format", "json", "status"]);
+    assert_code(&out, 0);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(status[0]["state"], "applied", "{status}");
+
+    // The database now equals the declared schema: no drift, and diff prints no statement.
+    assert_code(&migrate(&dir, Some(db.url()), &["check", "--database"]), 0);
+    let out = migrate(&dir, None, &["diff", "--from", db.url(), "--to", "declared"]);
+    assert_code(&out, 0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "", "{}", text(&out));
+
+    assert_code(&migrate(&dir, Some(db.url()), &["down"]), 0);
+    let client = db.connect().await;
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "down removed every table");
+}
+
+#[tokio::test]
+async fn concurrent_runners_apply_each_migration_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    assert_code(&migrate(&dir, None, &["generate", "initial"]), 0);
+    let db = TestDb::create("cli_concurrent").await;
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_migrate"))
+                .arg("--dir")
+                .arg(&dir)
+                .arg("up")
+                .env("DATABASE_URL", db.url())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_code(&out, 0);
+    }
+    let client = db.connect().await;
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1);
+}
+
+#[test]
+fn verify_passes_and_catches_a_broken_down() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    assert_code(&migrate(&dir, None, &["generate", "initial"]), 0);
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| testkit::DEFAULT_SERVER_URL.to_owned());
+    let out = migrate(&dir, Some(&url), &["verify"]);
+    assert_code(&out, 0);
+
+    // A down.sql that forgets to drop a table.
+    let down = migration_dirs(&dir)[0].join("down.sql");
+    let sql = std::fs::read_to_string(&down).unwrap();
+    let broken: String = sql
+        .split(";\n")
+        .filter(|statement| !statement.contains("DROP TABLE \"exchange_rates\""))
+        .collect::<Vec<_>>()
+        .join(";\n");
+    assert_ne!(broken, sql, "the down migration drops exchange_rates");
+    std::fs::write(&down, broken).unwrap();
+    assert_code(&migrate(&dir, None, &["hash"]), 0);
+    let out = migrate(&dir, Some(&url), &["verify"]);
+    assert_code(&out, 1);
+    let report = text(&out);
+    assert!(report.contains("_initial: down does not restore"), "{report}");
+}
+
+#[test]
+fn the_committed_migrations_match_the_declared_schema() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let out = migrate(&dir, None, &["check"]);
+    assert_code(&out, 0);
+}

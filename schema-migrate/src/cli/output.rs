@@ -1,0 +1,68 @@
+//! How plans and differences are shown: text for people, JSON for CI.
+
+use serde::Serialize;
+
+use crate::diff::Change;
+use crate::plan::{Plan, Step, describe_change};
+
+#[derive(Debug, Serialize)]
+pub struct StepReport {
+    pub summary: String,
+    pub hazards: Vec<HazardReport>,
+    pub locks: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HazardReport {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+pub fn step_report(step: &Step) -> StepReport {
+    StepReport {
+        summary: step.summary.clone(),
+        hazards: step
+            .hazards
+            .iter()
+            .map(|h| HazardReport {
+                kind: h.kind.name(),
+                message: h.message.clone(),
+            })
+            .collect(),
+        locks: step.locks.iter().map(ToString::to_string).collect(),
+    }
+}
+
+pub fn plan_report(plan: &Plan) -> Vec<StepReport> {
+    plan.steps.iter().map(step_report).collect()
+}
+
+/// Each step on a line, its hazards and locks indented under it.
+pub fn plan_text(plan: &Plan) -> String {
+    let mut out = String::new();
+    for step in &plan.steps {
+        out.push_str(&format!("  + {}\n", step.summary));
+        for hazard in &step.hazards {
+            out.push_str(&format!(
+                "      hazard {}: {}\n",
+                hazard.kind.name(),
+                hazard.message
+            ));
+        }
+        for lock in &step.locks {
+            out.push_str(&format!("      lock: {lock}\n"));
+        }
+    }
+    out
+}
+
+pub fn changes_text(changes: &[Change]) -> String {
+    changes
+        .iter()
+        .map(|c| format!("  - {}\n", describe_change(c)))
+        .collect()
+}
+
+pub fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("reports serialize")
+}
