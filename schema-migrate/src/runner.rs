@@ -15,7 +15,9 @@
 //!   part way (an error, a crash) is resumed by the next `up` after the last unit done. Units that
 //!   only `SET`/`RESET` settings are always run again, as they set up the session for the units
 //!   after them. An invalid index left by a failed `CREATE INDEX CONCURRENTLY` is dropped before
-//!   the build runs again.
+//!   the build runs again. A block records its progress in its own transaction; a single
+//!   statement records it right after it succeeds, so a crash between the two runs that one
+//!   statement again.
 //!
 //! A unit (or a transactional script) that fails because a lock was not granted within
 //! `lock_timeout` (SQLSTATE 55P03) is retried with backoff, as [`ApplyOptions`] says.
@@ -680,7 +682,7 @@ impl GaveUp {
                 .count()
                 + 1;
             message.push_str(&format!(" (at {file} line {line})"));
-        } else {
+        } else if script.is_none() {
             message.push_str(&format!(" (in: {})", first_line(&self.failure.statement)));
         }
         if source.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION) {
