@@ -230,8 +230,7 @@ fn check_column(cx: &Ctxt, input: &Input, field: &Field) {
             ),
         );
     }
-    if let (Some(json), Some(float)) = (&attrs.json, &attrs.float) {
-        let _ = json;
+    if let (Some(_), Some(float)) = (&attrs.json, &attrs.float) {
         cx.error_spanned_by(
             float,
             "a column is either JSON or a float: remove `json` or `float`",

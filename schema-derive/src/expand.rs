@@ -156,7 +156,8 @@ fn assertions(input: &Input) -> TokenStream {
     }
 }
 
-fn primary_key_type(input: &Input) -> TokenStream {
+/// The `Table::PrimaryKey` type: the key field's type, or a tuple for a composite key.
+pub fn primary_key_type(input: &Input) -> TokenStream {
     let key = input.primary_key();
     match key.as_slice() {
         [] => quote!(()),
@@ -192,7 +193,7 @@ fn column_name(input: &Input, ident: &Ident) -> String {
         .map_or_else(|| ident.to_string(), |f| f.column.clone())
 }
 
-fn column(input: &Input, field: &Field) -> TokenStream {
+fn column(field: &Field) -> TokenStream {
     let ty = field.ty;
     let name = &field.column;
     let attrs = &field.attrs;
@@ -239,7 +240,6 @@ fn column(input: &Input, field: &Field) -> TokenStream {
     } else {
         quote!(<#ty as SqlType>::NULLABLE)
     };
-    let _ = input;
     quote! {
         model::Column {
             name: ::std::string::String::from(#name),
@@ -265,7 +265,7 @@ fn table_impl(input: &Input) -> TokenStream {
     let iden = iden_ident(input);
     let pk_type = primary_key_type(input);
     let pk_columns: Vec<&String> = input.primary_key().iter().map(|f| &f.column).collect();
-    let columns = input.fields.iter().map(|f| column(input, f));
+    let columns = input.fields.iter().map(column);
     let column_types = input.fields.iter().map(|f| f.ty);
 
     let mut uniques = Vec::new();
@@ -516,11 +516,6 @@ fn table_impl(input: &Input) -> TokenStream {
             }
         }
     }
-}
-
-/// The primary key's type, for the fallback impl.
-pub fn fallback_primary_key_type(input: &Input) -> TokenStream {
-    primary_key_type(input)
 }
 
 /// `T` of a field written `Option<T>`.

@@ -13,7 +13,7 @@ pub fn table(input: &Input, iden: &Ident) -> TokenStream {
     }
     let ident = input.ident;
     let table = &input.table;
-    let pk_type = crate::expand::fallback_primary_key_type(input);
+    let pk_type = crate::expand::primary_key_type(input);
     let pk_columns = input.primary_key().into_iter().map(|f| &f.column);
     quote! {
         impl ::schema_core::Table for #ident {

@@ -66,47 +66,74 @@ pub async fn apply(client: &Client, statements: &[&Statement], options: &ApplyOp
 
 /// Run one group, retrying it when it fails on a lock timeout.
 pub async fn run_group(client: &Client, group: &Group<'_>, options: &ApplyOptions) -> Result<(), Error> {
-    let mut backoff = options.backoff;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match try_group(client, group).await {
-            Ok(()) => return Ok(()),
-            Err(GroupError { statement, source }) => {
-                let lock_timeout = source.code() == Some(&SqlState::LOCK_NOT_AVAILABLE);
-                if lock_timeout && attempt <= options.lock_retries {
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(options.max_backoff);
-                    continue;
+    retrying(options, || try_group(client, group))
+        .await
+        .map_err(|GaveUp { failure, attempts }| {
+            if failure.is_lock_timeout() {
+                Error::LockTimeout {
+                    sql: failure.statement,
+                    attempts,
                 }
-                if lock_timeout {
-                    return Err(Error::LockTimeout {
-                        sql: statement,
-                        attempts: attempt,
-                    });
+            } else {
+                Error::Statement {
+                    sql: failure.statement,
+                    source: failure.source,
                 }
-                return Err(Error::Statement {
-                    sql: statement,
-                    source,
-                });
             }
+        })
+}
+
+/// A failed statement and its error.
+pub(crate) struct StatementFailure {
+    pub statement: String,
+    pub source: tokio_postgres::Error,
+}
+
+impl StatementFailure {
+    pub fn is_lock_timeout(&self) -> bool {
+        self.source.code() == Some(&SqlState::LOCK_NOT_AVAILABLE)
+    }
+}
+
+/// A failure that retries did not get past.
+pub(crate) struct GaveUp {
+    pub failure: StatementFailure,
+    pub attempts: u32,
+}
+
+pub(crate) async fn exec(client: &Client, sql: &str) -> Result<(), StatementFailure> {
+    client
+        .batch_execute(sql)
+        .await
+        .map_err(|source| StatementFailure {
+            statement: sql.to_owned(),
+            source,
+        })
+}
+
+/// Run `attempt` until it succeeds, retrying lock timeouts (SQLSTATE 55P03) with backoff, a
+/// bounded number of times, as `options` says. Every other failure ends it at once.
+pub(crate) async fn retrying<F, Fut>(options: &ApplyOptions, mut attempt: F) -> Result<(), GaveUp>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), StatementFailure>>,
+{
+    let mut backoff = options.backoff;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match attempt().await {
+            Ok(()) => return Ok(()),
+            Err(failure) if failure.is_lock_timeout() && attempts <= options.lock_retries => {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(options.max_backoff);
+            }
+            Err(failure) => return Err(GaveUp { failure, attempts }),
         }
     }
 }
 
-struct GroupError {
-    statement: String,
-    source: tokio_postgres::Error,
-}
-
-async fn exec(client: &Client, sql: &str) -> Result<(), GroupError> {
-    client.batch_execute(sql).await.map_err(|source| GroupError {
-        statement: sql.to_owned(),
-        source,
-    })
-}
-
-async fn try_group(client: &Client, group: &Group<'_>) -> Result<(), GroupError> {
+async fn try_group(client: &Client, group: &Group<'_>) -> Result<(), StatementFailure> {
     if group.transactional {
         exec(client, "BEGIN").await?;
         let result = async {
@@ -128,7 +155,7 @@ async fn try_group(client: &Client, group: &Group<'_>) -> Result<(), GroupError>
     }
     let statement = group.statements[0];
     if let Some(index) = &statement.builds_index {
-        drop_invalid_index(client, index).await?;
+        drop_invalid_index(client, index, None).await?;
     }
     if let Some(timeouts) = &statement.timeouts {
         for setting in timeout_settings(timeouts) {
@@ -144,19 +171,27 @@ async fn try_group(client: &Client, group: &Group<'_>) -> Result<(), GroupError>
     result
 }
 
-/// Drop `index` if it exists but is invalid: the leftover of a concurrent build that failed.
-async fn drop_invalid_index(client: &Client, index: &str) -> Result<(), GroupError> {
-    let query = "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
-                 WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace";
+/// Drop the index `name` (of `table`, when known; else in the current schema) if a failed
+/// concurrent build left it invalid, so that the build can run again.
+pub(crate) async fn drop_invalid_index(
+    client: &Client,
+    name: &str,
+    table: Option<&str>,
+) -> Result<(), StatementFailure> {
+    let query = "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) \
+                 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relname = $1 AND NOT i.indisvalid AND CASE WHEN $2::text IS NULL \
+                 THEN c.relnamespace = current_schema()::regnamespace ELSE i.indrelid = to_regclass($2::text) END";
     let rows = client
-        .query(query, &[&index])
+        .query(query, &[&name, &table])
         .await
-        .map_err(|source| GroupError {
+        .map_err(|source| StatementFailure {
             statement: query.to_owned(),
             source,
         })?;
-    if rows.first().is_some_and(|row| row.get::<_, bool>(0)) {
-        exec(client, &schema_core::render::drop_index(index, true)).await?;
+    for row in rows {
+        let qualified: String = row.get(0);
+        exec(client, &format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}")).await?;
     }
     Ok(())
 }

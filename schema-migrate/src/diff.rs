@@ -615,6 +615,32 @@ struct Matched<'a, T> {
     renamed: Vec<(&'a T, &'a T)>,
 }
 
+/// Builds the change that renames an object, given its old and new definitions.
+type Rename<'f, T> = dyn Fn(&T, &T) -> Change + 'f;
+
+impl<T> Matched<'_, T> {
+    /// The changes, in a fixed order: renames, drops, changed definitions (`replace`), additions.
+    /// `rename` is needed only when `match_named` was given a way to recognise a renamed object.
+    fn emit(
+        self,
+        changes: &mut Vec<Change>,
+        rename: Option<&Rename<'_, T>>,
+        drop: impl Fn(&T) -> Change,
+        replace: impl Fn(&T, &T) -> Vec<Change>,
+        add: impl Fn(&T) -> Change,
+    ) {
+        for (o, n) in self.renamed {
+            let rename = rename.expect("renames are only matched for objects that can be renamed");
+            changes.push(rename(o, n));
+        }
+        changes.extend(self.dropped.into_iter().map(&drop));
+        for (o, n) in self.changed {
+            changes.extend(replace(o, n));
+        }
+        changes.extend(self.added.into_iter().map(&add));
+    }
+}
+
 fn match_named<'a, T, N, S>(old: &'a [T], new: &'a [T], name: N, same_definition: S) -> Matched<'a, T>
 where
     T: PartialEq,
@@ -720,41 +746,27 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         _ => {}
     }
 
+    let rename_constraint = |from: &str, to: &str| Change::RenameConstraint {
+        table: table.clone(),
+        from: from.to_owned(),
+        to: to.to_owned(),
+    };
     let uniques = match_named(
         &old.uniques,
         &new.uniques,
         |u| &u.name,
         |a, b| a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct,
     );
-    for (o, n) in uniques.renamed {
-        changes.push(Change::RenameConstraint {
-            table: table.clone(),
-            from: o.name.clone(),
-            to: n.name.clone(),
-        });
-    }
-    for u in uniques.dropped {
-        changes.push(Change::DropUnique {
-            table: table.clone(),
-            unique: u.clone(),
-        });
-    }
-    for (o, n) in uniques.changed {
-        changes.push(Change::DropUnique {
-            table: table.clone(),
-            unique: o.clone(),
-        });
-        changes.push(Change::AddUnique {
-            table: table.clone(),
-            unique: n.clone(),
-        });
-    }
-    for u in uniques.added {
-        changes.push(Change::AddUnique {
-            table: table.clone(),
-            unique: u.clone(),
-        });
-    }
+    let drop = |u: &UniqueConstraint| Change::DropUnique {
+        table: table.clone(),
+        unique: u.clone(),
+    };
+    let add = |u: &UniqueConstraint| Change::AddUnique {
+        table: table.clone(),
+        unique: u.clone(),
+    };
+    let rename = |o: &UniqueConstraint, n: &UniqueConstraint| rename_constraint(&o.name, &n.name);
+    uniques.emit(changes, Some(&rename), drop, |o, n| vec![drop(o), add(n)], add);
 
     let checks = match_named(
         &old.checks,
@@ -762,35 +774,16 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         |c| &c.name,
         |a, b| a.expression == b.expression,
     );
-    for (o, n) in checks.renamed {
-        changes.push(Change::RenameConstraint {
-            table: table.clone(),
-            from: o.name.clone(),
-            to: n.name.clone(),
-        });
-    }
-    for c in checks.dropped {
-        changes.push(Change::DropCheck {
-            table: table.clone(),
-            check: c.clone(),
-        });
-    }
-    for (o, n) in checks.changed {
-        changes.push(Change::DropCheck {
-            table: table.clone(),
-            check: o.clone(),
-        });
-        changes.push(Change::AddCheck {
-            table: table.clone(),
-            check: n.clone(),
-        });
-    }
-    for c in checks.added {
-        changes.push(Change::AddCheck {
-            table: table.clone(),
-            check: c.clone(),
-        });
-    }
+    let drop = |c: &CheckConstraint| Change::DropCheck {
+        table: table.clone(),
+        check: c.clone(),
+    };
+    let add = |c: &CheckConstraint| Change::AddCheck {
+        table: table.clone(),
+        check: c.clone(),
+    };
+    let rename = |o: &CheckConstraint, n: &CheckConstraint| rename_constraint(&o.name, &n.name);
+    checks.emit(changes, Some(&rename), drop, |o, n| vec![drop(o), add(n)], add);
 
     let fks = match_named(
         &old.foreign_keys,
@@ -806,35 +799,16 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
             }
         },
     );
-    for (o, n) in fks.renamed {
-        changes.push(Change::RenameConstraint {
-            table: table.clone(),
-            from: o.name.clone(),
-            to: n.name.clone(),
-        });
-    }
-    for f in fks.dropped {
-        changes.push(Change::DropForeignKey {
-            table: table.clone(),
-            foreign_key: f.clone(),
-        });
-    }
-    for (o, n) in fks.changed {
-        changes.push(Change::DropForeignKey {
-            table: table.clone(),
-            foreign_key: o.clone(),
-        });
-        changes.push(Change::AddForeignKey {
-            table: table.clone(),
-            foreign_key: n.clone(),
-        });
-    }
-    for f in fks.added {
-        changes.push(Change::AddForeignKey {
-            table: table.clone(),
-            foreign_key: f.clone(),
-        });
-    }
+    let drop = |f: &ForeignKey| Change::DropForeignKey {
+        table: table.clone(),
+        foreign_key: f.clone(),
+    };
+    let add = |f: &ForeignKey| Change::AddForeignKey {
+        table: table.clone(),
+        foreign_key: f.clone(),
+    };
+    let rename = |o: &ForeignKey, n: &ForeignKey| rename_constraint(&o.name, &n.name);
+    fks.emit(changes, Some(&rename), drop, |o, n| vec![drop(o), add(n)], add);
 
     let indexes = match_named(
         &old.indexes,
@@ -850,19 +824,6 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
             }
         },
     );
-    for (o, n) in indexes.renamed {
-        changes.push(Change::RenameIndex {
-            table: table.clone(),
-            from: o.name.clone(),
-            to: n.name.clone(),
-        });
-    }
-    for i in indexes.dropped {
-        changes.push(Change::DropIndex {
-            table: table.clone(),
-            index: i.clone(),
-        });
-    }
     // An index can be swapped in place only when its table's columns stay as they are: otherwise
     // the old index may go with a dropped column, or the new one need a column not added yet.
     let columns_stable = old.columns.len() == new.columns.len()
@@ -870,30 +831,31 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
             .columns
             .iter()
             .all(|c| new.column(&c.name).is_some_and(|n| n.ty == c.ty));
-    for (o, n) in indexes.changed {
+    let rename_index = |o: &Index, n: &Index| Change::RenameIndex {
+        table: table.clone(),
+        from: o.name.clone(),
+        to: n.name.clone(),
+    };
+    let drop = |i: &Index| Change::DropIndex {
+        table: table.clone(),
+        index: i.clone(),
+    };
+    let add = |i: &Index| Change::CreateIndex {
+        table: table.clone(),
+        index: i.clone(),
+    };
+    let replace = |o: &Index, n: &Index| {
         if columns_stable {
-            changes.push(Change::ReplaceIndex {
+            vec![Change::ReplaceIndex {
                 table: table.clone(),
                 from: o.clone(),
                 to: n.clone(),
-            });
+            }]
         } else {
-            changes.push(Change::DropIndex {
-                table: table.clone(),
-                index: o.clone(),
-            });
-            changes.push(Change::CreateIndex {
-                table: table.clone(),
-                index: n.clone(),
-            });
+            vec![drop(o), add(n)]
         }
-    }
-    for i in indexes.added {
-        changes.push(Change::CreateIndex {
-            table: table.clone(),
-            index: i.clone(),
-        });
-    }
+    };
+    indexes.emit(changes, Some(&rename_index), drop, replace, add);
 
     if old.row_level_security != new.row_level_security {
         changes.push(Change::SetRowLevelSecurity {
@@ -903,51 +865,25 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         });
     }
     let policies = match_named(&old.policies, &new.policies, |p| &p.name, |_, _| false);
-    for p in policies.dropped {
-        changes.push(Change::DropPolicy {
-            table: table.clone(),
-            policy: p.clone(),
-        });
-    }
-    for (o, n) in policies.changed {
-        changes.push(Change::DropPolicy {
-            table: table.clone(),
-            policy: o.clone(),
-        });
-        changes.push(Change::CreatePolicy {
-            table: table.clone(),
-            policy: n.clone(),
-        });
-    }
-    for p in policies.added {
-        changes.push(Change::CreatePolicy {
-            table: table.clone(),
-            policy: p.clone(),
-        });
-    }
+    let drop = |p: &Policy| Change::DropPolicy {
+        table: table.clone(),
+        policy: p.clone(),
+    };
+    let add = |p: &Policy| Change::CreatePolicy {
+        table: table.clone(),
+        policy: p.clone(),
+    };
+    policies.emit(changes, None, drop, |o, n| vec![drop(o), add(n)], add);
     let triggers = match_named(&old.triggers, &new.triggers, |t| &t.name, |_, _| false);
-    for t in triggers.dropped {
-        changes.push(Change::DropTrigger {
-            table: table.clone(),
-            trigger: t.clone(),
-        });
-    }
-    for (o, n) in triggers.changed {
-        changes.push(Change::DropTrigger {
-            table: table.clone(),
-            trigger: o.clone(),
-        });
-        changes.push(Change::CreateTrigger {
-            table: table.clone(),
-            trigger: n.clone(),
-        });
-    }
-    for t in triggers.added {
-        changes.push(Change::CreateTrigger {
-            table: table.clone(),
-            trigger: t.clone(),
-        });
-    }
+    let drop = |t: &Trigger| Change::DropTrigger {
+        table: table.clone(),
+        trigger: t.clone(),
+    };
+    let add = |t: &Trigger| Change::CreateTrigger {
+        table: table.clone(),
+        trigger: t.clone(),
+    };
+    triggers.emit(changes, None, drop, |o, n| vec![drop(o), add(n)], add);
     if old.comment != new.comment {
         changes.push(Change::SetTableComment {
             table,

@@ -26,14 +26,13 @@
 //! (`RESET ALL`) after each migration, so they do not leak into the next one.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::time::Instant;
 
 use serde::Serialize;
 use tokio_postgres::Client;
 use tokio_postgres::error::{ErrorPosition, SqlState};
 
-use crate::apply::ApplyOptions;
+use crate::apply::{ApplyOptions, GaveUp, StatementFailure, drop_invalid_index, exec, retrying};
 use crate::db::{self, describe};
 use crate::error::Error;
 use crate::migrations::{Migration, NO_TRANSACTION_MARKER};
@@ -364,6 +363,20 @@ fn validate_row(row: &Applied, migration: &Migration) -> Result<(), RunError> {
     }
 }
 
+/// Take the run's advisory lock, connect, and make sure the history table exists; returns the
+/// lock guard (hold it for the whole run), the connection and the history table's qualified name.
+async fn open(url: &str) -> Result<(LockGuard, Client, String), RunError> {
+    let lock = lock(url).await?;
+    let client = db::connect(url).await?;
+    ensure_history(&client).await?;
+    let table = history_table(&client).await?.ok_or_else(|| {
+        RunError::Db(Error::Other(format!(
+            "the table {HISTORY_TABLE} is not visible after creating it"
+        )))
+    })?;
+    Ok((lock, client, table))
+}
+
 /// Apply pending migrations in version order, up to `to` (inclusive), resuming an interrupted one.
 /// Returns the versions applied.
 pub async fn up(
@@ -379,14 +392,7 @@ pub async fn up(
             version: to.to_owned(),
         });
     }
-    let _lock = lock(url).await?;
-    let client = db::connect(url).await?;
-    ensure_history(&client).await?;
-    let table = history_table(&client).await?.ok_or_else(|| {
-        RunError::Db(Error::Other(format!(
-            "the table {HISTORY_TABLE} is not visible after creating it"
-        )))
-    })?;
+    let (_lock, client, table) = open(url).await?;
     let history = read_history(&client, &table).await?;
     validate(&history, migrations)?;
     let rows: BTreeMap<&str, &Applied> = history.iter().map(|row| (row.version.as_str(), row)).collect();
@@ -433,14 +439,7 @@ pub async fn down(
     target: DownTarget,
     options: &ApplyOptions,
 ) -> Result<Vec<String>, RunError> {
-    let _lock = lock(url).await?;
-    let client = db::connect(url).await?;
-    ensure_history(&client).await?;
-    let table = history_table(&client).await?.ok_or_else(|| {
-        RunError::Db(Error::Other(format!(
-            "the table {HISTORY_TABLE} is not visible after creating it"
-        )))
-    })?;
+    let (_lock, client, table) = open(url).await?;
     let mut history = read_history(&client, &table).await?;
     history.reverse();
     let selected: Vec<&Applied> = match &target {
@@ -651,21 +650,10 @@ fn first_line(sql: &str) -> String {
     }
 }
 
-/// A failed attempt: the statement and the error.
-struct Failure {
-    statement: String,
-    source: tokio_postgres::Error,
-}
-
-/// A failure after retries.
-struct GaveUp {
-    failure: Failure,
-    attempts: u32,
-}
-
+/// How a failure after retries reads to the user.
 impl GaveUp {
     fn lock_timeout(&self) -> bool {
-        self.failure.source.code() == Some(&SqlState::LOCK_NOT_AVAILABLE)
+        self.failure.is_lock_timeout()
     }
 
     /// The error, with detail and hint, plus a hint of ours for errors that have a usual fix.
@@ -694,38 +682,6 @@ impl GaveUp {
     }
 }
 
-async fn exec(client: &Client, sql: &str) -> Result<(), Failure> {
-    client.batch_execute(sql).await.map_err(|source| Failure {
-        statement: sql.to_owned(),
-        source,
-    })
-}
-
-/// Run `attempt` until it succeeds, retrying lock timeouts as `options` says.
-async fn retrying<F, Fut>(options: &ApplyOptions, mut attempt: F) -> Result<(), GaveUp>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<(), Failure>>,
-{
-    let mut backoff = options.backoff;
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        match attempt().await {
-            Ok(()) => return Ok(()),
-            Err(failure) => {
-                let lock_timeout = failure.source.code() == Some(&SqlState::LOCK_NOT_AVAILABLE);
-                if lock_timeout && attempts <= options.lock_retries {
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(options.max_backoff);
-                    continue;
-                }
-                return Err(GaveUp { failure, attempts });
-            }
-        }
-    }
-}
-
 /// Run `statements` in a transaction, then `record` (a bookkeeping statement with parameters)
 /// in it, and commit; roll back on failure.
 async fn transaction(
@@ -733,16 +689,19 @@ async fn transaction(
     statements: &[String],
     record: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<(), Failure> {
+) -> Result<(), StatementFailure> {
     exec(client, "BEGIN").await?;
     let result = async {
         for statement in statements {
             exec(client, statement).await?;
         }
-        client.execute(record, params).await.map_err(|source| Failure {
-            statement: record.to_owned(),
-            source,
-        })?;
+        client
+            .execute(record, params)
+            .await
+            .map_err(|source| StatementFailure {
+                statement: record.to_owned(),
+                source,
+            })?;
         exec(client, "COMMIT").await
     }
     .await;
@@ -894,7 +853,7 @@ impl Runner<'_> {
                 let index = concurrent_index(statement);
                 retrying(self.options, || async {
                     if let Some((name, table)) = &index {
-                        self.drop_invalid_index(name, table.as_deref()).await?;
+                        drop_invalid_index(self.client, name, table.as_deref()).await?;
                     }
                     exec(self.client, statement).await
                 })
@@ -904,7 +863,7 @@ impl Runner<'_> {
                         .execute(&record, &[&version, &done])
                         .await
                         .map_err(|source| GaveUp {
-                            failure: Failure {
+                            failure: StatementFailure {
                                 statement: record.clone(),
                                 source,
                             },
@@ -914,31 +873,6 @@ impl Runner<'_> {
                 Ok(())
             }
         }
-    }
-
-    /// Drop the index `name` if a failed concurrent build left it invalid.
-    async fn drop_invalid_index(&self, name: &str, table: Option<&str>) -> Result<(), Failure> {
-        let query = "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) \
-                     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-                     WHERE c.relname = $1 AND NOT i.indisvalid AND CASE WHEN $2::text IS NULL \
-                     THEN c.relnamespace = current_schema()::regnamespace ELSE i.indrelid = to_regclass($2::text) END";
-        let rows = self
-            .client
-            .query(query, &[&name, &table])
-            .await
-            .map_err(|source| Failure {
-                statement: query.to_owned(),
-                source,
-            })?;
-        for row in rows {
-            let qualified: String = row.get(0);
-            exec(
-                self.client,
-                &format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}"),
-            )
-            .await?;
-        }
-        Ok(())
     }
 
     /// Run a non-transactional up script unit by unit, resuming after `steps_done` units.
