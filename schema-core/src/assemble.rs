@@ -3,8 +3,9 @@
 //! One struct cannot see the others, so the rules that involve several tables live here: every
 //! foreign key targets a table of the schema (and a key of it), there is exactly one tenant root,
 //! and names do not collide. Assembly also adds what the standards imply: each tenant table's
-//! foreign key to the root, an index for every foreign key, and row-level security on tenant
-//! tables. Every violation is returned, not only the first.
+//! foreign key to the root, an index for every foreign key, row-level security on tenant tables,
+//! the `updated_at` trigger, and the audit table and triggers for `#[table(audited)]` (see
+//! [`crate::triggers`]). Every violation is returned, not only the first.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -16,6 +17,7 @@ use crate::ident;
 use crate::model::{
     EnumType, ForeignKey, Index, Policy, PolicyCommand, ReferentialAction, RowLevelSecurity, Schema,
 };
+use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
 /// The column that carries the tenant in every tenant table.
 pub const TENANT_COLUMN: &str = "organization_id";
@@ -31,6 +33,7 @@ pub const TENANT_POLICY: &str = "tenant_isolation";
 pub struct SchemaBuilder {
     tables: Vec<TableDef>,
     tenant_setting: String,
+    actor_setting: String,
 }
 
 /// A declared schema: the model, plus what only declarations know (renames, tenancy).
@@ -44,6 +47,13 @@ pub struct DeclaredSchema {
     pub tables: Vec<TableDef>,
     /// The session setting row-level security reads the tenant from.
     pub tenant_setting: String,
+    /// The session setting audit rows read the acting user from.
+    #[serde(default = "default_actor_setting")]
+    pub actor_setting: String,
+}
+
+fn default_actor_setting() -> String {
+    DEFAULT_ACTOR_SETTING.to_owned()
 }
 
 /// Renames declared in code, which turn a drop and an add into a rename.
@@ -114,6 +124,11 @@ pub enum Violation {
     NameTooLong {
         kind: &'static str,
         name: String,
+    },
+    /// A declared table has the name of a table the tool generates.
+    ReservedTableName {
+        table: String,
+        declared_by: String,
     },
 }
 
@@ -204,6 +219,10 @@ impl fmt::Display for Violation {
                 f,
                 "enum type `{name}` has the name of a table (Postgres gives every table a type of its name): rename the enum with `#[pg_enum(name = \"...\")]`"
             ),
+            Violation::ReservedTableName { table, declared_by } => write!(
+                f,
+                "table `{table}` (declared by {declared_by}) has the name of the audit table the tool generates for `#[table(audited)]`: give it another `#[table(name = \"...\")]`"
+            ),
             Violation::NameTooLong { kind, name } => write!(
                 f,
                 "{kind} name `{name}` is {} bytes; Postgres keeps 63 and would silently truncate it: choose a shorter name",
@@ -224,6 +243,7 @@ impl SchemaBuilder {
         SchemaBuilder {
             tables: Vec::new(),
             tenant_setting: DEFAULT_TENANT_SETTING.to_owned(),
+            actor_setting: DEFAULT_ACTOR_SETTING.to_owned(),
         }
     }
 
@@ -243,6 +263,13 @@ impl SchemaBuilder {
     /// `app.current_organization_id`.
     pub fn tenant_setting(mut self, setting: impl Into<String>) -> Self {
         self.tenant_setting = setting.into();
+        self
+    }
+
+    /// Read the acting user recorded in audit rows from this session setting instead of
+    /// `app.current_user_id`.
+    pub fn actor_setting(mut self, setting: impl Into<String>) -> Self {
+        self.actor_setting = setting.into();
         self
     }
 
@@ -272,6 +299,14 @@ impl SchemaBuilder {
             add_tenant_foreign_keys(&mut schema, &defs, root);
         }
         add_row_level_security(&mut schema, &defs, root.as_deref(), &self.tenant_setting);
+        triggers::add_updated_at_triggers(&mut schema);
+        add_audit(
+            &mut schema,
+            &defs,
+            &self.tenant_setting,
+            &self.actor_setting,
+            &mut violations,
+        );
         check_columns_exist(&schema, &mut violations);
         check_foreign_keys(&schema, &mut violations);
         add_foreign_key_indexes(&mut schema);
@@ -301,6 +336,7 @@ impl SchemaBuilder {
             renames,
             tables: defs,
             tenant_setting: self.tenant_setting,
+            actor_setting: self.actor_setting,
         })
     }
 }
@@ -449,6 +485,45 @@ fn add_row_level_security(schema: &mut Schema, defs: &[TableDef], root: Option<&
             });
         }
     }
+}
+
+/// Audit every `#[table(audited)]` table. The trigger is told which column holds the row's
+/// tenant: `organization_id` on tenant tables, the key of the tenant root, none on global tables.
+fn add_audit(
+    schema: &mut Schema,
+    defs: &[TableDef],
+    tenant_setting: &str,
+    actor_setting: &str,
+    violations: &mut Vec<Violation>,
+) {
+    let audited: Vec<(String, Option<String>)> = defs
+        .iter()
+        .filter(|d| d.audited)
+        .map(|d| {
+            let table = &d.table;
+            let tenant_column = match d.tenancy {
+                Tenancy::Global => None,
+                Tenancy::Tenant => table.column(TENANT_COLUMN).map(|c| c.name.clone()),
+                Tenancy::Root => match &table.primary_key {
+                    Some(pk) if pk.columns.len() == 1 => Some(pk.columns[0].clone()),
+                    _ => None,
+                },
+            };
+            (table.name.clone(), tenant_column)
+        })
+        .collect();
+    if audited.is_empty() {
+        return;
+    }
+    if let Some(def) = defs.iter().find(|d| d.table.name == AUDIT_TABLE) {
+        violations.push(Violation::ReservedTableName {
+            table: AUDIT_TABLE.to_owned(),
+            declared_by: def.rust_name.clone(),
+        });
+        return;
+    }
+    let predicate = tenant_predicate(TENANT_COLUMN, tenant_setting);
+    triggers::add_audit(schema, &audited, &predicate, actor_setting);
 }
 
 fn check_columns_exist(schema: &Schema, violations: &mut Vec<Violation>) {

@@ -18,7 +18,7 @@
 //!
 //! The data path: declare ([`declare`], the derives) → assemble and validate ([`assemble`]) →
 //! model ([`model`]) → render ([`render`]). Introspection, diffing and migrations live in
-//! `schema-migrate`.
+//! `schema-migrate`. At run time, [`tenant`] runs work as one tenant.
 
 pub mod assemble;
 pub mod declare;
@@ -26,12 +26,17 @@ pub mod ident;
 pub mod model;
 pub mod render;
 pub mod sql_type;
+pub mod tenant;
+pub mod triggers;
 pub mod types;
 
 pub use assemble::{DeclaredSchema, Renames, SchemaBuilder, SchemaErrors, TableRename, Violation};
 pub use declare::{PgEnum, Table, TableDef, Tenancy};
 pub use model::Schema;
 pub use sql_type::{SqlLiteral, SqlType};
+pub use tenant::TenantScope;
+#[cfg(feature = "tokio-postgres")]
+pub use tenant::with_tenant;
 pub use types::{Json, Money, OrganizationId, PasswordHash, Timestamp, TokenHash};
 
 #[cfg(feature = "derive")]

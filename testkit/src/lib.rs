@@ -126,26 +126,94 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Create a role (NOLOGIN, not a superuser, no BYPASSRLS) for this test: use it with
+    /// `SET ROLE` on a connection to this database. Roles belong to the whole server, so the name
+    /// is unique; the role and what it owns here are dropped when the returned value is dropped.
+    pub async fn create_role(&self, label: &str) -> TestRole {
+        let name = unique_name(label);
+        let admin = self.connect().await;
+        admin
+            .batch_execute(&format!("CREATE ROLE \"{name}\" NOLOGIN NOSUPERUSER NOBYPASSRLS"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test role {name}: {e}"));
+        TestRole {
+            name,
+            database_url: self.url.clone(),
+            server_url: self.server_url.clone(),
+        }
+    }
+}
+
+/// A role created for one test, dropped (with what it owns in its test database) when this value
+/// is dropped.
+#[derive(Debug)]
+pub struct TestRole {
+    name: String,
+    database_url: String,
+    server_url: String,
+}
+
+impl TestRole {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for TestRole {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let database_url = self.database_url.clone();
+        let server_url = self.server_url.clone();
+        let result = run_detached(async move {
+            // The test database may be gone already; then there is nothing to drop there.
+            if let Ok((client, connection)) = tokio_postgres::connect(&database_url, NoTls).await {
+                tokio::spawn(connection);
+                let _ = client.batch_execute(&format!("DROP OWNED BY \"{name}\"")).await;
+            }
+            let (client, connection) = tokio_postgres::connect(&server_url, NoTls).await?;
+            tokio::spawn(connection);
+            client
+                .batch_execute(&format!("DROP ROLE IF EXISTS \"{name}\""))
+                .await?;
+            Ok(())
+        });
+        if let Err(error) = result {
+            eprintln!("warning: could not drop test role {}: {error}", self.name);
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Run `work` to completion on a runtime of its own: `Drop` may run inside or outside a runtime.
+fn run_detached<F>(work: F) -> Result<(), BoxError>
+where
+    F: std::future::Future<Output = Result<(), BoxError>> + Send + 'static,
+{
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(work)
+    })
+    .join()
+    .unwrap_or_else(|_| Err("the clean-up thread panicked".into()))
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let name = self.name.clone();
         let server_url = self.server_url.clone();
-        // Drop may run inside or outside a runtime: do the async work on a thread of its own.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async move {
-                let (client, connection) = tokio_postgres::connect(&server_url, NoTls).await?;
-                tokio::spawn(connection);
-                client
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await
-            })?;
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-        })
-        .join();
-        if let Ok(Err(error)) = dropped {
+        let result = run_detached(async move {
+            let (client, connection) = tokio_postgres::connect(&server_url, NoTls).await?;
+            tokio::spawn(connection);
+            client
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await?;
+            Ok(())
+        });
+        if let Err(error) = result {
             eprintln!("warning: could not drop test database {}: {error}", self.name);
         }
     }

@@ -1,0 +1,709 @@
+//! Tenant isolation, audit trail and updated_at on the example app's migrated database, checked
+//! with a non-superuser application role (row-level security does not apply to superusers).
+//!
+//! Two organizations, A and B, get rows in every table (seeded as the superuser). Then, for every
+//! tenant table: with tenant A set, B's rows cannot be read, updated, deleted or inserted; with no
+//! tenant set, nothing is visible; a table owner is held to the policy too (FORCE).
+
+use std::path::Path;
+use std::time::Duration;
+
+use billing_example::schema;
+use schema_core::prelude::*;
+use schema_core::tenant::{self, TenantScope, with_tenant};
+use schema_core::{DeclaredSchema, Tenancy};
+use schema_migrate::apply::{ApplyOptions, apply};
+use schema_migrate::migrations::MigrationDir;
+use schema_migrate::plan::{PlanOptions, plan};
+use schema_migrate::runner;
+use testkit::{TestDb, TestRole};
+use tokio_postgres::Client;
+use tokio_postgres::error::SqlState;
+
+/// The error type of tenant-scoped work in these tests.
+type Error = tenant::Error;
+
+fn declared() -> DeclaredSchema {
+    schema().expect("the example schema is valid")
+}
+
+/// The example's tenant tables (and the root) with the column that holds the tenant.
+fn tenant_tables() -> Vec<(String, &'static str)> {
+    declared()
+        .tables
+        .iter()
+        .filter(|d| d.rls_exempt.is_none())
+        .filter_map(|d| match d.tenancy {
+            Tenancy::Tenant => Some((d.table.name.clone(), "organization_id")),
+            Tenancy::Root => Some((d.table.name.clone(), "id")),
+            Tenancy::Global => None,
+        })
+        .collect()
+}
+
+struct Fixture {
+    db: TestDb,
+    admin: Client,
+    app: TestRole,
+    a: OrganizationId,
+    b: OrganizationId,
+}
+
+impl Fixture {
+    /// A database migrated with the example's committed migrations, an application role with the
+    /// usual privileges, and two seeded organizations.
+    async fn new(label: &str) -> Fixture {
+        let db = TestDb::create(label).await;
+        let dir = MigrationDir::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"));
+        let migrations = dir.load().expect("the example's migrations load");
+        runner::up(db.url(), &migrations, None, &ApplyOptions::default())
+            .await
+            .expect("the example's migrations apply");
+        let admin = db.connect().await;
+        let app = db.create_role("app").await;
+        grant_app_privileges(&admin, app.name()).await;
+        let (a, b) = (OrganizationId::new(), OrganizationId::new());
+        seed(&admin, a, "a").await;
+        seed(&admin, b, "b").await;
+        Fixture { db, admin, app, a, b }
+    }
+
+    /// A connection acting as `role` (`SET ROLE` on a superuser connection).
+    async fn connect_as(&self, role: &str) -> Client {
+        let client = self.db.connect().await;
+        client
+            .batch_execute(&format!("SET ROLE \"{role}\""))
+            .await
+            .expect("set role");
+        client
+    }
+
+    /// Rows of `table` whose tenant column is `organization`, counted as the superuser.
+    async fn rows_of(&self, table: &str, column: &str, organization: OrganizationId) -> i64 {
+        self.admin
+            .query_one(
+                &format!("SELECT count(*) FROM \"{table}\" WHERE \"{column}\" = $1"),
+                &[&organization],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    }
+
+    /// One of `organization`'s rows of `table`, as jsonb, read as the superuser.
+    async fn row_json(&self, table: &str, column: &str, organization: OrganizationId) -> serde_json::Value {
+        self.admin
+            .query_one(
+                &format!("SELECT to_jsonb(t) FROM \"{table}\" t WHERE \"{column}\" = $1 LIMIT 1"),
+                &[&organization],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{table} has no row of the organization: {e}"))
+            .get(0)
+    }
+}
+
+async fn grant_app_privileges(admin: &Client, role: &str) {
+    admin
+        .batch_execute(&format!(
+            "GRANT USAGE ON SCHEMA public TO \"{role}\";
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{role}\";
+             GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \"{role}\";"
+        ))
+        .await
+        .expect("grant");
+}
+
+/// One row in every table for `org`, as the superuser (which row-level security does not bind).
+async fn seed(admin: &Client, org: OrganizationId, tag: &str) {
+    let statements = [
+        "INSERT INTO currencies (code, name, minor_units) VALUES ('EUR', 'Euro', 2), ('USD', 'US dollar', 2)
+         ON CONFLICT DO NOTHING",
+        "INSERT INTO exchange_rates (base_code, quote_code, rate, observed_on)
+         VALUES ('EUR', 'USD', 1.08, current_date) ON CONFLICT DO NOTHING",
+        "INSERT INTO organizations (id, slug, display_name, plan) VALUES ($1, 'org-' || $2, 'Org ' || $2, 'team')",
+        "INSERT INTO users (id, organization_id, email, full_name, password_hash, role)
+         VALUES (gen_random_uuid(), $1, $2 || '@example.test', 'User ' || $2,
+                 '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo', 'owner')",
+        "INSERT INTO api_keys (id, organization_id, created_by, label, token_hash)
+         SELECT gen_random_uuid(), $1, id, 'ci ' || $2, sha256(convert_to($2, 'UTF8'))
+           FROM users WHERE organization_id = $1",
+        "INSERT INTO customers (id, organization_id, email, display_name, country_code, metadata)
+         VALUES (gen_random_uuid(), $1, 'buyer-' || $2 || '@example.test', 'Buyer ' || $2, 'DE', '{}')",
+        "INSERT INTO payment_methods (id, organization_id, customer_id, kind, gateway_reference, gateway_payload)
+         SELECT gen_random_uuid(), $1, id, 'card', 'pm_' || $2, '{}' FROM customers WHERE organization_id = $1",
+        "INSERT INTO products (id, organization_id, sku, name, unit_price_cents)
+         VALUES (gen_random_uuid(), $1, 'SKU-' || $2, 'Plan ' || $2, 1500)",
+        "INSERT INTO invoices (id, organization_id, customer_id, number, currency_code, due_on)
+         SELECT gen_random_uuid(), $1, id, 1, 'EUR', current_date + 30 FROM customers WHERE organization_id = $1",
+        "INSERT INTO invoice_line_items (organization_id, invoice_id, product_id, description, unit_price_cents)
+         SELECT $1, i.id, p.id, 'Plan ' || $2, 1500
+           FROM invoices i, products p WHERE i.organization_id = $1 AND p.organization_id = $1",
+        "INSERT INTO subscriptions (id, organization_id, customer_id, product_id, status, current_period_end)
+         SELECT gen_random_uuid(), $1, c.id, p.id, 'active', now() + interval '30 days'
+           FROM customers c, products p WHERE c.organization_id = $1 AND p.organization_id = $1",
+    ];
+    let org_id: Uuid = org.into();
+    for statement in statements {
+        // Bind what the statement uses ($1 the organization, $2 its tag).
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
+        if statement.contains("$1") {
+            params.push(&org_id);
+        }
+        if statement.contains("$2") {
+            params.push(&tag);
+        }
+        admin
+            .execute(statement, &params)
+            .await
+            .unwrap_or_else(|e| panic!("seed failed: {e:?}\n{statement}"));
+    }
+}
+
+/// An INSERT of `row` (a row of `table` as jsonb) with every column that accepts a value.
+fn insert_row_sql(table: &str) -> String {
+    let declared = declared();
+    let columns: Vec<String> = declared
+        .schema
+        .table(table)
+        .unwrap()
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none())
+        .map(|c| format!("\"{}\"", c.name))
+        .collect();
+    let columns = columns.join(", ");
+    format!(
+        "INSERT INTO \"{table}\" ({columns}) OVERRIDING SYSTEM VALUE \
+         SELECT {columns} FROM jsonb_populate_record(NULL::\"{table}\", $1)"
+    )
+}
+
+fn assert_rls_violation(result: Result<u64, Error>, what: &str) {
+    match result {
+        Err(Error::Postgres(e)) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+            let message = e
+                .as_db_error()
+                .map(|d| d.message().to_owned())
+                .unwrap_or_default();
+            assert!(
+                message.contains("row-level security"),
+                "{what}: refused, but not by row-level security: {message}"
+            );
+        }
+        other => panic!("{what}: expected a row-level security violation, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn with_tenant_a_set_tenant_b_rows_are_out_of_reach() {
+    let fx = Fixture::new("tenancy_cross").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let tables = tenant_tables();
+    assert!(
+        tables.len() >= 9,
+        "the example has the root and 8 tenant tables: {tables:?}"
+    );
+    for (table, column) in &tables {
+        let own = fx.rows_of(table, column, fx.a).await;
+        let others = fx.rows_of(table, column, fx.b).await;
+        assert!(
+            own > 0 && others > 0,
+            "{table}: the seed must give both organizations rows"
+        );
+
+        let (visible, of_b): (i64, i64) = with_tenant(&mut app, fx.a, async |tx| {
+            let all = tx
+                .query_one(&format!("SELECT count(*) FROM \"{table}\""), &[])
+                .await?;
+            let b = tx
+                .query_one(
+                    &format!("SELECT count(*) FROM \"{table}\" WHERE \"{column}\" = $1"),
+                    &[&fx.b],
+                )
+                .await?;
+            Ok::<_, Error>((all.get(0), b.get(0)))
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            (visible, of_b),
+            (own, 0),
+            "{table}: tenant A must see exactly its rows"
+        );
+
+        let updated = with_tenant(&mut app, fx.a, async |tx| {
+            let sql = format!("UPDATE \"{table}\" SET \"{column}\" = \"{column}\" WHERE \"{column}\" = $1");
+            Ok::<_, Error>(tx.execute(&sql, &[&fx.b]).await?)
+        })
+        .await
+        .unwrap();
+        assert_eq!(updated, 0, "{table}: tenant A updated tenant B's rows");
+
+        let deleted = with_tenant(&mut app, fx.a, async |tx| {
+            let sql = format!("DELETE FROM \"{table}\" WHERE \"{column}\" = $1");
+            Ok::<_, Error>(tx.execute(&sql, &[&fx.b]).await?)
+        })
+        .await
+        .unwrap();
+        assert_eq!(deleted, 0, "{table}: tenant A deleted tenant B's rows");
+        assert_eq!(
+            fx.rows_of(table, column, fx.b).await,
+            others,
+            "{table}: B's rows changed"
+        );
+
+        let row_of_b = fx.row_json(table, column, fx.b).await;
+        let inserted = with_tenant(&mut app, fx.a, async |tx| {
+            Ok::<_, Error>(tx.execute(&insert_row_sql(table), &[&row_of_b]).await?)
+        })
+        .await;
+        assert_rls_violation(
+            inserted,
+            &format!("{table}: tenant A inserting a row of tenant B"),
+        );
+
+        let moved = with_tenant(&mut app, fx.a, async |tx| {
+            let sql = format!("UPDATE \"{table}\" SET \"{column}\" = $1 WHERE \"{column}\" = $2");
+            Ok::<_, Error>(tx.execute(&sql, &[&fx.b, &fx.a]).await?)
+        })
+        .await;
+        assert_rls_violation(moved, &format!("{table}: tenant A moving its row to tenant B"));
+    }
+}
+
+#[tokio::test]
+async fn without_a_tenant_nothing_is_visible_or_writable() {
+    let fx = Fixture::new("tenancy_none").await;
+    let app = fx.connect_as(fx.app.name()).await;
+    for (table, column) in tenant_tables() {
+        for setting in [None, Some("")] {
+            if let Some(value) = setting {
+                app.execute(
+                    "SELECT set_config('app.current_organization_id', $1, false)",
+                    &[&value],
+                )
+                .await
+                .unwrap();
+            }
+            let visible: i64 = app
+                .query_one(&format!("SELECT count(*) FROM \"{table}\""), &[])
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(
+                visible, 0,
+                "{table}: rows visible with tenant setting {setting:?}"
+            );
+            let updated = app
+                .execute(
+                    &format!("UPDATE \"{table}\" SET \"{column}\" = \"{column}\""),
+                    &[],
+                )
+                .await
+                .unwrap();
+            assert_eq!(updated, 0, "{table}: rows updated without a tenant");
+            let row = fx.row_json(&table, column, fx.a).await;
+            let inserted = app
+                .execute(&insert_row_sql(&table), &[&row])
+                .await
+                .map_err(Error::from);
+            assert_rls_violation(inserted, &format!("{table}: insert without a tenant"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn force_holds_the_table_owner_to_the_policy() {
+    let fx = Fixture::new("tenancy_owner").await;
+    let owner = fx.db.create_role("owner").await;
+    grant_app_privileges(&fx.admin, owner.name()).await;
+    for (table, _) in tenant_tables() {
+        fx.admin
+            .batch_execute(&format!("ALTER TABLE \"{table}\" OWNER TO \"{}\"", owner.name()))
+            .await
+            .unwrap();
+    }
+    let mut as_owner = fx.connect_as(owner.name()).await;
+    for (table, column) in tenant_tables() {
+        let of_b: i64 = with_tenant(&mut as_owner, fx.a, async |tx| {
+            let sql = format!("SELECT count(*) FROM \"{table}\" WHERE \"{column}\" = $1");
+            Ok::<_, Error>(tx.query_one(&sql, &[&fx.b]).await?.get(0))
+        })
+        .await
+        .unwrap();
+        assert_eq!(of_b, 0, "{table}: its owner, as tenant A, sees tenant B's rows");
+        let unscoped: i64 = as_owner
+            .query_one(&format!("SELECT count(*) FROM \"{table}\""), &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(unscoped, 0, "{table}: its owner sees rows without a tenant");
+    }
+
+    // The check above can fail: without FORCE, the owner sees every row.
+    fx.admin
+        .batch_execute("ALTER TABLE invoices NO FORCE ROW LEVEL SECURITY")
+        .await
+        .unwrap();
+    let unscoped: i64 = as_owner
+        .query_one("SELECT count(*) FROM invoices", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(unscoped, 2, "without FORCE the owner bypasses the policy");
+}
+
+#[tokio::test]
+async fn tenant_scope_refuses_roles_that_bypass_row_level_security() {
+    let fx = Fixture::new("tenancy_bypass").await;
+    let mut superuser = fx.db.connect().await;
+    let result = with_tenant(&mut superuser, fx.a, async |tx| {
+        Ok::<_, Error>(tx.execute("SELECT 1", &[]).await?)
+    })
+    .await;
+    assert!(
+        matches!(result, Err(Error::BypassesRowLevelSecurity { .. })),
+        "a superuser must not run tenant-scoped work: {result:?}"
+    );
+    let message = result.unwrap_err().to_string();
+    assert!(message.contains("connect as the application role"), "{message}");
+}
+
+#[tokio::test]
+async fn tenant_setting_ends_with_the_transaction_and_failed_work_rolls_back() {
+    let fx = Fixture::new("tenancy_scope").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let result: Result<(), Error> = TenantScope::new(fx.a)
+        .acting_as("user-7")
+        .run(&mut app, async |tx| {
+            tx.execute(
+                "INSERT INTO products (id, organization_id, sku, name, unit_price_cents)
+                 VALUES (gen_random_uuid(), $1, 'ROLLED-BACK', 'Gone', 1)",
+                &[&fx.a],
+            )
+            .await?;
+            // The work fails after writing: nothing of it may remain.
+            tx.execute("SELECT 1 / 0", &[]).await?;
+            Ok(())
+        })
+        .await;
+    assert!(matches!(result, Err(Error::Postgres(_))), "{result:?}");
+    let row = app
+        .query_one(
+            "SELECT coalesce(current_setting('app.current_organization_id', true), ''),
+                    coalesce(current_setting('app.current_user_id', true), '')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (tenant, actor): (String, String) = (row.get(0), row.get(1));
+    assert_eq!(
+        (tenant.as_str(), actor.as_str()),
+        ("", ""),
+        "settings outlived the transaction"
+    );
+    let kept: i64 = fx
+        .admin
+        .query_one("SELECT count(*) FROM products WHERE sku = 'ROLLED-BACK'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 0, "failed work was committed");
+}
+
+#[tokio::test]
+async fn audited_tables_record_every_write_with_old_and_new_rows() {
+    let fx = Fixture::new("tenancy_audit").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let customer = Uuid::now_v7();
+    let scope = TenantScope::new(fx.a).acting_as("user-42");
+    scope
+        .run(&mut app, async |tx| {
+            tx.execute(
+                "INSERT INTO customers (id, organization_id, email, display_name, country_code, metadata)
+                 VALUES ($1, $2, 'first@example.test', 'First', 'FR', '{}')",
+                &[&customer, &fx.a],
+            )
+            .await?;
+            Ok::<_, Error>(())
+        })
+        .await
+        .unwrap();
+    scope
+        .run(&mut app, async |tx| {
+            tx.execute(
+                "UPDATE customers SET email = 'second@example.test' WHERE id = $1",
+                &[&customer],
+            )
+            .await?;
+            tx.execute("DELETE FROM customers WHERE id = $1", &[&customer])
+                .await?;
+            Ok::<_, Error>(())
+        })
+        .await
+        .unwrap();
+
+    let rows = fx
+        .admin
+        .query(
+            "SELECT operation, organization_id, acted_by, old_row ->> 'email', new_row ->> 'email'
+               FROM audit_log
+              WHERE table_name = 'customers'
+                AND coalesce(new_row, old_row) ->> 'id' = $1
+              ORDER BY id",
+            &[&customer.to_string()],
+        )
+        .await
+        .unwrap();
+    type AuditRow = (String, Uuid, Option<String>, Option<String>, Option<String>);
+    let found: Vec<AuditRow> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    let a: Uuid = fx.a.into();
+    let actor = Some("user-42".to_owned());
+    let email = |e: &str| Some(e.to_owned());
+    assert_eq!(
+        found,
+        vec![
+            (
+                "INSERT".into(),
+                a,
+                actor.clone(),
+                None,
+                email("first@example.test")
+            ),
+            (
+                "UPDATE".into(),
+                a,
+                actor.clone(),
+                email("first@example.test"),
+                email("second@example.test")
+            ),
+            (
+                "DELETE".into(),
+                a,
+                actor.clone(),
+                email("second@example.test"),
+                None
+            ),
+        ]
+    );
+
+    // Tenants read only their own audit rows and cannot change or remove any.
+    let (visible_to_b, rewritten, removed) = with_tenant(&mut app, fx.b, async |tx| {
+        let visible: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM audit_log WHERE organization_id = $1",
+                &[&fx.a],
+            )
+            .await?
+            .get(0);
+        let rewritten = tx
+            .execute("UPDATE audit_log SET acted_by = 'forged'", &[])
+            .await?;
+        let removed = tx.execute("DELETE FROM audit_log", &[]).await?;
+        Ok::<_, Error>((visible, rewritten, removed))
+    })
+    .await
+    .unwrap();
+    assert_eq!((visible_to_b, rewritten, removed), (0, 0, 0));
+    let own = with_tenant(&mut app, fx.a, async |tx| {
+        let removed = tx.execute("DELETE FROM audit_log", &[]).await?;
+        let visible: i64 = tx.query_one("SELECT count(*) FROM audit_log", &[]).await?.get(0);
+        Ok::<_, Error>((removed, visible))
+    })
+    .await
+    .unwrap();
+    assert_eq!(own.0, 0, "audit rows can be deleted");
+    assert!(
+        own.1 >= 3,
+        "tenant A must read its own audit rows, read {}",
+        own.1
+    );
+}
+
+#[tokio::test]
+async fn updated_at_changes_on_every_update_of_every_table() {
+    let fx = Fixture::new("tenancy_updated_at").await;
+    let declared = declared();
+    let tables: Vec<&str> = declared
+        .schema
+        .tables
+        .iter()
+        .filter(|t| t.column("updated_at").is_some())
+        .map(|t| t.name.as_str())
+        .collect();
+    assert!(tables.len() >= 11, "{tables:?}");
+    for table in tables {
+        let before: Vec<schema_core::time::OffsetDateTime> = fx
+            .admin
+            .query(
+                &format!("SELECT updated_at FROM \"{table}\" ORDER BY updated_at"),
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(!before.is_empty(), "{table}: the seed must give it rows");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        // A statement that does not mention updated_at, and one that tries to set it: the
+        // trigger decides either way.
+        fx.admin
+            .execute(&format!("UPDATE \"{table}\" SET created_at = created_at"), &[])
+            .await
+            .unwrap();
+        let after: Vec<schema_core::time::OffsetDateTime> = fx
+            .admin
+            .query(&format!("SELECT updated_at FROM \"{table}\""), &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let latest_before = *before.last().unwrap();
+        assert!(
+            after.iter().all(|t| *t > latest_before),
+            "{table}: updated_at did not move on UPDATE: {before:?} -> {after:?}"
+        );
+        let forced: schema_core::time::OffsetDateTime = fx
+            .admin
+            .query_one(
+                &format!(
+                    "UPDATE \"{table}\" SET updated_at = '2000-01-01T00:00:00Z'
+                      WHERE ctid = (SELECT ctid FROM \"{table}\" LIMIT 1) RETURNING updated_at"
+                ),
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(
+            forced.year() > 2000,
+            "{table}: an UPDATE overrode the trigger: {forced}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sqlx_tenant_scope_sees_only_the_tenant() {
+    use sqlx::Connection;
+
+    let fx = Fixture::new("tenancy_sqlx").await;
+    let mut connection = sqlx::PgConnection::connect(fx.db.url())
+        .await
+        .expect("sqlx connects");
+    sqlx::query(&format!("SET ROLE \"{}\"", fx.app.name()))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    let (invoices, of_b): (i64, i64) = TenantScope::new(fx.a)
+        .run_sqlx(&mut connection, async |conn| {
+            let all: i64 = sqlx::query_scalar("SELECT count(*) FROM invoices")
+                .fetch_one(&mut *conn)
+                .await?;
+            let of_b: i64 = sqlx::query_scalar("SELECT count(*) FROM invoices WHERE organization_id = $1")
+                .bind(Uuid::from(fx.b))
+                .fetch_one(&mut *conn)
+                .await?;
+            Ok::<_, Error>((all, of_b))
+        })
+        .await
+        .unwrap();
+    assert_eq!((invoices, of_b), (1, 0));
+    let unscoped: i64 = sqlx::query_scalar("SELECT count(*) FROM invoices")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(unscoped, 0, "the tenant setting outlived the sqlx transaction");
+
+    sqlx::query("RESET ROLE").execute(&mut connection).await.unwrap();
+    let refused = TenantScope::new(fx.a)
+        .run_sqlx(&mut connection, async |_| Ok::<_, Error>(()))
+        .await;
+    assert!(
+        matches!(refused, Err(Error::BypassesRowLevelSecurity { .. })),
+        "{refused:?}"
+    );
+}
+
+/// A tenant table added in a later version of the app.
+#[derive(Table)]
+#[allow(dead_code)]
+pub struct Note {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    pub body: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[tokio::test]
+async fn a_migration_adding_a_tenant_table_adds_its_policies_and_down_removes_them() {
+    let fx = Fixture::new("tenancy_migration").await;
+    let v1 = declared();
+    let v2 = v1
+        .tables
+        .iter()
+        .cloned()
+        .fold(SchemaBuilder::new(), SchemaBuilder::table_def)
+        .table::<Note>()
+        .build()
+        .expect("v2 is valid");
+    let migration = plan(&v1.schema, &v2.schema, &v2.renames, &PlanOptions::default()).expect("plan");
+    let policies = async |admin: &Client| -> Vec<(bool, bool, String, String)> {
+        admin
+            .query(
+                "SELECT c.relrowsecurity, c.relforcerowsecurity, p.policyname::text, p.cmd
+                   FROM pg_class c JOIN pg_policies p ON p.tablename = c.relname
+                  WHERE c.relname = 'notes'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    };
+
+    apply(&fx.admin, &migration.up(), &ApplyOptions::default())
+        .await
+        .expect("up");
+    assert_eq!(
+        policies(&fx.admin).await,
+        vec![(true, true, "tenant_isolation".to_owned(), "ALL".to_owned())]
+    );
+    grant_app_privileges(&fx.admin, fx.app.name()).await;
+    fx.admin
+        .execute(
+            "INSERT INTO notes (id, organization_id, body) VALUES (gen_random_uuid(), $1, 'b')",
+            &[&fx.b],
+        )
+        .await
+        .unwrap();
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let visible: i64 = with_tenant(&mut app, fx.a, async |tx| {
+        Ok::<_, Error>(tx.query_one("SELECT count(*) FROM notes", &[]).await?.get(0))
+    })
+    .await
+    .unwrap();
+    assert_eq!(visible, 0, "the new table must be isolated as soon as it exists");
+    drop(app);
+
+    fx.admin.execute("DELETE FROM notes", &[]).await.unwrap();
+    apply(&fx.admin, &migration.down(), &ApplyOptions::default())
+        .await
+        .expect("down");
+    assert_eq!(policies(&fx.admin).await, vec![]);
+    let remaining: i64 = fx
+        .admin
+        .query_one("SELECT count(*) FROM pg_policies WHERE tablename = 'notes'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(remaining, 0);
+}
