@@ -22,7 +22,7 @@ pub enum Error {
         source: tokio_postgres::Error,
     },
 
-    #[error("statement failed: {}\n  in: {}", describe(.source), first_line(.sql))]
+    #[error("statement failed: {} (in: {})", describe(.source), first_line(.sql))]
     Statement {
         sql: String,
         source: tokio_postgres::Error,
@@ -30,7 +30,7 @@ pub enum Error {
 
     #[error(
         "gave up after {attempts} attempt(s): a lock was not granted within lock_timeout (another session holds a conflicting lock); \
-         nothing of the failed transaction was applied. Retry when the table is less busy, or raise the lock timeout.\n  in: {}",
+         nothing of the failed transaction was applied. Retry when the table is less busy, or raise the lock timeout (in: {}).",
         first_line(.sql)
     )]
     LockTimeout { sql: String, attempts: u32 },
@@ -58,11 +58,15 @@ pub enum Error {
     Other(String),
 }
 
-fn first_line(sql: &str) -> String {
-    let line = sql.lines().next().unwrap_or("");
-    if sql.lines().nth(1).is_some() {
+/// The first line of code of `sql` (comments left out), with `...` when more follows: enough to
+/// recognise a statement in a one-line message.
+pub(crate) fn first_line(sql: &str) -> String {
+    let code = crate::sql_split::strip_comments(sql);
+    let mut lines = code.lines().map(str::trim).filter(|l| !l.is_empty());
+    let line = lines.next().unwrap_or("").to_owned();
+    if lines.next().is_some() {
         format!("{line} ...")
     } else {
-        line.to_owned()
+        line
     }
 }

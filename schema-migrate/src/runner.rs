@@ -34,7 +34,7 @@ use tokio_postgres::error::{ErrorPosition, SqlState};
 
 use crate::apply::{ApplyOptions, GaveUp, StatementFailure, drop_invalid_index, exec, retrying};
 use crate::db::{self, describe};
-use crate::error::Error;
+use crate::error::{Error, first_line};
 use crate::migrations::{Migration, NO_TRANSACTION_MARKER};
 use crate::sql_split::{Token, TokenKind, significant_tokens, split_statements};
 
@@ -165,7 +165,7 @@ pub enum RunError {
 
     #[error(
         "migration {version}: gave up after {attempts} attempt(s): a lock was not granted within lock_timeout (another session holds \
-         a conflicting lock: {message}); {state}. Retry when the tables are less busy, or raise lock_timeout.\n  in: {statement}"
+         a conflicting lock: {message}); {state}. Retry when the tables are less busy, or raise lock_timeout (in: {statement})."
     )]
     LockTimeout {
         version: String,
@@ -639,17 +639,6 @@ fn identifier(token: &Token<'_>) -> Option<String> {
     }
 }
 
-fn first_line(sql: &str) -> String {
-    let code = crate::sql_split::strip_comments(sql);
-    let mut lines = code.lines();
-    let line = lines.next().unwrap_or("").trim().to_owned();
-    if lines.next().is_some() {
-        format!("{line} ...")
-    } else {
-        line
-    }
-}
-
 /// How a failure after retries reads to the user.
 impl GaveUp {
     fn lock_timeout(&self) -> bool {
@@ -901,12 +890,18 @@ impl Runner<'_> {
             }
             let steps = (after > done).then_some((migration.version.as_str(), after));
             if let Err(gave_up) = self.run_unit(unit, steps).await {
-                let message = gave_up.message(None, "up.sql");
+                let mut message = gave_up.message(None, "up.sql");
+                // Best effort: the steps done are recorded already, and the failure is what the
+                // user must see, even when it closed the connection (a terminated backend).
                 let sql = format!("UPDATE {} SET error = $2 WHERE version = $1", self.table);
-                self.client
+                if self
+                    .client
                     .execute(&sql, &[&migration.version, &message])
                     .await
-                    .map_err(statement_error(&sql))?;
+                    .is_err()
+                {
+                    message.push_str(" (the connection was lost, so this error is not in the history)");
+                }
                 if gave_up.lock_timeout() {
                     return Err(RunError::LockTimeout {
                         version: migration.version.clone(),

@@ -107,7 +107,9 @@ fn main() {
         .table::<Country>()
         .build()
         .expect("the schema is valid");
-    assert_eq!(declared.schema.tables.len(), 5);
+    // The five declared tables and the audit table `#[table(audited)]` adds.
+    assert_eq!(declared.schema.tables.len(), 6);
+    assert!(declared.schema.table("audit_log").is_some());
     let sql = Query::select()
         .column(OrderIden::TotalCents)
         .from(OrderIden::Table)
