@@ -235,3 +235,51 @@ fn the_committed_migrations_match_the_declared_schema() {
     let out = migrate(&dir, None, &["check"]);
     assert_code(&out, 0);
 }
+
+#[test]
+fn lint_passes_the_committed_migrations_and_catches_a_hazard() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let out = migrate(&dir, None, &["lint"]);
+    assert_code(&out, 0);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("add_index.sql");
+    std::fs::write(
+        &file,
+        "SET LOCAL lock_timeout = '2s';\n\nCREATE INDEX invoices_due_on_idx ON invoices (due_on);\n",
+    )
+    .unwrap();
+    let out = migrate(&dir, None, &["lint", file.to_str().unwrap()]);
+    assert_code(&out, 1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("add_index.sql:3: [create-index-not-concurrently]"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stdout.contains("fix: CREATE INDEX CONCURRENTLY"),
+        "{}",
+        text(&out)
+    );
+
+    let out = migrate(&dir, None, &["--format", "json", "lint", file.to_str().unwrap()]);
+    assert_code(&out, 1);
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(findings[0]["rule"], "create-index-not-concurrently");
+    assert_eq!(findings[0]["line"], 3);
+
+    let allowed = migrate(
+        &dir,
+        None,
+        &[
+            "lint",
+            "--allow",
+            "create-index-not-concurrently",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_code(&allowed, 0);
+    assert_code(&migrate(&dir, None, &["lint", "--allow", "no-such-rule"]), 2);
+    assert_code(&migrate(&dir, None, &["lint", "nowhere.sql"]), 2);
+}

@@ -7,8 +7,8 @@
 //! }
 //! ```
 //!
-//! Exit codes: 0 success; 1 differences or violations found (check, verify, destructive plans
-//! refused, schema rules broken); 2 usage or configuration error (bad arguments, bad URL, missing
+//! Exit codes: 0 success; 1 differences or violations found (check, verify, lint findings,
+//! destructive plans refused, schema rules broken); 2 usage or configuration error (bad arguments, bad URL, missing
 //! or corrupt migrations directory); 3 database error (unreachable server, failed statement, lock
 //! timeout, refused history).
 
@@ -79,7 +79,7 @@ pub struct Cli {
     )]
     pub database_url: Option<String>,
 
-    /// Output format of status, check, generate, diff and up --dry-run.
+    /// Output format of status, check, generate, diff, lint and up --dry-run.
     #[arg(long, global = true, value_enum, default_value = "text")]
     pub format: Format,
 
@@ -155,6 +155,20 @@ pub enum Command {
     },
     /// Rewrite migrations.sum after reviewing hand-edited or merged migrations.
     Hash,
+    /// Check migration SQL, hand-written included, for statements that lock, rewrite or break a
+    /// busy database.
+    ///
+    /// Exit 1 when there are findings. Suppress one with a comment on the line above its
+    /// statement: `-- lint:allow <rule> <reason>`.
+    Lint {
+        /// SQL files or directories (default: the migrations directory, each migration's up.sql
+        /// and down.sql).
+        #[arg(value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
+        /// Do not report this rule (e.g. `missing-organization-id`); repeatable.
+        #[arg(long = "allow", value_name = "RULE")]
+        allow: Vec<String>,
+    },
 }
 
 /// A failure with its exit code.

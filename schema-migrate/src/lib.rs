@@ -9,6 +9,7 @@ pub mod db;
 pub mod diff;
 pub mod error;
 pub mod inspect;
+pub mod lint;
 pub mod migrations;
 pub mod normalize;
 pub mod plan;

@@ -1,16 +1,18 @@
 //! One function per command.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use schema_core::model::Schema;
 use schema_core::{DeclaredSchema, Renames};
 use serde::Serialize;
 
-use super::output::{self, changes_text, json, plan_report, plan_text};
+use super::output::{self, changes_text, findings_text, json, plan_report, plan_text};
 use super::{App, Cli, Command, EXIT_DIFFERENCES, EXIT_USAGE, Failure, Format, Source};
 use crate::apply::ApplyOptions;
 use crate::diff::diff;
 use crate::inspect::{InspectOptions, inspect};
+use crate::lint::{LintOptions, Rule, lint_path};
 use crate::migrations::{Migration, MigrationDir, NO_TRANSACTION_MARKER};
 use crate::normalize::normalize;
 use crate::plan::{HazardKind, Plan, PlanError, PlanOptions, Statement, plan, script, transaction_body};
@@ -66,6 +68,7 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             println!("wrote {}", dir.path.join(crate::migrations::SUM_FILE).display());
             Ok(0)
         }
+        Command::Lint { paths, allow } => lint(app, cli, paths, allow),
     }
 }
 
@@ -463,6 +466,47 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
         }
     }
     Ok(if report.ok { 0 } else { EXIT_DIFFERENCES })
+}
+
+fn lint(app: &App, cli: &Cli, paths: &[PathBuf], allow: &[String]) -> Result<u8, Failure> {
+    let allow = allow
+        .iter()
+        .map(|name| {
+            Rule::parse(name).ok_or_else(|| {
+                Failure::new(
+                    EXIT_USAGE,
+                    format!("unknown lint rule `{name}`; known: {}", Rule::known()),
+                )
+            })
+        })
+        .collect::<Result<BTreeSet<Rule>, Failure>>()?;
+    let options = LintOptions {
+        allow,
+        ..LintOptions::default()
+    };
+    let targets = if paths.is_empty() {
+        vec![app.dir(cli)]
+    } else {
+        paths.to_vec()
+    };
+    let mut findings = Vec::new();
+    for target in &targets {
+        if !target.exists() {
+            return Err(Failure::new(
+                EXIT_USAGE,
+                format!(
+                    "{} does not exist: pass SQL files or directories to lint, or --dir for the migrations directory",
+                    target.display()
+                ),
+            ));
+        }
+        findings.extend(lint_path(target, &options)?);
+    }
+    match cli.format {
+        Format::Json => println!("{}", json(&findings)),
+        Format::Text => print!("{}", findings_text(&findings)),
+    }
+    Ok(if findings.is_empty() { 0 } else { EXIT_DIFFERENCES })
 }
 
 async fn verify(app: &App, cli: &Cli) -> Result<u8, Failure> {

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::diff::Change;
+use crate::lint::Finding;
 use crate::plan::{Plan, Step, describe_change};
 
 #[derive(Debug, Serialize)]
@@ -61,6 +62,23 @@ pub fn changes_text(changes: &[Change]) -> String {
         .iter()
         .map(|c| format!("  - {}\n", describe_change(c)))
         .collect()
+}
+
+/// Lint findings as a compiler prints diagnostics, then a count.
+pub fn findings_text(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        out.push_str(&format!("{finding}\n"));
+    }
+    if findings.is_empty() {
+        out.push_str("ok: no findings\n");
+    } else {
+        out.push_str(&format!(
+            "{} finding(s): fix them, or suppress one with `-- lint:allow <rule> <reason>` above its statement\n",
+            findings.len()
+        ));
+    }
+    out
 }
 
 pub fn json<T: Serialize>(value: &T) -> String {
