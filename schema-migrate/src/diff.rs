@@ -896,14 +896,22 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
 /// Objects Postgres will not let a change go past: they are dropped before it and recreated after.
 ///
 /// - a foreign key whose referenced key (primary key, unique constraint or unique index) is
-///   dropped or rebuilt;
+///   dropped or rebuilt, or whose columns on either side change type (Postgres refuses a type
+///   that cannot be compared with the other side's, which one column converted before the other
+///   would be);
 /// - policies and triggers with a WHEN condition on a table whose column types change (Postgres
-///   refuses to change the type of a column such definitions use);
+///   refuses to change the type of a column such definitions use), and the checks and index
+///   expressions that name such a column (Postgres rebuilds them itself, but from their text as
+///   printed for the old type: converted back, `c > 0` comes out as `c::numeric > 0::numeric`);
 /// - on tables with columns converted to a recreated enum, the indexes, checks, policies and
-///   triggers whose SQL may spell a value of the old type.
+///   triggers whose SQL may spell a value of the old type;
+/// - for enum types that gain values, whose reverse (the down migration) recreates the type: the
+///   foreign keys on their columns, and the indexes, checks, policies and triggers whose SQL
+///   names one of their columns.
 fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
     let mut rebuilt_keys: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
     let mut retyped_tables: BTreeSet<String> = BTreeSet::new();
+    let mut converted_columns: BTreeSet<(&str, &str)> = BTreeSet::new();
     let mut enum_tables: BTreeSet<String> = BTreeSet::new();
     for change in changes.iter() {
         match change {
@@ -924,14 +932,20 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
             }
             Change::AlterColumn { table, from, to } if from.ty != to.ty => {
                 retyped_tables.insert(table.clone());
+                converted_columns.insert((table.as_str(), to.name.as_str()));
             }
             Change::RecreateEnum { columns, .. } => {
                 enum_tables.extend(columns.iter().map(|c| c.table.clone()));
+                converted_columns.extend(columns.iter().map(|c| (c.table.as_str(), c.column.as_str())));
+            }
+            // Converted by the reverse, which recreates the type.
+            Change::AddEnumValues { columns, .. } => {
+                converted_columns.extend(columns.iter().map(|c| (c.table.as_str(), c.column.as_str())));
             }
             _ => {}
         }
     }
-    if rebuilt_keys.is_empty() && retyped_tables.is_empty() && enum_tables.is_empty() {
+    if rebuilt_keys.is_empty() && converted_columns.is_empty() {
         return;
     }
     let mut extra = Vec::new();
@@ -942,8 +956,15 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
         let table = new.name.clone();
         for fk in &new.foreign_keys {
             let unchanged = old.foreign_keys.contains(fk);
+            let converted = |table: &str, columns: &[String]| {
+                columns
+                    .iter()
+                    .any(|c| converted_columns.contains(&(table, c.as_str())))
+            };
             if unchanged
-                && rebuilt_keys.contains(&(fk.referenced_table.clone(), sorted(&fk.referenced_columns)))
+                && (rebuilt_keys.contains(&(fk.referenced_table.clone(), sorted(&fk.referenced_columns)))
+                    || converted(&table, &fk.columns)
+                    || converted(&fk.referenced_table, &fk.referenced_columns))
             {
                 extra.push(Change::DropForeignKey {
                     table: table.clone(),
@@ -957,10 +978,20 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
         }
         let retyped = retyped_tables.contains(&table);
         let enum_converted = enum_tables.contains(&table);
-        if !retyped && !enum_converted {
-            continue;
-        }
-        for policy in new.policies.iter().filter(|p| old.policies.contains(p)) {
+        let names_converted = |sql: &String| {
+            converted_columns
+                .iter()
+                .any(|(t, column)| *t == table && names_identifier(sql, column))
+        };
+        let everything = retyped || enum_converted;
+        for policy in new.policies.iter().filter(|p| {
+            old.policies.contains(p)
+                && (everything
+                    || [&p.using, &p.with_check]
+                        .into_iter()
+                        .flatten()
+                        .any(names_converted))
+        }) {
             extra.push(Change::DropPolicy {
                 table: table.clone(),
                 policy: policy.clone(),
@@ -970,11 +1001,9 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
                 policy: policy.clone(),
             });
         }
-        for trigger in new
-            .triggers
-            .iter()
-            .filter(|t| old.triggers.contains(t) && t.when.is_some())
-        {
+        for trigger in new.triggers.iter().filter(|t| {
+            old.triggers.contains(t) && t.when.as_ref().is_some_and(|w| everything || names_converted(w))
+        }) {
             extra.push(Change::DropTrigger {
                 table: table.clone(),
                 trigger: trigger.clone(),
@@ -984,40 +1013,84 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
                 trigger: trigger.clone(),
             });
         }
-        if enum_converted {
-            let has_expression = |i: &Index| {
-                i.predicate.is_some()
-                    || i.keys
-                        .iter()
-                        .any(|k| matches!(k.target, IndexTarget::Expression(_)))
-            };
-            for index in new
-                .indexes
-                .iter()
-                .filter(|i| old.indexes.contains(i) && has_expression(i))
-            {
-                extra.push(Change::DropIndex {
-                    table: table.clone(),
-                    index: index.clone(),
-                });
-                extra.push(Change::CreateIndex {
-                    table: table.clone(),
-                    index: index.clone(),
-                });
-            }
-            for check in new.checks.iter().filter(|c| old.checks.contains(c)) {
-                extra.push(Change::DropCheck {
-                    table: table.clone(),
-                    check: check.clone(),
-                });
-                extra.push(Change::AddCheck {
-                    table: table.clone(),
-                    check: check.clone(),
-                });
-            }
+        let expressions = |i: &Index| -> Vec<String> {
+            let keys = i.keys.iter().filter_map(|k| match &k.target {
+                IndexTarget::Expression(e) => Some(e.clone()),
+                IndexTarget::Column(_) => None,
+            });
+            i.predicate.iter().cloned().chain(keys).collect()
+        };
+        for index in new.indexes.iter().filter(|i| {
+            let sql = expressions(i);
+            old.indexes.contains(i) && !sql.is_empty() && (enum_converted || sql.iter().any(names_converted))
+        }) {
+            extra.push(Change::DropIndex {
+                table: table.clone(),
+                index: index.clone(),
+            });
+            extra.push(Change::CreateIndex {
+                table: table.clone(),
+                index: index.clone(),
+            });
+        }
+        for check in new
+            .checks
+            .iter()
+            .filter(|c| old.checks.contains(c) && (enum_converted || names_converted(&c.expression)))
+        {
+            extra.push(Change::DropCheck {
+                table: table.clone(),
+                check: check.clone(),
+            });
+            extra.push(Change::AddCheck {
+                table: table.clone(),
+                check: check.clone(),
+            });
         }
     }
     changes.extend(extra);
+}
+
+/// Whether `sql` names the identifier `name`: unquoted (folded to lower case) or quoted, outside
+/// string literals.
+fn names_identifier(sql: &str, name: &str) -> bool {
+    let mut chars = sql.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        match c {
+            '\'' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut quoted = String::new();
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '"' if chars.next_if(|(_, c)| *c == '"').is_some() => quoted.push('"'),
+                        '"' => break,
+                        c => quoted.push(c),
+                    }
+                }
+                if quoted == name {
+                    return true;
+                }
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut end = start + c.len_utf8();
+                while let Some((i, c)) = chars.next_if(|(_, c)| c.is_alphanumeric() || *c == '_' || *c == '$')
+                {
+                    end = i + c.len_utf8();
+                }
+                if sql[start..end].to_lowercase() == name {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A column converted by an enum change has its default set by that change (the old default may
@@ -1213,6 +1286,16 @@ mod tests {
             }
         );
         assert_eq!(added.reverse().reverse(), added);
+    }
+
+    #[test]
+    fn identifiers_are_found_outside_literals() {
+        assert!(names_identifier("(s <> 'paid'::status)", "s"));
+        assert!(names_identifier("(\"Mixed\" IS NOT NULL)", "Mixed"));
+        assert!(names_identifier("Status = 'a'", "status"));
+        assert!(!names_identifier("(kind = 'status')", "status"));
+        assert!(!names_identifier("(statuses > 0)", "status"));
+        assert!(!names_identifier("(\"Status\" > 0)", "status"));
     }
 
     #[test]

@@ -10,10 +10,11 @@ use std::process::{Command, Stdio};
 use schema_core::Renames;
 use schema_core::TableRename;
 use schema_core::declare::ColumnRename;
-use schema_core::model::Schema;
+use schema_core::model::{CheckConstraint, Column, ColumnType, Schema, Table};
 use schema_migrate::diff::diff;
 use schema_migrate::inspect::{InspectOptions, inspect};
 use schema_migrate::plan::{HazardKind, PlanError, PlanOptions, plan};
+use schema_migrate::proof::prove;
 use testkit::TestDb;
 
 use HazardKind::*;
@@ -363,6 +364,13 @@ cases! {
         new: "CREATE TABLE t (id int PRIMARY KEY, ns bigint[] NOT NULL DEFAULT '{}');",
         hazards: [RewritesTable, AccessExclusiveLock],
     }
+    // Found by proptest_plans: an array and a scalar have no direct cast, whatever the element.
+    array_and_scalar_convert_through_text {
+        old: "CREATE TABLE t (id int PRIMARY KEY, tags text[], ns integer[]);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, tags timestamptz, ns bigint);",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock],
+        destructive: true,
+    }
     timestamp_to_timestamptz {
         old: "CREATE TABLE t (id int PRIMARY KEY, at timestamp);",
         new: "CREATE TABLE t (id int PRIMARY KEY, at timestamptz);",
@@ -527,6 +535,15 @@ cases! {
                                        parent_id int REFERENCES categories ON DELETE CASCADE);",
         hazards: [ValidatesConstraint, MayFail],
     }
+    // Found by proptest_plans: converting one side first leaves the key incomparable.
+    foreign_key_columns_change_type_together {
+        old: "CREATE TABLE p (id boolean PRIMARY KEY);
+              CREATE TABLE c (id int PRIMARY KEY, p_id boolean REFERENCES p);",
+        new: "CREATE TABLE p (id varchar(10) PRIMARY KEY);
+              CREATE TABLE c (id int PRIMARY KEY, p_id varchar(10) REFERENCES p);",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock, ValidatesConstraint, MayFail],
+        destructive: true,
+    }
     foreign_key_to_rebuilt_unique {
         old: "CREATE TABLE a (id int PRIMARY KEY, code text NOT NULL UNIQUE);
               CREATE TABLE b (id int PRIMARY KEY, code text REFERENCES a (code));",
@@ -616,6 +633,74 @@ cases! {
               CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'draft', history status[]);",
         new: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid');
               CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'draft', history status[]);",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock],
+        destructive: true,
+    }
+    // Found by proptest_plans: the down migration recreates the type, past everything that
+    // names its columns.
+    enum_value_added_under_objects_naming_its_column {
+        old: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TABLE kinds (s status PRIMARY KEY);
+              CREATE TABLE docs (id int PRIMARY KEY, s status NOT NULL REFERENCES kinds, CHECK (s <> 'paid' OR id > 0));
+              CREATE INDEX docs_open ON docs (id) WHERE s = 'open';
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY unpaid ON docs USING (s <> 'paid');
+              CREATE POLICY positive ON docs USING (id > 0);",
+        new: "CREATE TYPE status AS ENUM ('open', 'void', 'paid');
+              CREATE TABLE kinds (s status PRIMARY KEY);
+              CREATE TABLE docs (id int PRIMARY KEY, s status NOT NULL REFERENCES kinds, CHECK (s <> 'paid' OR id > 0));
+              CREATE INDEX docs_open ON docs (id) WHERE s = 'open';
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY unpaid ON docs USING (s <> 'paid');
+              CREATE POLICY positive ON docs USING (id > 0);",
+        hazards: [BuildsIndex, ValidatesConstraint, MayFail],
+    }
+    // Found by proptest_plans: the column leaves the type before the recreation drops it.
+    enum_value_removed_while_a_column_leaves_the_type {
+        old: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'open', legacy status DEFAULT 'draft');",
+        new: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'open', legacy text DEFAULT 'draft');",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock],
+        destructive: true,
+    }
+    // Found by proptest_plans: in the down migration, what used the type is back before the
+    // type is recreated without the added value.
+    enum_value_added_while_columns_and_tables_leave_it {
+        old: "CREATE TYPE status AS ENUM ('open');
+              CREATE TABLE t (id int PRIMARY KEY, s status, legacy status, note status);
+              CREATE TABLE u (id int PRIMARY KEY, s status);",
+        new: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status, note text);",
+        hazards: [DeletesData, Irreversible, RewritesTable, AccessExclusiveLock],
+        destructive: true,
+    }
+    // Found by proptest_plans: a new table uses the recreated type, not the old one.
+    enum_value_removed_while_a_table_using_it_is_created {
+        old: "CREATE TYPE status AS ENUM ('draft', 'open'); CREATE TABLE t (id int PRIMARY KEY, s status);",
+        new: "CREATE TYPE status AS ENUM ('open'); CREATE TABLE t (id int PRIMARY KEY, s status);
+              CREATE TABLE u (id int PRIMARY KEY, s status NOT NULL DEFAULT 'open');",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock],
+        destructive: true,
+    }
+    // A column moves between enum types while the values of its old type are removed: it
+    // goes through text around the recreation.
+    column_moves_to_another_enum_while_its_old_one_loses_a_value {
+        old: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'open', kept status);",
+        new: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TYPE phase AS ENUM ('open', 'paid', 'void');
+              CREATE TABLE t (id int PRIMARY KEY, s phase NOT NULL DEFAULT 'open', kept status);",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock],
+        destructive: true,
+    }
+    // The down migration recreates the type that gained a value, after the column has gone
+    // back to it: the column goes through text both ways.
+    column_moves_to_an_array_of_its_enum_while_it_gains_a_value {
+        old: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status, kept status);",
+        new: "CREATE TYPE status AS ENUM ('open', 'void', 'paid');
+              CREATE TABLE t (id int PRIMARY KEY, s status[], kept status);",
         hazards: [DeletesData, RewritesTable, AccessExclusiveLock],
         destructive: true,
     }
@@ -765,6 +850,39 @@ async fn equal_schemas_plan_nothing() {
     assert!(plan.is_empty(), "{:#?}", plan.steps);
     assert_eq!(plan.up_script(), "");
     assert_eq!(plan.down_script(), "");
+}
+
+/// Found by proptest_plans. Planned from declared models (as `migrate generate` does), a check on
+/// a column whose type changes keeps its text, so it is no change; but Postgres rebuilds it from
+/// its text as printed for the old type, and back on `integer` it reads
+/// `((n)::numeric > (0)::numeric)`. The plan rebuilds it from the declared text instead.
+#[tokio::test]
+async fn declared_check_on_a_retyped_column_is_rebuilt() {
+    let schema = |ty| {
+        let mut table = Table::new("t", vec![Column::new("n", ty)]);
+        table.checks.push(CheckConstraint {
+            name: "t_n_positive".into(),
+            expression: "n > 0".into(),
+        });
+        Schema {
+            tables: vec![table],
+            ..Schema::default()
+        }
+    };
+    let from = schema(ColumnType::Integer);
+    let to = schema(ColumnType::Numeric(Some((10, 4))));
+    for fast in [false, true] {
+        let options = PlanOptions {
+            allow_destructive: true,
+            fast,
+            ..PlanOptions::default()
+        };
+        let plan = plan(&from, &to, &Renames::default(), &options).expect("plan");
+        let proof = prove(&testkit::server_url(), &from, &to, &plan)
+            .await
+            .expect("prove");
+        assert!(proof.is_proven(), "fast: {fast}: {proof}\n{}", plan.down_script());
+    }
 }
 
 #[tokio::test]

@@ -1,11 +1,11 @@
 //! Plan: typed changes in, ordered steps out, each with its up SQL, its down SQL, which statements
 //! must run outside a transaction, the lock it takes, and its hazards as data.
 //!
-//! Up steps run in dependency order (renames; drops of dependent objects; enum types and
-//! functions; tables; columns; constraints and indexes; foreign keys; security and triggers;
-//! comments). A step's down SQL is the SQL of its change's reverse, and the down migration runs
-//! the steps' downs in the opposite order, so every state the up passes through is restored in
-//! turn.
+//! Up steps run in dependency order (renames; drops of dependent objects, tables and columns;
+//! enum types and functions; new tables and columns; column changes; constraints and indexes;
+//! foreign keys; security and triggers; comments). A step's down SQL is the SQL of its change's
+//! reverse, and the down migration runs the steps' downs in the opposite order, so every state
+//! the up passes through is restored in turn.
 //!
 //! By default plans are online-safe for tables that already exist: indexes are built and dropped
 //! concurrently, constraints are added `NOT VALID` and validated separately, `SET NOT NULL` goes
@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use schema_core::Renames;
-use schema_core::model::Schema;
+use schema_core::model::{Column, ColumnType, Schema};
 
 use crate::diff::{Change, diff};
 
@@ -228,7 +228,8 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
 }
 
 /// Plan already-diffed changes.
-pub fn plan_changes(mut changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
+pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
+    let mut changes = through_text_around_enum_changes(changes);
     changes.sort_by_key(phase);
     let context = Context::new(&changes, options);
     let steps: Vec<Step> = changes.iter().map(|change| plan_step(change, &context)).collect();
@@ -247,6 +248,54 @@ pub fn plan_changes(mut changes: Vec<Change>, options: &PlanOptions) -> Result<P
         }
     }
     Ok(Plan { steps })
+}
+
+/// A column converted from one enum-based type to another while the values of either type
+/// change goes through `text` in two changes: it leaves its old type before the enum changes and
+/// takes its new one after them. Converted directly it would either still use a type that a
+/// recreation drops (the up of removed values, the down of added ones) or need a type not yet
+/// recreated, whichever side it ran on.
+fn through_text_around_enum_changes(changes: Vec<Change>) -> Vec<Change> {
+    let changing: BTreeSet<String> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::AddEnumValues { from, .. } | Change::RecreateEnum { from, .. } => Some(from.name.clone()),
+            _ => None,
+        })
+        .collect();
+    if changing.is_empty() {
+        return changes;
+    }
+    let entangled = |ty: &ColumnType| ty.enum_name().is_some_and(|name| changing.contains(name));
+    let mut out = Vec::with_capacity(changes.len());
+    for change in changes {
+        match change {
+            Change::AlterColumn { table, from, to }
+                if from.ty != to.ty
+                    && from.ty.enum_name().is_some()
+                    && to.ty.enum_name().is_some()
+                    && (entangled(&from.ty) || entangled(&to.ty)) =>
+            {
+                let text = Column {
+                    ty: ColumnType::Text,
+                    default: None,
+                    ..from.clone()
+                };
+                out.push(Change::AlterColumn {
+                    table: table.clone(),
+                    from,
+                    to: text.clone(),
+                });
+                out.push(Change::AlterColumn {
+                    table,
+                    from: text,
+                    to,
+                });
+            }
+            change => out.push(change),
+        }
+    }
+    out
 }
 
 fn plan_step(change: &Change, context: &Context) -> Step {
@@ -317,12 +366,18 @@ fn phase(change: &Change) -> u8 {
         DropTrigger { .. } | DropPolicy { .. } => 3,
         DropForeignKey { .. } => 4,
         DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 5,
-        CreateEnum(_) | AddEnumValues { .. } => 6,
-        CreateFunction(_) | ReplaceFunction { .. } => 7,
-        DropTable(_) => 8,
-        CreateTable(_) => 9,
-        DropColumn { .. } => 10,
-        RecreateEnum { .. } => 11,
+        // What uses an enum type leaves it before its values change and comes after: a
+        // recreation (the up of removed values, the down of added ones) drops the old type.
+        DropTable(_) => 7,
+        DropColumn { .. } => 8,
+        AlterColumn { from, to, .. }
+            if from.ty != to.ty && from.ty.enum_name().is_some() && to.ty.enum_name().is_none() =>
+        {
+            8
+        }
+        CreateEnum(_) | AddEnumValues { .. } | RecreateEnum { .. } => 9,
+        CreateFunction(_) | ReplaceFunction { .. } => 10,
+        CreateTable(_) => 11,
         AddColumn { .. } => 12,
         AlterColumn { .. } => 13,
         DropEnum(_) => 14,

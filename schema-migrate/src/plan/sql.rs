@@ -374,30 +374,40 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
 }
 
 /// The `USING` expression of a type change, if Postgres needs one: a direct cast where one exists
-/// between the two kinds of type, else a conversion through text (every type has text input and
-/// output).
+/// (see [`has_cast`]), else a conversion through text (every type has text input and output).
 fn using_expression(column: &str, from: &ColumnType, to: &ColumnType) -> Option<String> {
-    use ColumnType::*;
     if converts_implicitly(from, to) {
         return None;
     }
-    let is_string = |t: &ColumnType| matches!(t.element(), Text | Varchar(_) | Char(_));
+    let column = quote(column);
+    let through = if has_cast(from, to) { "" } else { "::text" };
+    Some(format!("{column}{through}::{}", to.sql()))
+}
+
+/// Whether Postgres casts `from` to `to` directly: between the two kinds of type, from or to a
+/// string type, and between arrays whose elements cast. An array and a scalar never cast
+/// directly, whatever their element (`text[]` to `integer` goes through text).
+fn has_cast(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::*;
+    let is_string = |t: &ColumnType| matches!(t, Text | Varchar(_) | Char(_));
     let is_number = |t: &ColumnType| {
         matches!(
-            t.element(),
+            t,
             SmallInt | Integer | BigInt | Real | DoublePrecision | Numeric(_)
         )
     };
-    let direct = is_string(from)
-        || is_string(to)
-        || (is_number(from) && is_number(to))
-        || matches!(
-            (from, to),
-            (Boolean, Integer) | (Integer, Boolean) | (Json | Jsonb, Json | Jsonb)
-        );
-    let column = quote(column);
-    let through = if direct { "" } else { "::text" };
-    Some(format!("{column}{through}::{}", to.sql()))
+    match (from, to) {
+        (Array(a), Array(b)) => has_cast(a, b),
+        _ => {
+            is_string(from)
+                || is_string(to)
+                || (is_number(from) && is_number(to))
+                || matches!(
+                    (from, to),
+                    (Boolean, Integer) | (Integer, Boolean) | (Json | Jsonb, Json | Jsonb)
+                )
+        }
+    }
 }
 
 /// `SET NOT NULL` without a long ACCESS EXCLUSIVE scan: a `CHECK (col IS NOT NULL)` added
