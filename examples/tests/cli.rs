@@ -283,3 +283,118 @@ fn lint_passes_the_committed_migrations_and_catches_a_hazard() {
     assert_code(&migrate(&dir, None, &["lint", "--allow", "no-such-rule"]), 2);
     assert_code(&migrate(&dir, None, &["lint", "nowhere.sql"]), 2);
 }
+
+/// A hand-written migration through the binary: `generate --empty`, a failing statement (exit 3,
+/// one line, the database left at the previous version), the fix, an applied file edited
+/// afterwards (exit 3), a corrupt snapshot (exit 2).
+#[tokio::test]
+async fn hand_written_migrations_and_the_errors_a_team_meets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    assert_code(&migrate(&dir, None, &["generate", "initial"]), 0);
+    let out = migrate(&dir, None, &["generate", "--empty", "backfill_rates"]);
+    assert_code(&out, 0);
+    let created = migration_dirs(&dir);
+    assert_eq!(created.len(), 2, "{}", text(&out));
+    let (initial, backfill) = (&created[0], &created[1]);
+    assert!(backfill.ends_with(format!(
+        "{}_backfill_rates",
+        &backfill.file_name().unwrap().to_string_lossy()[..14]
+    )));
+    for file in ["up.sql", "down.sql"] {
+        let sql = std::fs::read_to_string(backfill.join(file)).unwrap();
+        assert!(
+            sql.lines().all(|l| l.trim().is_empty() || l.starts_with("--")),
+            "{file} of an empty migration: {sql}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(initial.join("schema.json")).unwrap(),
+        std::fs::read(backfill.join("schema.json")).unwrap(),
+        "an empty migration copies the snapshot"
+    );
+    // The schema is unchanged by it: nothing to generate, and check passes.
+    assert_code(&migrate(&dir, None, &["check"]), 0);
+
+    // A data migration whose second statement fails.
+    std::fs::write(
+        backfill.join("up.sql"),
+        "CREATE TABLE backfill_marker (id int);\nUPDATE no_such_table SET x = 1;\n",
+    )
+    .unwrap();
+    std::fs::write(backfill.join("down.sql"), "DROP TABLE backfill_marker;\n").unwrap();
+    // An edited directory is stale until rehashed.
+    let out = migrate(&dir, None, &["check"]);
+    assert_code(&out, 1);
+    assert_code(&migrate(&dir, None, &["hash"]), 0);
+
+    let db = TestDb::create("cli_hand_written").await;
+    let out = migrate(&dir, Some(db.url()), &["up"]);
+    assert_code(&out, 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no_such_table"), "{stderr}");
+    let initial_version = &initial.file_name().unwrap().to_string_lossy()[..14];
+    assert!(
+        stderr.contains(&format!("still at version {initial_version}")),
+        "{stderr}"
+    );
+    let client = db.connect().await;
+    let marker: bool = client
+        .query_one("SELECT to_regclass('backfill_marker') IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!marker, "the failed migration is rolled back");
+
+    // Fixed and rehashed, the rerun applies it.
+    std::fs::write(
+        backfill.join("up.sql"),
+        "CREATE TABLE backfill_marker (id int);\nUPDATE exchange_rates SET updated_at = updated_at;\n",
+    )
+    .unwrap();
+    assert_code(&migrate(&dir, None, &["hash"]), 0);
+    let out = migrate(&dir, Some(db.url()), &["up"]);
+    assert_code(&out, 0);
+    let out = migrate(&dir, Some(db.url()), &["--format", "json", "status"]);
+    assert_code(&out, 0);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(status[1]["state"], "applied", "{status}");
+
+    // Edited after it was applied: refused, with the way out.
+    std::fs::write(
+        backfill.join("up.sql"),
+        "CREATE TABLE backfill_marker (id bigint);\n",
+    )
+    .unwrap();
+    assert_code(&migrate(&dir, None, &["hash"]), 0);
+    for command in ["up", "down"] {
+        let out = migrate(&dir, Some(db.url()), &[command]);
+        assert_code(&out, 3);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("edited after it was applied"), "{stderr}");
+    }
+
+    // A corrupt snapshot: a configuration error naming the file.
+    std::fs::write(backfill.join("schema.json"), "{ not json").unwrap();
+    for args in [&["hash"][..], &["generate", "next"]] {
+        let out = migrate(&dir, None, args);
+        assert_code(&out, 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("schema.json: not a valid schema snapshot"),
+            "{stderr}"
+        );
+    }
+    // `check` reports it among its findings.
+    let out = migrate(&dir, None, &["check"]);
+    assert_code(&out, 1);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("schema.json: not a valid schema snapshot"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(migration_dirs(&dir).len(), 2, "nothing written");
+}

@@ -160,6 +160,28 @@ fn set_not_null_after_a_validated_check_is_fine() {
     ]);
 }
 
+#[test]
+fn set_not_null_after_a_check_of_an_earlier_migration_is_fine() {
+    let before = |check: &str| {
+        schema(&format!(
+            r#"[{{"name": "users", "columns": [{{"name": "email", "type": "text", "nullable": true}}],
+                 "checks": [{{"name": "users_email_check", "expression": "{check}"}}]}}]"#
+        ))
+    };
+    let script = sql(&[TIMEOUT, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"]);
+    let lint_after = |check: &str| {
+        let options = LintOptions {
+            before: Some(before(check)),
+            ..LintOptions::default()
+        };
+        lines_of(&lint_sql("up.sql", &script, &options), Rule::SetNotNull)
+    };
+    assert!(lint_after("(email IS NOT NULL)").is_empty());
+    // A check that proves something else does not help.
+    assert_eq!(lint_after("(length(email) > 3)"), [2]);
+    assert_eq!(lint_after("((email IS NOT NULL) OR true)"), [2]);
+}
+
 // ---- not-null-without-default ----
 
 #[test]

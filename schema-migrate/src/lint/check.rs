@@ -7,6 +7,7 @@ use schema_core::ident::MAX_IDENTIFIER_BYTES;
 use sqlparser::ast::{AlterTypeOperation, ContextModifier, LockTableMode, ObjectName, Reset, Set, Statement};
 use sqlparser::tokenizer::Span;
 
+use super::ddl::proven_not_null;
 use super::facts::{duration_enabled, object_name, timeout_enabled};
 use super::parse::{Known, ParseFailure, parse};
 use super::rules::Rule;
@@ -107,7 +108,7 @@ pub(super) fn check(file: &str, sql: &str, options: &LintOptions) -> (Vec<Findin
         column_types: BTreeMap::new(),
         index_tables: BTreeMap::new(),
         not_valid: BTreeMap::new(),
-        validated_not_null: BTreeSet::new(),
+        validated_not_null: options.before.as_ref().map(proven_not_null).unwrap_or_default(),
         enum_values: Vec::new(),
         tenant_roots: BTreeSet::new(),
         without_tenant: Vec::new(),
