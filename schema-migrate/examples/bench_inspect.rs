@@ -103,7 +103,11 @@ async fn run(db: &ScratchDb, args: &Args) -> Result<(), Box<dyn Error>> {
         change_count = changes.len();
 
         let started = Instant::now();
-        let planned = plan(&schema, &changed, &Renames::default(), &PlanOptions::default())?;
+        let plan_options = PlanOptions {
+            allow_destructive: true,
+            ..PlanOptions::default()
+        };
+        let planned = plan(&schema, &changed, &Renames::default(), &plan_options)?;
         let plan_time = started.elapsed();
         step_count = planned.steps.len();
 
@@ -115,9 +119,13 @@ async fn run(db: &ScratchDb, args: &Args) -> Result<(), Box<dyn Error>> {
             samples.inspect_and_diff.push(inspect_time + diff_changed);
         }
     }
-    // 10 added columns, 1 dropped index, 1 check dropped and added again.
-    if change_count != 13 {
-        return Err(format!("expected 13 changes against the changed copy, got {change_count}").into());
+    // A changed check is dropped and added again: two typed changes.
+    if change_count != CHANGES + CHANGES / 10 {
+        return Err(format!(
+            "expected {} typed changes against the changed copy, got {change_count}",
+            CHANGES + CHANGES / 10
+        )
+        .into());
     }
 
     let wire = |count: Option<usize>| count.map_or("n/a (not a TCP server)".to_owned(), |n| n.to_string());
@@ -128,7 +136,7 @@ async fn run(db: &ScratchDb, args: &Args) -> Result<(), Box<dyn Error>> {
     );
     println!("schema built in {:.1} s", build.as_secs_f64());
     println!(
-        "runs: {} measured after 1 warm-up; changed copy: {change_count} changes, {step_count} plan steps",
+        "runs: {} measured after 1 warm-up; changed copy: {CHANGES} changes ({change_count} typed changes), {step_count} plan steps",
         args.runs
     );
     println!();
@@ -225,25 +233,55 @@ fn check_shape(schema: &Schema, tables: usize) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// The schema with a column added to 10 tables, an index dropped and a check changed.
+/// How many changes [`changed_copy`] makes: five of each of ten kinds.
+const CHANGES: usize = 50;
+
+/// The schema with 50 changes spread over 50 tables: columns added, dropped, retyped, made
+/// nullable or given a new default; indexes dropped or added; checks changed; foreign keys
+/// dropped; comments added.
 fn changed_copy(schema: &Schema) -> Result<Schema, Box<dyn Error>> {
     let mut changed = schema.clone();
-    // The i-th of ten tables spread over the schema.
-    fn table(schema: &mut Schema, i: usize) -> Result<&mut Table, String> {
-        let name = table_name(i * schema.tables.len() / 10);
-        schema.table_mut(&name).ok_or(format!("no table {name}"))
+    let count = changed.tables.len();
+    if count < CHANGES {
+        return Err(format!("the changed copy needs at least {CHANGES} tables").into());
     }
-    for i in 0..10 {
-        table(&mut changed, i)?
-            .columns
-            .push(Column::new("note", ColumnType::Text).nullable());
+    fn column<'t>(table: &'t mut Table, column: &str) -> Result<&'t mut Column, String> {
+        let name = table.name.clone();
+        table
+            .column_mut(column)
+            .ok_or(format!("no column {name}.{column}"))
     }
-    table(&mut changed, 2)?.indexes.pop();
-    let check = table(&mut changed, 5)?
-        .checks
-        .first_mut()
-        .ok_or("a table without a check")?;
-    check.expression = "(amount > (0)::numeric)".to_owned();
+    for i in 0..CHANGES {
+        let name = table_name(i * count / CHANGES);
+        let table = changed.table_mut(&name).ok_or(format!("no table {name}"))?;
+        match i % 10 {
+            0 => table
+                .columns
+                .push(Column::new("note", ColumnType::Text).nullable()),
+            1 => table.columns.retain(|c| c.name != "data"),
+            2 => column(table, "code")?.ty = ColumnType::Varchar(Some(64)),
+            3 => column(table, "name")?.nullable = true,
+            4 => column(table, "seq")?.default = Some("1".to_owned()),
+            5 => {
+                table.indexes.pop().ok_or("a table without an index")?;
+            }
+            6 => {
+                let mut index = table.indexes.first().cloned().ok_or("a table without an index")?;
+                index.name = format!("{name}_code_copy_idx");
+                index.unique = false;
+                table.indexes.push(index);
+            }
+            7 => {
+                table
+                    .checks
+                    .first_mut()
+                    .ok_or("a table without a check")?
+                    .expression = "(amount > (0)::numeric)".to_owned();
+            }
+            8 => table.foreign_keys.clear(),
+            _ => table.comment = Some(format!("table {i}")),
+        }
+    }
     Ok(changed)
 }
 
