@@ -234,6 +234,23 @@ fn the_committed_migrations_match_the_declared_schema() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let out = migrate(&dir, None, &["check"]);
     assert_code(&out, 0);
+    // Every row-level-security opt-out is listed, with its reason.
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(
+            "row-level security opt-out: usage_events: written in batches by the metering pipeline"
+        ),
+        "{}",
+        text(&out)
+    );
+    let out = migrate(&dir, None, &["--format", "json", "check"]);
+    assert_code(&out, 0);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let opt_outs = report["rls_opt_outs"].as_array().expect("rls_opt_outs");
+    assert_eq!(opt_outs.len(), 1, "{report}");
+    assert!(
+        opt_outs[0].as_str().unwrap().starts_with("usage_events: "),
+        "{report}"
+    );
 }
 
 #[test]

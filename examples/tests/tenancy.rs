@@ -142,6 +142,8 @@ async fn seed(admin: &Client, org: OrganizationId, tag: &str) {
         "INSERT INTO subscriptions (id, organization_id, customer_id, product_id, status, current_period_end)
          SELECT gen_random_uuid(), $1, c.id, p.id, 'active', now() + interval '30 days'
            FROM customers c, products p WHERE c.organization_id = $1 AND p.organization_id = $1",
+        "INSERT INTO usage_events (id, organization_id, subscription_id, quantity, recorded_at)
+         SELECT gen_random_uuid(), $1, id, 42, now() FROM subscriptions WHERE organization_id = $1",
     ];
     let org_id: Uuid = org.into();
     for statement in statements {
@@ -586,6 +588,59 @@ async fn updated_at_changes_on_every_update_of_every_table() {
             "{table}: an UPDATE overrode the trigger: {forced}"
         );
     }
+}
+
+/// `#[table(rls_exempt = "...")]` is the one way out, and it is visible: the table has no
+/// row-level security and no policy (so a tenant scope sees every organization's rows there), and
+/// every other tenant table keeps both.
+#[tokio::test]
+async fn an_opted_out_tenant_table_has_no_policy_and_every_other_one_has() {
+    let fx = Fixture::new("tenancy_opt_out").await;
+    let declared = declared();
+    let exempt: Vec<&str> = declared
+        .tables
+        .iter()
+        .filter(|d| d.rls_exempt.is_some())
+        .map(|d| d.table.name.as_str())
+        .collect();
+    assert_eq!(exempt, ["usage_events"]);
+    let security = |table: String| {
+        let admin = &fx.admin;
+        async move {
+            let row = admin
+                .query_one(
+                    "SELECT c.relrowsecurity, c.relforcerowsecurity,
+                            (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
+                       FROM pg_class c WHERE c.oid = $1::text::regclass",
+                    &[&table],
+                )
+                .await
+                .unwrap();
+            (row.get::<_, bool>(0), row.get::<_, bool>(1), row.get::<_, i64>(2))
+        }
+    };
+    assert_eq!(security("usage_events".to_owned()).await, (false, false, 0));
+    for (table, _) in tenant_tables() {
+        let (enabled, forced, policies) = security(table.clone()).await;
+        assert!(
+            enabled && forced && policies > 0,
+            "{table}: {enabled} {forced} {policies}"
+        );
+    }
+
+    let app = fx.connect_as(fx.app.name()).await;
+    let mut app = app;
+    let seen: i64 = TenantScope::new(fx.a)
+        .run(&mut app, async |tx| {
+            Ok::<_, Error>(
+                tx.query_one("SELECT count(DISTINCT organization_id) FROM usage_events", &[])
+                    .await?
+                    .get(0),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, 2, "an opted-out table is not filtered by tenant");
 }
 
 #[tokio::test]
