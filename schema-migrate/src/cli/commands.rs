@@ -331,6 +331,8 @@ struct CheckReport {
     denied_hazards: Vec<String>,
     /// Tenant tables without row-level security, and why.
     rls_opt_outs: Vec<String>,
+    /// What the live database holds that the model cannot, so that drift does not cover it.
+    not_compared: Vec<String>,
 }
 
 async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) -> Result<u8, Failure> {
@@ -390,6 +392,7 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
             .map_err(crate::Error::from)?;
         let server = url.to_owned();
         let expected = normalize(&server, &declared.schema).await?;
+        report.not_compared = live.unsupported.clone();
         let drift = diff(&live.schema, &expected, &Renames::default());
         if !drift.is_empty() {
             report.problems.push(format!(
@@ -456,6 +459,9 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
             }
             for o in &report.rls_opt_outs {
                 println!("row-level security opt-out: {o}");
+            }
+            for n in &report.not_compared {
+                println!("not compared: {n}");
             }
             if report.ok {
                 println!(
@@ -601,7 +607,17 @@ async fn load_source(
     declared: &Option<DeclaredSchema>,
 ) -> Result<(Schema, bool), Failure> {
     match source {
-        Source::Database(url) => Ok((read(url).await?, true)),
+        Source::Database(url) => {
+            let client = db::connect(url).await?;
+            let inspection = inspect(&client, &InspectOptions::default())
+                .await
+                .map_err(crate::Error::from)?;
+            // Never silently: what the model cannot hold is neither planned nor dropped.
+            for note in &inspection.unsupported {
+                eprintln!("warning: not compared: {note}");
+            }
+            Ok((inspection.schema, true))
+        }
         Source::Migrations => {
             let (_, migrations) = load_dir(app, cli)?;
             Ok((
