@@ -138,6 +138,21 @@ async fn up_status_down_and_diff_against_a_database() {
     assert_code(&migrate(&dir, None, &["generate", "initial"]), 0);
     let db = TestDb::create("cli_up").await;
 
+    // A version no migration has is a usage error, dry run or not, and nothing is applied.
+    for args in [
+        &["up", "--to", "19990101000000", "--dry-run"][..],
+        &["up", "--to", "19990101000000"],
+        &["down", "--to", "19990101000000"],
+    ] {
+        let out = migrate(&dir, Some(db.url()), args);
+        assert_code(&out, 2);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("unknown migration version 19990101000000"),
+            "{}",
+            text(&out)
+        );
+    }
+
     let out = migrate(&dir, Some(db.url()), &["up", "--dry-run"]);
     assert_code(&out, 0);
     assert!(

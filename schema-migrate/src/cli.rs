@@ -211,7 +211,13 @@ impl From<crate::migrations::DirError> for Failure {
 
 impl From<crate::runner::RunError> for Failure {
     fn from(error: crate::runner::RunError) -> Self {
-        Failure::new(EXIT_DATABASE, error.to_string())
+        use crate::runner::RunError::*;
+        let code = match &error {
+            // A version no migration has is a bad argument, found before touching the database.
+            UnknownVersion { .. } => EXIT_USAGE,
+            _ => EXIT_DATABASE,
+        };
+        Failure::new(code, error.to_string())
     }
 }
 

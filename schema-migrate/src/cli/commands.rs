@@ -16,7 +16,7 @@ use crate::lint::{LintOptions, Rule, lint_path};
 use crate::migrations::{Migration, MigrationDir, NO_TRANSACTION_MARKER};
 use crate::normalize::normalize;
 use crate::plan::{HazardKind, Plan, PlanError, PlanOptions, Statement, plan, script, transaction_body};
-use crate::runner::{self, DownTarget, State};
+use crate::runner::{self, DownTarget, RunError, State};
 use crate::{cluster, db};
 
 pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
@@ -221,6 +221,14 @@ async fn up(app: &App, cli: &Cli, to: Option<&str>, dry_run: bool) -> Result<u8,
     let (_, migrations) = load_dir(app, cli)?;
     let url = database_url(cli)?;
     if dry_run {
+        if let Some(to) = to
+            && !migrations.iter().any(|m| m.version == to)
+        {
+            return Err(RunError::UnknownVersion {
+                version: to.to_owned(),
+            }
+            .into());
+        }
         let client = db::connect(url).await?;
         let statuses = runner::status(&client, &migrations).await?;
         let mut previous = Schema::default();
