@@ -137,7 +137,8 @@ pub struct Product {
     #[column(primary_key)]
     pub id: Uuid,
     pub organization_id: OrganizationId,
-    #[column(sql_type = "character varying(64)")]
+    /// Byte order, so SKUs sort and compare the same on every server whatever its locale.
+    #[column(sql_type = "character varying(64)", collate = "C")]
     pub sku: String,
     pub name: String,
     #[column(check = "unit_price_cents >= 0")]

@@ -59,6 +59,9 @@ pub struct Column {
     pub name: String,
     #[serde(rename = "type")]
     pub ty: ColumnType,
+    /// `COLLATE "name"`, when it is not the type's default collation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     pub nullable: bool,
     /// The DEFAULT expression, as SQL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -211,6 +214,10 @@ pub struct Index {
 pub struct IndexKey {
     #[serde(flatten)]
     pub target: IndexTarget,
+    /// `COLLATE "name"`, when it is not the collation of the column (or, for an expression, the
+    /// database default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opclass: Option<String>,
     #[serde(default, skip_serializing_if = "SortOrder::is_asc")]
@@ -506,6 +513,7 @@ impl Column {
         Column {
             name: name.into(),
             ty,
+            collation: None,
             nullable: false,
             default: None,
             identity: None,
@@ -519,6 +527,12 @@ impl Column {
         self
     }
 
+    /// `COLLATE "name"`.
+    pub fn collate(mut self, collation: impl Into<String>) -> Self {
+        self.collation = Some(collation.into());
+        self
+    }
+
     pub fn default_sql(mut self, expression: impl Into<String>) -> Self {
         self.default = Some(expression.into());
         self
@@ -529,6 +543,7 @@ impl IndexKey {
     pub fn column(name: impl Into<String>) -> Self {
         IndexKey {
             target: IndexTarget::Column(name.into()),
+            collation: None,
             opclass: None,
             order: SortOrder::Asc,
             nulls: None,
@@ -538,6 +553,7 @@ impl IndexKey {
     pub fn expression(sql: impl Into<String>) -> Self {
         IndexKey {
             target: IndexTarget::Expression(sql.into()),
+            collation: None,
             opclass: None,
             order: SortOrder::Asc,
             nulls: None,

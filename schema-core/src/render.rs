@@ -141,6 +141,10 @@ fn column_def(column: &Column) -> ColumnDef {
         (Some(Identity::Serial), ColumnType::BigInt) => "bigserial".to_owned(),
         (_, ty) => ty.sql(),
     };
+    let type_sql = match &column.collation {
+        Some(collation) => format!("{type_sql} COLLATE {}", crate::ident::quote(collation)),
+        None => type_sql,
+    };
     def.custom(iden(&type_sql));
     if !column.nullable {
         def.not_null();
@@ -381,6 +385,10 @@ pub mod raw {
                     IndexTarget::Column(column) => quote(column),
                     IndexTarget::Expression(expression) => format!("({expression})"),
                 };
+                if let Some(collation) = &key.collation {
+                    sql.push_str(" COLLATE ");
+                    sql.push_str(&quote(collation));
+                }
                 if let Some(opclass) = &key.opclass {
                     sql.push(' ');
                     sql.push_str(opclass);
@@ -499,14 +507,24 @@ pub mod raw {
         format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", quote(table), quote(name))
     }
 
-    /// `ALTER TABLE "t" ALTER COLUMN "c" TYPE ty [USING expr]`
-    pub fn alter_column_type(table: &str, column: &str, ty: &ColumnType, using: Option<&str>) -> String {
+    /// `ALTER TABLE "t" ALTER COLUMN "c" TYPE ty [COLLATE "coll"] [USING expr]`
+    pub fn alter_column_type(
+        table: &str,
+        column: &str,
+        ty: &ColumnType,
+        collation: Option<&str>,
+        using: Option<&str>,
+    ) -> String {
         let mut sql = format!(
             "ALTER TABLE {} ALTER COLUMN {} TYPE {}",
             quote(table),
             quote(column),
             ty.sql()
         );
+        if let Some(collation) = collation {
+            sql.push_str(" COLLATE ");
+            sql.push_str(&quote(collation));
+        }
         if let Some(using) = using {
             sql.push_str(" USING ");
             sql.push_str(using);

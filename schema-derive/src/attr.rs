@@ -104,6 +104,7 @@ pub struct ColumnAttrs {
     pub default: Option<syn::Expr>,
     pub default_sql: Option<LitStr>,
     pub sql_type: Option<LitStr>,
+    pub collate: Option<LitStr>,
     pub identity: Option<(Ident, IdentityKind)>,
     pub generated: Option<LitStr>,
     pub check: Option<LitStr>,
@@ -670,6 +671,7 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
             DEFAULT => out.default = Some(meta.value()?.parse()?),
             DEFAULT_SQL => out.default_sql = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
             SQL_TYPE => out.sql_type = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            COLLATE => out.collate = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
             IDENTITY => {
                 let kind = if meta.input.peek(Token![=]) {
                     let lit = lit_str(meta, &key)?;

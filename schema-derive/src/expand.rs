@@ -233,6 +233,7 @@ fn column(field: &Field) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let generated = lit_value(&attrs.generated);
+    let collation = lit_value(&attrs.collate);
     let comment = lit_value(&attrs.comment);
     // A primary key column is NOT NULL whatever its type says.
     let nullable = if attrs.primary_key.is_some() {
@@ -244,6 +245,7 @@ fn column(field: &Field) -> TokenStream {
         model::Column {
             name: ::std::string::String::from(#name),
             ty: #column_type,
+            collation: #collation,
             nullable: #nullable,
             default: #default,
             identity: #identity,
@@ -432,7 +434,7 @@ fn table_impl(input: &Input) -> TokenStream {
                 _ => quote!(::core::option::Option::None),
             };
             quote! {
-                model::IndexKey { target: #target, opclass: ::core::option::Option::None, order: #order, nulls: #nulls }
+                model::IndexKey { target: #target, collation: ::core::option::Option::None, opclass: ::core::option::Option::None, order: #order, nulls: #nulls }
             }
         });
         let unique = index.unique;

@@ -39,6 +39,7 @@ pub const ON_UPDATE: &str = "on_update";
 pub const DEFAULT: &str = "default";
 pub const DEFAULT_SQL: &str = "default_sql";
 pub const SQL_TYPE: &str = "sql_type";
+pub const COLLATE: &str = "collate";
 pub const IDENTITY: &str = "identity";
 pub const GENERATED: &str = "generated";
 pub const JSON: &str = "json";
@@ -57,6 +58,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     DEFAULT,
     DEFAULT_SQL,
     SQL_TYPE,
+    COLLATE,
     IDENTITY,
     GENERATED,
     CHECK,

@@ -930,7 +930,10 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
                     sorted(&index.key_columns().map(str::to_owned).collect::<Vec<_>>()),
                 ));
             }
-            Change::AlterColumn { table, from, to } if from.ty != to.ty => {
+            // A new collation is set by the same ALTER COLUMN TYPE, and Postgres rebuilds what
+            // depends on the column as it does for a new type (it fails to for a foreign key
+            // over an array column).
+            Change::AlterColumn { table, from, to } if from.ty != to.ty || from.collation != to.collation => {
                 retyped_tables.insert(table.clone());
                 converted_columns.insert((table.as_str(), to.name.as_str()));
             }

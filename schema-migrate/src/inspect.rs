@@ -267,14 +267,20 @@ impl Reader<'_> {
                     (None, None, None)
                 }
             };
-            if let Some(collation) = row.try_get::<_, Option<String>>("collation")? {
+            let collation: Option<String> = row.try_get("collation")?;
+            if let Some(schema) = row.try_get::<_, Option<String>>("collation_schema")?
+                && schema != "pg_catalog"
+                && schema != self.options.schema
+            {
                 self.note(format!(
-                    "column {table_name}.{name} has collation {collation}, which the model does not keep"
+                    "column {table_name}.{name} has collation {schema}.{}, outside the schema; the model names it {0}",
+                    collation.as_deref().unwrap_or_default()
                 ));
             }
             let column = Column {
                 name,
                 ty,
+                collation,
                 nullable: !row.try_get::<_, bool>("not_null")?,
                 default,
                 identity,
@@ -405,18 +411,28 @@ impl Reader<'_> {
             let columns: Vec<Option<String>> = row.try_get("key_columns")?;
             let expressions: Vec<Option<String>> = row.try_get("key_expressions")?;
             let opclasses: Vec<Option<String>> = row.try_get("key_opclasses")?;
+            let collations: Vec<Option<String>> = row.try_get("key_collations")?;
             let options: Vec<i32> = row.try_get("key_options")?;
-            if [expressions.len(), opclasses.len(), options.len()]
-                .iter()
-                .any(|&n| n != columns.len())
+            if [
+                expressions.len(),
+                opclasses.len(),
+                collations.len(),
+                options.len(),
+            ]
+            .iter()
+            .any(|&n| n != columns.len())
             {
                 return Err(InspectError::Catalog(format!(
                     "index {name} has inconsistent key arrays"
                 )));
             }
             let mut keys = Vec::with_capacity(columns.len());
-            for (((column, expression), opclass), option) in
-                columns.into_iter().zip(expressions).zip(opclasses).zip(options)
+            for ((((column, expression), opclass), collation), option) in columns
+                .into_iter()
+                .zip(expressions)
+                .zip(opclasses)
+                .zip(collations)
+                .zip(options)
             {
                 let target = match (column, expression) {
                     (Some(column), _) => IndexTarget::Column(column),
@@ -430,6 +446,7 @@ impl Reader<'_> {
                 let (order, nulls) = key_ordering(option);
                 keys.push(IndexKey {
                     target,
+                    collation,
                     opclass,
                     order,
                     nulls,

@@ -494,6 +494,40 @@ cases! {
         hazards: [],
     }
 
+    // ---- collations ----
+    create_table_with_collations {
+        old: "",
+        new: r#"CREATE TABLE t (id int PRIMARY KEY, sku text COLLATE "C" NOT NULL, tags varchar(20)[] COLLATE "POSIX");
+                CREATE INDEX t_sku ON t (sku);"#,
+        hazards: [],
+    }
+    column_collation_added_rebuilds_its_indexes {
+        old: "CREATE TABLE t (id int PRIMARY KEY, sku text); CREATE INDEX t_sku ON t (sku);",
+        new: r#"CREATE TABLE t (id int PRIMARY KEY, sku text COLLATE "C"); CREATE INDEX t_sku ON t (sku);"#,
+        hazards: [AccessExclusiveLock],
+    }
+    column_collation_changed_with_its_type {
+        old: r#"CREATE TABLE t (id int PRIMARY KEY, code varchar(10) COLLATE "POSIX");"#,
+        new: r#"CREATE TABLE t (id int PRIMARY KEY, code text COLLATE "C");"#,
+        hazards: [AccessExclusiveLock],
+    }
+    // Found by proptest_plans: Postgres cannot rebuild a foreign key over an array column whose
+    // collation changes ("could not find cast from 1009 to 2277"); the plan does it.
+    collation_changes_under_a_foreign_key {
+        old: "CREATE TABLE p (tags text[] PRIMARY KEY);
+              CREATE TABLE c (id int PRIMARY KEY, tags text[] REFERENCES p);",
+        new: r#"CREATE TABLE p (tags text[] COLLATE "C" PRIMARY KEY);
+                CREATE TABLE c (id int PRIMARY KEY, tags text[] REFERENCES p);"#,
+        hazards: [AccessExclusiveLock, ValidatesConstraint, MayFail],
+    }
+    index_key_collations {
+        old: "CREATE TABLE t (id int PRIMARY KEY, name text, code text);
+              CREATE INDEX t_name ON t (name);",
+        new: r#"CREATE TABLE t (id int PRIMARY KEY, name text, code text);
+                CREATE INDEX t_name ON t (name COLLATE "C" text_pattern_ops);
+                CREATE INDEX t_code_lower ON t (lower(code) COLLATE "POSIX" DESC);"#,
+        hazards: [BuildsIndex],
+    }
     // ---- foreign keys ----
     add_foreign_key_to_existing_table {
         old: "CREATE TABLE users (id bigint PRIMARY KEY); CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint);",

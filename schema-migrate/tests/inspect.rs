@@ -908,3 +908,34 @@ async fn read_render_create_read_round_trips() {
         schema_core::render::schema_sql(&first.schema)
     );
 }
+
+#[tokio::test]
+async fn collations_of_columns_and_index_keys() {
+    let (_db, client) = setup(
+        "inspect_collations",
+        r#"CREATE TABLE t (id int PRIMARY KEY, sku text COLLATE "C", name text, tags varchar(9)[] COLLATE "POSIX");
+           CREATE INDEX t_sku ON t (sku);
+           CREATE INDEX t_name_c ON t (name COLLATE "C" text_pattern_ops);
+           CREATE INDEX t_sku_default ON t (sku COLLATE "default");
+           CREATE INDEX t_lower ON t (lower(name) COLLATE "POSIX");
+           CREATE INDEX t_lower_plain ON t (lower(name));"#,
+    )
+    .await;
+    let inspection = read(&client).await;
+    assert!(inspection.unsupported.is_empty(), "{:?}", inspection.unsupported);
+    let t = table(&inspection.schema, "t");
+    assert_eq!(column(t, "sku").collation.as_deref(), Some("C"));
+    assert_eq!(column(t, "name").collation, None);
+    assert_eq!(column(t, "tags").collation.as_deref(), Some("POSIX"));
+    let key_collation = |index: &str| t.index(index).unwrap().keys[0].collation.clone();
+    // A key takes its column's collation unless it says otherwise.
+    assert_eq!(key_collation("t_sku"), None);
+    assert_eq!(key_collation("t_name_c").as_deref(), Some("C"));
+    assert_eq!(
+        t.index("t_name_c").unwrap().keys[0].opclass.as_deref(),
+        Some("text_pattern_ops")
+    );
+    assert_eq!(key_collation("t_sku_default").as_deref(), Some("default"));
+    assert_eq!(key_collation("t_lower").as_deref(), Some("POSIX"));
+    assert_eq!(key_collation("t_lower_plain"), None);
+}

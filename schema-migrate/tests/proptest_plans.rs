@@ -181,8 +181,10 @@ fn describe(changes: &[schema_migrate::diff::Change]) -> String {
         .join("\n")
 }
 
-/// The schema with its SQL expressions blanked out, which Postgres spells its own way; every
-/// other part must come back from the catalog as declared.
+/// The schema with its SQL expressions blanked out, which Postgres spells its own way, and the
+/// collations of expression keys, which Postgres derives from the expression (`lower(c)` over a
+/// `COLLATE "C"` column is read back with that collation); every other part must come back from
+/// the catalog as declared.
 fn shape(schema: &Schema) -> Schema {
     let blank = |e: &mut Option<String>| {
         if e.is_some() {
@@ -198,6 +200,7 @@ fn shape(schema: &Schema) -> Schema {
             for key in &mut index.keys {
                 if let IndexTarget::Expression(e) = &mut key.target {
                     e.clear();
+                    key.collation = None;
                 }
             }
         }
@@ -283,6 +286,8 @@ struct ColumnSpec {
     nullable: bool,
     default: Option<u8>,
     comment: Option<u8>,
+    /// A collation, for string types.
+    collation: Option<u8>,
 }
 
 #[derive(Debug, Clone)]
@@ -371,12 +376,14 @@ fn column_spec() -> impl Strategy<Value = ColumnSpec> {
         any::<bool>(),
         prop::option::weighted(0.3, 0u8..4),
         prop::option::weighted(0.15, 0u8..3),
+        prop::option::weighted(0.15, 0u8..3),
     )
-        .prop_map(|(ty, nullable, default, comment)| ColumnSpec {
+        .prop_map(|(ty, nullable, default, comment, collation)| ColumnSpec {
             ty,
             nullable,
             default,
             comment,
+            collation,
         })
 }
 
@@ -596,11 +603,29 @@ fn is_string(ty: &ColumnType) -> bool {
     matches!(ty, ColumnType::Text | ColumnType::Varchar(_))
 }
 
+/// Collations every Postgres has.
+const COLLATIONS: [&str; 3] = ["C", "POSIX", "ucs_basic"];
+
+/// Whether a column of type `ty` takes a collation.
+fn collatable(ty: &ColumnType) -> bool {
+    matches!(
+        ty.element(),
+        ColumnType::Text | ColumnType::Varchar(_) | ColumnType::Char(_)
+    )
+}
+
+fn collation(ty: &ColumnType, choice: Option<u8>) -> Option<String> {
+    choice
+        .filter(|_| collatable(ty))
+        .map(|c| COLLATIONS[c as usize % COLLATIONS.len()].to_owned())
+}
+
 fn build_column(name: String, spec: &ColumnSpec, enums: &[EnumType]) -> Column {
     let ty = spec.ty.resolve(enums);
     Column {
         name,
         default: spec.default.and_then(|d| default_for(&ty, d, enums)),
+        collation: collation(&ty, spec.collation),
         ty,
         nullable: spec.nullable,
         identity: None,
@@ -868,6 +893,9 @@ fn repair(schema: &mut Schema) {
             if !default_fits(column, &enums) {
                 column.default = None;
             }
+            if !collatable(&column.ty) {
+                column.collation = None;
+            }
         }
         let columns: Vec<Column> = table.columns.clone();
         let exists = |name: &str| columns.iter().any(|c| c.name == name);
@@ -973,6 +1001,7 @@ enum Mutation {
     AddColumn(Pick, ColumnSpec),
     DropColumn(Pick, Pick),
     ToggleNullable(Pick, Pick),
+    ChangeCollation(Pick, Pick, Option<u8>),
     ChangeDefault(Pick, Pick, Option<u8>),
     /// `follow`: foreign key columns referencing the column change type with it (else their
     /// foreign keys go).
@@ -1014,6 +1043,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         3 => (p(), column_spec()).prop_map(|(t, c)| AddColumn(t, c)),
         3 => (p(), p()).prop_map(|(t, c)| DropColumn(t, c)),
         2 => (p(), p()).prop_map(|(t, c)| ToggleNullable(t, c)),
+        1 => (p(), p(), prop::option::of(0u8..3)).prop_map(|(t, c, n)| ChangeCollation(t, c, n)),
         2 => (p(), p(), prop::option::of(0u8..4)).prop_map(|(t, c, d)| ChangeDefault(t, c, d)),
         5 => (p(), p(), type_spec(), prop::option::weighted(0.3, 0u8..4), any::<bool>()).prop_map(
             |(table, column, ty, default, follow)| ChangeType { table, column, ty, default, follow }
@@ -1094,6 +1124,20 @@ fn mutate(schema: &mut Schema, mutation: &Mutation) -> Option<String> {
             let column = table.column_mut(&name)?;
             column.nullable = !column.nullable;
             Some(format!("{done}: {}", column.nullable))
+        }
+        ChangeCollation(t, c, n) => {
+            let table = schema.table_mut(&table_name(*t)?)?;
+            let strings: Vec<String> = table
+                .columns
+                .iter()
+                .filter(|col| collatable(&col.ty))
+                .map(|col| col.name.clone())
+                .collect();
+            let name = picked(&strings, *c)?.clone();
+            let done = format!("{}.{name} collation", table.name);
+            let column = table.column_mut(&name)?;
+            column.collation = collation(&column.ty, *n);
+            Some(format!("{done}: {:?}", column.collation))
         }
         ChangeDefault(t, c, d) => {
             let table = schema.table_mut(&table_name(*t)?)?;

@@ -26,7 +26,8 @@ SELECT c.relname::text AS table_name,
               AND owned.refobjsubid = a.attnum
               AND owned.deptype = 'a'
        ) AS is_serial,
-       CASE WHEN a.attcollation <> t.typcollation THEN coll.collname::text END AS collation
+       CASE WHEN a.attcollation <> t.typcollation THEN coll.collname::text END AS collation,
+       CASE WHEN a.attcollation <> t.typcollation THEN collns.nspname::text END AS collation_schema
   FROM pg_catalog.pg_attribute a
   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -35,6 +36,7 @@ SELECT c.relname::text AS table_name,
     ON et.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
   LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
+  LEFT JOIN pg_catalog.pg_namespace collns ON collns.oid = coll.collnamespace
  WHERE n.nspname = $1
    AND c.relkind = 'r'
    AND a.attnum > 0

@@ -27,6 +27,21 @@ SELECT c.relname::text AS table_name,
              LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[k.pos]
             ORDER BY k.pos
        ) AS key_opclasses,
+       -- A key's collation when it is not the column's (for an expression: not the default).
+       ARRAY(
+           SELECT CASE
+                      WHEN i.indcollation[k.pos] = 0 THEN NULL
+                      WHEN i.indkey[k.pos] <> 0 AND i.indcollation[k.pos] = a.attcollation THEN NULL
+                      WHEN i.indkey[k.pos] = 0
+                       AND i.indcollation[k.pos] = 'pg_catalog.default'::regcollation THEN NULL
+                      ELSE coll.collname::text
+                  END
+             FROM generate_series(0, i.indnkeyatts - 1) AS k(pos)
+             LEFT JOIN pg_catalog.pg_attribute a
+               ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.pos] AND i.indkey[k.pos] <> 0
+             LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = i.indcollation[k.pos]
+            ORDER BY k.pos
+       ) AS key_collations,
        ARRAY(
            SELECT i.indoption[k.pos]::integer
              FROM generate_series(0, i.indnkeyatts - 1) AS k(pos)

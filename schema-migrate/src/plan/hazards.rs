@@ -126,8 +126,12 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
             let rewrites = (from.ty != to.ty && !is_binary_compatible(&from.ty, &to.ty))
                 || (from.generated != to.generated && to.generated.is_some());
             let scans = from.nullable && !to.nullable;
+            // A new collation keeps the rows but rebuilds the column's indexes under the lock.
+            let recollates = from.collation != to.collation;
             let held = if rewrites {
                 WhileRewriting
+            } else if recollates {
+                WhileBuilding
             } else if scans && !online {
                 WhileScanning
             } else {

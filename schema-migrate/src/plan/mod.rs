@@ -444,6 +444,15 @@ fn summary(change: &Change) -> String {
             if from.ty != to.ty {
                 what.push(format!("type {} → {}", from.ty, to.ty));
             }
+            if from.collation != to.collation {
+                let name =
+                    |c: &Option<String>| c.as_deref().map_or("default".to_owned(), |c| format!("\"{c}\""));
+                what.push(format!(
+                    "collation {} → {}",
+                    name(&from.collation),
+                    name(&to.collation)
+                ));
+            }
             if from.nullable != to.nullable {
                 what.push(if to.nullable {
                     "drop not null".to_owned()

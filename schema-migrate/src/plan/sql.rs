@@ -221,6 +221,7 @@ fn recreate_enum(from: &EnumType, to: &EnumType, columns: &[EnumColumn], cx: &Co
             &column.table,
             &column.column,
             &ty,
+            None,
             Some(&using),
         )));
         if let Some(default) = &column.to_default {
@@ -298,7 +299,9 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
         }
         _ => {}
     }
-    let type_changes = from.ty != to.ty;
+    // A new collation is set by the same statement as a new type (and rebuilds the indexes on
+    // the column, but rewrites nothing when the type stays).
+    let type_changes = from.ty != to.ty || from.collation != to.collation;
     // A default of the old type may not convert: drop it around the type change.
     let mut current_default = from.default.clone();
     if type_changes && current_default.is_some() {
@@ -307,8 +310,8 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
     }
     if type_changes {
         let using = using_expression(name, &from.ty, &to.ty);
-        let sql = render::alter_column_type(table, name, &to.ty, using.as_deref());
-        if cx.exists(table) && !is_binary_compatible(&from.ty, &to.ty) {
+        let sql = render::alter_column_type(table, name, &to.ty, to.collation.as_deref(), using.as_deref());
+        if cx.exists(table) && from.ty != to.ty && !is_binary_compatible(&from.ty, &to.ty) {
             statements.push(with_comment(
                 cx.rewrite(sql),
                 format!(
@@ -317,6 +320,9 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
                      switch readers, then drop the old column."
                 ),
             ));
+        } else if cx.exists(table) && from.collation != to.collation {
+            // Rebuilds the column's indexes: as long as they take, not a catalog update.
+            statements.push(cx.rewrite(sql));
         } else {
             statements.push(cx.ddl(sql));
         }

@@ -42,7 +42,7 @@ pub struct Order {
     pub state: State,
     #[column(default = Money::ZERO, comment = "in cents")]
     pub total_cents: Money,
-    #[column(sql_type = "character varying(40)", renamed_from = "ref")]
+    #[column(sql_type = "character varying(40)", renamed_from = "ref", collate = "C")]
     pub reference: String,
     pub tags: Vec<String>,
     #[column(json = "shape owned by the partner")]
@@ -110,6 +110,8 @@ fn main() {
     // The five declared tables and the audit table `#[table(audited)]` adds.
     assert_eq!(declared.schema.tables.len(), 6);
     assert!(declared.schema.table("audit_log").is_some());
+    let orders = declared.schema.table("orders").expect("orders");
+    assert_eq!(orders.column("reference").unwrap().collation.as_deref(), Some("C"));
     let sql = Query::select()
         .column(OrderIden::TotalCents)
         .from(OrderIden::Table)
