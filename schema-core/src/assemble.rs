@@ -439,6 +439,7 @@ fn add_tenant_foreign_keys(schema: &mut Schema, defs: &[TableDef], root: &str) {
                 on_delete: ReferentialAction::Cascade,
                 on_update: ReferentialAction::NoAction,
                 deferrable: Default::default(),
+                match_full: false,
             });
         }
     }

@@ -166,6 +166,10 @@ pub struct ForeignKey {
     pub on_update: ReferentialAction,
     #[serde(default, skip_serializing_if = "Deferrable::is_not_deferrable")]
     pub deferrable: Deferrable,
+    /// `MATCH FULL`: a multi-column key is either all NULL or all set (the default, `MATCH
+    /// SIMPLE`, skips the check as soon as one column is NULL).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub match_full: bool,
 }
 
 /// `ON DELETE` / `ON UPDATE` actions.

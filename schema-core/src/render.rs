@@ -276,6 +276,13 @@ pub fn add_foreign_key(table: &str, fk: &ForeignKey, not_valid: bool) -> String 
         .on_delete(sea_action(fk.on_delete))
         .on_update(sea_action(fk.on_update));
     let mut sql = statement.to_string(PostgresQueryBuilder);
+    if fk.match_full {
+        // sea-query has no MATCH clause; it goes between the referenced columns and the actions
+        // (always written, and after every identifier).
+        if let Some(at) = sql.rfind(" ON DELETE ") {
+            sql.insert_str(at, " MATCH FULL");
+        }
+    }
     sql.push_str(raw::deferrable_clause(fk.deferrable));
     if not_valid {
         sql.push_str(" NOT VALID");

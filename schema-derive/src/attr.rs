@@ -88,6 +88,8 @@ pub struct ForeignKeyAttr {
     pub references: Option<syn::Path>,
     pub on_delete: Option<Action>,
     pub on_update: Option<Action>,
+    /// `MATCH FULL`: the key's columns are all NULL or all set.
+    pub match_full: bool,
     pub name: Option<LitStr>,
 }
 
@@ -361,6 +363,7 @@ fn foreign_key_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Resul
         references: None,
         on_delete: None,
         on_update: None,
+        match_full: false,
         name: None,
     };
     let mut seen = Seen::new(cx, FOREIGN_KEY);
@@ -377,6 +380,7 @@ fn foreign_key_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Resul
             REFERENCES => out.references = Some(inner.value()?.parse()?),
             ON_DELETE => out.on_delete = Some(action(&inner, &k)?),
             ON_UPDATE => out.on_update = Some(action(&inner, &k)?),
+            MATCH_FULL => out.match_full = true,
             _ => out.name = Some(non_empty(cx, &k, lit_str(&inner, &k)?)),
         }
         Ok(())

@@ -311,6 +311,7 @@ fn table_impl(input: &Input) -> TokenStream {
                     on_delete: #on_delete,
                     on_update: #on_update,
                     deferrable: ::core::default::Default::default(),
+                    match_full: false,
                 }
             });
         }
@@ -384,6 +385,7 @@ fn table_impl(input: &Input) -> TokenStream {
         let columns = strings(&columns);
         let on_delete = action(&foreign_key.on_delete);
         let on_update = action(&foreign_key.on_update);
+        let match_full = foreign_key.match_full;
         foreign_keys.push(quote! {
             model::ForeignKey {
                 name: #name,
@@ -396,6 +398,7 @@ fn table_impl(input: &Input) -> TokenStream {
                 on_delete: #on_delete,
                 on_update: #on_update,
                 deferrable: ::core::default::Default::default(),
+                match_full: #match_full,
             }
         });
     }

@@ -82,7 +82,8 @@ pub const UNIQUE_KEYS: &[&str] = &[NAME, NULLS_NOT_DISTINCT];
 
 // foreign_key(...)
 pub const COLUMNS: &str = "columns";
-pub const FOREIGN_KEY_KEYS: &[&str] = &[COLUMNS, REFERENCES, ON_DELETE, ON_UPDATE, NAME];
+pub const MATCH_FULL: &str = "match_full";
+pub const FOREIGN_KEY_KEYS: &[&str] = &[COLUMNS, REFERENCES, ON_DELETE, ON_UPDATE, MATCH_FULL, NAME];
 
 // #[pg_enum(...)]
 pub const RENAME: &str = "rename";

@@ -236,6 +236,7 @@ fn target(from: &Schema) -> Result<Schema, Box<dyn Error>> {
         on_delete: ReferentialAction::NoAction,
         on_update: ReferentialAction::NoAction,
         deferrable: Deferrable::NotDeferrable,
+        match_full: false,
     });
     to.canonicalize();
     Ok(to)

@@ -365,16 +365,12 @@ impl Reader<'_> {
                         on_delete,
                         on_update,
                         deferrable,
+                        match_full: row.try_get::<_, String>("match_type")? == "f",
                     });
                     if referenced_schema != self.options.schema {
                         self.unsupported.push(format!(
                             "foreign key {qualified} references {referenced_schema}.{referenced_table}, \
                              outside the schema; the model names it {referenced_table}"
-                        ));
-                    }
-                    if row.try_get::<_, String>("match_type")? == "f" {
-                        self.unsupported.push(format!(
-                            "foreign key {qualified} is MATCH FULL, which the model does not keep"
                         ));
                     }
                     if row.try_get::<_, bool>("has_delete_set_columns")? {

@@ -587,6 +587,22 @@ cases! {
         hazards: [BuildsIndex, MayFail, ValidatesConstraint],
     }
 
+    foreign_key_match_full_added {
+        old: "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));
+              CREATE TABLE c (id int PRIMARY KEY, a int, b int, FOREIGN KEY (a, b) REFERENCES p ON DELETE CASCADE);
+              CREATE INDEX c_a_b ON c (a, b);",
+        new: "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));
+              CREATE TABLE c (id int PRIMARY KEY, a int, b int, FOREIGN KEY (a, b) REFERENCES p MATCH FULL ON DELETE CASCADE);
+              CREATE INDEX c_a_b ON c (a, b);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    create_table_with_match_full_foreign_key {
+        old: "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));",
+        new: "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));
+              CREATE TABLE c (id int PRIMARY KEY, a int, b int,
+                              FOREIGN KEY (a, b) REFERENCES p MATCH FULL ON DELETE SET NULL DEFERRABLE);",
+        hazards: [],
+    }
     // ---- indexes ----
     add_index {
         old: USERS,

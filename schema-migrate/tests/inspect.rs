@@ -224,7 +224,7 @@ async fn constraints() {
          ALTER TABLE members ADD CONSTRAINT members_org_id_fkey FOREIGN KEY (org_id)
              REFERENCES orgs (id) ON DELETE CASCADE;
          ALTER TABLE members ADD CONSTRAINT members_invited_fkey
-             FOREIGN KEY (invited_by_user, invited_by_org) REFERENCES members (user_id, org_id)
+             FOREIGN KEY (invited_by_user, invited_by_org) REFERENCES members (user_id, org_id) MATCH FULL
              ON DELETE SET NULL ON UPDATE RESTRICT DEFERRABLE INITIALLY DEFERRED;
          ALTER TABLE members ADD CONSTRAINT email_has_at CHECK (email LIKE '%@%') NOT VALID;
          CREATE TABLE notes (
@@ -282,6 +282,7 @@ async fn constraints() {
                 on_delete: ReferentialAction::SetNull,
                 on_update: ReferentialAction::Restrict,
                 deferrable: Deferrable::InitiallyDeferred,
+                match_full: true,
             },
             ForeignKey {
                 name: "members_org_id_fkey".into(),
@@ -291,6 +292,7 @@ async fn constraints() {
                 on_delete: ReferentialAction::Cascade,
                 on_update: ReferentialAction::NoAction,
                 deferrable: Deferrable::NotDeferrable,
+                match_full: false,
             },
         ]
     );

@@ -320,6 +320,7 @@ struct FkSpec {
     on_delete: ReferentialAction,
     on_update: ReferentialAction,
     deferrable: Deferrable,
+    match_full: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -446,15 +447,17 @@ fn fk_spec() -> impl Strategy<Value = FkSpec> {
             1 => Just(Deferrable::InitiallyImmediate),
             1 => Just(Deferrable::InitiallyDeferred),
         ],
+        prop::bool::weighted(0.2),
     )
         .prop_map(
-            |(target, existing, nullable, on_delete, on_update, deferrable)| FkSpec {
+            |(target, existing, nullable, on_delete, on_update, deferrable, match_full)| FkSpec {
                 target,
                 existing,
                 nullable,
                 on_delete,
                 on_update,
                 deferrable,
+                match_full,
             },
         )
 }
@@ -824,6 +827,7 @@ fn add_foreign_key(schema: &mut Schema, table: &str, spec: &FkSpec) -> Option<St
         on_delete: spec.on_delete,
         on_update: spec.on_update,
         deferrable: spec.deferrable,
+        match_full: spec.match_full,
     });
     Some(format!("add foreign key {}.{name}", table.name))
 }

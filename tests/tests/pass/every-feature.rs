@@ -63,7 +63,13 @@ pub struct Order {
 }
 
 #[derive(Table)]
-#[table(foreign_key(columns(order_id, line), references = OrderLine, on_delete = "cascade", on_update = "cascade"))]
+#[table(foreign_key(
+    columns(order_id, line),
+    references = OrderLine,
+    on_delete = "cascade",
+    on_update = "cascade",
+    match_full
+))]
 pub struct Shipment {
     #[column(primary_key)]
     pub id: Uuid,
@@ -112,6 +118,8 @@ fn main() {
     assert!(declared.schema.table("audit_log").is_some());
     let orders = declared.schema.table("orders").expect("orders");
     assert_eq!(orders.column("reference").unwrap().collation.as_deref(), Some("C"));
+    let shipments = declared.schema.table("shipments").expect("shipments");
+    assert!(shipments.foreign_keys.iter().any(|fk| fk.columns.len() == 2 && fk.match_full));
     let sql = Query::select()
         .column(OrderIden::TotalCents)
         .from(OrderIden::Table)
