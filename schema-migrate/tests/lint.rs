@@ -214,6 +214,29 @@ fn type_change_on_an_existing_table() {
 }
 
 #[test]
+fn a_new_collation_on_an_existing_column() {
+    let before =
+        schema(r#"[{"name": "products", "columns": [{"name": "sku", "type": "text", "nullable": false}]}]"#);
+    let options = LintOptions {
+        before: Some(before),
+        ..LintOptions::default()
+    };
+    let lint_with = |statement: &str| {
+        let script = sql(&[TIMEOUT, statement]);
+        lint_sql("up.sql", &script, &options)
+    };
+    let findings = lint_with(r#"ALTER TABLE products ALTER COLUMN sku TYPE text COLLATE "C";"#);
+    assert_eq!(lines_of(&findings, Rule::ColumnTypeChange), [2]);
+    assert!(
+        findings[0].message.contains("collation"),
+        "{}",
+        findings[0].message
+    );
+    // The same type without a collation changes nothing.
+    assert!(lint_with("ALTER TABLE products ALTER COLUMN sku TYPE text;").is_empty());
+}
+
+#[test]
 fn widening_a_varchar_or_to_text_is_fine() {
     assert_clean(&[
         TIMEOUT,
@@ -669,7 +692,6 @@ fn postgres_forms_the_parser_lacks_are_not_errors() {
         "COMMENT ON CONSTRAINT c ON invoices IS 'x';",
         "ALTER SEQUENCE s RESTART WITH 10;",
         "ALTER TABLE invoices ALTER COLUMN status SET STATISTICS 500;",
-        "ALTER TABLE invoices ALTER COLUMN note TYPE text COLLATE \"C\";",
         "CREATE INDEX CONCURRENTLY i ON ONLY invoices (due_on);",
         "CREATE TRIGGER a AFTER INSERT ON invoices FOR EACH ROW EXECUTE FUNCTION audit('organization_id');",
         "CLUSTER;",

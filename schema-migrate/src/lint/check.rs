@@ -59,7 +59,7 @@ impl LockTimeout {
 /// A script being checked: what the statements so far did, and the findings.
 pub(super) struct Checker<'s> {
     file: &'s str,
-    script: &'s Script<'s>,
+    pub(super) script: &'s Script<'s>,
     pub(super) options: &'s LintOptions,
     findings: Vec<Finding>,
     everywhere: BTreeSet<Rule>,

@@ -382,7 +382,23 @@ impl Checker<'_> {
                 let from = self.column_type(table, &column);
                 let in_place = using.as_ref().is_none_or(|u| is_plain_conversion(u, &column))
                     && TypeKind::of(&ty).converts_in_place_from(from.as_deref().map(TypeKind::of).as_ref());
-                if existing && !in_place {
+                // sqlparser keeps no COLLATE clause here; the statement's tokens tell.
+                let recollates = self.script.statements[self.current]
+                    .tokens
+                    .iter()
+                    .any(|t| t.token.is_word("COLLATE"));
+                if existing && in_place && recollates {
+                    self.emit(
+                        Rule::ColumnTypeChange,
+                        at,
+                        format!(
+                            "changing the collation of {qualified} rebuilds every index on it under an ACCESS EXCLUSIVE \
+                             lock: reads and writes wait until they are rebuilt"
+                        ),
+                        "on a large table, add a column with the new collation, backfill it in batches, build its \
+                         indexes concurrently, then switch over; on a small one, add `-- lint:allow column-type-change <why>`",
+                    );
+                } else if existing && !in_place {
                     let from = from.map_or_else(String::new, |f| format!(" from {f}"));
                     self.emit(
                         Rule::ColumnTypeChange,
