@@ -628,8 +628,7 @@ async fn an_opted_out_tenant_table_has_no_policy_and_every_other_one_has() {
         );
     }
 
-    let app = fx.connect_as(fx.app.name()).await;
-    let mut app = app;
+    let mut app = fx.connect_as(fx.app.name()).await;
     let seen: i64 = TenantScope::new(fx.a)
         .run(&mut app, async |tx| {
             Ok::<_, Error>(

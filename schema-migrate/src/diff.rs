@@ -19,6 +19,8 @@ use schema_core::model::{
     PrimaryKey, RowLevelSecurity, Schema, Table, Trigger, UniqueConstraint,
 };
 
+use crate::sql_split::tokenize;
+
 /// One typed change between two schemas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -952,6 +954,11 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
         return;
     }
     let mut extra = Vec::new();
+    // Dropped before the change and created again after it (plan phases order the two).
+    let mut rebuild = |create: Change| {
+        extra.push(create.reverse());
+        extra.push(create);
+    };
     for new in &to.tables {
         let Some(old) = from.table(&new.name) else {
             continue;
@@ -969,11 +976,7 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
                     || converted(&table, &fk.columns)
                     || converted(&fk.referenced_table, &fk.referenced_columns))
             {
-                extra.push(Change::DropForeignKey {
-                    table: table.clone(),
-                    foreign_key: fk.clone(),
-                });
-                extra.push(Change::AddForeignKey {
+                rebuild(Change::AddForeignKey {
                     table: table.clone(),
                     foreign_key: fk.clone(),
                 });
@@ -995,11 +998,7 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
                         .flatten()
                         .any(names_converted))
         }) {
-            extra.push(Change::DropPolicy {
-                table: table.clone(),
-                policy: policy.clone(),
-            });
-            extra.push(Change::CreatePolicy {
+            rebuild(Change::CreatePolicy {
                 table: table.clone(),
                 policy: policy.clone(),
             });
@@ -1007,11 +1006,7 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
         for trigger in new.triggers.iter().filter(|t| {
             old.triggers.contains(t) && t.when.as_ref().is_some_and(|w| everything || names_converted(w))
         }) {
-            extra.push(Change::DropTrigger {
-                table: table.clone(),
-                trigger: trigger.clone(),
-            });
-            extra.push(Change::CreateTrigger {
+            rebuild(Change::CreateTrigger {
                 table: table.clone(),
                 trigger: trigger.clone(),
             });
@@ -1027,11 +1022,7 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
             let sql = expressions(i);
             old.indexes.contains(i) && !sql.is_empty() && (enum_converted || sql.iter().any(names_converted))
         }) {
-            extra.push(Change::DropIndex {
-                table: table.clone(),
-                index: index.clone(),
-            });
-            extra.push(Change::CreateIndex {
+            rebuild(Change::CreateIndex {
                 table: table.clone(),
                 index: index.clone(),
             });
@@ -1041,11 +1032,7 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
             .iter()
             .filter(|c| old.checks.contains(c) && (enum_converted || names_converted(&c.expression)))
         {
-            extra.push(Change::DropCheck {
-                table: table.clone(),
-                check: check.clone(),
-            });
-            extra.push(Change::AddCheck {
+            rebuild(Change::AddCheck {
                 table: table.clone(),
                 check: check.clone(),
             });
@@ -1055,45 +1042,11 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
 }
 
 /// Whether `sql` names the identifier `name`: unquoted (folded to lower case) or quoted, outside
-/// string literals.
+/// string literals and comments.
 fn names_identifier(sql: &str, name: &str) -> bool {
-    let mut chars = sql.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
-        match c {
-            '\'' => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                let mut quoted = String::new();
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '"' if chars.next_if(|(_, c)| *c == '"').is_some() => quoted.push('"'),
-                        '"' => break,
-                        c => quoted.push(c),
-                    }
-                }
-                if quoted == name {
-                    return true;
-                }
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let mut end = start + c.len_utf8();
-                while let Some((i, c)) = chars.next_if(|(_, c)| c.is_alphanumeric() || *c == '_' || *c == '$')
-                {
-                    end = i + c.len_utf8();
-                }
-                if sql[start..end].to_lowercase() == name {
-                    return true;
-                }
-            }
-            _ => {}
-        }
-    }
-    false
+    tokenize(sql)
+        .iter()
+        .any(|token| token.identifier().as_deref() == Some(name))
 }
 
 /// A column converted by an enum change has its default set by that change (the old default may

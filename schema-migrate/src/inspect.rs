@@ -272,9 +272,10 @@ impl Reader<'_> {
                 && schema != "pg_catalog"
                 && schema != self.options.schema
             {
+                let collation = collation.as_deref().unwrap_or_default();
                 self.note(format!(
-                    "column {table_name}.{name} has collation {schema}.{}, outside the schema; the model names it {0}",
-                    collation.as_deref().unwrap_or_default()
+                    "column {table_name}.{name} has collation {schema}.{collation}, outside the schema; \
+                     the model names it {collation}"
                 ));
             }
             let column = Column {

@@ -379,19 +379,23 @@ async fn open(url: &str) -> Result<(LockGuard, Client, String), RunError> {
 
 /// Apply pending migrations in version order, up to `to` (inclusive), resuming an interrupted one.
 /// Returns the versions applied.
+/// `up --to VERSION` must name a migration: refused before anything runs.
+pub fn check_target(migrations: &[Migration], to: Option<&str>) -> Result<(), RunError> {
+    match to {
+        Some(to) if !migrations.iter().any(|m| m.version == to) => Err(RunError::UnknownVersion {
+            version: to.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 pub async fn up(
     url: &str,
     migrations: &[Migration],
     to: Option<&str>,
     options: &ApplyOptions,
 ) -> Result<Vec<String>, RunError> {
-    if let Some(to) = to
-        && !migrations.iter().any(|m| m.version == to)
-    {
-        return Err(RunError::UnknownVersion {
-            version: to.to_owned(),
-        });
-    }
+    check_target(migrations, to)?;
     let (_lock, client, table) = open(url).await?;
     let history = read_history(&client, &table).await?;
     validate(&history, migrations)?;

@@ -57,6 +57,19 @@ impl Token<'_> {
     pub fn is_word(&self, word: &str) -> bool {
         self.kind == TokenKind::Word && self.text.eq_ignore_ascii_case(word)
     }
+
+    /// The name an identifier token stands for: unquoted ones fold to lower case, quoted ones lose
+    /// their quotes (an unterminated one runs to the end of the text).
+    pub fn identifier(&self) -> Option<String> {
+        match self.kind {
+            TokenKind::Word => Some(self.text.to_lowercase()),
+            TokenKind::QuotedIdent => {
+                let inner = self.text.strip_prefix('"').unwrap_or(self.text);
+                Some(inner.strip_suffix('"').unwrap_or(inner).replace("\"\"", "\""))
+            }
+            _ => None,
+        }
+    }
 }
 
 fn is_ident_start(b: u8) -> bool {

@@ -537,6 +537,11 @@ fn picked<T>(items: &[T], pick: Pick) -> Option<&T> {
     (!items.is_empty()).then(|| &items[pick.index(items.len())])
 }
 
+/// Remove the picked item, if there is any.
+fn remove_picked<T>(items: &mut Vec<T>, pick: Pick) -> Option<T> {
+    (!items.is_empty()).then(|| items.remove(pick.index(items.len())))
+}
+
 impl TypeSpec {
     fn resolve(self, enums: &[EnumType]) -> ColumnType {
         use ColumnType as C;
@@ -1199,8 +1204,7 @@ fn mutate(schema: &mut Schema, mutation: &Mutation) -> Option<String> {
         }
         DropIndex(t, i) => {
             let table = schema.table_mut(&table_name(*t)?)?;
-            let index = i.index(table.indexes.len().max(1));
-            (index < table.indexes.len()).then(|| format!("drop index {}", table.indexes.remove(index).name))
+            remove_picked(&mut table.indexes, *i).map(|gone| format!("drop index {}", gone.name))
         }
         AddUnique(t, spec) => {
             let table = schema.table_mut(&table_name(*t)?)?;
@@ -1211,8 +1215,7 @@ fn mutate(schema: &mut Schema, mutation: &Mutation) -> Option<String> {
         }
         DropUnique(t, u) => {
             let table = schema.table_mut(&table_name(*t)?)?;
-            let index = u.index(table.uniques.len().max(1));
-            (index < table.uniques.len()).then(|| format!("drop unique {}", table.uniques.remove(index).name))
+            remove_picked(&mut table.uniques, *u).map(|gone| format!("drop unique {}", gone.name))
         }
         AddCheck(t, c) => {
             let table = schema.table_mut(&table_name(*t)?)?;
@@ -1223,15 +1226,12 @@ fn mutate(schema: &mut Schema, mutation: &Mutation) -> Option<String> {
         }
         DropCheck(t, c) => {
             let table = schema.table_mut(&table_name(*t)?)?;
-            let index = c.index(table.checks.len().max(1));
-            (index < table.checks.len()).then(|| format!("drop check {}", table.checks.remove(index).name))
+            remove_picked(&mut table.checks, *c).map(|gone| format!("drop check {}", gone.name))
         }
         AddForeignKey(t, spec) => add_foreign_key(schema, &table_name(*t)?, spec),
         DropForeignKey(t, f) => {
             let table = schema.table_mut(&table_name(*t)?)?;
-            let index = f.index(table.foreign_keys.len().max(1));
-            (index < table.foreign_keys.len())
-                .then(|| format!("drop foreign key {}", table.foreign_keys.remove(index).name))
+            remove_picked(&mut table.foreign_keys, *f).map(|gone| format!("drop foreign key {}", gone.name))
         }
         AddPrimaryKey(t, first, second) => {
             let table = schema.table_mut(&table_name(*t)?)?;
@@ -1291,9 +1291,7 @@ fn mutate(schema: &mut Schema, mutation: &Mutation) -> Option<String> {
         }
         DropPolicy(t, p) => {
             let table = schema.table_mut(&table_name(*t)?)?;
-            let index = p.index(table.policies.len().max(1));
-            (index < table.policies.len())
-                .then(|| format!("drop policy {}", table.policies.remove(index).name))
+            remove_picked(&mut table.policies, *p).map(|gone| format!("drop policy {}", gone.name))
         }
         SetTableComment(t, c) => {
             let table = schema.table_mut(&table_name(*t)?)?;

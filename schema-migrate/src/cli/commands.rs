@@ -11,12 +11,12 @@ use super::output::{self, changes_text, findings_text, json, plan_report, plan_t
 use super::{App, Cli, Command, EXIT_DIFFERENCES, EXIT_USAGE, Failure, Format, Source};
 use crate::apply::ApplyOptions;
 use crate::diff::diff;
-use crate::inspect::{InspectOptions, inspect};
+use crate::inspect::{InspectOptions, Inspection, inspect};
 use crate::lint::{LintOptions, Rule, lint_path};
 use crate::migrations::{Migration, MigrationDir, NO_TRANSACTION_MARKER};
 use crate::normalize::normalize;
 use crate::plan::{HazardKind, Plan, PlanError, PlanOptions, Statement, plan, script, transaction_body};
-use crate::runner::{self, DownTarget, RunError, State};
+use crate::runner::{self, DownTarget, State};
 use crate::{cluster, db};
 
 pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
@@ -221,14 +221,7 @@ async fn up(app: &App, cli: &Cli, to: Option<&str>, dry_run: bool) -> Result<u8,
     let (_, migrations) = load_dir(app, cli)?;
     let url = database_url(cli)?;
     if dry_run {
-        if let Some(to) = to
-            && !migrations.iter().any(|m| m.version == to)
-        {
-            return Err(RunError::UnknownVersion {
-                version: to.to_owned(),
-            }
-            .into());
-        }
+        runner::check_target(&migrations, to)?;
         let client = db::connect(url).await?;
         let statuses = runner::status(&client, &migrations).await?;
         let mut previous = Schema::default();
@@ -552,11 +545,14 @@ async fn verify_on(server_url: &str, migrations: &[Migration]) -> Result<Result<
 }
 
 async fn read(url: &str) -> Result<Schema, Failure> {
+    Ok(inspect_url(url).await?.schema)
+}
+
+async fn inspect_url(url: &str) -> Result<Inspection, Failure> {
     let client = db::connect(url).await?;
     Ok(inspect(&client, &InspectOptions::default())
         .await
-        .map_err(crate::Error::from)?
-        .schema)
+        .map_err(crate::Error::from)?)
 }
 
 async fn verify_steps(
@@ -616,10 +612,7 @@ async fn load_source(
 ) -> Result<(Schema, bool), Failure> {
     match source {
         Source::Database(url) => {
-            let client = db::connect(url).await?;
-            let inspection = inspect(&client, &InspectOptions::default())
-                .await
-                .map_err(crate::Error::from)?;
+            let inspection = inspect_url(url).await?;
             // Never silently: what the model cannot hold is neither planned nor dropped.
             for note in &inspection.unsupported {
                 eprintln!("warning: not compared: {note}");

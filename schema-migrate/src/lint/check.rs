@@ -11,7 +11,7 @@ use super::ddl::proven_not_null;
 use super::facts::{duration_enabled, object_name, timeout_enabled};
 use super::parse::{Known, ParseFailure, parse};
 use super::rules::Rule;
-use super::source::{Piece, Script, identifier, is_transaction_control};
+use super::source::{Piece, Script, is_transaction_control};
 use super::{Created, Finding, LintOptions};
 use crate::plan::LockMode;
 use crate::sql_split::TokenKind;
@@ -606,7 +606,7 @@ impl Checker<'_> {
         let mut seen = BTreeSet::new();
         for located in &piece.tokens {
             let token = located.token;
-            let Some(name) = identifier(&token) else {
+            let Some(name) = token.identifier() else {
                 continue;
             };
             if name.len() <= MAX_IDENTIFIER_BYTES || !seen.insert(name.clone()) {

@@ -1,7 +1,6 @@
 //! The rules about tables, columns, constraints and indexes.
 
 use std::collections::BTreeSet;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use schema_core::assemble::TENANT_COLUMN;
 use schema_core::model::Schema;
@@ -9,11 +8,10 @@ use sqlparser::ast::{
     AlterColumnOperation, AlterTable, AlterTableOperation, ColumnDef, CreateIndex, CreateTable,
     DetachPartitionMode, Expr, Ident, ObjectName, ObjectType, RenameTableNameKind, TableConstraint,
 };
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 use super::check::{At, Checker, NotValid, quoted};
 use super::facts::{ColumnFacts, TypeKind, denotes_money, ident, object_name};
+use super::parse::parse_expression;
 use super::rules::Rule;
 use crate::plan::LockMode;
 
@@ -34,19 +32,13 @@ fn constraint_name(constraint: &TableConstraint) -> Option<&Ident> {
 /// The columns a `CHECK (col IS NOT NULL)` of the schema before the script already proves: a
 /// later migration may `SET NOT NULL` them without a scan.
 pub(super) fn proven_not_null(before: &Schema) -> BTreeSet<(String, String)> {
-    let dialect = PostgreSqlDialect {};
-    let parse = |sql: &str| {
-        // The parser is a dependency: a bug in it must not take the lint down.
-        catch_unwind(AssertUnwindSafe(|| {
-            Parser::new(&dialect).try_with_sql(sql)?.parse_expr()
-        }))
-        .ok()?
-        .ok()
-    };
     let mut proven = BTreeSet::new();
     for table in &before.tables {
         for check in &table.checks {
-            if let Some(column) = parse(&check.expression).as_ref().and_then(not_null_column) {
+            if let Some(column) = parse_expression(&check.expression)
+                .as_ref()
+                .and_then(not_null_column)
+            {
                 proven.insert((table.name.clone(), column));
             }
         }

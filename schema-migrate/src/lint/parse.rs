@@ -10,11 +10,11 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use sqlparser::ast::Statement;
+use sqlparser::ast::{Expr, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 
-use super::source::{Located, Piece, identifier};
+use super::source::{Located, Piece};
 use crate::sql_split::TokenKind;
 
 /// A parse failure, positioned in the statement text (1-based line and column) when the parser
@@ -55,10 +55,18 @@ pub(super) struct Parsed {
 }
 
 fn parse_sql(sql: &str) -> Result<Vec<Statement>, ParseFailure> {
-    // The parser is a dependency: a bug in it must not take the lint down.
-    let result = catch_unwind(AssertUnwindSafe(|| Parser::parse_sql(&PostgreSqlDialect {}, sql)));
-    match result {
-        Ok(Ok(statements)) => Ok(statements),
+    guarded(|| Parser::parse_sql(&PostgreSqlDialect {}, sql))
+}
+
+/// One SQL expression (a check of a snapshot, say); `None` when it does not parse.
+pub(super) fn parse_expression(sql: &str) -> Option<Expr> {
+    guarded(|| Parser::new(&PostgreSqlDialect {}).try_with_sql(sql)?.parse_expr()).ok()
+}
+
+/// Run the parser. It is a dependency: a bug in it must not take the lint down.
+fn guarded<T>(parse: impl FnOnce() -> Result<T, ParserError>) -> Result<T, ParseFailure> {
+    match catch_unwind(AssertUnwindSafe(parse)) {
+        Ok(Ok(parsed)) => Ok(parsed),
         Ok(Err(error)) => Err(failure(error)),
         Err(_) => Err(ParseFailure {
             message: "the SQL parser failed on this statement".to_owned(),
@@ -483,7 +491,7 @@ impl<'t, 'a> Words<'t, 'a> {
 
     /// The identifier token `i` names (unquoted ones fold to lower case).
     fn ident(&self, i: usize) -> Option<String> {
-        identifier(&self.tokens.get(i)?.token)
+        self.tokens.get(i)?.token.identifier()
     }
 
     /// The (qualified) name starting at token `i`, `public.` dropped.

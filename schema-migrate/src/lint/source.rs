@@ -14,19 +14,6 @@ pub(super) struct Located<'a> {
     pub offset: usize,
 }
 
-/// The name an identifier token stands for: unquoted ones fold to lower case, quoted ones lose
-/// their quotes (an unterminated one runs to the end of the script).
-pub(super) fn identifier(token: &Token<'_>) -> Option<String> {
-    match token.kind {
-        TokenKind::Word => Some(token.text.to_lowercase()),
-        TokenKind::QuotedIdent => {
-            let inner = token.text.strip_prefix('"').unwrap_or(token.text);
-            Some(inner.strip_suffix('"').unwrap_or(inner).replace("\"\"", "\""))
-        }
-        _ => None,
-    }
-}
-
 /// Whether a statement starts or ends a transaction (`BEGIN`, `START TRANSACTION`, `COMMIT`,
 /// `END`, `ROLLBACK`, `ABORT`; not `ROLLBACK TO` a savepoint, nor prepared transactions), as the
 /// runner tells.
