@@ -197,7 +197,13 @@ async fn up_status_down_and_diff_against_a_database() {
     client.batch_execute("DROP VIEW open_invoices").await.unwrap();
     drop(client);
 
-    assert_code(&migrate(&dir, Some(db.url()), &["down"]), 0);
+    // Reverting a migration that drops tables needs a confirmation; without a terminal, --yes.
+    let out = migrate(&dir, Some(db.url()), &["down"]);
+    assert_code(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pass --yes"), "{stderr}");
+    assert!(stderr.contains("dropping tables"), "{stderr}");
+    assert_code(&migrate(&dir, Some(db.url()), &["down", "--yes"]), 0);
     let client = db.connect().await;
     let tables: i64 = client
         .query_one(
@@ -424,8 +430,8 @@ async fn hand_written_migrations_and_the_errors_a_team_meets() {
     )
     .unwrap();
     assert_code(&migrate(&dir, None, &["hash"]), 0);
-    for command in ["up", "down"] {
-        let out = migrate(&dir, Some(db.url()), &[command]);
+    for command in [&["up"][..], &["down", "--yes"]] {
+        let out = migrate(&dir, Some(db.url()), command);
         assert_code(&out, 3);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");

@@ -22,6 +22,19 @@ pub struct ApplyOptions {
     /// Wait before the first retry; doubled for each next one, up to `max_backoff`.
     pub backoff: Duration,
     pub max_backoff: Duration,
+    /// How long a runner waits for the migration lock held by another runner.
+    pub lock_wait: Duration,
+    /// The runner session's `lock_timeout` for statements whose script sets none (zero: none).
+    /// A statement that waits longer fails with 55P03 and is retried as above, so a hand-written
+    /// `ALTER TABLE` never queues every writer behind it for long.
+    pub lock_timeout: Duration,
+    /// The runner session's `statement_timeout` for statements whose script sets none (zero:
+    /// none). Generated scripts set their own for each statement.
+    pub statement_timeout: Duration,
+    /// Apply a pending migration older than one already applied (a merged branch).
+    pub allow_out_of_order: bool,
+    /// Print to stderr while waiting for the migration lock.
+    pub progress: bool,
 }
 
 impl Default for ApplyOptions {
@@ -30,6 +43,11 @@ impl Default for ApplyOptions {
             lock_retries: 5,
             backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(10),
+            lock_wait: Duration::from_secs(600),
+            lock_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(3600),
+            allow_out_of_order: false,
+            progress: false,
         }
     }
 }
@@ -90,6 +108,14 @@ pub(crate) struct StatementFailure {
 }
 
 impl StatementFailure {
+    /// For `map_err` on a query whose text is `sql`.
+    pub fn from_query(sql: &str) -> impl Fn(tokio_postgres::Error) -> StatementFailure + '_ {
+        move |source| StatementFailure {
+            statement: sql.to_owned(),
+            source,
+        }
+    }
+
     pub fn is_lock_timeout(&self) -> bool {
         self.source.code() == Some(&SqlState::LOCK_NOT_AVAILABLE)
     }

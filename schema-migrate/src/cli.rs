@@ -83,6 +83,36 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value = "text")]
     pub format: Format,
 
+    /// Seconds to wait for the migration lock held by another runner.
+    #[arg(
+        long,
+        global = true,
+        env = "MIGRATE_LOCK_WAIT",
+        default_value_t = 600,
+        value_name = "SECONDS"
+    )]
+    pub lock_wait: u64,
+
+    /// The runner's lock_timeout in milliseconds, for statements whose script sets none (0: none).
+    #[arg(
+        long,
+        global = true,
+        env = "MIGRATE_LOCK_TIMEOUT",
+        default_value_t = 5000,
+        value_name = "MS"
+    )]
+    pub lock_timeout: u64,
+
+    /// The runner's statement_timeout in seconds, for statements whose script sets none (0: none).
+    #[arg(
+        long,
+        global = true,
+        env = "MIGRATE_STATEMENT_TIMEOUT",
+        default_value_t = 3600,
+        value_name = "SECONDS"
+    )]
+    pub statement_timeout: u64,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -112,6 +142,9 @@ pub enum Command {
         /// Print what would run, with hazards, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Apply a pending migration older than one already applied (a branch merged late).
+        #[arg(long)]
+        allow_out_of_order: bool,
     },
     /// Revert applied migrations (the newest one by default).
     Down {
@@ -121,6 +154,25 @@ pub enum Command {
         /// Revert every migration newer than this version.
         #[arg(long, value_name = "VERSION")]
         to: Option<String>,
+        /// Revert without asking, when more than one migration or a dropped table is involved
+        /// (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Record a hand fix: a failed, interrupted or hand-applied migration as `--applied`, or one
+    /// whose changes were undone by hand as `--rolled-back`.
+    Resolve {
+        version: String,
+        #[arg(long, conflicts_with = "rolled_back", required_unless_present = "rolled_back")]
+        applied: bool,
+        #[arg(long)]
+        rolled_back: bool,
+    },
+    /// List applied migrations whose files changed since; with --update-checksums, accept the
+    /// edits by recording the files' checksums.
+    Repair {
+        #[arg(long)]
+        update_checksums: bool,
     },
     /// List migrations and whether each is applied.
     Status,
@@ -171,6 +223,40 @@ pub enum Command {
     },
 }
 
+impl Cli {
+    /// The passwords of every connection string given, to keep them out of messages whatever
+    /// form they take there.
+    fn secrets(&self) -> Vec<String> {
+        let mut urls: Vec<&str> = self.database_url.iter().map(String::as_str).collect();
+        match &self.command {
+            Command::Diff { from, to, .. } => {
+                for source in [from, to] {
+                    if let Source::Database(url) = source {
+                        urls.push(url);
+                    }
+                }
+            }
+            Command::Check {
+                database: Some(url), ..
+            } => urls.push(url),
+            _ => {}
+        }
+        urls.into_iter().filter_map(crate::conninfo::password).collect()
+    }
+
+    /// The runner's options from the flags.
+    pub fn apply_options(&self) -> crate::apply::ApplyOptions {
+        use std::time::Duration;
+        crate::apply::ApplyOptions {
+            lock_wait: Duration::from_secs(self.lock_wait),
+            lock_timeout: Duration::from_millis(self.lock_timeout),
+            statement_timeout: Duration::from_secs(self.statement_timeout),
+            progress: true,
+            ..crate::apply::ApplyOptions::default()
+        }
+    }
+}
+
 /// A failure with its exit code.
 #[derive(Debug)]
 pub struct Failure {
@@ -195,7 +281,7 @@ impl From<crate::Error> for Failure {
     fn from(error: crate::Error) -> Self {
         use crate::Error::*;
         let code = match &error {
-            BadUrl { .. } | Io { .. } => EXIT_USAGE,
+            BadUrl { .. } | Io { .. } | Config(_) => EXIT_USAGE,
             Plan(_) => EXIT_DIFFERENCES,
             _ => EXIT_DATABASE,
         };
@@ -212,6 +298,9 @@ impl From<crate::migrations::DirError> for Failure {
 impl From<crate::runner::RunError> for Failure {
     fn from(error: crate::runner::RunError) -> Self {
         use crate::runner::RunError::*;
+        if let Db(error) = error {
+            return Failure::from(error);
+        }
         let code = match &error {
             // A version no migration has is a bad argument, found before touching the database.
             UnknownVersion { .. } => EXIT_USAGE,
@@ -245,14 +334,23 @@ pub fn run(
     declared: impl Fn() -> Result<DeclaredSchema, SchemaErrors> + 'static,
     manifest_dir: &str,
 ) -> ExitCode {
-    // A missing .env is normal; a malformed one is reported.
+    // A missing .env is normal; a malformed one is reported, without the line (it may hold a
+    // password).
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()
     {
-        eprintln!("error: cannot read .env: {error}");
+        let what = match &error {
+            dotenvy::Error::LineParse(_, index) => {
+                format!("a line cannot be parsed (at character {index}; not shown, as it may hold a secret)")
+            }
+            dotenvy::Error::Io(error) => error.to_string(),
+            _ => "it is malformed".to_owned(),
+        };
+        eprintln!("error: cannot read .env: {what}");
         return ExitCode::from(EXIT_USAGE);
     }
     let cli = Cli::parse();
+    let secrets = cli.secrets();
     let built_in = Path::new(manifest_dir).join("migrations");
     let default_dir = if built_in.is_dir() || !Path::new("migrations").is_dir() {
         built_in
@@ -273,7 +371,7 @@ pub fn run(
     match runtime.block_on(commands::dispatch(&app, &cli)) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("error: {}", crate::conninfo::scrub(&failure.message, &secrets));
             ExitCode::from(failure.code)
         }
     }

@@ -1,19 +1,86 @@
 //! Connections and statement execution.
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::config::SslMode as PgSslMode;
+use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::conninfo::{self, ConnInfo, SslMode};
 use crate::error::Error;
 
-/// Connect to `url`. The connection task runs on the current runtime.
+/// Connect to `url` (a URL or a keyword/value string), with TLS as its `sslmode` says and the
+/// whole set-up bounded by its `connect_timeout` (default
+/// [`conninfo::DEFAULT_CONNECT_TIMEOUT`]). The connection task runs on the current runtime.
 pub async fn connect(url: &str) -> Result<Client, Error> {
-    let config: tokio_postgres::Config = url.parse().map_err(|source| Error::BadUrl {
-        url: redact(url),
-        source,
-    })?;
-    let (client, connection) = config.connect(NoTls).await.map_err(|source| Error::Connect {
-        url: redact(url),
-        source,
-    })?;
+    let info = conninfo::parse(url)?;
+    let tls = match info.tls.mode {
+        SslMode::Disable => None,
+        _ => Some(crate::tls::connector(&info.tls)?),
+    };
+    let seconds = info.connect_timeout.as_secs_f64();
+    match tokio::time::timeout(info.connect_timeout, connect_with(&info, tls)).await {
+        Ok(result) => result.map_err(|source| Error::Connect {
+            url: redact(url),
+            source,
+        }),
+        Err(_) => Err(Error::ConnectTimeout {
+            url: redact(url),
+            seconds,
+        }),
+    }
+}
+
+async fn connect_with(
+    info: &ConnInfo,
+    tls: Option<MakeRustlsConnect>,
+) -> Result<Client, tokio_postgres::Error> {
+    let mut config = info.config.clone();
+    let Some(tls) = tls else {
+        return plain(config.ssl_mode(PgSslMode::Disable)).await;
+    };
+    match info.tls.mode {
+        SslMode::Disable => plain(config.ssl_mode(PgSslMode::Disable)).await,
+        SslMode::Allow => match plain(config.ssl_mode(PgSslMode::Disable)).await {
+            // The server refused plaintext (pg_hba `hostssl`): try TLS.
+            Err(error) if error.as_db_error().is_some() => {
+                encrypted(config.ssl_mode(PgSslMode::Require), tls).await
+            }
+            other => other,
+        },
+        SslMode::Prefer => match encrypted(config.ssl_mode(PgSslMode::Prefer), tls).await {
+            // A failed handshake falls back to plaintext, as libpq's `prefer` does; a refusal
+            // by the server (authentication, pg_hba) does not.
+            Err(error) if error.as_db_error().is_none() && !is_io_refusal(&error) => {
+                plain(config.ssl_mode(PgSslMode::Disable)).await
+            }
+            other => other,
+        },
+        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+            encrypted(config.ssl_mode(PgSslMode::Require), tls).await
+        }
+    }
+}
+
+/// A connection error that plaintext would meet too (nothing listening, no route).
+fn is_io_refusal(error: &tokio_postgres::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::HostUnreachable
+                    | std::io::ErrorKind::NetworkUnreachable
+                    | std::io::ErrorKind::AddrNotAvailable
+                    | std::io::ErrorKind::TimedOut
+            );
+        }
+        source = cause.source();
+    }
+    false
+}
+
+async fn plain(config: &Config) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(NoTls).await?;
     tokio::spawn(async move {
         // The error, if any, surfaces on the next query through the client.
         let _ = connection.await;
@@ -21,27 +88,17 @@ pub async fn connect(url: &str) -> Result<Client, Error> {
     Ok(client)
 }
 
+async fn encrypted(config: &Config, tls: MakeRustlsConnect) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(tls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
 /// `url` without its password, for messages.
 pub fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
-        Some(at) => {
-            let userinfo = &authority[..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_owned()
-            };
-            format!("{}{}{}", &url[..scheme_end], masked, &rest[at..])
-        }
-        None => url.to_owned(),
-    }
+    conninfo::redact(url)
 }
 
 /// Run one statement, turning a failure into an error that quotes the statement.
@@ -77,20 +134,5 @@ pub fn describe(error: &tokio_postgres::Error) -> String {
             }
             text
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            redact("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
     }
 }

@@ -16,6 +16,15 @@ pub enum Error {
         source: tokio_postgres::Error,
     },
 
+    #[error("invalid connection settings: {0}")]
+    Config(String),
+
+    #[error(
+        "cannot connect to {url}: no answer within {seconds} s (connect_timeout): is the server up and reachable? \
+         Raise it with ?connect_timeout=SECONDS in the URL"
+    )]
+    ConnectTimeout { url: String, seconds: f64 },
+
     #[error("cannot connect to {url}: {} (is the server running, and is DATABASE_URL right?)", describe(.source))]
     Connect {
         url: String,

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod cli;
 pub mod cluster;
+pub mod conninfo;
 pub mod db;
 pub mod diff;
 pub mod error;
@@ -17,5 +18,6 @@ pub mod proof;
 pub mod runner;
 pub mod scratch;
 pub mod sql_split;
+pub mod tls;
 
 pub use error::Error;

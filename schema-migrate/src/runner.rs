@@ -1,29 +1,46 @@
-//! Apply the migrations directory to a database, and revert it.
+//! Apply the migrations directory to a database, and revert it, exactly once whatever dies.
 //!
-//! The history lives in [`HISTORY_TABLE`], one row per applied (or interrupted) migration. Every
-//! run holds a Postgres advisory lock ([`LOCK_KEY`]) on a connection of its own for its whole
-//! duration, so concurrent runners (several app instances starting at once) apply each migration
-//! exactly once: the ones that waited find nothing left to do.
+//! The history lives in [`HISTORY_TABLE`], one row per applied (or interrupted) migration. A run
+//! takes a session-level advisory lock ([`LOCK_KEY`]) on the session that does the work, waiting
+//! for it by polling (see `lock`), so concurrent runners (app instances starting at once) apply
+//! each migration once: the ones that waited find nothing left to do. Losing that session loses
+//! the lock and the work together, and a session left running by a killed runner keeps the lock
+//! until its statement ends, so the next runner starts only after it.
 //!
 //! A migration's script runs in one of two ways:
 //! - **transactional** (the default): the whole script and its history row in one transaction.
 //!   It applies completely or not at all.
 //! - **non-transactional** (a line of the script is [`NO_TRANSACTION_MARKER`]): the script is a
-//!   sequence of units, each a `BEGIN ... COMMIT` block (one transaction) or a single statement
-//!   outside a block (`CREATE INDEX CONCURRENTLY`, `SET lock_timeout = ...`). The history row is
-//!   written first (`success = false`) and records the number of units done, so a run that stops
-//!   part way (an error, a crash) is resumed by the next `up` after the last unit done. Units that
-//!   only `SET`/`RESET` settings are always run again, as they set up the session for the units
-//!   after them. An invalid index left by a failed `CREATE INDEX CONCURRENTLY` is dropped before
-//!   the build runs again. A block records its progress in its own transaction; a single
-//!   statement records it right after it succeeds, so a crash between the two runs that one
-//!   statement again.
+//!   sequence of units, each a `BEGIN ... COMMIT` block or a single statement. The history row
+//!   is written first (`success = false`) and counts the units done; every unit is recorded so
+//!   that it is done and recorded, or neither:
+//!   - a block: its statements and its record in its transaction;
+//!   - a single statement that can run in a transaction: it and its record in one simple-query
+//!     message, which Postgres runs as one implicit transaction;
+//!   - a statement that cannot (`CREATE INDEX CONCURRENTLY` and its kin, [`Kind`]): when a run
+//!     resumes at it, its postcondition says whether it took effect (the index exists and is
+//!     valid: done; exists invalid: dropped and built again; gone after a drop: done).
+//!
+//!   A run that stops part way (an error, a crash) is resumed by the next `up` after the last
+//!   unit done. Units that only `SET`/`RESET` settings are always run again, as they set up the
+//!   session for the units after them. A non-transactional `down.sql` records its progress the
+//!   same way (`down_steps_done`), and the next `down` resumes it.
 //!
 //! A unit (or a transactional script) that fails because a lock was not granted within
-//! `lock_timeout` (SQLSTATE 55P03) is retried with backoff, as [`ApplyOptions`] says.
+//! `lock_timeout` (SQLSTATE 55P03) is retried with backoff, as [`ApplyOptions`] says. The
+//! session has a default `lock_timeout` and `statement_timeout` for scripts that set none.
 //!
 //! Session settings a script changes (`SET lock_timeout`, `SET search_path`) are reset
 //! (`RESET ALL`) after each migration, so they do not leak into the next one.
+//!
+//! A state that needs a person (a failed step, an edited file) is left recorded; each error says
+//! which command gets out of it: `migrate up` or `down` resumes, `migrate resolve VERSION
+//! --applied | --rolled-back` records a hand fix, `migrate repair --update-checksums` accepts
+//! edited files.
+
+mod lock;
+mod resolve;
+mod units;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -36,7 +53,11 @@ use crate::apply::{ApplyOptions, GaveUp, StatementFailure, drop_invalid_index, e
 use crate::db::{self, describe};
 use crate::error::{Error, first_line};
 use crate::migrations::{Migration, NO_TRANSACTION_MARKER};
-use crate::sql_split::{Token, TokenKind, significant_tokens, split_statements};
+use crate::sql_split::split_statements;
+
+pub use resolve::{Repair, Resolution, repair, resolve};
+use units::{Control, control};
+pub use units::{Kind, Unit, concurrent_index, kind, units};
 
 pub use crate::inspect::HISTORY_TABLE;
 
@@ -56,8 +77,11 @@ pub struct Applied {
     pub success: bool,
     /// Units of a non-transactional migration done; 1 for a transactional one.
     pub steps_done: i32,
-    /// The error that stopped a non-transactional migration.
+    /// The error that stopped a non-transactional migration (or its revert).
     pub error: Option<String>,
+    /// Units of a non-transactional down.sql done while reverting; `None` when no revert is under
+    /// way.
+    pub down_steps_done: Option<i32>,
 }
 
 /// Where a migration stands on a database.
@@ -72,6 +96,8 @@ pub enum State {
     ChecksumMismatch,
     /// Applied, but no migration directory has its version.
     MissingFile,
+    /// Its non-transactional down.sql stopped part way: `down` resumes it.
+    Reverting,
 }
 
 /// A migration and where it stands.
@@ -101,7 +127,8 @@ pub enum RunError {
 
     #[error(
         "migration {version}_{description} was edited after it was applied (its files hash to {file}, {recorded} was applied): \
-         restore its files (git checkout), or put the change in a new migration"
+         restore its files (git checkout) and put the change in a new migration; if the edit changes nothing that ran (a comment), \
+         accept it with `migrate repair --update-checksums`"
     )]
     ChecksumMismatch {
         version: String,
@@ -114,15 +141,17 @@ pub enum RunError {
 
     #[error(
         "migration {version}_{description} is applied to the database but its directory is missing from the migrations directory: \
-         restore it (git checkout, or pull the branch that added it); if it was removed on purpose, delete its row: \
-         DELETE FROM {HISTORY_TABLE} WHERE version = '{version}'"
+         restore it (git checkout, or pull the branch that added it); if it was removed on purpose and its changes undone, \
+         run `migrate resolve {version} --rolled-back`"
     )]
     MissingFile { version: String, description: String },
 
     #[error(
         "migration {version}_{description} was interrupted after {steps_done} step(s) and its files changed since: restore its files \
-         (git checkout) and run `migrate up` to resume it, or undo its steps done by hand and delete its row \
-         (DELETE FROM {HISTORY_TABLE} WHERE version = '{version}') to run the edited version from the start"
+         (git checkout) and run `migrate up` to resume it; or undo its {steps_done} step(s) by hand and run \
+         `migrate resolve {version} --rolled-back` to run the edited version from the start; or finish it by hand and run \
+         `migrate resolve {version} --applied`; or keep the steps done and resume with the edited file after \
+         `migrate repair --update-checksums`"
     )]
     InterruptedEdited {
         version: String,
@@ -141,7 +170,8 @@ pub enum RunError {
     },
 
     #[error(
-        "migration {version} failed and was rolled back: {message}; the database is still at version {}",
+        "migration {version} failed and was rolled back: {message}; the database is still at version {}: fix the migration \
+         (then `migrate hash`) and run `migrate up` again",
         version_text(.previous)
     )]
     Failed {
@@ -153,7 +183,8 @@ pub enum RunError {
 
     #[error(
         "migration {version} stopped at step {} of {steps_total}: {message}; the {steps_done} step(s) before it are done and recorded: \
-         fix the cause, then run `migrate up` again to resume at step {}",
+         fix the cause, then run `migrate up` again to resume at step {}; if the file must change, `migrate repair \
+         --update-checksums` after editing it, or finish the migration by hand and run `migrate resolve {version} --applied`",
         .steps_done + 1, .steps_done + 1
     )]
     Interrupted {
@@ -177,7 +208,8 @@ pub enum RunError {
     },
 
     #[error(
-        "migration {version} is only partly applied ({steps_done} step(s) done, then: {}): run `migrate up` to finish it before reverting it",
+        "migration {version} is only partly applied ({steps_done} step(s) done, then: {}): run `migrate up` to finish it before \
+         reverting it, or undo its steps by hand and run `migrate resolve {version} --rolled-back`",
         .error.as_deref().unwrap_or("interrupted")
     )]
     NotFinished {
@@ -187,14 +219,16 @@ pub enum RunError {
     },
 
     #[error(
-        "reverting migration {version} failed and was rolled back: {message}; the database is still at version {version}"
+        "reverting migration {version} failed and was rolled back: {message}; the database is still at version {version}: fix \
+         down.sql (then `migrate hash`) and run `migrate down` again"
     )]
     RevertFailed { version: String, message: String },
 
     #[error(
-        "reverting migration {version} stopped at step {step} of {steps_total} of down.sql: {message}; the steps before it are done \
-         and the migration is still recorded as applied: finish or undo them by hand (the next `migrate down` runs down.sql from \
-         its first step)"
+        "reverting migration {version} stopped at step {step} of {steps_total} of down.sql: {message}; the {} step(s) before it \
+         are done and recorded: fix the cause and run `migrate down` again to resume at step {step}, or finish reverting by hand \
+         and run `migrate resolve {version} --rolled-back`",
+        .step - 1
     )]
     RevertInterrupted {
         version: String,
@@ -202,6 +236,32 @@ pub enum RunError {
         step: usize,
         steps_total: usize,
     },
+
+    #[error(
+        "another runner holds the migration lock and still did after {waited_s} s: {holder}; nothing was applied. \
+         Wait for it and run again, or raise the wait with --lock-wait SECONDS"
+    )]
+    LockWait { waited_s: u64, holder: String },
+
+    #[error(
+        "migration {version} is older than {newest_applied}, which is already applied (a branch merged late?): \
+         give it a newer version (rename its directory, then `migrate hash`), or apply it anyway with `migrate up --allow-out-of-order`"
+    )]
+    OutOfOrder { version: String, newest_applied: String },
+
+    #[error(
+        "migration {version} is partly reverted ({down_steps_done} step(s) of its down.sql done{}): run `migrate down` to finish \
+         reverting it; or finish or undo it by hand and run `migrate resolve {version} --rolled-back` or `--applied`",
+        .error.as_deref().map(|e| format!(", then: {e}")).unwrap_or_default()
+    )]
+    PartlyReverted {
+        version: String,
+        down_steps_done: i32,
+        error: Option<String>,
+    },
+
+    #[error("cannot resolve migration {version}: {reason}")]
+    CannotResolve { version: String, reason: String },
 }
 
 fn version_text(version: &Option<String>) -> String {
@@ -216,22 +276,6 @@ fn statement_error(sql: &str) -> impl FnOnce(tokio_postgres::Error) -> RunError 
     move |source| RunError::Db(Error::Statement { sql, source })
 }
 
-/// The advisory lock, held by a connection of its own. Dropping the guard drops the connection,
-/// and closing the session releases the lock: on every path, errors and panics included.
-struct LockGuard {
-    _client: Client,
-}
-
-async fn lock(url: &str) -> Result<LockGuard, RunError> {
-    let client = db::connect(url).await?;
-    let sql = "SELECT pg_advisory_lock($1)";
-    client
-        .execute(sql, &[&LOCK_KEY])
-        .await
-        .map_err(statement_error(sql))?;
-    Ok(LockGuard { _client: client })
-}
-
 /// Create the history table if it does not exist.
 pub async fn ensure_history(client: &Client) -> Result<(), RunError> {
     let sql = format!(
@@ -243,8 +287,12 @@ pub async fn ensure_history(client: &Client) -> Result<(), RunError> {
          execution_ms bigint NOT NULL DEFAULT 0,\n\
          success boolean NOT NULL,\n\
          steps_done integer NOT NULL DEFAULT 0,\n\
-         error text\n)"
+         error text,\n\
+         down_steps_done integer\n)"
     );
+    db::execute(client, &sql).await?;
+    // History tables made before reverts recorded their progress.
+    let sql = format!("ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS down_steps_done integer");
     db::execute(client, &sql).await?;
     Ok(())
 }
@@ -270,8 +318,8 @@ pub async fn history(client: &Client) -> Result<Vec<Applied>, RunError> {
 
 async fn read_history(client: &Client, table: &str) -> Result<Vec<Applied>, RunError> {
     let sql = format!(
-        "SELECT version, description, checksum, applied_at, execution_ms, success, steps_done, error \
-         FROM {table} ORDER BY version"
+        "SELECT version, description, checksum, applied_at, execution_ms, success, steps_done, error, \
+         to_jsonb(h) -> 'down_steps_done' FROM {table} h ORDER BY version"
     );
     let rows = client.query(&sql, &[]).await.map_err(statement_error(&sql))?;
     Ok(rows
@@ -289,6 +337,10 @@ async fn read_history(client: &Client, table: &str) -> Result<Vec<Applied>, RunE
                 success: row.get(5),
                 steps_done: row.get(6),
                 error: row.get(7),
+                down_steps_done: row
+                    .get::<_, Option<serde_json::Value>>(8)
+                    .and_then(|v| v.as_i64())
+                    .and_then(|v| i32::try_from(v).ok()),
             }
         })
         .collect())
@@ -309,6 +361,7 @@ pub async fn status(client: &Client, migrations: &[Migration]) -> Result<Vec<Sta
             let state = match &applied {
                 None => State::Pending,
                 Some(row) if row.checksum != migration.checksum => State::ChecksumMismatch,
+                Some(row) if row.down_steps_done.is_some() => State::Reverting,
                 Some(row) if row.success => State::Applied,
                 Some(_) => State::Failed,
             };
@@ -363,18 +416,31 @@ fn validate_row(row: &Applied, migration: &Migration) -> Result<(), RunError> {
     }
 }
 
-/// Take the run's advisory lock, connect, and make sure the history table exists; returns the
-/// lock guard (hold it for the whole run), the connection and the history table's qualified name.
-async fn open(url: &str) -> Result<(LockGuard, Client, String), RunError> {
-    let lock = lock(url).await?;
+/// Connect, set the session's default timeouts, take the migration lock on that session, and
+/// make sure the history table exists; returns the session (the lock lives as long as it) and the
+/// history table's qualified name.
+async fn open(url: &str, options: &ApplyOptions) -> Result<(Client, String), RunError> {
     let client = db::connect(url).await?;
+    set_session_defaults(&client, options).await?;
+    lock::acquire(&client, options.lock_wait, options.progress).await?;
     ensure_history(&client).await?;
     let table = history_table(&client).await?.ok_or_else(|| {
         RunError::Db(Error::Other(format!(
             "the table {HISTORY_TABLE} is not visible after creating it"
         )))
     })?;
-    Ok((lock, client, table))
+    Ok((client, table))
+}
+
+/// The timeouts a script that sets none runs with.
+async fn set_session_defaults(client: &Client, options: &ApplyOptions) -> Result<(), RunError> {
+    let sql = format!(
+        "SET lock_timeout = '{}ms'; SET statement_timeout = '{}ms'",
+        options.lock_timeout.as_millis(),
+        options.statement_timeout.as_millis()
+    );
+    db::execute(client, &sql).await?;
+    Ok(())
 }
 
 /// Apply pending migrations in version order, up to `to` (inclusive), resuming an interrupted one.
@@ -396,9 +462,33 @@ pub async fn up(
     options: &ApplyOptions,
 ) -> Result<Vec<String>, RunError> {
     check_target(migrations, to)?;
-    let (_lock, client, table) = open(url).await?;
+    let (client, table) = open(url, options).await?;
     let history = read_history(&client, &table).await?;
     validate(&history, migrations)?;
+    if let Some(row) = history.iter().find(|row| row.down_steps_done.is_some()) {
+        return Err(RunError::PartlyReverted {
+            version: row.version.clone(),
+            down_steps_done: row.down_steps_done.unwrap_or(0),
+            error: row.error.clone(),
+        });
+    }
+    if !options.allow_out_of_order
+        && let Some(newest) = history
+            .iter()
+            .filter(|row| row.success)
+            .map(|row| &row.version)
+            .max()
+        && let Some(older) = migrations.iter().find(|m| {
+            &m.version < newest
+                && to.is_none_or(|to| m.version.as_str() <= to)
+                && !history.iter().any(|row| row.version == m.version)
+        })
+    {
+        return Err(RunError::OutOfOrder {
+            version: older.version.clone(),
+            newest_applied: newest.clone(),
+        });
+    }
     let rows: BTreeMap<&str, &Applied> = history.iter().map(|row| (row.version.as_str(), row)).collect();
     let mut previous = history
         .iter()
@@ -428,12 +518,28 @@ pub async fn up(
             let steps_done = row.map_or(0, |row| row.steps_done);
             runner.up_units(migration, row.is_some(), steps_done).await
         };
-        runner.reset_session().await;
+        // The migration's own error comes first: a lost session fails the reset too.
+        let reset = runner.reset_session().await;
         result?;
+        reset?;
         applied.push(migration.version.clone());
         previous = Some(migration.version.clone());
     }
     Ok(applied)
+}
+
+/// The versions `down` with `target` reverts, newest first (no check of files or states).
+pub fn down_selection(history: &[Applied], target: &DownTarget) -> Vec<String> {
+    let mut newest_first: Vec<&Applied> = history.iter().collect();
+    newest_first.sort_by(|a, b| b.version.cmp(&a.version));
+    match target {
+        DownTarget::Steps(n) => newest_first.iter().take(*n).map(|r| r.version.clone()).collect(),
+        DownTarget::To(version) => newest_first
+            .iter()
+            .filter(|r| &r.version > version)
+            .map(|r| r.version.clone())
+            .collect(),
+    }
 }
 
 /// Revert applied migrations, newest first, with their down.sql. Returns the versions reverted.
@@ -443,7 +549,7 @@ pub async fn down(
     target: DownTarget,
     options: &ApplyOptions,
 ) -> Result<Vec<String>, RunError> {
-    let (_lock, client, table) = open(url).await?;
+    let (client, table) = open(url, options).await?;
     let mut history = read_history(&client, &table).await?;
     history.reverse();
     let selected: Vec<&Applied> = match &target {
@@ -469,14 +575,14 @@ pub async fn down(
             });
         };
         validate_row(row, migration)?;
-        if !row.success {
+        if !row.success && row.down_steps_done.is_none() {
             return Err(RunError::NotFinished {
                 version: row.version.clone(),
                 steps_done: row.steps_done,
                 error: row.error.clone(),
             });
         }
-        plan.push(migration);
+        plan.push((migration, row.down_steps_done));
     }
     let runner = Runner {
         client: &client,
@@ -484,163 +590,19 @@ pub async fn down(
         options,
     };
     let mut reverted = Vec::new();
-    for migration in plan {
+    for (migration, down_steps_done) in plan {
         let result = if migration.down_transactional() {
             runner.down_transactional(migration).await
         } else {
-            runner.down_units(migration).await
+            runner.down_units(migration, down_steps_done).await
         };
-        runner.reset_session().await;
+        // The migration's own error comes first: a lost session fails the reset too.
+        let reset = runner.reset_session().await;
         result?;
+        reset?;
         reverted.push(migration.version.clone());
     }
     Ok(reverted)
-}
-
-/// A unit of a non-transactional script.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unit {
-    /// The statements between a `BEGIN` and its `COMMIT`, run in one transaction.
-    Block(Vec<String>),
-    /// One statement, run on its own.
-    Single(String),
-}
-
-impl Unit {
-    pub fn statements(&self) -> &[String] {
-        match self {
-            Unit::Block(statements) => statements,
-            Unit::Single(statement) => std::slice::from_ref(statement),
-        }
-    }
-
-    /// Only `SET`/`RESET` statements: cheap, and needed by the session for the units after it,
-    /// so run again when a migration resumes.
-    pub fn only_settings(&self) -> bool {
-        let statements = self.statements();
-        !statements.is_empty()
-            && statements.iter().all(|s| {
-                significant_tokens(s)
-                    .first()
-                    .is_some_and(|t| t.is_word("SET") || t.is_word("RESET"))
-            })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Control {
-    Begin,
-    Commit,
-    Rollback,
-    None,
-}
-
-fn control(statement: &str) -> Control {
-    let tokens = significant_tokens(statement);
-    let word = |i: usize, w: &str| tokens.get(i).is_some_and(|t: &Token<'_>| t.is_word(w));
-    if word(0, "BEGIN") || (word(0, "START") && word(1, "TRANSACTION")) {
-        Control::Begin
-    } else if (word(0, "COMMIT") && !word(1, "PREPARED")) || word(0, "END") {
-        Control::Commit
-    } else if (word(0, "ROLLBACK") && !word(1, "TO") && !word(1, "PREPARED")) || word(0, "ABORT") {
-        Control::Rollback
-    } else {
-        Control::None
-    }
-}
-
-/// Split a non-transactional script into its units.
-pub fn units(script: &str) -> Result<Vec<Unit>, String> {
-    let mut units = Vec::new();
-    let mut block: Option<Vec<String>> = None;
-    for statement in split_statements(script) {
-        match (control(&statement), block.as_mut()) {
-            (Control::Begin, None) => block = Some(Vec::new()),
-            (Control::Begin, Some(_)) => {
-                return Err(format!(
-                    "BEGIN inside a BEGIN ... COMMIT block: {}",
-                    first_line(&statement)
-                ));
-            }
-            (Control::Commit, Some(_)) => units.push(Unit::Block(block.take().unwrap_or_default())),
-            (Control::Commit, None) => {
-                return Err(format!("COMMIT without BEGIN: {}", first_line(&statement)));
-            }
-            (Control::Rollback, _) => {
-                return Err(format!(
-                    "a migration script cannot ROLLBACK (a failing statement rolls its block back): {}",
-                    first_line(&statement)
-                ));
-            }
-            (Control::None, Some(statements)) => statements.push(statement),
-            (Control::None, None) => units.push(Unit::Single(statement)),
-        }
-    }
-    if block.is_some() {
-        return Err("BEGIN without COMMIT: end the block with COMMIT".to_owned());
-    }
-    Ok(units)
-}
-
-/// The index a `CREATE [UNIQUE] INDEX CONCURRENTLY name ON table ...` builds: its name, and the
-/// table as written (for `to_regclass`).
-pub fn concurrent_index(statement: &str) -> Option<(String, Option<String>)> {
-    let tokens = significant_tokens(statement);
-    let mut i = 0;
-    let expect = |word: &str, i: &mut usize| {
-        let found = tokens.get(*i).is_some_and(|t| t.is_word(word));
-        if found {
-            *i += 1;
-        }
-        found
-    };
-    if !expect("CREATE", &mut i) {
-        return None;
-    }
-    expect("UNIQUE", &mut i);
-    if !(expect("INDEX", &mut i) && expect("CONCURRENTLY", &mut i)) {
-        return None;
-    }
-    if expect("IF", &mut i) && !(expect("NOT", &mut i) && expect("EXISTS", &mut i)) {
-        return None;
-    }
-    let name = tokens.get(i)?;
-    if name.is_word("ON") {
-        // No name: Postgres chooses one, and nothing can be left under it to drop.
-        return None;
-    }
-    let name = identifier(name)?;
-    i += 1;
-    if !expect("ON", &mut i) {
-        return Some((name, None));
-    }
-    expect("ONLY", &mut i);
-    let mut table = String::new();
-    while let Some(token) = tokens.get(i) {
-        if !matches!(token.kind, TokenKind::Word | TokenKind::QuotedIdent) {
-            break;
-        }
-        table.push_str(token.text);
-        i += 1;
-        if tokens.get(i).is_some_and(|t| t.text == ".") {
-            table.push('.');
-            i += 1;
-        } else {
-            break;
-        }
-    }
-    Some((name, (!table.is_empty()).then_some(table)))
-}
-
-/// The name an identifier token stands for: unquoted ones fold to lower case.
-fn identifier(token: &Token<'_>) -> Option<String> {
-    match token.kind {
-        TokenKind::Word => Some(token.text.to_lowercase()),
-        TokenKind::QuotedIdent if token.text.len() >= 2 && token.text.ends_with('"') => {
-            Some(token.text[1..token.text.len() - 1].replace("\"\"", "\""))
-        }
-        _ => None,
-    }
 }
 
 /// How a failure after retries reads to the user.
@@ -716,8 +678,10 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    async fn reset_session(&self) {
-        let _ = self.client.batch_execute("RESET ALL").await;
+    /// Undo what a script set for its session, and restore the runner's defaults.
+    async fn reset_session(&self) -> Result<(), RunError> {
+        db::execute(self.client, "RESET ALL").await?;
+        set_session_defaults(self.client, self.options).await
     }
 
     fn bad_script(migration: &Migration, file: &str, message: String) -> RunError {
@@ -826,46 +790,144 @@ impl Runner<'_> {
         })
     }
 
-    /// Run one unit (with retries); `steps` is the bookkeeping to do with it, if any:
-    /// `(version, steps_done after it)`.
-    async fn run_unit(&self, unit: &Unit, steps: Option<(&str, i32)>) -> Result<(), GaveUp> {
-        let record = format!("UPDATE {} SET steps_done = $2 WHERE version = $1", self.table);
+    /// Run one unit (with retries) and record it as `record` says; `resuming` when the unit is the
+    /// first one not recorded of an interrupted run, so it may have taken effect unrecorded.
+    async fn run_unit(&self, unit: &Unit, record: Option<&Record<'_>>, resuming: bool) -> Result<(), GaveUp> {
+        let record_sql = record.map(|r| r.sql(self.table));
         match unit {
             Unit::Block(statements) => {
+                let record_sql = record_sql.unwrap_or_else(|| "SELECT 1".to_owned());
                 retrying(self.options, || async {
-                    match steps {
-                        Some((version, done)) => {
-                            transaction(self.client, statements, &record, &[&version, &done]).await
-                        }
-                        None => transaction(self.client, statements, "SELECT 1", &[]).await,
-                    }
+                    transaction(self.client, statements, &record_sql, &[]).await
                 })
                 .await
             }
             Unit::Single(statement) => {
-                let index = concurrent_index(statement);
-                retrying(self.options, || async {
-                    if let Some((name, table)) = &index {
-                        drop_invalid_index(self.client, name, table.as_deref()).await?;
+                let kind = kind(statement);
+                if resuming && self.took_effect(&kind).await.map_err(once)? {
+                    if let Some(sql) = &record_sql {
+                        exec(self.client, sql).await.map_err(once)?;
                     }
-                    exec(self.client, statement).await
-                })
-                .await?;
-                if let Some((version, done)) = steps {
-                    self.client
-                        .execute(&record, &[&version, &done])
-                        .await
-                        .map_err(|source| GaveUp {
-                            failure: StatementFailure {
-                                statement: record.clone(),
-                                source,
-                            },
-                            attempts: 1,
-                        })?;
+                    return Ok(());
                 }
-                Ok(())
+                retrying(self.options, || async {
+                    match &kind {
+                        Kind::Transactional => match &record_sql {
+                            // One message, one implicit transaction: done and recorded, or neither.
+                            Some(sql) => match exec(self.client, &format!("{statement}\n;\n{sql}")).await {
+                                Err(failure)
+                                    if failure.source.code() == Some(&SqlState::ACTIVE_SQL_TRANSACTION) =>
+                                {
+                                    // A statement of a kind we do not know that cannot run in a
+                                    // transaction: nothing ran; run it alone.
+                                    exec(self.client, statement).await?;
+                                    exec(self.client, sql).await
+                                }
+                                other => other,
+                            },
+                            None => exec(self.client, statement).await,
+                        },
+                        Kind::BuildIndex { name, table } => {
+                            drop_invalid_index(self.client, name, table.as_deref()).await?;
+                            exec(self.client, statement).await?;
+                            self.record_after(record_sql.as_deref()).await
+                        }
+                        Kind::DetachPartition { parent, partition }
+                            if self.detach_pending(parent, partition).await? =>
+                        {
+                            exec(
+                                self.client,
+                                &format!("ALTER TABLE {parent} DETACH PARTITION {partition} FINALIZE"),
+                            )
+                            .await?;
+                            self.record_after(record_sql.as_deref()).await
+                        }
+                        Kind::DropIndex { .. } | Kind::DetachPartition { .. } | Kind::Outside => {
+                            exec(self.client, statement).await?;
+                            self.record_after(record_sql.as_deref()).await
+                        }
+                    }
+                })
+                .await
             }
         }
+    }
+
+    async fn record_after(&self, sql: Option<&str>) -> Result<(), StatementFailure> {
+        match sql {
+            Some(sql) => exec(self.client, sql).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Whether a statement that cannot run in a transaction already took effect: the run that
+    /// sent it died before recording it, and its session (which held the lock until it ended)
+    /// may have finished it.
+    async fn took_effect(&self, kind: &Kind) -> Result<bool, StatementFailure> {
+        let query = |sql: &'static str| StatementFailure::from_query(sql);
+        match kind {
+            Kind::Transactional | Kind::Outside => Ok(false),
+            Kind::BuildIndex { name, table } => {
+                let sql = "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                           WHERE c.relname = $1 AND CASE WHEN $2::text IS NULL \
+                           THEN c.relnamespace = current_schema()::regnamespace ELSE i.indrelid = to_regclass($2::text) END";
+                let row = self
+                    .client
+                    .query_opt(sql, &[name, table])
+                    .await
+                    .map_err(query(sql))?;
+                // Valid: built. Invalid: a build that did not finish, dropped and run again.
+                Ok(row.is_some_and(|row| row.get::<_, bool>(0)))
+            }
+            Kind::DropIndex { names } => {
+                let sql = "SELECT to_regclass($1) IS NULL";
+                for name in names {
+                    let gone: bool = self
+                        .client
+                        .query_one(sql, &[name])
+                        .await
+                        .map_err(query(sql))?
+                        .get(0);
+                    if !gone {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Kind::DetachPartition { parent, partition } => {
+                let sql = "SELECT NOT EXISTS (SELECT FROM pg_inherits WHERE inhrelid = to_regclass($1) \
+                           AND inhparent = to_regclass($2))";
+                let detached: bool = self
+                    .client
+                    .query_one(sql, &[partition, parent])
+                    .await
+                    .map_err(query(sql))?
+                    .get(0);
+                Ok(detached)
+            }
+        }
+    }
+
+    /// A concurrent detach that stopped part way leaves the partition "detach pending".
+    async fn detach_pending(&self, parent: &str, partition: &str) -> Result<bool, StatementFailure> {
+        let sql = "SELECT coalesce(bool_or(inhdetachpending), false) FROM pg_inherits \
+                   WHERE inhrelid = to_regclass($1) AND inhparent = to_regclass($2)";
+        let row = self
+            .client
+            .query_one(sql, &[&partition, &parent])
+            .await
+            .map_err(StatementFailure::from_query(sql))?;
+        Ok(row.get(0))
+    }
+
+    /// Record `message` as the error that stopped `version` (best effort), and say so when the
+    /// connection is gone and it could not be.
+    async fn record_error(&self, version: &str, mut message: String) -> String {
+        let sql = format!("UPDATE {} SET error = $2 WHERE version = $1", self.table);
+        if self.client.execute(&sql, &[&version, &message]).await.is_err() {
+            message.push_str(" (the connection was lost, so this error is not in the history)");
+        }
+        message
     }
 
     /// Run a non-transactional up script unit by unit, resuming after `steps_done` units.
@@ -892,20 +954,16 @@ impl Runner<'_> {
             if after <= done && !unit.only_settings() {
                 continue;
             }
-            let steps = (after > done).then_some((migration.version.as_str(), after));
-            if let Err(gave_up) = self.run_unit(unit, steps).await {
-                let mut message = gave_up.message(None, "up.sql");
-                // Best effort: the steps done are recorded already, and the failure is what the
-                // user must see, even when it closed the connection (a terminated backend).
-                let sql = format!("UPDATE {} SET error = $2 WHERE version = $1", self.table);
-                if self
-                    .client
-                    .execute(&sql, &[&migration.version, &message])
-                    .await
-                    .is_err()
-                {
-                    message.push_str(" (the connection was lost, so this error is not in the history)");
-                }
+            let record = (after > done).then_some(Record {
+                column: "steps_done",
+                version: &migration.version,
+                done: after,
+            });
+            let resuming = has_row && after == done + 1;
+            if let Err(gave_up) = self.run_unit(unit, record.as_ref(), resuming).await {
+                let message = self
+                    .record_error(&migration.version, gave_up.message(None, "up.sql"))
+                    .await;
                 if gave_up.lock_timeout() {
                     return Err(RunError::LockTimeout {
                         version: migration.version.clone(),
@@ -942,13 +1000,38 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Run a non-transactional down script unit by unit, then delete the history row.
-    async fn down_units(&self, migration: &Migration) -> Result<(), RunError> {
+    /// Run a non-transactional down script unit by unit, recording each (`down_steps_done`) and
+    /// resuming after the units an interrupted revert did; then delete the history row.
+    async fn down_units(&self, migration: &Migration, down_steps_done: Option<i32>) -> Result<(), RunError> {
         let units =
             units(&migration.down).map_err(|message| Self::bad_script(migration, "down.sql", message))?;
+        let resumed = down_steps_done.is_some();
+        let mut done = down_steps_done.unwrap_or(0).max(0);
+        if !resumed {
+            let sql = format!(
+                "UPDATE {} SET down_steps_done = 0, error = NULL WHERE version = $1",
+                self.table
+            );
+            self.client
+                .execute(&sql, &[&migration.version])
+                .await
+                .map_err(statement_error(&sql))?;
+        }
         for (index, unit) in units.iter().enumerate() {
-            if let Err(gave_up) = self.run_unit(unit, None).await {
-                let message = gave_up.message(None, "down.sql");
+            let after = i32::try_from(index + 1).unwrap_or(i32::MAX);
+            if after <= done && !unit.only_settings() {
+                continue;
+            }
+            let record = (after > done).then_some(Record {
+                column: "down_steps_done",
+                version: &migration.version,
+                done: after,
+            });
+            let resuming = resumed && after == done + 1;
+            if let Err(gave_up) = self.run_unit(unit, record.as_ref(), resuming).await {
+                let message = self
+                    .record_error(&migration.version, gave_up.message(None, "down.sql"))
+                    .await;
                 if gave_up.lock_timeout() {
                     return Err(RunError::LockTimeout {
                         version: migration.version.clone(),
@@ -956,10 +1039,11 @@ impl Runner<'_> {
                         message: describe(&gave_up.failure.source),
                         statement: first_line(&gave_up.failure.statement),
                         state: format!(
-                            "reverting stopped at step {} of {} of down.sql; the steps before it are done and the migration is \
-                             still recorded as applied: finish or undo them by hand",
-                            index + 1,
-                            units.len()
+                            "reverting stopped at step {} of {} of down.sql; the {done} step(s) before it are done and \
+                             recorded, and `migrate down` resumes at step {}",
+                            done + 1,
+                            units.len(),
+                            done + 1
                         ),
                     });
                 }
@@ -970,6 +1054,7 @@ impl Runner<'_> {
                     steps_total: units.len(),
                 });
             }
+            done = done.max(after);
         }
         let sql = format!("DELETE FROM {} WHERE version = $1", self.table);
         self.client
@@ -978,6 +1063,35 @@ impl Runner<'_> {
             .map_err(statement_error(&sql))?;
         Ok(())
     }
+}
+
+/// The bookkeeping of one unit: `column` (steps_done or down_steps_done) becomes `done`.
+struct Record<'a> {
+    column: &'static str,
+    version: &'a str,
+    done: i32,
+}
+
+impl Record<'_> {
+    /// As a statement with its values inline, so it can share a simple-query message (one
+    /// implicit transaction) with the statement it records.
+    fn sql(&self, table: &str) -> String {
+        format!(
+            "UPDATE {table} SET {} = {} WHERE version = {}",
+            self.column,
+            self.done,
+            quote_literal(self.version)
+        )
+    }
+}
+
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A failure of a bookkeeping statement, which is not retried.
+fn once(failure: StatementFailure) -> GaveUp {
+    GaveUp { failure, attempts: 1 }
 }
 
 /// The versions in `migrations` not in `history`: for callers that want the pending set.
@@ -992,79 +1106,4 @@ pub fn pending_versions(history: &[Applied], migrations: &[Migration]) -> BTreeS
         .filter(|m| !applied.contains(m.version.as_str()))
         .map(|m| m.version.clone())
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_units() {
-        let script = "-- migrate:no-transaction\nSET lock_timeout = '1s';\nBEGIN;\nCREATE TABLE a ();\nCREATE TABLE b ();\nCOMMIT;\n\
-                      CREATE INDEX CONCURRENTLY i ON a ((1));\nRESET lock_timeout;";
-        let units = units(script).unwrap();
-        assert_eq!(units.len(), 4);
-        assert!(units[0].only_settings());
-        assert_eq!(
-            units[1],
-            Unit::Block(vec![
-                "CREATE TABLE a ()".to_owned(),
-                "CREATE TABLE b ()".to_owned()
-            ])
-        );
-        assert!(!units[1].only_settings());
-        assert_eq!(
-            units[2],
-            Unit::Single("CREATE INDEX CONCURRENTLY i ON a ((1))".to_owned())
-        );
-        assert!(units[3].only_settings());
-    }
-
-    #[test]
-    fn refuses_unbalanced_blocks() {
-        assert!(units("BEGIN; SELECT 1;").unwrap_err().contains("without COMMIT"));
-        assert!(units("SELECT 1; COMMIT;").unwrap_err().contains("without BEGIN"));
-        assert!(units("BEGIN; BEGIN; COMMIT;").unwrap_err().contains("inside"));
-        assert!(units("BEGIN; ROLLBACK;").unwrap_err().contains("ROLLBACK"));
-        assert_eq!(
-            units("start transaction; savepoint s; rollback to s; end;").unwrap(),
-            [Unit::Block(vec![
-                "savepoint s".to_owned(),
-                "rollback to s".to_owned()
-            ])]
-        );
-    }
-
-    #[test]
-    fn finds_concurrent_index_builds() {
-        assert_eq!(
-            concurrent_index("CREATE INDEX CONCURRENTLY Users_Email ON public.users (email)"),
-            Some(("users_email".to_owned(), Some("public.users".to_owned())))
-        );
-        assert_eq!(
-            concurrent_index(
-                "-- c\ncreate unique index concurrently if not exists \"A b\" on only \"T\" using btree (x)"
-            ),
-            Some(("A b".to_owned(), Some("\"T\"".to_owned())))
-        );
-        assert_eq!(concurrent_index("CREATE INDEX CONCURRENTLY ON t (a)"), None);
-        assert_eq!(concurrent_index("CREATE INDEX i ON t (a)"), None);
-        assert_eq!(concurrent_index("DROP INDEX CONCURRENTLY i"), None);
-    }
-
-    #[test]
-    fn classifies_transaction_control() {
-        assert_eq!(control("BEGIN"), Control::Begin);
-        assert_eq!(control("begin isolation level serializable"), Control::Begin);
-        assert_eq!(control("START TRANSACTION"), Control::Begin);
-        assert_eq!(control("COMMIT"), Control::Commit);
-        assert_eq!(control("end"), Control::Commit);
-        assert_eq!(control("ROLLBACK"), Control::Rollback);
-        assert_eq!(control("ROLLBACK TO SAVEPOINT s"), Control::None);
-        assert_eq!(
-            control("CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1; END"),
-            Control::None
-        );
-        assert_eq!(control("COMMIT PREPARED 'x'"), Control::None);
-    }
 }

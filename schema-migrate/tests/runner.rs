@@ -56,6 +56,7 @@ fn options() -> ApplyOptions {
         lock_retries: 2,
         backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(20),
+        ..ApplyOptions::default()
     }
 }
 
@@ -429,7 +430,10 @@ async fn a_migration_without_files_is_refused() {
         assert!(matches!(error, RunError::MissingFile { .. }), "{error}");
         let message = error.to_string();
         assert!(message.contains("20240102000000_create_b"), "{message}");
-        assert!(message.contains("DELETE FROM schema_migrations"), "{message}");
+        assert!(
+            message.contains("migrate resolve 20240102000000 --rolled-back"),
+            "{message}"
+        );
     }
     assert!(!table_exists(&client, "c").await);
 }
@@ -640,9 +644,10 @@ async fn an_interrupted_migration_whose_files_changed_is_refused() {
     let message = error.to_string();
     assert!(message.contains("restore its files"), "{message}");
     assert!(
-        message.contains("DELETE FROM schema_migrations WHERE version = '20240101000000'"),
+        message.contains("migrate resolve 20240101000000 --rolled-back"),
         "{message}"
     );
+    assert!(message.contains("migrate repair --update-checksums"), "{message}");
 }
 
 #[tokio::test]

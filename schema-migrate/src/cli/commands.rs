@@ -36,8 +36,29 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             )
             .await
         }
-        Command::Up { to, dry_run } => up(app, cli, to.as_deref(), *dry_run).await,
-        Command::Down { steps, to } => down(app, cli, *steps, to.clone()).await,
+        Command::Up {
+            to,
+            dry_run,
+            allow_out_of_order,
+        } => up(app, cli, to.as_deref(), *dry_run, *allow_out_of_order).await,
+        Command::Down { steps, to, yes } => down(app, cli, *steps, to.clone(), *yes).await,
+        Command::Resolve {
+            version,
+            applied,
+            rolled_back: _,
+        } => {
+            let (_, migrations) = load_dir(app, cli)?;
+            let url = database_url(cli)?;
+            let resolution = if *applied {
+                runner::Resolution::Applied
+            } else {
+                runner::Resolution::RolledBack
+            };
+            let done = runner::resolve(url, &migrations, version, resolution, &cli.apply_options()).await?;
+            println!("{done}");
+            Ok(0)
+        }
+        Command::Repair { update_checksums } => repair(app, cli, *update_checksums).await,
         Command::Status => status(app, cli).await,
         Command::Check {
             database,
@@ -217,8 +238,16 @@ struct PendingReport {
     up_sql: String,
 }
 
-async fn up(app: &App, cli: &Cli, to: Option<&str>, dry_run: bool) -> Result<u8, Failure> {
-    let (_, migrations) = load_dir(app, cli)?;
+async fn up(
+    app: &App,
+    cli: &Cli,
+    to: Option<&str>,
+    dry_run: bool,
+    allow_out_of_order: bool,
+) -> Result<u8, Failure> {
+    let (dir, migrations) = load_dir(app, cli)?;
+    // What `check` refuses, `up` refuses: files changed since they were hashed.
+    dir.check_sum()?;
     let url = database_url(cli)?;
     if dry_run {
         runner::check_target(&migrations, to)?;
@@ -263,7 +292,11 @@ async fn up(app: &App, cli: &Cli, to: Option<&str>, dry_run: bool) -> Result<u8,
         }
         return Ok(0);
     }
-    let applied = runner::up(url, &migrations, to, &ApplyOptions::default()).await?;
+    let options = ApplyOptions {
+        allow_out_of_order,
+        ..cli.apply_options()
+    };
+    let applied = runner::up(url, &migrations, to, &options).await?;
     if applied.is_empty() {
         println!("nothing to apply: the database is up to date");
     }
@@ -273,14 +306,24 @@ async fn up(app: &App, cli: &Cli, to: Option<&str>, dry_run: bool) -> Result<u8,
     Ok(0)
 }
 
-async fn down(app: &App, cli: &Cli, steps: Option<usize>, to: Option<String>) -> Result<u8, Failure> {
-    let (_, migrations) = load_dir(app, cli)?;
+async fn down(
+    app: &App,
+    cli: &Cli,
+    steps: Option<usize>,
+    to: Option<String>,
+    yes: bool,
+) -> Result<u8, Failure> {
+    let (dir, migrations) = load_dir(app, cli)?;
+    dir.check_sum()?;
     let url = database_url(cli)?;
     let target = match to {
         Some(version) => DownTarget::To(version),
         None => DownTarget::Steps(steps.unwrap_or(1)),
     };
-    let reverted = runner::down(url, &migrations, target, &ApplyOptions::default()).await?;
+    if !yes {
+        confirm_down(url, &migrations, &target).await?;
+    }
+    let reverted = runner::down(url, &migrations, target, &cli.apply_options()).await?;
     if reverted.is_empty() {
         println!("nothing to revert");
     }
@@ -288,6 +331,107 @@ async fn down(app: &App, cli: &Cli, steps: Option<usize>, to: Option<String>) ->
         println!("reverted {version}");
     }
     Ok(0)
+}
+
+/// Reverting more than one migration, or one that drops a table, is confirmed on a terminal and
+/// needs `--yes` elsewhere.
+async fn confirm_down(url: &str, migrations: &[Migration], target: &DownTarget) -> Result<(), Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let client = db::connect(url).await?;
+    let history = runner::history(&client).await?;
+    drop(client);
+    if let DownTarget::To(version) = target
+        && !migrations.iter().any(|m| &m.version == version)
+        && !history.iter().any(|r| &r.version == version)
+    {
+        return Err(runner::RunError::UnknownVersion {
+            version: version.clone(),
+        }
+        .into());
+    }
+    let selected = runner::down_selection(&history, target);
+    let drops: Vec<String> = selected
+        .iter()
+        .filter_map(|version| migrations.iter().find(|m| &m.version == version))
+        .filter(|m| drops_table(&m.down))
+        .map(Migration::name)
+        .collect();
+    if selected.len() <= 1 && drops.is_empty() {
+        return Ok(());
+    }
+    let what = format!(
+        "revert {} migration(s) ({}){}",
+        selected.len(),
+        selected.join(", "),
+        if drops.is_empty() {
+            String::new()
+        } else {
+            format!(", dropping tables and their data in {}", drops.join(", "))
+        }
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            format!("refusing to {what} without confirmation: pass --yes"),
+        ));
+    }
+    eprint!("{what}? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure::new(EXIT_USAGE, "not confirmed: nothing was reverted"))
+    }
+}
+
+fn drops_table(script: &str) -> bool {
+    crate::sql_split::split_statements(script)
+        .iter()
+        .any(|statement| {
+            let tokens = crate::sql_split::significant_tokens(statement);
+            tokens.first().is_some_and(|t| t.is_word("DROP"))
+                && tokens.get(1).is_some_and(|t| t.is_word("TABLE"))
+        })
+}
+
+async fn repair(app: &App, cli: &Cli, update: bool) -> Result<u8, Failure> {
+    let (_, migrations) = load_dir(app, cli)?;
+    let url = database_url(cli)?;
+    let repairs = runner::repair(url, &migrations, update, &cli.apply_options()).await?;
+    match cli.format {
+        Format::Json => println!("{}", json(&repairs)),
+        Format::Text => {
+            if repairs.is_empty() {
+                println!("nothing to repair: every applied migration's files match the history");
+            }
+            for r in &repairs {
+                let state = if r.interrupted {
+                    "interrupted; `up` resumes it with the edited file"
+                } else {
+                    "applied"
+                };
+                let verb = if update {
+                    "recorded the files' checksum of"
+                } else {
+                    "files changed:"
+                };
+                println!(
+                    "{verb} {}_{} ({state}; was {}, now {})",
+                    r.version, r.description, r.recorded, r.file
+                );
+            }
+            if !update && !repairs.is_empty() {
+                println!("review the edits, then run `migrate repair --update-checksums` to accept them");
+            }
+        }
+    }
+    Ok(if update || repairs.is_empty() {
+        0
+    } else {
+        EXIT_DIFFERENCES
+    })
 }
 
 async fn status(app: &App, cli: &Cli) -> Result<u8, Failure> {
@@ -308,6 +452,7 @@ async fn status(app: &App, cli: &Cli) -> Result<u8, Failure> {
                     State::Failed => "FAILED (interrupted; `up` resumes it)",
                     State::ChecksumMismatch => "EDITED after it was applied",
                     State::MissingFile => "applied, but its files are missing",
+                    State::Reverting => "PARTLY REVERTED (interrupted; `down` resumes it)",
                 };
                 let when = s
                     .applied
