@@ -7,8 +7,12 @@
 //! `FAULT_KILLS`, `FAULT_TERMINATIONS` and `FAULT_SEED` set the number of trials and the seed
 //! (defaults keep `cargo test` short; the figures in the notes come from 100 and 30).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output};
+
+use common::{migrate, run_ok};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use testkit::TestDb;
@@ -16,30 +20,6 @@ use tokio_postgres::Client;
 
 const UP_COUNTERS: [&str; 7] = ["m1", "m2a", "m2b", "m2c", "m3", "m4a", "m4b"];
 const DOWN_COUNTERS: [&str; 3] = ["d4a", "d4b", "d3"];
-
-fn migrate(dir: &Path, url: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
-    command
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .env("DATABASE_URL", url)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-fn run_ok(dir: &Path, url: &str, args: &[&str]) -> Output {
-    let output = migrate(dir, url, args).output().expect("run migrate");
-    assert!(
-        output.status.success(),
-        "migrate {args:?}: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
 
 fn sleeps(seconds: f64) -> String {
     format!("FROM (SELECT pg_sleep({seconds})) AS s")
@@ -57,7 +37,6 @@ fn bump(name: &str) -> String {
 /// drop, rename), each with a reverse that counts too.
 fn history(tmp: &Path) -> (PathBuf, Vec<String>) {
     let dir = tmp.join("migrations");
-    let unused = "postgres://unused";
     let names: Vec<String> = UP_COUNTERS
         .iter()
         .chain(DOWN_COUNTERS.iter())
@@ -101,22 +80,7 @@ fn history(tmp: &Path) -> (PathBuf, Vec<String>) {
             ),
         ),
     ];
-    let mut versions = Vec::new();
-    for (i, (up, down)) in scripts.iter().enumerate() {
-        run_ok(&dir, unused, &["generate", "--empty", &format!("step_{i}")]);
-        let mut created: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir())
-            .collect();
-        created.sort();
-        let newest = created.last().unwrap();
-        std::fs::write(newest.join("up.sql"), up).unwrap();
-        std::fs::write(newest.join("down.sql"), down).unwrap();
-        run_ok(&dir, unused, &["hash"]);
-        let name = newest.file_name().unwrap().to_string_lossy().into_owned();
-        versions.push(name[..14].to_owned());
-    }
+    let versions = common::hand_written(&dir, &scripts);
     (dir, versions)
 }
 
@@ -137,12 +101,15 @@ impl Rng {
 }
 
 fn seed() -> u64 {
-    std::env::var("FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(7)
-    })
+    std::env::var("FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(7)
+        })
 }
 
 /// How long an uninterrupted `up` and `down` of the history take here: the random moments are
@@ -163,7 +130,10 @@ async fn calibrate(dir: &Path, versions: &[String]) -> (u64, u64) {
 }
 
 fn trials(var: &str, default: usize) -> usize {
-    std::env::var(var).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Wait for `child` at most `limit`; a runner that does not finish is a stuck state.
@@ -308,8 +278,13 @@ async fn sigkill_at_random_moments_of_up_and_down_never_applies_a_step_twice() {
         );
     }
     eprintln!("up takes {up_ms} ms, down {down_ms} ms uninterrupted");
-    eprintln!("{trials} trials, {landed} SIGKILLs landed while the runner ran, 0 double applies, 0 stuck states (FAULT_SEED={seed})");
-    assert!(landed > 0, "no kill landed: the history ran faster than the delays");
+    eprintln!(
+        "{trials} trials, {landed} SIGKILLs landed while the runner ran, 0 double applies, 0 stuck states (FAULT_SEED={seed})"
+    );
+    assert!(
+        landed > 0,
+        "no kill landed: the history ran faster than the delays"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -339,9 +314,11 @@ async fn terminated_server_sessions_never_apply_a_step_twice() {
             .unwrap()
             .get(0);
         terminated += ended as u64;
-        let output = tokio::task::spawn_blocking(move || wait_bounded(child, Duration::from_secs(120), "terminated run"))
-            .await
-            .unwrap();
+        let output = tokio::task::spawn_blocking(move || {
+            wait_bounded(child, Duration::from_secs(120), "terminated run")
+        })
+        .await
+        .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             output.status.success() || stderr.trim().lines().count() == 1,
@@ -354,7 +331,9 @@ async fn terminated_server_sessions_never_apply_a_step_twice() {
         let client = db.connect().await;
         assert_exactly_once(&client, &UP_COUNTERS, &DOWN_COUNTERS, &what).await;
     }
-    eprintln!("{trials} trials, {terminated} sessions terminated, 0 double applies, 0 stuck states (FAULT_SEED={seed})");
+    eprintln!(
+        "{trials} trials, {terminated} sessions terminated, 0 double applies, 0 stuck states (FAULT_SEED={seed})"
+    );
     assert!(terminated > 0, "no session was terminated");
 }
 
@@ -414,7 +393,10 @@ async fn runners_at_once(n: usize, terminate: bool, dir: &Path) -> Duration {
             .unwrap();
         eprintln!("{n} runners, {terminated} lock sessions terminated under them");
     } else {
-        assert_eq!(applied, 4, "{n} runners: the 4 migrations were applied {applied} times in all");
+        assert_eq!(
+            applied, 4,
+            "{n} runners: the 4 migrations were applied {applied} times in all"
+        );
     }
     let client = db.connect().await;
     assert_exactly_once(&client, &UP_COUNTERS, &DOWN_COUNTERS, &format!("{n} runners")).await;
@@ -427,7 +409,10 @@ async fn many_runners_at_once_finish_and_apply_each_step_once() {
     let (dir, _) = history(tmp.path());
     for n in [2, 6, 12] {
         let elapsed = runners_at_once(n, false, &dir).await;
-        eprintln!("{n} runners at once: all finished in {:.2} s", elapsed.as_secs_f64());
+        eprintln!(
+            "{n} runners at once: all finished in {:.2} s",
+            elapsed.as_secs_f64()
+        );
     }
     for n in [2, 6, 12] {
         runners_at_once(n, true, &dir).await;

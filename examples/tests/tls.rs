@@ -93,7 +93,15 @@ impl TlsCluster {
         }
         as_postgres_user(
             &bin.join("initdb"),
-            &["-D", &data.to_string_lossy(), "-A", "trust", "-U", "postgres", "--no-sync"],
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
         );
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -140,7 +148,10 @@ impl TlsCluster {
     }
 
     fn url(&self, host: &str, params: &str) -> String {
-        format!("postgres://postgres@{host}:{}/postgres?connect_timeout=5{params}", self.port)
+        format!(
+            "postgres://postgres@{host}:{}/postgres?connect_timeout=5{params}",
+            self.port
+        )
     }
 }
 
@@ -155,7 +166,9 @@ impl Drop for TlsCluster {
 }
 
 async fn encrypted(url: &str) -> Result<bool, String> {
-    let client = schema_migrate::db::connect(url).await.map_err(|e| e.to_string())?;
+    let client = schema_migrate::db::connect(url)
+        .await
+        .map_err(|e| e.to_string())?;
     let row = client
         .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
         .await
@@ -175,13 +188,24 @@ async fn every_sslmode_against_a_tls_only_server() {
     let root = |path: &Path| format!("&sslrootcert={}", path.display());
 
     // Plaintext is refused by this server; libpq's default (prefer) tries TLS first.
-    let refused = encrypted(&cluster.url("127.0.0.1", "&sslmode=disable")).await.unwrap_err();
+    let refused = encrypted(&cluster.url("127.0.0.1", "&sslmode=disable"))
+        .await
+        .unwrap_err();
     assert!(refused.contains("no encryption"), "{refused}");
     assert_eq!(encrypted(&cluster.url("127.0.0.1", "")).await, Ok(true));
-    assert_eq!(encrypted(&cluster.url("127.0.0.1", "&sslmode=prefer")).await, Ok(true));
-    assert_eq!(encrypted(&cluster.url("127.0.0.1", "&sslmode=allow")).await, Ok(true));
+    assert_eq!(
+        encrypted(&cluster.url("127.0.0.1", "&sslmode=prefer")).await,
+        Ok(true)
+    );
+    assert_eq!(
+        encrypted(&cluster.url("127.0.0.1", "&sslmode=allow")).await,
+        Ok(true)
+    );
     // require: encrypted, the certificate unchecked (libpq), unless a root is given.
-    assert_eq!(encrypted(&cluster.url("127.0.0.1", "&sslmode=require")).await, Ok(true));
+    assert_eq!(
+        encrypted(&cluster.url("127.0.0.1", "&sslmode=require")).await,
+        Ok(true)
+    );
     let error = encrypted(&cluster.url("127.0.0.1", &format!("&sslmode=require{}", root(&other))))
         .await
         .unwrap_err();
@@ -195,7 +219,10 @@ async fn every_sslmode_against_a_tls_only_server() {
     let error = encrypted(&cluster.url("localhost", &format!("&sslmode=verify-ca{}", root(&other))))
         .await
         .unwrap_err();
-    assert!(error.contains("UnknownIssuer") || error.contains("issuer"), "{error}");
+    assert!(
+        error.contains("UnknownIssuer") || error.contains("issuer"),
+        "{error}"
+    );
 
     // verify-full: and the certificate must name the host.
     assert_eq!(
@@ -205,7 +232,10 @@ async fn every_sslmode_against_a_tls_only_server() {
     let error = encrypted(&cluster.url("127.0.0.1", &format!("&sslmode=verify-full{}", root(&ca))))
         .await
         .unwrap_err();
-    assert!(error.contains("NotValidForName") || error.contains("not valid for"), "{error}");
+    assert!(
+        error.contains("NotValidForName") || error.contains("not valid for"),
+        "{error}"
+    );
     assert_eq!(error.lines().count(), 1, "{error}");
 
     // The keyword/value form reads the same keys.

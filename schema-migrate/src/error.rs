@@ -9,7 +9,7 @@ use crate::db::describe;
 #[non_exhaustive]
 pub enum Error {
     #[error(
-        "invalid database URL {url}: {source} (expected postgres://user[:password]@host[:port]/database)"
+        "invalid database URL {url}: {source} (expected postgres://user@host:port/database, or keywords: host=... port=... user=... dbname=...)"
     )]
     BadUrl {
         url: String,

@@ -291,9 +291,19 @@ pub async fn ensure_history(client: &Client) -> Result<(), RunError> {
          down_steps_done integer\n)"
     );
     db::execute(client, &sql).await?;
-    // History tables made before reverts recorded their progress.
-    let sql = format!("ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS down_steps_done integer");
-    db::execute(client, &sql).await?;
+    // History tables made before reverts recorded their progress get the column; looked up
+    // first, so a run does not take the table's ACCESS EXCLUSIVE lock every time.
+    let sql = "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass($1::text) \
+               AND attname = 'down_steps_done' AND NOT attisdropped)";
+    let present: bool = client
+        .query_one(sql, &[&HISTORY_TABLE])
+        .await
+        .map_err(statement_error(sql))?
+        .get(0);
+    if !present {
+        let sql = format!("ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS down_steps_done integer");
+        db::execute(client, &sql).await?;
+    }
     Ok(())
 }
 
@@ -432,6 +442,15 @@ async fn open(url: &str, options: &ApplyOptions) -> Result<(Client, String), Run
     Ok((client, table))
 }
 
+/// Release the migration lock at the end of a run, so the next runner need not wait for the
+/// session to close. On every other path (errors, panics, a lost connection) closing the session
+/// releases it.
+async fn release(client: &Client) {
+    let _ = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .await;
+}
+
 /// The timeouts a script that sets none runs with.
 async fn set_session_defaults(client: &Client, options: &ApplyOptions) -> Result<(), RunError> {
     let sql = format!(
@@ -463,7 +482,19 @@ pub async fn up(
 ) -> Result<Vec<String>, RunError> {
     check_target(migrations, to)?;
     let (client, table) = open(url, options).await?;
-    let history = read_history(&client, &table).await?;
+    let result = up_locked(&client, &table, migrations, to, options).await;
+    release(&client).await;
+    result
+}
+
+async fn up_locked(
+    client: &Client,
+    table: &str,
+    migrations: &[Migration],
+    to: Option<&str>,
+    options: &ApplyOptions,
+) -> Result<Vec<String>, RunError> {
+    let history = read_history(client, table).await?;
     validate(&history, migrations)?;
     if let Some(row) = history.iter().find(|row| row.down_steps_done.is_some()) {
         return Err(RunError::PartlyReverted {
@@ -499,8 +530,8 @@ pub async fn up(
     let mut ordered: Vec<&Migration> = migrations.iter().collect();
     ordered.sort_by(|a, b| a.version.cmp(&b.version));
     let runner = Runner {
-        client: &client,
-        table: &table,
+        client,
+        table,
         options,
     };
     let mut applied = Vec::new();
@@ -550,7 +581,19 @@ pub async fn down(
     options: &ApplyOptions,
 ) -> Result<Vec<String>, RunError> {
     let (client, table) = open(url, options).await?;
-    let mut history = read_history(&client, &table).await?;
+    let result = down_locked(&client, &table, migrations, target, options).await;
+    release(&client).await;
+    result
+}
+
+async fn down_locked(
+    client: &Client,
+    table: &str,
+    migrations: &[Migration],
+    target: DownTarget,
+    options: &ApplyOptions,
+) -> Result<Vec<String>, RunError> {
+    let mut history = read_history(client, table).await?;
     history.reverse();
     let selected: Vec<&Applied> = match &target {
         DownTarget::Steps(n) => history.iter().take(*n).collect(),
@@ -585,8 +628,8 @@ pub async fn down(
         plan.push((migration, row.down_steps_done));
     }
     let runner = Runner {
-        client: &client,
-        table: &table,
+        client,
+        table,
         options,
     };
     let mut reverted = Vec::new();

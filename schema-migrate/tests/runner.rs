@@ -782,3 +782,98 @@ async fn settings_a_migration_makes_do_not_leak_into_the_next() {
     ];
     runner::up(db.url(), &migrations, None, &options()).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_runner_holds_no_snapshot_that_an_index_build_waits_for() {
+    let db = TestDb::create("runner_no_snapshot").await;
+    let holder = db.connect().await;
+    holder
+        .batch_execute("CREATE TABLE t (v int); INSERT INTO t SELECT generate_series(1, 1000)")
+        .await
+        .unwrap();
+    let key = runner::LOCK_KEY;
+    let got: bool = holder
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(got);
+    // A runner waits for the lock that `holder` keeps.
+    let url = db.url().to_owned();
+    let waiting = tokio::spawn(async move {
+        let options = ApplyOptions {
+            lock_wait: Duration::from_secs(30),
+            ..options()
+        };
+        runner::up(&url, &three(), None, &options).await
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The lock holder builds an index concurrently: it must not wait for the waiting runner.
+    holder.batch_execute("SET lock_timeout = '5s'").await.unwrap();
+    holder
+        .batch_execute("CREATE INDEX CONCURRENTLY t_v ON t (v)")
+        .await
+        .expect("the index build waited for the waiting runner's snapshot");
+    assert!(!waiting.is_finished(), "the runner did not wait for the lock");
+    holder
+        .batch_execute("SELECT pg_advisory_unlock_all()")
+        .await
+        .unwrap();
+    let applied = waiting.await.unwrap().unwrap();
+    assert_eq!(applied.len(), 3);
+}
+
+#[tokio::test]
+async fn a_lock_not_granted_in_time_names_its_holder() {
+    let db = TestDb::create("runner_lock_wait").await;
+    let holder = db.connect().await;
+    let pid: i32 = holder
+        .query_one(
+            "SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock($1)) AS l",
+            &[&runner::LOCK_KEY],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let options = ApplyOptions {
+        lock_wait: Duration::from_millis(600),
+        ..options()
+    };
+    let error = runner::up(db.url(), &three(), None, &options).await.unwrap_err();
+    assert!(matches!(error, RunError::LockWait { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains(&format!("session {pid}")), "{message}");
+    assert!(message.contains("--lock-wait"), "{message}");
+    assert!(message.contains("nothing was applied"), "{message}");
+    let client = db.connect().await;
+    assert!(!table_exists(&client, "a").await);
+}
+
+#[tokio::test]
+async fn a_history_table_from_before_revert_progress_is_upgraded() {
+    let db = TestDb::create("runner_old_history").await;
+    let client = db.connect().await;
+    let migrations = three();
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE schema_migrations (version text PRIMARY KEY, description text NOT NULL, \
+             checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), execution_ms bigint NOT NULL DEFAULT 0, \
+             success boolean NOT NULL, steps_done integer NOT NULL DEFAULT 0, error text); \
+             CREATE TABLE a (id int); \
+             INSERT INTO schema_migrations (version, description, checksum, success, steps_done) \
+             VALUES ('20240101000000', 'create_a', '{}', true, 1)",
+            migrations[0].checksum
+        ))
+        .await
+        .unwrap();
+    // Read before the upgrade (status, check --database) and after it.
+    let statuses = runner::status(&client, &migrations).await.unwrap();
+    assert_eq!(statuses[0].state, State::Applied);
+    let applied = runner::up(db.url(), &migrations, None, &options()).await.unwrap();
+    assert_eq!(applied, ["20240102000000", "20240103000000"]);
+    let reverted = runner::down(db.url(), &migrations, DownTarget::Steps(3), &options())
+        .await
+        .unwrap();
+    assert_eq!(reverted.len(), 3);
+    assert!(versions(&client).await.is_empty());
+}

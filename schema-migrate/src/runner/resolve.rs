@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use super::{ApplyOptions, HISTORY_TABLE, RunError, open, read_history, statement_error, units};
+use tokio_postgres::Client;
+
+use super::{ApplyOptions, HISTORY_TABLE, RunError, open, read_history, release, statement_error, units};
 use crate::migrations::Migration;
 
 /// What `resolve` records.
@@ -25,7 +27,19 @@ pub async fn resolve(
     options: &ApplyOptions,
 ) -> Result<String, RunError> {
     let (client, table) = open(url, options).await?;
-    let history = read_history(&client, &table).await?;
+    let result = resolve_locked(&client, &table, migrations, version, resolution).await;
+    release(&client).await;
+    result
+}
+
+async fn resolve_locked(
+    client: &Client,
+    table: &str,
+    migrations: &[Migration],
+    version: &str,
+    resolution: Resolution,
+) -> Result<String, RunError> {
+    let history = read_history(client, table).await?;
     let row = history.iter().find(|row| row.version == version);
     let migration = migrations.iter().find(|m| m.version == version);
     let refuse = |reason: &str| {
@@ -127,7 +141,18 @@ pub async fn repair(
     options: &ApplyOptions,
 ) -> Result<Vec<Repair>, RunError> {
     let (client, table) = open(url, options).await?;
-    let history = read_history(&client, &table).await?;
+    let result = repair_locked(&client, &table, migrations, update).await;
+    release(&client).await;
+    result
+}
+
+async fn repair_locked(
+    client: &Client,
+    table: &str,
+    migrations: &[Migration],
+    update: bool,
+) -> Result<Vec<Repair>, RunError> {
+    let history = read_history(client, table).await?;
     let mut repairs = Vec::new();
     for row in &history {
         let Some(migration) = migrations.iter().find(|m| m.version == row.version) else {
