@@ -87,8 +87,9 @@ fn check_catches_missing_migration_and_stale_checksum() {
     let mut sql = std::fs::read_to_string(&up).unwrap();
     sql.push_str("\n-- edited by hand\n");
     std::fs::write(&up, sql).unwrap();
+    // A stale sum is a configuration error (exit 2), as the README says.
     let out = migrate(&dir, None, &["check"]);
-    assert_code(&out, 1);
+    assert_code(&out, 2);
     assert!(text(&out).contains("hash"), "{}", text(&out));
     assert_code(&migrate(&dir, None, &["hash"]), 0);
     assert_code(&migrate(&dir, None, &["check"]), 0);
@@ -387,7 +388,7 @@ async fn hand_written_migrations_and_the_errors_a_team_meets() {
     std::fs::write(backfill.join("down.sql"), "DROP TABLE backfill_marker;\n").unwrap();
     // An edited directory is stale until rehashed.
     let out = migrate(&dir, None, &["check"]);
-    assert_code(&out, 1);
+    assert_code(&out, 2);
     assert_code(&migrate(&dir, None, &["hash"]), 0);
 
     let db = TestDb::create("cli_hand_written").await;
@@ -450,9 +451,9 @@ async fn hand_written_migrations_and_the_errors_a_team_meets() {
             "{stderr}"
         );
     }
-    // `check` reports it among its findings.
+    // `check` reports it, as a configuration error.
     let out = migrate(&dir, None, &["check"]);
-    assert_code(&out, 1);
+    assert_code(&out, 2);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("schema.json: not a valid schema snapshot"),
         "{}",

@@ -240,6 +240,19 @@ async fn up_and_down_refuse_what_check_refuses() {
         }
     }
     std::fs::write(&sum, &good).unwrap();
+    // An emptied snapshot, even re-hashed, is no snapshot: refused before anything runs.
+    let first = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap()
+        .join("schema.json");
+    let snapshot = std::fs::read(&first).unwrap();
+    std::fs::write(&first, "").unwrap();
+    let out = run(&dir, db.url(), &["up"]);
+    assert_code(&out, 2);
+    assert!(one_line_error(&out).contains("schema.json"), "{}", text(&out));
+    std::fs::write(&first, snapshot).unwrap();
     let tables: i64 = client
         .query_one("SELECT count(*) FROM pg_tables WHERE tablename = 'counters'", &[])
         .await

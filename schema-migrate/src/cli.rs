@@ -349,8 +349,30 @@ pub fn run(
         eprintln!("error: cannot read .env: {what}");
         return ExitCode::from(EXIT_USAGE);
     }
-    let cli = Cli::parse();
+    // A closed pipe (`migrate status | head -1`) ends the process quietly, as it does `cat`,
+    // instead of a panic in println!.
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let json_errors = wants_json(std::env::args());
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            use clap::error::ErrorKind::*;
+            if matches!(
+                error.kind(),
+                DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                error.exit();
+            }
+            let failure = Failure::new(EXIT_USAGE, usage_line(&error.to_string()));
+            return report(&failure, json_errors, &[]);
+        }
+    };
     let secrets = cli.secrets();
+    let json_errors = cli.format == Format::Json;
     let built_in = Path::new(manifest_dir).join("migrations");
     let default_dir = if built_in.is_dir() || !Path::new("migrations").is_dir() {
         built_in
@@ -370,9 +392,42 @@ pub fn run(
     };
     match runtime.block_on(commands::dispatch(&app, &cli)) {
         Ok(code) => ExitCode::from(code),
-        Err(failure) => {
-            eprintln!("error: {}", crate::conninfo::scrub(&failure.message, &secrets));
-            ExitCode::from(failure.code)
-        }
+        Err(failure) => report(&failure, json_errors, &secrets),
     }
+}
+
+/// Print a failure as one line on stderr (`--format json`: one JSON object), without secrets.
+fn report(failure: &Failure, json: bool, secrets: &[String]) -> ExitCode {
+    let message = crate::conninfo::scrub(&failure.message, secrets);
+    let message = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if json {
+        let value = serde_json::json!({ "error": { "code": failure.code, "message": message } });
+        eprintln!("{value}");
+    } else {
+        eprintln!("error: {message}");
+    }
+    ExitCode::from(failure.code)
+}
+
+/// Whether the arguments ask for JSON, read before they are parsed (for a usage error).
+fn wants_json(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    args.iter().any(|a| a == "--format=json") || args.windows(2).any(|w| w[0] == "--format" && w[1] == "json")
+}
+
+/// clap's usage error on one line: its message and its tip, with where to read more.
+fn usage_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("bad arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let tip = lines
+        .find(|l| l.starts_with("tip:"))
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    format!("{first}{tip}; see `migrate --help`")
 }

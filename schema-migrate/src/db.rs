@@ -96,9 +96,18 @@ async fn encrypted(config: &Config, tls: MakeRustlsConnect) -> Result<Client, to
     Ok(client)
 }
 
-/// `url` without its password, for messages.
+/// `url` without its password, for messages; a very long one is cut short.
 pub fn redact(url: &str) -> String {
-    conninfo::redact(url)
+    const SHOWN: usize = 160;
+    let redacted = conninfo::redact(url);
+    if redacted.len() <= SHOWN {
+        return redacted;
+    }
+    let cut = (0..=SHOWN)
+        .rev()
+        .find(|&i| redacted.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}... ({} bytes)", &redacted[..cut], url.len())
 }
 
 /// Run one statement, turning a failure into an error that quotes the statement.

@@ -133,6 +133,9 @@ pub enum DirError {
     #[error("{}: not UTF-8 text: save it as UTF-8", .path.display())]
     NotUtf8 { path: PathBuf },
 
+    #[error("{}: a NUL byte at offset {offset}: Postgres cannot take it in SQL text; remove it", .path.display())]
+    NulByte { path: PathBuf, offset: usize },
+
     #[error(
         "{}: not a valid schema snapshot: {source}: restore it (git checkout) or regenerate the migration",
         .path.display()
@@ -451,6 +454,12 @@ fn load_migration(path: &Path, version: &str, description: &str) -> Result<Migra
     let snapshot_bytes = read_file(&snapshot_path)?;
     let checksum = checksum(&up, &down, &snapshot_bytes);
     let text = |bytes: Vec<u8>, file: &str| {
+        if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+            return Err(DirError::NulByte {
+                path: path.join(file),
+                offset,
+            });
+        }
         String::from_utf8(bytes).map_err(|_| DirError::NotUtf8 {
             path: path.join(file),
         })

@@ -196,7 +196,7 @@ pub enum RunError {
 
     #[error(
         "migration {version}: gave up after {attempts} attempt(s): a lock was not granted within lock_timeout (another session holds \
-         a conflicting lock: {message}); {state}. Retry when the tables are less busy, or raise lock_timeout (in: {statement})."
+         a conflicting lock: {message}); {state}. Run it again when the tables are less busy, or raise the lock timeout (`--lock-timeout MS`, or SET lock_timeout in the script) (in: {statement})."
     )]
     LockTimeout {
         version: String,
@@ -259,6 +259,12 @@ pub enum RunError {
         down_steps_done: i32,
         error: Option<String>,
     },
+
+    #[error(
+        "the table {table} is not this tool's history (it lacks the column(s) {missing}): another tool (Rails, dbmate, \
+         golang-migrate) keeps its history under that name. Migrate this database with that tool, or rename its table"
+    )]
+    ForeignHistory { table: String, missing: String },
 
     #[error("cannot resolve migration {version}: {reason}")]
     CannotResolve { version: String, reason: String },
@@ -326,7 +332,44 @@ pub async fn history(client: &Client) -> Result<Vec<Applied>, RunError> {
     }
 }
 
+/// The columns a history table of this tool has (and `down_steps_done`, added when missing).
+const HISTORY_COLUMNS: [&str; 8] = [
+    "version",
+    "description",
+    "checksum",
+    "applied_at",
+    "execution_ms",
+    "success",
+    "steps_done",
+    "error",
+];
+
+/// Refuse a table of the history's name that another tool made.
+async fn check_shape(client: &Client, table: &str) -> Result<(), RunError> {
+    let sql = "SELECT coalesce(array_agg(attname::text), '{}') FROM pg_attribute \
+               WHERE attrelid = to_regclass($1::text) AND attnum > 0 AND NOT attisdropped";
+    let columns: Vec<String> = client
+        .query_one(sql, &[&table])
+        .await
+        .map_err(statement_error(sql))?
+        .get(0);
+    let missing: Vec<&str> = HISTORY_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !columns.iter().any(|have| have == c))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(RunError::ForeignHistory {
+            table: table.to_owned(),
+            missing: missing.join(", "),
+        })
+    }
+}
+
 async fn read_history(client: &Client, table: &str) -> Result<Vec<Applied>, RunError> {
+    check_shape(client, table).await?;
     let sql = format!(
         "SELECT version, description, checksum, applied_at, execution_ms, success, steps_done, error, \
          to_jsonb(h) -> 'down_steps_done' FROM {table} h ORDER BY version"
@@ -433,6 +476,9 @@ async fn open(url: &str, options: &ApplyOptions) -> Result<(Client, String), Run
     let client = db::connect(url).await?;
     set_session_defaults(&client, options).await?;
     lock::acquire(&client, options.lock_wait, options.progress).await?;
+    if let Some(table) = history_table(&client).await? {
+        check_shape(&client, &table).await?;
+    }
     ensure_history(&client).await?;
     let table = history_table(&client).await?.ok_or_else(|| {
         RunError::Db(Error::Other(format!(
@@ -756,27 +802,22 @@ impl Runner<'_> {
 
     async fn up_transactional(&self, migration: &Migration, previous: Option<&str>) -> Result<(), RunError> {
         Self::check_transactional(migration, &migration.up, "up.sql")?;
-        let start = Instant::now();
         let record = format!(
             "INSERT INTO {} (version, description, checksum, applied_at, execution_ms, success, steps_done, error) \
-             VALUES ($1, $2, $3, now(), $4, true, 1, NULL) \
+             VALUES ($1, $2, $3, now(), (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, true, 1, NULL) \
              ON CONFLICT (version) DO UPDATE SET description = EXCLUDED.description, checksum = EXCLUDED.checksum, \
              applied_at = now(), execution_ms = EXCLUDED.execution_ms, success = true, steps_done = 1, error = NULL",
             self.table
         );
         let script = [migration.up.clone()];
+        // The record runs last in the migration's transaction: now() is when it began and
+        // clock_timestamp() is now, so execution_ms is the script's time.
         let result = retrying(self.options, || async {
-            let elapsed = millis(start);
             transaction(
                 self.client,
                 &script,
                 &record,
-                &[
-                    &migration.version,
-                    &migration.description,
-                    &migration.checksum,
-                    &elapsed,
-                ],
+                &[&migration.version, &migration.description, &migration.checksum],
             )
             .await
         })

@@ -246,6 +246,15 @@ async fn up(
     allow_out_of_order: bool,
 ) -> Result<u8, Failure> {
     let (dir, migrations) = load_dir(app, cli)?;
+    if migrations.is_empty() {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            format!(
+                "{} has no migrations: pass the migrations directory with --dir, or write one with `migrate generate <description>`",
+                dir.path.display()
+            ),
+        ));
+    }
     // What `check` refuses, `up` refuses: files changed since they were hashed.
     dir.check_sum()?;
     let url = database_url(cli)?;
@@ -463,7 +472,14 @@ async fn status(app: &App, cli: &Cli) -> Result<u8, Failure> {
             }
         }
     }
-    Ok(0)
+    // Something a person must look at is not success: CI and deploy scripts stop on it.
+    let attention = statuses.iter().any(|s| {
+        matches!(
+            s.state,
+            State::Failed | State::ChecksumMismatch | State::MissingFile | State::Reverting
+        )
+    });
+    Ok(if attention { EXIT_DIFFERENCES } else { 0 })
 }
 
 #[derive(Serialize, Default)]
@@ -507,10 +523,14 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
         .collect::<Result<_, _>>()?;
 
     let dir = MigrationDir::new(app.dir(cli));
+    // A directory that cannot be read, or whose sum is stale, is a configuration error (exit 2);
+    // its snapshots say nothing then, so the declared schema is not compared with them.
+    let mut broken = false;
     let migrations = match dir.load() {
         Ok(migrations) => migrations,
         Err(error) => {
             report.problems.push(error.to_string());
+            broken = true;
             Vec::new()
         }
     };
@@ -518,9 +538,14 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
         && let Err(error) = dir.check_sum()
     {
         report.problems.push(error.to_string());
+        broken = true;
     }
     let latest = migrations.last().map(|m| m.snapshot.clone()).unwrap_or_default();
-    let changes = diff(&latest, &declared.schema, &declared.renames);
+    let changes = if broken {
+        Vec::new()
+    } else {
+        diff(&latest, &declared.schema, &declared.renames)
+    };
     if !changes.is_empty() {
         report.problems.push(format!(
             "the declared schema differs from the latest migration's snapshot ({} change(s)): run `cargo run --bin migrate -- generate <description>`",
@@ -614,10 +639,23 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
                     "ok: {} migration(s), the declared schema matches the latest snapshot",
                     migrations.len()
                 );
+                if let Some(pending) = &pending {
+                    println!(
+                        "ok: the database matches the declared schema ({} migration(s) applied, {} pending)",
+                        migrations.len() - pending.len(),
+                        pending.len()
+                    );
+                }
             }
         }
     }
-    Ok(if report.ok { 0 } else { EXIT_DIFFERENCES })
+    Ok(if report.ok {
+        0
+    } else if broken {
+        EXIT_USAGE
+    } else {
+        EXIT_DIFFERENCES
+    })
 }
 
 fn lint(app: &App, cli: &Cli, paths: &[PathBuf], allow: &[String]) -> Result<u8, Failure> {

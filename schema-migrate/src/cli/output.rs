@@ -10,6 +10,8 @@ use crate::plan::{Plan, Step, describe_change};
 pub struct StepReport {
     pub summary: String,
     pub hazards: Vec<HazardReport>,
+    /// Hazards of running the step's down.
+    pub down_hazards: Vec<HazardReport>,
     pub locks: Vec<String>,
 }
 
@@ -20,16 +22,19 @@ pub struct HazardReport {
 }
 
 pub fn step_report(step: &Step) -> StepReport {
-    StepReport {
-        summary: step.summary.clone(),
-        hazards: step
-            .hazards
+    let report = |hazards: &[crate::plan::Hazard]| {
+        hazards
             .iter()
             .map(|h| HazardReport {
                 kind: h.kind.name(),
                 message: h.message.clone(),
             })
-            .collect(),
+            .collect()
+    };
+    StepReport {
+        summary: step.summary.clone(),
+        hazards: report(&step.hazards),
+        down_hazards: report(&step.down_hazards),
         locks: step.locks.iter().map(ToString::to_string).collect(),
     }
 }
@@ -52,6 +57,13 @@ pub fn plan_text(plan: &Plan) -> String {
         }
         for lock in &step.locks {
             out.push_str(&format!("      lock: {lock}\n"));
+        }
+        for hazard in &step.down_hazards {
+            out.push_str(&format!(
+                "      down hazard {}: {}\n",
+                hazard.kind.name(),
+                hazard.message
+            ));
         }
     }
     out
