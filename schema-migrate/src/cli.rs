@@ -13,6 +13,7 @@
 //! timeout, refused history).
 
 mod commands;
+pub use commands::migration_sql;
 mod output;
 
 use std::path::{Path, PathBuf};

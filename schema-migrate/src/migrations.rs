@@ -26,6 +26,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use schema_core::model::Schema;
+use std::sync::{Arc, OnceLock};
+
 use sha2::{Digest, Sha256};
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
@@ -52,8 +54,8 @@ pub struct Migration {
     pub path: PathBuf,
     pub up: String,
     pub down: String,
-    /// The schema after this migration, from `schema.json`.
-    pub snapshot: Schema,
+    /// The schema after this migration, from `schema.json`, parsed when first asked for.
+    pub snapshot: Snapshot,
     /// Hex SHA-256 over `up.sql`, a 0 byte, `down.sql`, a 0 byte, `schema.json` (all as bytes).
     pub checksum: String,
 }
@@ -77,6 +79,60 @@ impl Migration {
 
 fn has_marker(script: &str) -> bool {
     script.lines().any(|line| line.trim() == NO_TRANSACTION_MARKER)
+}
+
+/// A migration's `schema.json`, read and parsed when first asked for: the everyday commands need
+/// the newest one or none, and holding or parsing every snapshot of a long history (each holds
+/// the whole schema) would make them grow with its square. Loading the directory only hashes it,
+/// streaming; when it is parsed, its bytes must still hash to the migration's checksum.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    path: PathBuf,
+    /// The migration's hash state before the snapshot's bytes, and the checksum they complete.
+    check: Option<(Sha256, String)>,
+    parsed: Arc<OnceLock<Schema>>,
+}
+
+impl Snapshot {
+    /// A snapshot of `schema`, already parsed (for migrations built in memory).
+    pub fn from_schema(schema: Schema) -> Snapshot {
+        Snapshot {
+            path: PathBuf::from(SNAPSHOT_FILE),
+            check: None,
+            parsed: Arc::new(OnceLock::from(schema)),
+        }
+    }
+
+    /// The schema, or why the file is not a snapshot.
+    pub fn schema(&self) -> Result<&Schema, DirError> {
+        if let Some(schema) = self.parsed.get() {
+            return Ok(schema);
+        }
+        let bytes = read_file(&self.path)?;
+        if let Some((prefix, checksum)) = &self.check {
+            let mut hasher = prefix.clone();
+            hasher.update(&bytes);
+            if hex::encode(hasher.finalize()) != *checksum {
+                return Err(DirError::ChangedWhileRead {
+                    path: self.path.clone(),
+                });
+            }
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|_| DirError::NotUtf8 {
+            path: self.path.clone(),
+        })?;
+        let schema = Schema::from_json(text).map_err(|source| DirError::BadSnapshot {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(self.parsed.get_or_init(|| schema))
+    }
+}
+
+impl PartialEq<Schema> for Snapshot {
+    fn eq(&self, other: &Schema) -> bool {
+        self.schema().is_ok_and(|schema| schema == other)
+    }
 }
 
 /// The checksum of a migration's three files.
@@ -135,6 +191,9 @@ pub enum DirError {
 
     #[error("{}: a NUL byte at offset {offset}: Postgres cannot take it in SQL text; remove it", .path.display())]
     NulByte { path: PathBuf, offset: usize },
+
+    #[error("{}: changed while the command ran (it no longer matches its checksum): run the command again", .path.display())]
+    ChangedWhileRead { path: PathBuf },
 
     #[error(
         "{}: not a valid schema snapshot: {source}: restore it (git checkout) or regenerate the migration",
@@ -324,11 +383,17 @@ impl MigrationDir {
 
     /// The schema after the newest migration; the empty schema when there are none.
     pub fn latest_snapshot(&self) -> Result<Schema, DirError> {
-        Ok(self
-            .load()?
-            .pop()
-            .map(|migration| migration.snapshot)
-            .unwrap_or_default())
+        match self.load()?.last() {
+            Some(migration) => migration.snapshot.schema().cloned(),
+            None => Ok(Schema::default()),
+        }
+    }
+
+    /// Parse every snapshot: what `hash` checks before it records them.
+    pub fn check_snapshots(migrations: &[Migration]) -> Result<(), DirError> {
+        migrations
+            .iter()
+            .try_for_each(|m| m.snapshot.schema().map(|_| ()))
     }
 
     /// Add a migration and rewrite the sum file.
@@ -381,7 +446,9 @@ impl MigrationDir {
         }
         sync_dir(&self.path);
         let migration = load_migration(&target, &version, &description)?;
-        self.write_sum()?;
+        let mut all = existing;
+        all.push(migration.clone());
+        self.write_sum_of(&all)?;
         Ok(migration)
     }
 
@@ -392,7 +459,12 @@ impl MigrationDir {
 
     /// Write the sum file for the migrations as they are (atomically).
     pub fn write_sum(&self) -> Result<(), DirError> {
-        let text = self.sum()?;
+        self.write_sum_of(&self.load()?)
+    }
+
+    /// Write the sum file for `migrations`, this directory's as loaded (atomically).
+    pub fn write_sum_of(&self, migrations: &[Migration]) -> Result<(), DirError> {
+        let text = sum_text(migrations);
         let path = self.sum_path();
         let temp = self.path.join(format!(".{SUM_FILE}.tmp-{}", std::process::id()));
         write_synced(&temp, text.as_bytes())?;
@@ -410,7 +482,12 @@ impl MigrationDir {
 
     /// Check that the sum file matches the migrations.
     pub fn check_sum(&self) -> Result<(), DirError> {
-        let expected = self.sum()?;
+        self.check_sum_of(&self.load()?)
+    }
+
+    /// Check that the sum file matches `migrations`, this directory's as loaded.
+    pub fn check_sum_of(&self, migrations: &[Migration]) -> Result<(), DirError> {
+        let expected = sum_text(migrations);
         let path = self.sum_path();
         let found = match fs::read(&path) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).replace("\r\n", "\n"),
@@ -451,8 +528,15 @@ fn load_migration(path: &Path, version: &str, description: &str) -> Result<Migra
     let up = read_file(&path.join(UP_FILE))?;
     let down = read_file(&path.join(DOWN_FILE))?;
     let snapshot_path = path.join(SNAPSHOT_FILE);
-    let snapshot_bytes = read_file(&snapshot_path)?;
-    let checksum = checksum(&up, &down, &snapshot_bytes);
+    // The checksum as `checksum` computes it, with the snapshot streamed rather than held.
+    let mut hasher = Sha256::new();
+    hasher.update(&up);
+    hasher.update([0u8]);
+    hasher.update(&down);
+    hasher.update([0u8]);
+    let prefix = hasher.clone();
+    hash_file(&mut hasher, &snapshot_path)?;
+    let checksum = hex::encode(hasher.finalize());
     let text = |bytes: Vec<u8>, file: &str| {
         if let Some(offset) = bytes.iter().position(|&b| b == 0) {
             return Err(DirError::NulByte {
@@ -464,36 +548,55 @@ fn load_migration(path: &Path, version: &str, description: &str) -> Result<Migra
             path: path.join(file),
         })
     };
-    let snapshot_text = text(snapshot_bytes, SNAPSHOT_FILE)?;
-    let snapshot = Schema::from_json(&snapshot_text).map_err(|source| DirError::BadSnapshot {
-        path: snapshot_path,
-        source,
-    })?;
     Ok(Migration {
         version: version.to_owned(),
         description: description.to_owned(),
         path: path.to_path_buf(),
         up: text(up, UP_FILE)?,
         down: text(down, DOWN_FILE)?,
-        snapshot,
+        snapshot: Snapshot {
+            path: snapshot_path,
+            check: Some((prefix, checksum.clone())),
+            parsed: Arc::new(OnceLock::new()),
+        },
         checksum,
     })
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, DirError> {
-    fs::read(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            DirError::MissingFile {
-                path: path.to_path_buf(),
-            }
-        } else {
-            DirError::Io {
-                action: "read",
-                path: path.to_path_buf(),
-                source,
-            }
+/// Feed a file to `hasher` in pieces.
+fn hash_file(hasher: &mut Sha256, path: &Path) -> Result<(), DirError> {
+    use std::io::Read;
+    let mut file = fs::File::open(path).map_err(|source| read_error(path, source))?;
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buffer).map_err(|source| DirError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if n == 0 {
+            return Ok(());
         }
-    })
+        hasher.update(&buffer[..n]);
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, DirError> {
+    fs::read(path).map_err(|source| read_error(path, source))
+}
+
+fn read_error(path: &Path, source: std::io::Error) -> DirError {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        DirError::MissingFile {
+            path: path.to_path_buf(),
+        }
+    } else {
+        DirError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), DirError> {

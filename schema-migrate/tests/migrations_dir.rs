@@ -247,8 +247,11 @@ fn a_corrupt_snapshot_names_the_file_and_the_error() {
     let migration = write(&dir, "a", NOW);
     let path = migration.path.join("schema.json");
     fs::write(&path, "{\"tables\": [ {\"name\": 1} ]}").unwrap();
-    let error = dir.load().unwrap_err();
+    // Loading reads it as text; it is parsed when a command needs it, and refused then.
+    let loaded = dir.load().unwrap();
+    let error = loaded[0].snapshot.schema().unwrap_err();
     assert!(matches!(error, DirError::BadSnapshot { .. }), "{error}");
+    assert!(MigrationDir::check_snapshots(&loaded).is_err());
     let message = error.to_string();
     assert!(message.contains(&path.display().to_string()), "{message}");
     assert!(
@@ -383,4 +386,17 @@ fn no_transaction_marker() {
         .unwrap();
     assert!(!migration.up_transactional());
     assert!(migration.down_transactional());
+}
+
+#[test]
+fn a_snapshot_is_parsed_as_it_was_hashed() {
+    let (_temp, dir) = tempdir();
+    let migration = write(&dir, "a", NOW);
+    let loaded = dir.load().unwrap();
+    // Edited after loading (hashing) and before parsing: refused, not parsed as the new text.
+    fs::write(migration.path.join("schema.json"), "{}\n").unwrap();
+    let error = loaded[0].snapshot.schema().unwrap_err();
+    assert!(matches!(error, DirError::ChangedWhileRead { .. }), "{error}");
+    // Loaded again, it is what the files say now.
+    assert_eq!(dir.load().unwrap()[0].snapshot, Schema::default());
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use schema_core::model::Schema;
 use schema_migrate::apply::ApplyOptions;
-use schema_migrate::migrations::{Migration, NO_TRANSACTION_MARKER, checksum};
+use schema_migrate::migrations::{Migration, NO_TRANSACTION_MARKER, Snapshot, checksum};
 use schema_migrate::runner::{self, Applied, DownTarget, RunError, State};
 use testkit::TestDb;
 use tokio_postgres::Client;
@@ -20,7 +20,7 @@ fn migration(version: &str, description: &str, up: &str, down: &str) -> Migratio
         up: up.to_owned(),
         down: down.to_owned(),
         checksum: checksum(up.as_bytes(), down.as_bytes(), json.as_bytes()),
-        snapshot,
+        snapshot: Snapshot::from_schema(snapshot),
     }
 }
 

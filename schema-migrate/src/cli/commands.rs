@@ -83,9 +83,11 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             .await
         }
         Command::Hash => {
+            // The review gate: every snapshot must parse before the sum records them.
             let dir = MigrationDir::new(app.dir(cli));
-            dir.load()?;
-            dir.write_sum()?;
+            let migrations = dir.load()?;
+            MigrationDir::check_snapshots(&migrations)?;
+            dir.write_sum_of(&migrations)?;
             println!("wrote {}", dir.path.join(crate::migrations::SUM_FILE).display());
             Ok(0)
         }
@@ -121,7 +123,7 @@ fn destructive_failure(error: PlanError) -> Failure {
 
 /// A migration file's text: a header, the no-transaction marker when some statement cannot run
 /// in a transaction, and the statements.
-fn migration_sql(description: &str, direction: &str, statements: &[&Statement]) -> String {
+pub fn migration_sql(description: &str, direction: &str, statements: &[&Statement]) -> String {
     let mut sql = String::new();
     let transactional = statements.iter().all(|s| s.transactional);
     if !transactional {
@@ -161,10 +163,11 @@ async fn generate(
 ) -> Result<u8, Failure> {
     let dir = MigrationDir::new(app.dir(cli));
     let migrations = if dir.exists() { dir.load()? } else { Vec::new() };
+    // A broken snapshot first: it is the cause when the sum is stale too.
+    let previous = latest_snapshot(&migrations)?;
     if !migrations.is_empty() {
-        dir.check_sum()?;
+        dir.check_sum_of(&migrations)?;
     }
-    let previous = migrations.last().map(|m| m.snapshot.clone()).unwrap_or_default();
     let now = time::OffsetDateTime::now_utc();
     if empty {
         let up = format!("-- {description}: up\n-- Hand-written migration: write the SQL here.\n");
@@ -225,9 +228,22 @@ fn load_dir(app: &App, cli: &Cli) -> Result<(MigrationDir, Vec<Migration>), Fail
 /// migrations (equal snapshots) have none.
 fn migration_plan(previous: &Schema, migration: &Migration) -> Option<Plan> {
     let options = plan_options(true, false);
-    plan(previous, &migration.snapshot, &Renames::default(), &options)
-        .ok()
-        .filter(|p| !p.is_empty())
+    plan(
+        previous,
+        migration.snapshot.schema().ok()?,
+        &Renames::default(),
+        &options,
+    )
+    .ok()
+    .filter(|p| !p.is_empty())
+}
+
+/// The newest migration's snapshot (the only one most commands read); empty with none.
+fn latest_snapshot(migrations: &[Migration]) -> Result<Schema, Failure> {
+    match migrations.last() {
+        Some(migration) => Ok(migration.snapshot.schema()?.clone()),
+        None => Ok(Schema::default()),
+    }
 }
 
 #[derive(Serialize)]
@@ -255,8 +271,10 @@ async fn up(
             ),
         ));
     }
-    // What `check` refuses, `up` refuses: files changed since they were hashed.
-    dir.check_sum()?;
+    // What `check` refuses, `up` refuses: files changed since they were hashed, and a snapshot
+    // that does not parse (the newest one; the sum covers the others).
+    latest_snapshot(&migrations)?;
+    dir.check_sum_of(&migrations)?;
     let url = database_url(cli)?;
     if dry_run {
         runner::check_target(&migrations, to)?;
@@ -276,7 +294,7 @@ async fn up(
                     up_sql: migration.up.clone(),
                 });
             }
-            previous = migration.snapshot.clone();
+            previous = migration.snapshot.schema()?.clone();
             if to == Some(migration.version.as_str()) {
                 break;
             }
@@ -535,12 +553,19 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
         }
     };
     if !migrations.is_empty()
-        && let Err(error) = dir.check_sum()
+        && let Err(error) = dir.check_sum_of(&migrations)
     {
         report.problems.push(error.to_string());
         broken = true;
     }
-    let latest = migrations.last().map(|m| m.snapshot.clone()).unwrap_or_default();
+    let latest = match latest_snapshot(&migrations) {
+        Ok(latest) => latest,
+        Err(failure) => {
+            report.problems.push(failure.message);
+            broken = true;
+            Schema::default()
+        }
+    };
     let changes = if broken {
         Vec::new()
     } else {
@@ -598,7 +623,7 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
                     }
                 }
             }
-            previous = migration.snapshot.clone();
+            previous = migration.snapshot.schema()?.clone();
         }
         if !report.denied_hazards.is_empty() {
             report
@@ -746,7 +771,7 @@ async fn verify_steps(
     let options = ApplyOptions::default();
     let mut previous = Schema::default();
     for migration in migrations {
-        let expected = normalize(server_url, &migration.snapshot).await?;
+        let expected = normalize(server_url, migration.snapshot.schema()?).await?;
         let name = migration.name();
         if let Err(error) = runner::up(url, migrations, Some(&migration.version), &options).await {
             return Ok(Err(format!("{name}: up failed: {error}")));
@@ -804,10 +829,7 @@ async fn load_source(
         }
         Source::Migrations => {
             let (_, migrations) = load_dir(app, cli)?;
-            Ok((
-                migrations.last().map(|m| m.snapshot.clone()).unwrap_or_default(),
-                false,
-            ))
+            Ok((latest_snapshot(&migrations)?, false))
         }
         Source::Declared => Ok((declared.as_ref().expect("loaded").schema.clone(), false)),
     }
