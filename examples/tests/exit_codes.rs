@@ -414,3 +414,173 @@ fn a_closed_pipe_ends_quietly_and_long_urls_are_cut() {
         "{stderr}"
     );
 }
+
+/// Edit the newest snapshot of `dir` through a hand-written migration, so that the declared
+/// schema differs from it as `change` says.
+fn diverge(dir: &Path, change: impl Fn(&mut serde_json::Value)) {
+    run_ok(dir, "postgres://unused", &["generate", "--empty", "diverge"]);
+    let newest = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .max()
+        .unwrap()
+        .join("schema.json");
+    let mut snapshot: serde_json::Value = serde_json::from_slice(&std::fs::read(&newest).unwrap()).unwrap();
+    change(&mut snapshot);
+    std::fs::write(&newest, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    // The scaffolding's own snapshot change is acknowledged by hand, as a hand-written
+    // migration may be.
+    std::fs::write(
+        newest.with_file_name("up.sql"),
+        "-- migrate:ack rewrites_table test scaffolding\n-- migrate:ack deletes_data test scaffolding\n",
+    )
+    .unwrap();
+    run_ok(dir, "postgres://unused", &["hash"]);
+}
+
+fn invoices(snapshot: &mut serde_json::Value) -> &mut serde_json::Value {
+    snapshot["tables"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|t| t["name"] == "invoices")
+        .unwrap()
+}
+
+#[test]
+fn hazards_acknowledged_when_generated_pass_lint_and_check_and_nothing_else_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    run_ok(&dir, "postgres://unused", &["generate", "initial"]);
+    let gate = |dir: &Path| {
+        (
+            run(dir, "postgres://unused", &["lint"]).status.code(),
+            run(
+                dir,
+                "postgres://unused",
+                &[
+                    "check",
+                    "--deny-hazard",
+                    "rewrites_table",
+                    "--deny-hazard",
+                    "deletes_data",
+                ],
+            )
+            .status
+            .code(),
+        )
+    };
+    assert_eq!(gate(&dir), (Some(0), Some(0)), "the initial migration is clean");
+
+    // A drop, allowed with --allow-destructive: acknowledged by that flag itself.
+    diverge(&dir, |s| {
+        invoices(s)["columns"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "memo", "type": "text", "nullable": true}));
+    });
+    let out = run(&dir, "postgres://unused", &["generate", "drop_memo"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    run_ok(
+        &dir,
+        "postgres://unused",
+        &["generate", "drop_memo", "--allow-destructive"],
+    );
+    assert_eq!(gate(&dir), (Some(0), Some(0)));
+    let check = text(&run(
+        &dir,
+        "postgres://unused",
+        &["check", "--deny-hazard", "deletes_data"],
+    ));
+    assert!(
+        check.contains("acknowledged: ") && check.contains("deletes_data (accepted with --allow-destructive"),
+        "{check}"
+    );
+
+    // A rewrite nobody acknowledged: generated, but lint and check --deny-hazard stay red.
+    let unacknowledged = tmp.path().join("unacknowledged");
+    copy_dir(&dir, &unacknowledged);
+    let narrow = |s: &mut serde_json::Value| {
+        let columns = invoices(s)["columns"].as_array_mut().unwrap();
+        columns.iter_mut().find(|c| c["name"] == "number").unwrap()["type"] = "integer".into();
+    };
+    diverge(&unacknowledged, narrow);
+    let out = run(
+        &unacknowledged,
+        "postgres://unused",
+        &["generate", "widen_number"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("--ack column-type-change=REASON"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(gate(&unacknowledged), (Some(1), Some(1)));
+
+    // The same rewrite acknowledged with its reason: green, and the reason is in the file.
+    diverge(&dir, narrow);
+    run_ok(
+        &dir,
+        "postgres://unused",
+        &[
+            "generate",
+            "widen_number",
+            "--ack",
+            "rewrites_table=invoices has 300 rows here",
+        ],
+    );
+    assert_eq!(
+        gate(&dir),
+        (Some(0), Some(0)),
+        "{}",
+        text(&run(
+            &dir,
+            "postgres://unused",
+            &[
+                "check",
+                "--deny-hazard",
+                "rewrites_table",
+                "--deny-hazard",
+                "deletes_data"
+            ]
+        ))
+    );
+    let newest = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .max()
+        .unwrap();
+    let up = std::fs::read_to_string(newest.join("up.sql")).unwrap();
+    assert!(
+        up.contains("-- migrate:ack rewrites_table invoices has 300 rows here"),
+        "{up}"
+    );
+    assert!(
+        up.contains("-- lint:allow column-type-change invoices has 300 rows here"),
+        "{up}"
+    );
+
+    // A bad acknowledgement is a usage error.
+    let out = run(
+        &dir,
+        "postgres://unused",
+        &["generate", "x", "--ack", "rewrites_table"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}

@@ -134,6 +134,11 @@ pub enum Command {
         /// The plain plan for empty databases: no concurrent index builds, no NOT VALID, no timeouts.
         #[arg(long)]
         unsafe_fast: bool,
+        /// Acknowledge a hazard kind (`rewrites_table`) or a lint rule (`drop-column`) with a
+        /// reason, written into the migration so `lint` and `check --deny-hazard` accept it;
+        /// repeatable.
+        #[arg(long = "ack", value_name = "KIND=REASON")]
+        ack: Vec<String>,
     },
     /// Apply pending migrations.
     Up {

@@ -2,6 +2,7 @@
 //! inspect (a live database into the model) → normalize → diff (two models into typed changes) →
 //! plan (ordered, reversible steps with hazards) → prove (on a throwaway database) → apply.
 
+pub mod ack;
 pub mod apply;
 pub mod cli;
 pub mod cluster;

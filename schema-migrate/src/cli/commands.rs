@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::output::{self, changes_text, findings_text, json, plan_report, plan_text};
 use super::{App, Cli, Command, EXIT_DIFFERENCES, EXIT_USAGE, Failure, Format, Source};
+use crate::ack::{self, Ack, Acked};
 use crate::apply::ApplyOptions;
 use crate::diff::diff;
 use crate::inspect::{InspectOptions, Inspection, inspect};
@@ -26,13 +27,20 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             empty,
             allow_destructive,
             unsafe_fast,
+            ack,
         } => {
+            let acks = ack
+                .iter()
+                .map(|a| Ack::parse(a))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|message| Failure::new(EXIT_USAGE, message))?;
             generate(
                 app,
                 cli,
                 description,
                 *empty,
                 plan_options(*allow_destructive, *unsafe_fast),
+                acks,
             )
             .await
         }
@@ -160,6 +168,7 @@ async fn generate(
     description: &str,
     empty: bool,
     options: PlanOptions,
+    mut acks: Vec<Ack>,
 ) -> Result<u8, Failure> {
     let dir = MigrationDir::new(app.dir(cli));
     let migrations = if dir.exists() { dir.load()? } else { Vec::new() };
@@ -192,10 +201,64 @@ async fn generate(
         }
         return Ok(0);
     }
+    // What the user accepted, said once in the migration: --allow-destructive and declared
+    // renames acknowledge themselves; --ack says the rest, with its reason.
+    if options.allow_destructive
+        && !acks
+            .iter()
+            .any(|a| a.what == Acked::Hazard(HazardKind::DeletesData))
+    {
+        acks.push(Ack {
+            what: Acked::Hazard(HazardKind::DeletesData),
+            reason: "accepted with --allow-destructive when generated".to_owned(),
+        });
+    }
+    if !declared.renames.tables.is_empty() || !declared.renames.columns.is_empty() {
+        acks.push(Ack {
+            what: Acked::Rule(crate::lint::Rule::Rename),
+            reason: "declared with renamed_from".to_owned(),
+        });
+    }
+    let kinds: Vec<HazardKind> = plan
+        .steps
+        .iter()
+        .flat_map(|s| s.hazards.iter().map(|h| h.kind))
+        .collect();
+    let header = ack::header(&acks, &kinds);
     let up = migration_sql(description, "up", &plan.up());
+    let up = match up.split_once('\n') {
+        // After the first line (the marker or the title), before the statements.
+        Some((first, rest)) if !header.is_empty() => format!("{first}\n{header}{rest}"),
+        _ => up,
+    };
     let down = migration_sql(description, "down", &plan.down());
+    let up_options = LintOptions {
+        before: Some(previous.clone()),
+        after: Some(declared.schema.clone()),
+        ..LintOptions::default()
+    };
+    let (up, mut unacknowledged) = ack::annotate("up.sql", &up, &up_options, &acks);
+    let down_options = LintOptions {
+        before: Some(declared.schema.clone()),
+        after: Some(previous.clone()),
+        reverts: Some(crate::lint::created_by(&up)),
+        ..LintOptions::default()
+    };
+    let (down, down_left) = ack::annotate("down.sql", &down, &down_options, &acks);
+    unacknowledged.extend(down_left);
     let written = dir.write(description, &up, &down, &declared.schema, now)?;
     report_written(cli, description, &written, Some(&plan));
+    for finding in &unacknowledged {
+        eprintln!(
+            "lint: {}/{}:{}: [{}] {} (accept it with --ack {}=REASON, or change the schema)",
+            written.path.display(),
+            finding.file,
+            finding.line,
+            finding.rule,
+            finding.message,
+            finding.rule
+        );
+    }
     Ok(0)
 }
 
@@ -509,6 +572,8 @@ struct CheckReport {
     /// Changes from the live database to the declared schema.
     drift: Vec<String>,
     denied_hazards: Vec<String>,
+    /// Denied hazard kinds a migration acknowledges (`-- migrate:ack`), with the reason.
+    acknowledged_hazards: Vec<String>,
     /// Tenant tables without row-level security, and why.
     rls_opt_outs: Vec<String>,
     /// What the live database holds that the model cannot, so that drift does not cover it.
@@ -611,8 +676,20 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
         for migration in &migrations {
             let considered = pending.as_ref().is_none_or(|p| p.contains(&migration.version));
             if considered && let Some(plan) = migration_plan(&previous, migration) {
+                let acknowledged = ack::acknowledged(&migration.up);
+                for (kind, reason) in acknowledged.iter().filter(|(k, _)| denied.contains(k)) {
+                    report.acknowledged_hazards.push(format!(
+                        "{}: {} ({reason})",
+                        migration.name(),
+                        kind.name()
+                    ));
+                }
                 for step in &plan.steps {
-                    for hazard in step.hazards.iter().filter(|h| denied.contains(&h.kind)) {
+                    for hazard in step
+                        .hazards
+                        .iter()
+                        .filter(|h| denied.contains(&h.kind) && !acknowledged.contains_key(&h.kind))
+                    {
                         report.denied_hazards.push(format!(
                             "{}: {} ({}: {})",
                             migration.name(),
@@ -652,6 +729,9 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
             }
             for h in &report.denied_hazards {
                 println!("  denied: {h}");
+            }
+            for h in &report.acknowledged_hazards {
+                println!("acknowledged: {h}");
             }
             for o in &report.rls_opt_outs {
                 println!("row-level security opt-out: {o}");
