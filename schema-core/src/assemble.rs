@@ -16,6 +16,7 @@ use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
     EnumType, ForeignKey, Index, Policy, PolicyCommand, ReferentialAction, RowLevelSecurity, Schema,
+    UniqueConstraint,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
@@ -298,6 +299,7 @@ impl SchemaBuilder {
         if let Some(root) = &root {
             add_tenant_foreign_keys(&mut schema, &defs, root);
         }
+        scope_foreign_keys_to_tenant(&mut schema, &defs);
         add_row_level_security(&mut schema, &defs, root.as_deref(), &self.tenant_setting);
         triggers::add_updated_at_triggers(&mut schema);
         add_audit(
@@ -440,6 +442,85 @@ fn add_tenant_foreign_keys(schema: &mut Schema, defs: &[TableDef], root: &str) {
                 on_update: ReferentialAction::NoAction,
                 deferrable: Default::default(),
                 match_full: false,
+                on_delete_set_columns: Vec::new(),
+            });
+        }
+    }
+}
+
+/// A foreign key between two tenant tables includes `organization_id` on both sides, so a row can
+/// only reference a row of its own organization. Postgres checks foreign keys and runs their
+/// actions without row-level security; a single-column key would let tenant A point at B's row
+/// (and learn that it exists), block B's deletes, or have B's cascade delete A's rows.
+///
+/// A key declared on one column (`references = Customer`) becomes `(organization_id, customer_id)
+/// REFERENCES customers (organization_id, id)`; one declared with `organization_id` among its
+/// columns is kept. `ON DELETE SET NULL`/`SET DEFAULT` then set only the key's own columns (the
+/// tenant column is NOT NULL and must not change). The referenced table gets a unique constraint
+/// on `(organization_id, id)` unless a key on those columns exists: its primary key stays `id`.
+/// Keys to global tables and to the tenant root stay single-column.
+fn scope_foreign_keys_to_tenant(schema: &mut Schema, defs: &[TableDef]) {
+    let is_tenant_table = |schema: &Schema, name: &str| {
+        defs.iter()
+            .any(|d| d.table.name == name && d.tenancy == Tenancy::Tenant)
+            && schema
+                .table(name)
+                .is_some_and(|t| t.column(TENANT_COLUMN).is_some())
+    };
+    let tenant = TENANT_COLUMN.to_owned();
+    let mut needed_keys: Vec<(String, Vec<String>)> = Vec::new();
+    let names: Vec<String> = schema.tables.iter().map(|t| t.name.clone()).collect();
+    for name in names {
+        if !is_tenant_table(schema, &name) {
+            continue;
+        }
+        let targets: Vec<bool> = schema
+            .table(&name)
+            .expect("listed")
+            .foreign_keys
+            .iter()
+            .map(|fk| is_tenant_table(schema, &fk.referenced_table))
+            .collect();
+        let table = schema.table_mut(&name).expect("listed");
+        for (fk, to_tenant_table) in table.foreign_keys.iter_mut().zip(targets) {
+            if !to_tenant_table {
+                continue;
+            }
+            if !fk.columns.contains(&tenant) {
+                let declared = fk.columns.clone();
+                fk.columns.insert(0, tenant.clone());
+                fk.referenced_columns.insert(0, tenant.clone());
+                if fk.name == ident::foreign_key_name(&name, &declared) {
+                    fk.name = ident::foreign_key_name(&name, &fk.columns);
+                }
+            }
+            let scoped = fk
+                .columns
+                .iter()
+                .zip(&fk.referenced_columns)
+                .any(|(from, to)| *from == tenant && *to == tenant);
+            if !scoped {
+                continue;
+            }
+            if matches!(
+                fk.on_delete,
+                ReferentialAction::SetNull | ReferentialAction::SetDefault
+            ) && fk.on_delete_set_columns.is_empty()
+            {
+                fk.on_delete_set_columns = fk.columns.iter().filter(|c| **c != tenant).cloned().collect();
+            }
+            needed_keys.push((fk.referenced_table.clone(), fk.referenced_columns.clone()));
+        }
+    }
+    for (target, columns) in needed_keys {
+        let Some(table) = schema.table_mut(&target) else {
+            continue;
+        };
+        if !table.has_key_on(&columns) {
+            table.uniques.push(UniqueConstraint {
+                name: ident::unique_name(&target, &columns),
+                columns,
+                nulls_not_distinct: false,
             });
         }
     }
@@ -572,24 +653,7 @@ fn check_foreign_keys(schema: &Schema, violations: &mut Vec<Violation>) {
                 });
                 continue;
             }
-            let wanted: BTreeSet<&String> = fk.referenced_columns.iter().collect();
-            let is_key = target
-                .primary_key
-                .iter()
-                .map(|pk| &pk.columns)
-                .chain(target.uniques.iter().map(|u| &u.columns))
-                .any(|cols| cols.iter().collect::<BTreeSet<_>>() == wanted)
-                || target.indexes.iter().any(|i| {
-                    i.unique
-                        && i.predicate.is_none()
-                        && i.keys.len() == wanted.len()
-                        && i.key_columns()
-                            .map(str::to_owned)
-                            .collect::<Vec<_>>()
-                            .iter()
-                            .collect::<BTreeSet<_>>()
-                            == wanted
-                });
+            let is_key = target.has_key_on(&fk.referenced_columns);
             if !is_key {
                 violations.push(Violation::ForeignKeyTargetNotKey {
                     table: table.name.clone(),

@@ -13,6 +13,7 @@
 //! text. Text written by hand and text printed by Postgres may spell the same expression
 //! differently; `schema-migrate` normalizes by letting Postgres print both.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -163,6 +164,11 @@ pub struct ForeignKey {
     pub referenced_table: String,
     pub referenced_columns: Vec<String>,
     pub on_delete: ReferentialAction,
+    /// The columns `ON DELETE SET NULL (...)` / `SET DEFAULT (...)` sets (Postgres 15+); empty
+    /// means every referencing column. A tenant-scoped key sets only its own column, never
+    /// `organization_id`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_delete_set_columns: Vec<String>,
     pub on_update: ReferentialAction,
     #[serde(default, skip_serializing_if = "Deferrable::is_not_deferrable")]
     pub deferrable: Deferrable,
@@ -497,6 +503,22 @@ impl Table {
                         .collect();
                     leads(&key_columns)
                 }
+            })
+    }
+
+    /// Whether the primary key, a unique constraint or a full unique index is on exactly these
+    /// columns (in any order), as a foreign key's referenced columns must be.
+    pub fn has_key_on(&self, columns: &[String]) -> bool {
+        let wanted: BTreeSet<&String> = columns.iter().collect();
+        let same =
+            |keys: &[String]| keys.len() == columns.len() && keys.iter().collect::<BTreeSet<_>>() == wanted;
+        self.primary_key.as_ref().is_some_and(|pk| same(&pk.columns))
+            || self.uniques.iter().any(|u| same(&u.columns))
+            || self.indexes.iter().any(|i| {
+                i.unique
+                    && i.predicate.is_none()
+                    && i.keys.len() == columns.len()
+                    && same(&i.key_columns().map(str::to_owned).collect::<Vec<_>>())
             })
     }
 

@@ -276,6 +276,15 @@ pub fn add_foreign_key(table: &str, fk: &ForeignKey, not_valid: bool) -> String 
         .on_delete(sea_action(fk.on_delete))
         .on_update(sea_action(fk.on_update));
     let mut sql = statement.to_string(PostgresQueryBuilder);
+    if !fk.on_delete_set_columns.is_empty() {
+        // `ON DELETE SET NULL (a)` (Postgres 15+), which sea-query cannot spell: the action is
+        // always written, once.
+        let action = format!(" ON DELETE {}", fk.on_delete);
+        if let Some(at) = sql.find(&action) {
+            let columns = crate::ident::quote_list(&fk.on_delete_set_columns);
+            sql.insert_str(at + action.len(), &format!(" ({columns})"));
+        }
+    }
     if fk.match_full {
         // sea-query has no MATCH clause; it goes between the referenced columns and the actions
         // (always written, and after every identifier).

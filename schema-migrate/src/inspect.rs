@@ -364,6 +364,7 @@ impl Reader<'_> {
                         referenced_table: referenced_table.clone(),
                         referenced_columns: row.try_get("referenced_columns")?,
                         on_delete,
+                        on_delete_set_columns: row.try_get("on_delete_set_columns")?,
                         on_update,
                         deferrable,
                         match_full: row.try_get::<_, String>("match_type")? == "f",
@@ -372,11 +373,6 @@ impl Reader<'_> {
                         self.unsupported.push(format!(
                             "foreign key {qualified} references {referenced_schema}.{referenced_table}, \
                              outside the schema; the model names it {referenced_table}"
-                        ));
-                    }
-                    if row.try_get::<_, bool>("has_delete_set_columns")? {
-                        self.unsupported.push(format!(
-                            "foreign key {qualified} sets only some columns on delete, which the model does not keep"
                         ));
                     }
                 }

@@ -283,6 +283,7 @@ async fn constraints() {
                 on_update: ReferentialAction::Restrict,
                 deferrable: Deferrable::InitiallyDeferred,
                 match_full: true,
+                on_delete_set_columns: Vec::new(),
             },
             ForeignKey {
                 name: "members_org_id_fkey".into(),
@@ -293,6 +294,7 @@ async fn constraints() {
                 on_update: ReferentialAction::NoAction,
                 deferrable: Deferrable::NotDeferrable,
                 match_full: false,
+                on_delete_set_columns: Vec::new(),
             },
         ]
     );

@@ -833,6 +833,7 @@ fn add_foreign_key(schema: &mut Schema, table: &str, spec: &FkSpec) -> Option<St
         on_update: spec.on_update,
         deferrable: spec.deferrable,
         match_full: spec.match_full,
+        on_delete_set_columns: Vec::new(),
     });
     Some(format!("add foreign key {}.{name}", table.name))
 }

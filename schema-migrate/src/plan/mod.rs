@@ -230,7 +230,11 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
 /// Plan already-diffed changes.
 pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
     let mut changes = through_text_around_enum_changes(changes);
-    changes.sort_by_key(phase);
+    let superseded = superseded(&changes);
+    changes.sort_by_key(|change| match superseded.contains(change) {
+        true => (LATE_DROP, 1),
+        false => (phase(change), 0),
+    });
     let context = Context::new(&changes, options);
     let steps: Vec<Step> = changes.iter().map(|change| plan_step(change, &context)).collect();
     if !options.allow_destructive {
@@ -355,6 +359,83 @@ impl Context {
         self.online && self.exists(table)
     }
 }
+
+/// Drops of a foreign key or an index that a new one of the same table replaces (the new key or
+/// index covers the old one's columns, as when a key becomes tenant-scoped). They run after the
+/// replacement is built, so the table is never without its check or its index; and the down
+/// brings the old ones back before it removes the new ones. A drop that something else of the
+/// plan needs first (its column or its referenced key goes, or changes) keeps its place.
+fn superseded(changes: &[Change]) -> Vec<Change> {
+    let touched_column = |table: &str, columns: &[String]| {
+        changes.iter().any(|change| match change {
+            Change::DropColumn { table: t, column } => t == table && columns.contains(&column.name),
+            Change::AlterColumn { table: t, from, to } => {
+                t == table && columns.contains(&from.name) && from != to
+            }
+            Change::RenameColumn { table: t, from, .. } => t == table && columns.contains(from),
+            Change::DropTable(t) => t.name == table,
+            Change::RenameTable { from, .. } => from == table,
+            _ => false,
+        })
+    };
+    let key_dropped = |table: &str| {
+        changes.iter().any(|change| match change {
+            Change::DropPrimaryKey { table: t, .. } | Change::DropUnique { table: t, .. } => t == table,
+            Change::DropIndex { table: t, index } => t == table && index.unique,
+            _ => false,
+        })
+    };
+    let covers =
+        |new: &[String], old: &[String]| old.iter().all(|c| new.contains(c)) && new.len() > old.len();
+    let mut out = Vec::new();
+    for change in changes {
+        let replaced = match change {
+            Change::DropForeignKey { table, foreign_key } => {
+                !touched_column(table, &foreign_key.columns)
+                    && !touched_column(&foreign_key.referenced_table, &foreign_key.referenced_columns)
+                    && !key_dropped(&foreign_key.referenced_table)
+                    && changes.iter().any(|other| match other {
+                        Change::AddForeignKey {
+                            table: t,
+                            foreign_key: new,
+                        } => {
+                            t == table
+                                && new.referenced_table == foreign_key.referenced_table
+                                && covers(&new.columns, &foreign_key.columns)
+                        }
+                        _ => false,
+                    })
+            }
+            Change::DropIndex { table, index } => {
+                let columns: Vec<String> = index.key_columns().map(str::to_owned).collect();
+                !index.unique
+                    && index.predicate.is_none()
+                    && columns.len() == index.keys.len()
+                    && !touched_column(table, &columns)
+                    && changes.iter().any(|other| match other {
+                        Change::CreateIndex { table: t, index: new } => {
+                            t == table
+                                && new.predicate.is_none()
+                                && new.method == index.method
+                                && covers(
+                                    &new.key_columns().map(str::to_owned).collect::<Vec<_>>(),
+                                    &columns,
+                                )
+                        }
+                        _ => false,
+                    })
+            }
+            _ => false,
+        };
+        if replaced {
+            out.push(change.clone());
+        }
+    }
+    out
+}
+
+/// Where superseded drops run: after the foreign keys are added (16), before row-level security.
+const LATE_DROP: u8 = 16;
 
 /// The up order of a change.
 fn phase(change: &Change) -> u8 {
