@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use billing_example::schema;
+use schema_core::model::ReferentialAction;
 use schema_core::prelude::*;
 use schema_core::tenant::{self, TenantScope, with_tenant};
 use schema_core::{DeclaredSchema, Tenancy};
@@ -53,10 +54,15 @@ impl Fixture {
     /// A database migrated with the example's committed migrations, an application role with the
     /// usual privileges, and two seeded organizations.
     async fn new(label: &str) -> Fixture {
+        Fixture::migrated_to(label, None).await
+    }
+
+    /// As [`Fixture::new`], with the migrations up to `to` only (all of them for `None`).
+    async fn migrated_to(label: &str, to: Option<&str>) -> Fixture {
         let db = TestDb::create(label).await;
         let dir = MigrationDir::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"));
         let migrations = dir.load().expect("the example's migrations load");
-        runner::up(db.url(), &migrations, None, &ApplyOptions::default())
+        runner::up(db.url(), &migrations, to, &ApplyOptions::default())
             .await
             .expect("the example's migrations apply");
         let admin = db.connect().await;
@@ -179,6 +185,75 @@ fn insert_row_sql(table: &str) -> String {
         "INSERT INTO \"{table}\" ({columns}) OVERRIDING SYSTEM VALUE \
          SELECT {columns} FROM jsonb_populate_record(NULL::\"{table}\", $1)"
     )
+}
+
+/// The example's tenant-scoped foreign keys: (table, referencing column, referenced table).
+fn tenant_references() -> Vec<(String, String, String)> {
+    declared()
+        .schema
+        .tables
+        .iter()
+        .flat_map(|table| {
+            table
+                .foreign_keys
+                .iter()
+                .filter_map(|fk| match (&fk.columns[..], &fk.referenced_columns[..]) {
+                    ([tenant, column], [referenced_tenant, _])
+                        if tenant == "organization_id" && referenced_tenant == "organization_id" =>
+                    {
+                        Some((table.name.clone(), column.clone(), fk.referenced_table.clone()))
+                    }
+                    _ => None,
+                })
+        })
+        .collect()
+}
+
+/// Every table with an `organization_id` column (tenant tables, opted out of row-level security
+/// or not, and the audit log).
+fn tables_with_tenant_column() -> Vec<String> {
+    declared()
+        .schema
+        .tables
+        .iter()
+        .filter(|t| t.column("organization_id").is_some())
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// A fingerprint of `organization`'s rows of `table`, read as the superuser: equal fingerprints,
+/// equal rows.
+async fn fingerprint(admin: &Client, table: &str, organization: OrganizationId) -> (i64, String) {
+    let row = admin
+        .query_one(
+            &format!(
+                "SELECT count(*), coalesce(md5(string_agg(to_jsonb(t)::text, ',' ORDER BY to_jsonb(t)::text)), '')
+                   FROM \"{table}\" t WHERE organization_id = $1"
+            ),
+            &[&organization],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+/// How a refused reference reads to the tenant: SQLSTATE, constraint, message, and the detail
+/// with the id it tried replaced by `<id>`.
+fn refusal(result: Result<u64, Error>, tried: Uuid, what: &str) -> (String, String, String, String) {
+    match result {
+        Err(Error::Postgres(e)) => {
+            let db = e.as_db_error().unwrap_or_else(|| panic!("{what}: {e}"));
+            (
+                db.code().code().to_owned(),
+                db.constraint().unwrap_or_default().to_owned(),
+                db.message().to_owned(),
+                db.detail()
+                    .unwrap_or_default()
+                    .replace(&tried.to_string(), "<id>"),
+            )
+        }
+        other => panic!("{what}: expected the reference to be refused, got {other:?}"),
+    }
 }
 
 fn assert_rls_violation(result: Result<u64, Error>, what: &str) {
@@ -760,4 +835,155 @@ async fn a_migration_adding_a_tenant_table_adds_its_policies_and_down_removes_th
         .unwrap()
         .get(0);
     assert_eq!(remaining, 0);
+}
+
+#[tokio::test]
+async fn a_hostile_tenant_cannot_reference_probe_or_cascade_into_another_tenant() {
+    let fx = Fixture::new("tenancy_hostile").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let references = tenant_references();
+    assert!(
+        references.len() >= 9,
+        "every key between the example's tenant tables is tenant-scoped: {references:?}"
+    );
+
+    // With tenant A set, point each of A's rows at B's row, and at an id that exists nowhere.
+    let mut trials = 0;
+    for (table, column, target) in &references {
+        let of_b: Uuid = fx
+            .admin
+            .query_one(
+                &format!("SELECT id FROM \"{target}\" WHERE organization_id = $1 LIMIT 1"),
+                &[&fx.b],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        let nowhere = Uuid::new_v4();
+        let before = fingerprint(&fx.admin, table, fx.a).await;
+        let mut seen = Vec::new();
+        for tried in [of_b, nowhere] {
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                let sql = format!("UPDATE \"{table}\" SET \"{column}\" = $1");
+                Ok::<_, Error>(tx.execute(&sql, &[&tried]).await?)
+            })
+            .await;
+            let what = format!("{table}.{column}: tenant A referencing {target} {tried}");
+            let refused = refusal(result, tried, &what);
+            assert_eq!(
+                refused.0,
+                SqlState::FOREIGN_KEY_VIOLATION.code(),
+                "{what}: {refused:?}"
+            );
+            seen.push(refused);
+            trials += 1;
+        }
+        assert_eq!(
+            seen[0], seen[1],
+            "{table}.{column}: the refusal tells B's row from a missing one"
+        );
+        assert_eq!(
+            fingerprint(&fx.admin, table, fx.a).await,
+            before,
+            "{table}: a refused reference changed A's rows"
+        );
+    }
+    assert_eq!(trials, 2 * references.len());
+
+    // B deletes all its rows, parents before children wherever the key cascades or sets NULL,
+    // so every action runs. A's rows stay exactly as they were.
+    let tables = tables_with_tenant_column();
+    let mut a_before = Vec::new();
+    for table in &tables {
+        a_before.push(fingerprint(&fx.admin, table, fx.a).await);
+    }
+    let schema = declared().schema;
+    let restricting = |child: &str, parent: &str| {
+        schema.table(child).is_some_and(|t| {
+            t.foreign_keys.iter().any(|fk| {
+                fk.referenced_table == parent
+                    && matches!(
+                        fk.on_delete,
+                        ReferentialAction::Restrict | ReferentialAction::NoAction
+                    )
+            })
+        })
+    };
+    let mut remaining: Vec<String> = references.iter().map(|(t, _, _)| t.clone()).collect();
+    remaining.extend(references.iter().map(|(_, _, t)| t.clone()));
+    remaining.sort();
+    remaining.dedup();
+    remaining.sort_by_key(|t| declared().tables.iter().position(|d| &d.table.name == t));
+    while !remaining.is_empty() {
+        let next = remaining
+            .iter()
+            .position(|t| !remaining.iter().any(|child| child != t && restricting(child, t)))
+            .expect("the example's restricting keys have no cycle");
+        let table = remaining.remove(next);
+        with_tenant(&mut app, fx.b, async |tx| {
+            let sql = format!("DELETE FROM \"{table}\" WHERE organization_id = $1");
+            Ok::<_, Error>(tx.execute(&sql, &[&fx.b]).await?)
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{table}: B cannot delete its own rows: {e:?}"));
+        assert_eq!(
+            fx.rows_of(&table, "organization_id", fx.b).await,
+            0,
+            "{table}: B's rows remain"
+        );
+        for (table, before) in tables.iter().zip(&a_before) {
+            if table == "audit_log" {
+                continue;
+            }
+            assert_eq!(
+                &fingerprint(&fx.admin, table, fx.a).await,
+                before,
+                "{table}: B's deletes reached A's rows"
+            );
+        }
+    }
+}
+
+/// The suite above can fail: with the single-column keys of the earlier migrations, tenant A
+/// points its invoice at B's customer, B can no longer delete that customer, and the error tells
+/// A that B's customer exists.
+#[tokio::test]
+async fn before_tenant_scoped_keys_a_tenant_reached_across() {
+    let fx = Fixture::migrated_to("tenancy_unscoped", Some("20261127204644")).await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let customer_of_b: Uuid = fx
+        .admin
+        .query_one("SELECT id FROM customers WHERE organization_id = $1", &[&fx.b])
+        .await
+        .unwrap()
+        .get(0);
+    let pointed = with_tenant(&mut app, fx.a, async |tx| {
+        Ok::<_, Error>(
+            tx.execute("UPDATE invoices SET customer_id = $1", &[&customer_of_b])
+                .await?,
+        )
+    })
+    .await
+    .expect("single-column keys accept another tenant's row");
+    assert_eq!(pointed, 1);
+    let nowhere = with_tenant(&mut app, fx.a, async |tx| {
+        Ok::<_, Error>(
+            tx.execute("UPDATE invoices SET customer_id = $1", &[&Uuid::new_v4()])
+                .await?,
+        )
+    })
+    .await;
+    assert!(
+        matches!(&nowhere, Err(Error::Postgres(e)) if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION)),
+        "a missing id is refused where B's is accepted, which tells them apart: {nowhere:?}"
+    );
+    let blocked = with_tenant(&mut app, fx.b, async |tx| {
+        tx.execute("DELETE FROM invoices", &[]).await?;
+        Ok::<_, Error>(tx.execute("DELETE FROM customers", &[]).await?)
+    })
+    .await;
+    assert!(
+        matches!(&blocked, Err(Error::Postgres(e)) if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION)),
+        "A's invoice blocks B's delete of its own customer: {blocked:?}"
+    );
 }

@@ -563,6 +563,35 @@ cases! {
               CREATE INDEX docs_org_owner_idx ON docs (org, owner);",
         hazards: [ValidatesConstraint, MayFail, BuildsIndex],
     }
+    // Issue 11: a key between tenant tables moves to (organization_id, x_id). The new unique key
+    // and index are built concurrently, the new key is added NOT VALID and validated, and only
+    // then the old key and index go; the down restores the old ones before it drops the new.
+    foreign_key_becomes_tenant_scoped {
+        old: "CREATE TABLE customers (id uuid PRIMARY KEY, organization_id uuid NOT NULL);
+              CREATE TABLE invoices (id uuid PRIMARY KEY, organization_id uuid NOT NULL,
+                                     customer_id uuid NOT NULL REFERENCES customers ON DELETE RESTRICT);
+              CREATE INDEX invoices_customer_id_idx ON invoices (customer_id);",
+        new: "CREATE TABLE customers (id uuid PRIMARY KEY, organization_id uuid NOT NULL,
+                                      CONSTRAINT customers_organization_id_id_key UNIQUE (organization_id, id));
+              CREATE TABLE invoices (id uuid PRIMARY KEY, organization_id uuid NOT NULL, customer_id uuid NOT NULL,
+                                     CONSTRAINT invoices_organization_id_customer_id_fkey FOREIGN KEY (organization_id, customer_id)
+                                         REFERENCES customers (organization_id, id) ON DELETE RESTRICT);
+              CREATE INDEX invoices_organization_id_customer_id_idx ON invoices (organization_id, customer_id);",
+        hazards: [BuildsIndex, MayFail, ValidatesConstraint],
+    }
+    on_delete_set_null_of_one_column_of_a_composite_key {
+        old: "CREATE TABLE products (id uuid PRIMARY KEY, organization_id uuid NOT NULL, UNIQUE (organization_id, id));
+              CREATE TABLE items (id int PRIMARY KEY, organization_id uuid NOT NULL, product_id uuid,
+                                  CONSTRAINT items_product_fkey FOREIGN KEY (organization_id, product_id)
+                                      REFERENCES products (organization_id, id) ON DELETE SET NULL);
+              CREATE INDEX items_product_idx ON items (organization_id, product_id);",
+        new: "CREATE TABLE products (id uuid PRIMARY KEY, organization_id uuid NOT NULL, UNIQUE (organization_id, id));
+              CREATE TABLE items (id int PRIMARY KEY, organization_id uuid NOT NULL, product_id uuid,
+                                  CONSTRAINT items_product_fkey FOREIGN KEY (organization_id, product_id)
+                                      REFERENCES products (organization_id, id) ON DELETE SET NULL (product_id));
+              CREATE INDEX items_product_idx ON items (organization_id, product_id);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
     self_referencing_foreign_key {
         old: "CREATE TABLE categories (id int PRIMARY KEY, name text NOT NULL);",
         new: "CREATE TABLE categories (id int PRIMARY KEY, name text NOT NULL,
