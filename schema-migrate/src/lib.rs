@@ -9,6 +9,7 @@ pub mod db;
 pub mod diff;
 pub mod error;
 pub mod inspect;
+pub mod isolation;
 pub mod lint;
 pub mod migrations;
 pub mod normalize;

@@ -565,6 +565,20 @@ async fn verify_steps(
     for migration in migrations {
         let expected = normalize(server_url, &migration.snapshot).await?;
         let name = migration.name();
+        let isolation = [
+            (
+                &migration.up,
+                migration.up_transactional(),
+                &migration.snapshot,
+                "up",
+            ),
+            (&migration.down, migration.down_transactional(), &previous, "down"),
+        ];
+        for (script, transactional, after, what) in isolation {
+            if let Some(gap) = crate::isolation::gaps(script, transactional, after).first() {
+                return Ok(Err(format!("{name}: {what} leaves tenant isolation open: {gap}")));
+            }
+        }
         if let Err(error) = runner::up(url, migrations, Some(&migration.version), &options).await {
             return Ok(Err(format!("{name}: up failed: {error}")));
         }

@@ -300,7 +300,13 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 ));
             }
         }
-        RecreateEnum { from, to, .. } => {
+        RecreateEnum {
+            from, to, dependents, ..
+        } => {
+            // Its dependents come back in the conversion's transaction, in their plain forms.
+            for dependent in dependents {
+                found.extend(hazards(dependent, &cx.plain()));
+            }
             let removed: Vec<&str> = from
                 .values
                 .iter()

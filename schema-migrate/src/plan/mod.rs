@@ -15,7 +15,7 @@
 mod hazards;
 mod sql;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -231,9 +231,30 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
 pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
     let mut changes = through_text_around_enum_changes(changes);
     let superseded = superseded(&changes);
-    changes.sort_by_key(|change| match superseded.contains(change) {
-        true => (LATE_DROP, 1),
-        false => (phase(change), 0),
+    let replaced_policies = replaced_policies(&changes);
+    changes.sort_by_key(|change| {
+        if superseded.contains(change) {
+            return (LATE_DROP, 1);
+        }
+        match change {
+            Change::DropPolicy { table, policy } | Change::CreatePolicy { table, policy } => {
+                match replaced_policies.get(&(table.clone(), policy.name.clone())) {
+                    Some(PolicyReplacement::Together) => (
+                        phase(&Change::CreatePolicy {
+                            table: table.clone(),
+                            policy: policy.clone(),
+                        }),
+                        0,
+                    ),
+                    Some(PolicyReplacement::AroundColumnChanges { first, last }) => match change {
+                        Change::DropPolicy { .. } => (first - 1, 1),
+                        _ => (*last, 1),
+                    },
+                    None => (phase(change), 0),
+                }
+            }
+            _ => (phase(change), 0),
+        }
     });
     let context = Context::new(&changes, options);
     let steps: Vec<Step> = changes.iter().map(|change| plan_step(change, &context)).collect();
@@ -349,6 +370,15 @@ impl Context {
         }
     }
 
+    /// This context for statements that run in the plain form (no online techniques).
+    pub(crate) fn plain(&self) -> Context {
+        Context {
+            new_tables: self.new_tables.clone(),
+            online: false,
+            timeouts: self.timeouts,
+        }
+    }
+
     /// Whether `table` exists, with rows, before the plan runs.
     fn exists(&self, table: &str) -> bool {
         !self.new_tables.contains(table)
@@ -429,6 +459,80 @@ fn superseded(changes: &[Change]) -> Vec<Change> {
         };
         if replaced {
             out.push(change.clone());
+        }
+    }
+    out
+}
+
+/// How a policy dropped and created again by one plan (changed, or rebuilt around a column
+/// change) is ordered. A dropped policy under FORCE ROW LEVEL SECURITY hides every row of the
+/// table, so the drop and the create must commit together, never with a concurrent index build,
+/// a validation or an `ADD VALUE` (each of which commits) in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicyReplacement {
+    /// Dropped right before it is created, with the other policies.
+    Together,
+    /// The old policy uses a column whose type changes, which Postgres refuses while the policy
+    /// exists: dropped right before the first of those column changes (by phase) and created
+    /// right after the last.
+    AroundColumnChanges { first: u8, last: u8 },
+}
+
+fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyReplacement> {
+    let created: BTreeSet<(&str, &str)> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::CreatePolicy { table, policy } => Some((table.as_str(), policy.name.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for change in changes {
+        let Change::DropPolicy { table, policy } = change else {
+            continue;
+        };
+        if !created.contains(&(table.as_str(), policy.name.as_str())) {
+            continue;
+        }
+        let uses = |column: &str| {
+            [&policy.using, &policy.with_check]
+                .into_iter()
+                .flatten()
+                .any(|sql| {
+                    crate::diff::names_identifier(sql, column) || crate::diff::names_identifier(sql, table)
+                })
+        };
+        let mut replacement = Some(PolicyReplacement::Together);
+        for other in changes {
+            match other {
+                // Dropped with the column: the drop keeps its early place.
+                Change::DropColumn { table: t, column } if t == table && uses(&column.name) => {
+                    replacement = None
+                }
+                Change::AlterColumn { table: t, from, to }
+                    if t == table
+                        && (from.ty != to.ty || from.collation != to.collation)
+                        && uses(&from.name) =>
+                {
+                    let at = phase(other);
+                    replacement = match replacement {
+                        None => None,
+                        Some(PolicyReplacement::Together) => {
+                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
+                        }
+                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
+                            Some(PolicyReplacement::AroundColumnChanges {
+                                first: first.min(at),
+                                last: last.max(at),
+                            })
+                        }
+                    };
+                }
+                _ => {}
+            }
+        }
+        if let Some(replacement) = replacement {
+            out.insert((table.clone(), policy.name.clone()), replacement);
         }
     }
     out
