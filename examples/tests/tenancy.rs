@@ -987,3 +987,177 @@ async fn before_tenant_scoped_keys_a_tenant_reached_across() {
         "A's invoice blocks B's delete of its own customer: {blocked:?}"
     );
 }
+
+/// The tenant setting as `client`'s session carries it outside any transaction.
+async fn carried_tenant(client: &Client) -> String {
+    client
+        .query_one(
+            "SELECT coalesce(current_setting('app.current_organization_id', true), '')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_session_level_tenant_setting_is_refused_and_never_outlives_a_scope() {
+    let fx = Fixture::new("tenancy_session_setting").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+
+    // Something set tenant B for the whole session: the scope refuses to run as A on top of it
+    // and clears it.
+    app.batch_execute(&format!("SET app.current_organization_id = '{}'", fx.b))
+        .await
+        .unwrap();
+    let refused = with_tenant(&mut app, fx.a, async |tx| {
+        Ok::<_, Error>(
+            tx.query_one("SELECT count(*) FROM invoices", &[])
+                .await?
+                .get::<_, i64>(0),
+        )
+    })
+    .await;
+    match refused {
+        Err(Error::SessionTenantSetting { setting, value }) => {
+            assert_eq!(setting, "app.current_organization_id");
+            assert_eq!(value, fx.b.to_string());
+        }
+        other => panic!("a carried session-level tenant must be refused, got {other:?}"),
+    }
+    assert_eq!(
+        carried_tenant(&app).await,
+        "",
+        "the refused setting was not cleared"
+    );
+
+    // Work that sets the tenant for the session itself (SET, or set_config(..., false)) does not
+    // leave it behind, whether it succeeds or fails.
+    for fails in [false, true] {
+        for statement in [
+            format!("SET app.current_organization_id = '{}'", fx.b),
+            format!(
+                "SELECT set_config('app.current_organization_id', '{}', false)",
+                fx.b
+            ),
+        ] {
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                tx.batch_execute(&statement).await?;
+                if fails {
+                    tx.batch_execute("SELECT 1 / 0").await?;
+                }
+                Ok::<_, Error>(())
+            })
+            .await;
+            assert_eq!(result.is_err(), fails, "{statement}: {result:?}");
+            assert_eq!(
+                carried_tenant(&app).await,
+                "",
+                "{statement} (work fails: {fails}) left a tenant on the connection"
+            );
+            let visible: i64 = app
+                .query_one("SELECT count(*) FROM invoices", &[])
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(
+                visible, 0,
+                "after the scope, the next work on the connection sees a tenant"
+            );
+            // And the next scope opens normally.
+            let own: i64 = with_tenant(&mut app, fx.a, async |tx| {
+                Ok::<_, Error>(tx.query_one("SELECT count(*) FROM invoices", &[]).await?.get(0))
+            })
+            .await
+            .unwrap();
+            assert_eq!(own, 1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn audit_rows_come_only_from_the_trigger_with_the_rows_organization() {
+    let fx = Fixture::new("tenancy_audit_definer").await;
+    // The application role gets nothing on the audit table: the trigger writes as its owner.
+    fx.admin
+        .batch_execute(&format!("REVOKE ALL ON audit_log FROM \"{}\"", fx.app.name()))
+        .await
+        .unwrap();
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let customer = Uuid::now_v7();
+    TenantScope::new(fx.a)
+        .acting_as("user-7")
+        .run(&mut app, async |tx| {
+            tx.execute(
+                "INSERT INTO customers (id, organization_id, email, display_name, country_code, metadata)
+                 VALUES ($1, $2, 'c@example.test', 'C', 'FR', '{}')",
+                &[&customer, &fx.a],
+            )
+            .await?;
+            Ok::<_, Error>(())
+        })
+        .await
+        .expect("an audited write needs no privilege on the audit table");
+    let row = fx
+        .admin
+        .query_one(
+            "SELECT organization_id, acted_by FROM audit_log
+              WHERE table_name = 'customers' AND new_row ->> 'id' = $1::text",
+            &[&customer.to_string()],
+        )
+        .await
+        .unwrap();
+    let (organization, acted_by): (Option<Uuid>, Option<String>) = (row.get(0), row.get(1));
+    assert_eq!(organization, Some(fx.a.into()), "the organization is the row's");
+    assert_eq!(acted_by.as_deref(), Some("user-7"));
+
+    // A direct INSERT, with or without an organization and with a forged actor, is refused.
+    for organization in [None, Some(Uuid::from(fx.a)), Some(Uuid::from(fx.b))] {
+        let forged = with_tenant(&mut app, fx.a, async |tx| {
+            Ok::<_, Error>(
+                tx.execute(
+                    "INSERT INTO audit_log (table_name, organization_id, operation, acted_by)
+                     VALUES ('invoices', $1, 'DELETE', 'someone-else')",
+                    &[&organization],
+                )
+                .await?,
+            )
+        })
+        .await;
+        assert!(
+            matches!(&forged, Err(Error::Postgres(e)) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE)),
+            "a forged audit row ({organization:?}) must be refused: {forged:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_function_pins_its_search_path() {
+    let fx = Fixture::new("tenancy_search_path").await;
+    let declared = declared();
+    assert!(!declared.schema.functions.is_empty());
+    for function in &declared.schema.functions {
+        assert!(
+            function.search_path.is_some(),
+            "{} does not pin search_path",
+            function.name
+        );
+    }
+    let unpinned: Vec<String> = fx
+        .admin
+        .query(
+            "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'public'
+                AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        unpinned.is_empty(),
+        "functions without a pinned search_path: {unpinned:?}"
+    );
+}

@@ -315,6 +315,10 @@ pub struct Function {
     pub volatility: Volatility,
     #[serde(default, skip_serializing_if = "is_false")]
     pub security_definer: bool,
+    /// `SET search_path = ...`: the schemas the body resolves names in, pinned so that a caller's
+    /// `search_path` cannot redirect them (every generated function pins it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_path: Option<String>,
     /// The body, without dollar quotes.
     pub body: String,
 }

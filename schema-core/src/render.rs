@@ -703,7 +703,7 @@ pub mod raw {
     pub fn create_function(function: &Function) -> String {
         let tag = dollar_tag(&function.body);
         format!(
-            "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{} AS {tag}{}{tag}",
+            "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{}{} AS {tag}{}{tag}",
             quote(&function.name),
             function.arguments,
             function.returns,
@@ -713,6 +713,10 @@ pub mod raw {
                 " SECURITY DEFINER"
             } else {
                 ""
+            },
+            match &function.search_path {
+                Some(path) => format!(" SET search_path = {path}"),
+                None => String::new(),
             },
             function.body,
         )

@@ -548,7 +548,7 @@ impl Reader<'_> {
             }
             if row.try_get::<_, bool>("has_config")? {
                 self.note(format!(
-                    "function {signature} has SET configuration parameters, which the model does not keep"
+                    "function {signature} has SET configuration parameters other than search_path, which the model does not keep"
                 ));
             }
             if row.try_get::<_, bool>("has_sql_body")? {
@@ -568,6 +568,7 @@ impl Reader<'_> {
                 language,
                 volatility,
                 security_definer: row.try_get("security_definer")?,
+                search_path: row.try_get("search_path")?,
                 body: row.try_get("body")?,
             });
         }

@@ -9,7 +9,10 @@ SELECT p.proname::text AS name,
        p.provolatile::text AS volatility,
        p.prosecdef AS security_definer,
        p.proisstrict AS strict,
-       (p.proconfig IS NOT NULL) AS has_config,
+       (SELECT substr(c, length('search_path=') + 1)
+          FROM unnest(p.proconfig) AS c
+         WHERE c LIKE 'search\_path=%') AS search_path,
+       EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c WHERE c NOT LIKE 'search\_path=%') AS has_config,
        (p.prosqlbody IS NOT NULL) AS has_sql_body,
        p.prosrc AS body
   FROM pg_catalog.pg_proc p
