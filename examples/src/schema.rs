@@ -297,9 +297,14 @@ pub struct ExchangeRate {
     pub updated_at: Timestamp,
 }
 
+/// The role the app connects as (or that its login role is granted): the schema grants it what
+/// the app needs and nothing else.
+pub const APP_ROLE: &str = "billing_app";
+
 /// The app's declared schema, validated.
 pub fn schema() -> Result<DeclaredSchema, SchemaErrors> {
     SchemaBuilder::new()
+        .app_role(APP_ROLE)
         .table::<Organization>()
         .table::<User>()
         .table::<ApiKey>()

@@ -1161,3 +1161,107 @@ async fn every_function_pins_its_search_path() {
         "functions without a pinned search_path: {unpinned:?}"
     );
 }
+
+/// `result` is refused for lack of privilege (SQLSTATE 42501).
+fn assert_not_permitted<T: std::fmt::Debug>(result: Result<T, Error>, what: &str) {
+    assert!(
+        matches!(&result, Err(Error::Postgres(e)) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE)),
+        "{what}: expected a privilege error, got {result:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_generated_app_role_runs_the_app_and_nothing_else() {
+    let fx = Fixture::new("tenancy_app_role").await;
+    let app_role = declared().app_role.expect("the example declares its app role");
+    assert_eq!(app_role, billing_example::schema::APP_ROLE);
+    let attributes = fx
+        .admin
+        .query_one(
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1",
+            &[&app_role],
+        )
+        .await
+        .expect("the migrations create the app role");
+    let flags: (bool, bool, bool, bool) = (
+        attributes.get(0),
+        attributes.get(1),
+        attributes.get(2),
+        attributes.get(3),
+    );
+    assert_eq!(
+        flags,
+        (false, false, false, false),
+        "the app role must be an ordinary role"
+    );
+
+    // A login role with the app role's grants and nothing else.
+    let login = fx.db.create_role("app_login").await;
+    fx.admin
+        .batch_execute(&format!("GRANT \"{app_role}\" TO \"{}\"", login.name()))
+        .await
+        .unwrap();
+    let mut app = fx.connect_as(login.name()).await;
+
+    // The app's work, as tenant A.
+    let customer = Uuid::new_v4();
+    let (invoices, currencies): (i64, i64) = TenantScope::new(fx.a)
+        .acting_as("user-1")
+        .run(&mut app, async |tx| {
+            tx.execute(
+                "INSERT INTO customers (id, organization_id, email, display_name, country_code, metadata)
+                 VALUES ($1, $2, 'new@example.test', 'New', 'NL', '{}')",
+                &[&customer, &fx.a],
+            )
+            .await?;
+            tx.execute("UPDATE customers SET display_name = 'Renamed' WHERE id = $1", &[&customer])
+                .await?;
+            let invoices = tx
+                .query_one(
+                    "SELECT count(*) FROM invoices i JOIN customers c ON c.organization_id = i.organization_id AND c.id = i.customer_id
+                       JOIN invoice_line_items l ON l.organization_id = i.organization_id AND l.invoice_id = i.id
+                       JOIN products p ON p.organization_id = l.organization_id AND p.id = l.product_id",
+                    &[],
+                )
+                .await?
+                .get(0);
+            tx.execute("UPDATE subscriptions SET status = 'past_due'", &[]).await?;
+            tx.execute("INSERT INTO invoice_line_items (organization_id, invoice_id, description, unit_price_cents)
+                        SELECT organization_id, id, 'Extra', 100 FROM invoices", &[]).await?;
+            tx.execute("DELETE FROM customers WHERE id = $1", &[&customer]).await?;
+            let currencies = tx.query_one("SELECT count(*) FROM currencies JOIN exchange_rates ON base_code = code", &[]).await?.get(0);
+            tx.query("SELECT * FROM audit_log", &[]).await?;
+            tx.query("SELECT * FROM users JOIN api_keys ON api_keys.created_by = users.id", &[]).await?;
+            Ok::<_, Error>((invoices, currencies))
+        })
+        .await
+        .expect("the app's queries run with the generated grants alone");
+    assert_eq!((invoices, currencies), (1, 1));
+
+    // Nothing else: global tables are read-only, the audit log is written by the trigger only,
+    // the table that opts out of row-level security is not the app's, and no DDL.
+    let refused = [
+        "INSERT INTO currencies (code, name, minor_units) VALUES ('XTS', 'Test', 2)",
+        "UPDATE exchange_rates SET rate = 2",
+        "DELETE FROM currencies",
+        "INSERT INTO audit_log (table_name, operation) VALUES ('invoices', 'DELETE')",
+        "SELECT count(*) FROM usage_events",
+        "TRUNCATE invoices",
+        "CREATE TABLE stolen (id int)",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "ALTER TABLE invoices DISABLE ROW LEVEL SECURITY",
+        "ALTER TABLE invoices NO FORCE ROW LEVEL SECURITY",
+        "ALTER TABLE invoices ADD COLUMN note text",
+        "DROP POLICY tenant_isolation ON invoices",
+        "CREATE POLICY everything ON invoices USING (true)",
+        "DROP TABLE invoices",
+        "ALTER TABLE customers DROP CONSTRAINT customers_organization_id_id_key",
+    ];
+    for statement in refused {
+        let result = with_tenant(&mut app, fx.a, async |tx| {
+            Ok::<_, Error>(tx.execute(statement, &[]).await?)
+        })
+        .await;
+        assert_not_permitted(result, statement);
+    }
+}

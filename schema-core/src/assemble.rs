@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
-    EnumType, ForeignKey, Index, Policy, PolicyCommand, ReferentialAction, RowLevelSecurity, Schema,
-    UniqueConstraint,
+    EnumType, ForeignKey, Grant, Index, Policy, PolicyCommand, Privilege, ReferentialAction,
+    RowLevelSecurity, Schema, UniqueConstraint,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
@@ -35,6 +35,8 @@ pub struct SchemaBuilder {
     tables: Vec<TableDef>,
     tenant_setting: String,
     actor_setting: String,
+    app_role: Option<String>,
+    writable: Vec<String>,
 }
 
 /// A declared schema: the model, plus what only declarations know (renames, tenancy).
@@ -51,6 +53,9 @@ pub struct DeclaredSchema {
     /// The session setting audit rows read the acting user from.
     #[serde(default = "default_actor_setting")]
     pub actor_setting: String,
+    /// The application role the schema grants to ([`SchemaBuilder::app_role`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_role: Option<String>,
 }
 
 fn default_actor_setting() -> String {
@@ -245,7 +250,28 @@ impl SchemaBuilder {
             tables: Vec::new(),
             tenant_setting: DEFAULT_TENANT_SETTING.to_owned(),
             actor_setting: DEFAULT_ACTOR_SETTING.to_owned(),
+            app_role: None,
+            writable: Vec::new(),
         }
+    }
+
+    /// The role the application connects as (or is granted to its login role). The schema grants
+    /// it exactly what the app needs, with every migration: SELECT, INSERT, UPDATE and DELETE on
+    /// the tenant root and tenant tables (row-level security confines them to the tenant),
+    /// SELECT on global tables (see [`SchemaBuilder::writable`]) and on the audit table, whose
+    /// rows only the audit trigger writes. Nothing on tables that opt out of row-level security,
+    /// and no privilege that allows DDL: it owns nothing, so it cannot alter, drop or disable
+    /// row-level security on any table.
+    pub fn app_role(mut self, role: impl Into<String>) -> Self {
+        self.app_role = Some(role.into());
+        self
+    }
+
+    /// Let the application role write this global table (it only reads global tables otherwise:
+    /// they are shared by every tenant, so one tenant's write changes what all of them see).
+    pub fn writable<T: Table>(mut self) -> Self {
+        self.writable.push(T::NAME.to_owned());
+        self
     }
 
     /// Add a table declared with `#[derive(Table)]`.
@@ -309,6 +335,9 @@ impl SchemaBuilder {
             &self.actor_setting,
             &mut violations,
         );
+        if let Some(role) = &self.app_role {
+            add_app_grants(&mut schema, &defs, role, &self.writable);
+        }
         check_columns_exist(&schema, &mut violations);
         check_foreign_keys(&schema, &mut violations);
         add_foreign_key_indexes(&mut schema);
@@ -339,6 +368,7 @@ impl SchemaBuilder {
             tables: defs,
             tenant_setting: self.tenant_setting,
             actor_setting: self.actor_setting,
+            app_role: self.app_role,
         })
     }
 }
@@ -523,6 +553,26 @@ fn scope_foreign_keys_to_tenant(schema: &mut Schema, defs: &[TableDef]) {
                 nulls_not_distinct: false,
             });
         }
+    }
+}
+
+/// The application role's grants (see [`SchemaBuilder::app_role`]).
+fn add_app_grants(schema: &mut Schema, defs: &[TableDef], role: &str, writable: &[String]) {
+    use Privilege::*;
+    for table in &mut schema.tables {
+        let def = defs.iter().find(|d| d.table.name == table.name);
+        let privileges = match def {
+            Some(def) if def.rls_exempt.is_some() => continue,
+            Some(def) if def.tenancy == Tenancy::Global && !writable.contains(&table.name) => vec![Select],
+            Some(_) => vec![Select, Insert, Update, Delete],
+            // The audit table: read own organization's rows; written only by the trigger.
+            None if table.name == AUDIT_TABLE => vec![Select],
+            None => continue,
+        };
+        table.grants.push(Grant {
+            role: role.to_owned(),
+            privileges,
+        });
     }
 }
 

@@ -50,8 +50,32 @@ pub struct Table {
     pub policies: Vec<Policy>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<Trigger>,
+    /// Privileges granted on the table to roles other than its owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// `GRANT privileges ON table TO role`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: String,
+    /// Sorted in the canonical form.
+    pub privileges: Vec<Privilege>,
+}
+
+/// A table privilege.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
 }
 
 /// A column. `nullable` is false for NOT NULL columns.
@@ -456,6 +480,7 @@ impl Table {
             row_level_security: RowLevelSecurity::default(),
             policies: Vec::new(),
             triggers: Vec::new(),
+            grants: Vec::new(),
             comment: None,
         }
     }
@@ -474,6 +499,12 @@ impl Table {
         for trigger in &mut self.triggers {
             trigger.events.sort();
             trigger.events.dedup();
+        }
+        self.grants.retain(|g| !g.privileges.is_empty());
+        self.grants.sort_by(|a, b| a.role.cmp(&b.role));
+        for grant in &mut self.grants {
+            grant.privileges.sort();
+            grant.privileges.dedup();
         }
     }
 
@@ -752,6 +783,37 @@ impl ReferentialAction {
             "set default" => ReferentialAction::SetDefault,
             _ => return None,
         })
+    }
+}
+
+impl Privilege {
+    pub const ALL: [Privilege; 7] = [
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+        Privilege::Truncate,
+        Privilege::References,
+        Privilege::Trigger,
+    ];
+
+    /// The privilege as `aclexplode` and `GRANT` spell it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Truncate => "TRUNCATE",
+            Privilege::References => "REFERENCES",
+            Privilege::Trigger => "TRIGGER",
+        }
+    }
+
+    pub fn parse(sql: &str) -> Option<Privilege> {
+        Privilege::ALL
+            .into_iter()
+            .find(|p| p.sql().eq_ignore_ascii_case(sql.trim()))
     }
 }
 

@@ -60,6 +60,19 @@ pub fn schema(schema: &Schema) -> Vec<String> {
             statements.push(create_trigger(&table.name, trigger));
         }
     }
+    let mut roles: Vec<&str> = schema
+        .tables
+        .iter()
+        .flat_map(|t| t.grants.iter().map(|g| g.role.as_str()))
+        .collect();
+    roles.sort();
+    roles.dedup();
+    statements.extend(roles.into_iter().map(ensure_role));
+    for table in &schema.tables {
+        for grant in &table.grants {
+            statements.push(grant_privileges(&table.name, grant));
+        }
+    }
     statements
 }
 
@@ -378,8 +391,9 @@ impl Scanner {
 pub mod raw {
     use crate::ident::{quote, quote_list, quote_literal};
     use crate::model::{
-        CheckConstraint, Column, ColumnType, Deferrable, Function, Identity, Index, IndexTarget, NullsOrder,
-        Policy, PrimaryKey, RowLevelSecurity, SortOrder, Table, Trigger, UniqueConstraint,
+        CheckConstraint, Column, ColumnType, Deferrable, Function, Grant, Identity, Index, IndexTarget,
+        NullsOrder, Policy, PrimaryKey, Privilege, RowLevelSecurity, SortOrder, Table, Trigger,
+        UniqueConstraint,
     };
 
     pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
@@ -692,6 +706,41 @@ pub mod raw {
             sql.push_str(&format!(" WITH CHECK ({check})"));
         }
         sql
+    }
+
+    /// Create `role` (NOLOGIN, no attributes) unless it exists. Roles belong to the whole server,
+    /// so a migration that grants to the application role makes sure it is there; the operator
+    /// gives it LOGIN and a password (or grants it to the login role) outside migrations. Two
+    /// sessions creating it at once are both fine.
+    pub fn ensure_role(role: &str) -> String {
+        format!(
+            "DO $role$ BEGIN CREATE ROLE {} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $role$",
+            quote(role)
+        )
+    }
+
+    /// `GRANT SELECT, INSERT ON "t" TO "role"`
+    pub fn grant_privileges(table: &str, grant: &Grant) -> String {
+        format!(
+            "GRANT {} ON {} TO {}",
+            privilege_list(&grant.privileges),
+            quote(table),
+            quote(&grant.role)
+        )
+    }
+
+    /// `REVOKE SELECT, INSERT ON "t" FROM "role"`
+    pub fn revoke_privileges(table: &str, grant: &Grant) -> String {
+        format!(
+            "REVOKE {} ON {} FROM {}",
+            privilege_list(&grant.privileges),
+            quote(table),
+            quote(&grant.role)
+        )
+    }
+
+    fn privilege_list(privileges: &[Privilege]) -> String {
+        privileges.iter().map(|p| p.sql()).collect::<Vec<_>>().join(", ")
     }
 
     /// `DROP POLICY "p" ON "t"`

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use schema_core::Renames;
 use schema_core::model::{
-    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Function, Index, IndexTarget, Policy,
+    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Function, Grant, Index, IndexTarget, Policy,
     PrimaryKey, RowLevelSecurity, Schema, Table, Trigger, UniqueConstraint,
 };
 
@@ -148,6 +148,16 @@ pub enum Change {
         table: String,
         from: RowLevelSecurity,
         to: RowLevelSecurity,
+    },
+    /// `GRANT privileges ON table TO role` (only the privileges the role did not have).
+    Grant {
+        table: String,
+        grant: Grant,
+    },
+    /// `REVOKE privileges ON table FROM role`.
+    Revoke {
+        table: String,
+        grant: Grant,
     },
     CreatePolicy {
         table: String,
@@ -322,6 +332,14 @@ impl Change {
                 table: table_of(table),
                 foreign_key: foreign_key.clone(),
             },
+            Grant { table, grant } => Revoke {
+                table: table_of(table),
+                grant: grant.clone(),
+            },
+            Revoke { table, grant } => Grant {
+                table: table_of(table),
+                grant: grant.clone(),
+            },
             RenameConstraint { table, from, to } => RenameConstraint {
                 table: table_of(table),
                 from: to.clone(),
@@ -403,6 +421,8 @@ impl Change {
             | DropCheck { table, .. }
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
+            | Grant { table, .. }
+            | Revoke { table, .. }
             | RenameConstraint { table, .. }
             | CreateIndex { table, .. }
             | DropIndex { table, .. }
@@ -626,9 +646,22 @@ fn create_table(table: &Table, changes: &mut Vec<Change>) {
             trigger: trigger.clone(),
         });
     }
+    for grant in &table.grants {
+        changes.push(Change::Grant {
+            table: table.name.clone(),
+            grant: grant.clone(),
+        });
+    }
 }
 
 fn drop_table(table: &Table, changes: &mut Vec<Change>) {
+    // Revoked first (DROP TABLE would take them along) so the reverse grants them again.
+    for grant in &table.grants {
+        changes.push(Change::Revoke {
+            table: table.name.clone(),
+            grant: grant.clone(),
+        });
+    }
     for trigger in &table.triggers {
         changes.push(Change::DropTrigger {
             table: table.name.clone(),
@@ -928,12 +961,48 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         trigger: t.clone(),
     };
     triggers.emit(changes, None, drop, |o, n| vec![drop(o), add(n)], add);
+    diff_grants(&table, &old.grants, &new.grants, changes);
     if old.comment != new.comment {
         changes.push(Change::SetTableComment {
             table,
             from: old.comment.clone(),
             to: new.comment.clone(),
         });
+    }
+}
+
+/// Per role: GRANT what `new` has and `old` lacks, REVOKE what `old` has and `new` lacks.
+fn diff_grants(table: &str, old: &[Grant], new: &[Grant], changes: &mut Vec<Change>) {
+    let privileges = |grants: &[Grant], role: &str| {
+        grants
+            .iter()
+            .filter(|g| g.role == role)
+            .flat_map(|g| g.privileges.iter().copied())
+            .collect::<BTreeSet<_>>()
+    };
+    let roles: BTreeSet<&str> = old.iter().chain(new).map(|g| g.role.as_str()).collect();
+    for role in roles {
+        let (had, has) = (privileges(old, role), privileges(new, role));
+        let revoked: Vec<_> = had.difference(&has).copied().collect();
+        let granted: Vec<_> = has.difference(&had).copied().collect();
+        if !revoked.is_empty() {
+            changes.push(Change::Revoke {
+                table: table.to_owned(),
+                grant: Grant {
+                    role: role.to_owned(),
+                    privileges: revoked,
+                },
+            });
+        }
+        if !granted.is_empty() {
+            changes.push(Change::Grant {
+                table: table.to_owned(),
+                grant: Grant {
+                    role: role.to_owned(),
+                    privileges: granted,
+                },
+            });
+        }
     }
 }
 

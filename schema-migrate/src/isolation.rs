@@ -44,6 +44,51 @@ impl Guard {
     }
 }
 
+/// What makes the application role escape row-level security on the database `client` is
+/// connected to: being a superuser, having BYPASSRLS, or being a member of a role that does
+/// (whose attributes a `SET ROLE` would give it). Empty when the role is an ordinary one.
+pub async fn app_role_problems(
+    client: &tokio_postgres::Client,
+    role: &str,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT r.rolname::text, r.rolsuper, r.rolbypassrls
+               FROM pg_catalog.pg_roles r
+              WHERE r.rolname = $1
+                 OR pg_catalog.pg_has_role($1, r.oid, 'MEMBER') AND (r.rolsuper OR r.rolbypassrls)
+              ORDER BY r.rolname = $1 DESC, r.rolname",
+            &[&role],
+        )
+        .await;
+    // pg_has_role fails for a role that does not exist: nothing escapes then.
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) if error.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_OBJECT) => {
+            return Ok(Vec::new());
+        }
+        Err(error) => return Err(error),
+    };
+    let mut problems = Vec::new();
+    for row in rows {
+        let (name, superuser, bypass): (String, bool, bool) = (row.get(0), row.get(1), row.get(2));
+        let what = match (superuser, bypass) {
+            (true, _) => "is a superuser",
+            (false, true) => "has BYPASSRLS",
+            (false, false) => continue,
+        };
+        let whose = if name == role {
+            format!("the application role {role}")
+        } else {
+            format!("role {name}, which the application role {role} is a member of,")
+        };
+        problems.push(format!(
+            "{whose} {what}, so row-level security does not confine it to a tenant: `ALTER ROLE \"{name}\" NOSUPERUSER NOBYPASSRLS`"
+        ));
+    }
+    Ok(problems)
+}
+
 #[derive(Debug)]
 enum Effect {
     Remove(String, Guard),

@@ -866,6 +866,18 @@ cases! {
               CREATE POLICY tenant_isolation ON docs USING (organization_id = NULLIF(current_setting('app.tenant', true), '')::uuid);",
         hazards: [BuildsIndex],
     }
+    // Issue 11: grants are part of the model: read back, diffed per role and privilege, reversed.
+    grants_change {
+        old: "DO $r$ BEGIN CREATE ROLE acceptance_app NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$;
+              CREATE TABLE docs (id int PRIMARY KEY);
+              GRANT SELECT, INSERT, DELETE ON docs TO acceptance_app;",
+        new: "DO $r$ BEGIN CREATE ROLE acceptance_app NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$;
+              DO $r$ BEGIN CREATE ROLE acceptance_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$;
+              CREATE TABLE docs (id int PRIMARY KEY);
+              GRANT SELECT, UPDATE ON docs TO acceptance_app;
+              GRANT SELECT ON docs TO acceptance_reader;",
+        hazards: [],
+    }
     enum_value_removed_with_default_and_partial_index {
         old: "CREATE TYPE status AS ENUM ('draft', 'open', 'paid');
               CREATE TABLE t (id int PRIMARY KEY, s status NOT NULL DEFAULT 'draft', CHECK (s <> 'paid' OR id > 0));

@@ -402,6 +402,12 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
             ));
             report.drift = drift.iter().map(crate::plan::describe_change).collect();
         }
+        if let Some(role) = &declared.app_role {
+            let escapes = crate::isolation::app_role_problems(&client, role)
+                .await
+                .map_err(|e| crate::Error::from(crate::inspect::InspectError::from(e)))?;
+            report.problems.extend(escapes);
+        }
         let statuses = runner::status(&client, &migrations).await?;
         pending = Some(
             statuses

@@ -117,6 +117,8 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
         | DropFunction(_)
         | ReplaceFunction { .. }
         | CreateTable(_) => {}
+        // Privileges change in the catalog only; reads and writes of the table go on.
+        Grant { .. } | Revoke { .. } => {}
         RecreateEnum { columns, .. } => {
             for column in columns {
                 locks.push(lock(&column.table, AccessExclusive, WhileRewriting));

@@ -350,6 +350,8 @@ pub(crate) struct Context {
     /// Tables created (or, for reverse changes, re-created) by this plan: online techniques and
     /// lock hazards do not apply to them.
     new_tables: BTreeSet<String>,
+    /// The first grant of the plan to each role, `(table, role)`: it makes sure the role exists.
+    creates_role: BTreeSet<(String, String)>,
     online: bool,
     timeouts: TimeoutPolicy,
 }
@@ -363,8 +365,18 @@ impl Context {
                 _ => None,
             })
             .collect();
+        let mut creates_role = BTreeSet::new();
+        let mut roles = BTreeSet::new();
+        for change in changes {
+            if let Change::Grant { table, grant } = change
+                && roles.insert(grant.role.clone())
+            {
+                creates_role.insert((table.clone(), grant.role.clone()));
+            }
+        }
         Context {
             new_tables,
+            creates_role,
             online: !options.fast,
             timeouts: options.timeouts,
         }
@@ -374,6 +386,7 @@ impl Context {
     pub(crate) fn plain(&self) -> Context {
         Context {
             new_tables: self.new_tables.clone(),
+            creates_role: self.creates_role.clone(),
             online: false,
             timeouts: self.timeouts,
         }
@@ -548,7 +561,7 @@ fn phase(change: &Change) -> u8 {
         RenameTable { .. } => 0,
         RenameColumn { .. } => 1,
         RenameIndex { .. } | RenameConstraint { .. } => 2,
-        DropTrigger { .. } | DropPolicy { .. } => 3,
+        DropTrigger { .. } | DropPolicy { .. } | Revoke { .. } => 3,
         DropForeignKey { .. } => 4,
         DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 5,
         // What uses an enum type leaves it before its values change and comes after: a
@@ -572,7 +585,7 @@ fn phase(change: &Change) -> u8 {
         | CreateIndex { .. }
         | ReplaceIndex { .. } => 15,
         AddForeignKey { .. } => 16,
-        SetRowLevelSecurity { .. } | CreatePolicy { .. } => 17,
+        SetRowLevelSecurity { .. } | CreatePolicy { .. } | Grant { .. } => 17,
         CreateTrigger { .. } => 18,
         DropFunction(_) => 19,
         SetTableComment { .. } | SetColumnComment { .. } => 20,
@@ -697,12 +710,25 @@ fn summary(change: &Change) -> String {
             if to.forced { "forced" } else { "not forced" }
         ),
         CreatePolicy { table, policy } => format!("create policy {} on {table}", policy.name),
+        Grant { table, grant } => format!("grant {} on {table} to {}", privilege_names(grant), grant.role),
+        Revoke { table, grant } => {
+            format!("revoke {} on {table} from {}", privilege_names(grant), grant.role)
+        }
         DropPolicy { table, policy } => format!("drop policy {} on {table}", policy.name),
         CreateTrigger { table, trigger } => format!("create trigger {} on {table}", trigger.name),
         DropTrigger { table, trigger } => format!("drop trigger {} on {table}", trigger.name),
         SetTableComment { table, .. } => format!("comment on table {table}"),
         SetColumnComment { table, column, .. } => format!("comment on column {table}.{column}"),
     }
+}
+
+fn privilege_names(grant: &schema_core::model::Grant) -> String {
+    grant
+        .privileges
+        .iter()
+        .map(|p| p.sql())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Plan {

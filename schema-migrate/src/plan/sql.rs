@@ -157,6 +157,15 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
             .map(|s| cx.ddl(s))
             .collect(),
         CreatePolicy { table, policy } => vec![cx.ddl(render::create_policy(table, policy))],
+        Grant { table, grant } => {
+            let mut statements = Vec::new();
+            if cx.creates_role.contains(&(table.clone(), grant.role.clone())) {
+                statements.push(cx.ddl(render::ensure_role(&grant.role)));
+            }
+            statements.push(cx.ddl(render::grant_privileges(table, grant)));
+            statements
+        }
+        Revoke { table, grant } => vec![cx.ddl(render::revoke_privileges(table, grant))],
         DropPolicy { table, policy } => vec![cx.ddl(render::drop_policy(table, &policy.name))],
         CreateTrigger { table, trigger } => vec![cx.ddl(render::create_trigger(table, trigger))],
         DropTrigger { table, trigger } => vec![cx.ddl(render::drop_trigger(table, &trigger.name))],
