@@ -305,6 +305,14 @@ pub const APP_ROLE: &str = "billing_app";
 pub fn schema() -> Result<DeclaredSchema, SchemaErrors> {
     SchemaBuilder::new()
         .app_role(APP_ROLE)
+        // Before a tenant is known: sign-in by subdomain, and by API key (whose table is itself a
+        // tenant table). Each returns only what the app needs to open the tenant's scope.
+        .lookup::<Organization>("organization_by_slug", "slug", &["id", "display_name"])
+        .lookup::<ApiKey>(
+            "api_key_by_token_hash",
+            "token_hash",
+            &["id", "organization_id", "expires_at", "revoked_at"],
+        )
         .table::<Organization>()
         .table::<User>()
         .table::<ApiKey>()

@@ -1265,3 +1265,85 @@ async fn the_generated_app_role_runs_the_app_and_nothing_else() {
         assert_not_permitted(result, statement);
     }
 }
+
+#[tokio::test]
+async fn lookups_find_the_tenant_before_it_is_set_and_reveal_nothing_else() {
+    let fx = Fixture::new("tenancy_lookups").await;
+    let app_role = billing_example::schema::APP_ROLE;
+    let login = fx.db.create_role("lookup_login").await;
+    fx.admin
+        .batch_execute(&format!("GRANT \"{app_role}\" TO \"{}\"", login.name()))
+        .await
+        .unwrap();
+    let app = fx.connect_as(login.name()).await;
+
+    // No tenant set: the tables show nothing, the lookups find the tenant.
+    let visible: i64 = app
+        .query_one("SELECT count(*) FROM organizations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(visible, 0);
+    let by_slug = app
+        .query("SELECT * FROM organization_by_slug($1)", &[&"org-b"])
+        .await
+        .unwrap();
+    assert_eq!(by_slug.len(), 1);
+    let columns: Vec<&str> = by_slug[0].columns().iter().map(|c| c.name()).collect();
+    assert_eq!(columns, ["id", "display_name"], "only the declared columns");
+    let found: OrganizationId = by_slug[0].get("id");
+    assert_eq!(found, fx.b);
+
+    let key = TokenHash::of(b"a");
+    let by_key = app
+        .query("SELECT * FROM api_key_by_token_hash($1)", &[&key])
+        .await
+        .unwrap();
+    assert_eq!(by_key.len(), 1);
+    let columns: Vec<&str> = by_key[0].columns().iter().map(|c| c.name()).collect();
+    assert_eq!(columns, ["id", "organization_id", "expires_at", "revoked_at"]);
+    let organization: OrganizationId = by_key[0].get("organization_id");
+    assert_eq!(organization, fx.a);
+
+    // Nothing else: an unknown slug or key finds nothing, and no other column comes through.
+    assert!(
+        app.query("SELECT * FROM organization_by_slug($1)", &[&"org-nobody"])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app.query(
+            "SELECT * FROM api_key_by_token_hash($1)",
+            &[&TokenHash::of(b"nobody")]
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    let leaked = app
+        .query("SELECT plan FROM organization_by_slug($1)", &[&"org-b"])
+        .await;
+    assert!(leaked.is_err(), "a column that was not declared is not returned");
+
+    // The tenant policy stays, and PUBLIC cannot call the lookups: only the app role.
+    assert_eq!(
+        with_tenant(&mut fx.connect_as(login.name()).await, fx.a, async |tx| {
+            Ok::<_, Error>(
+                tx.query_one("SELECT count(*) FROM organizations", &[])
+                    .await?
+                    .get::<_, i64>(0),
+            )
+        })
+        .await
+        .unwrap(),
+        1
+    );
+    let stranger = fx.db.create_role("stranger").await;
+    let outsider = fx.connect_as(stranger.name()).await;
+    let refused = outsider
+        .query("SELECT * FROM organization_by_slug($1)", &[&"org-a"])
+        .await
+        .map_err(Error::from);
+    assert_not_permitted(refused, "a role other than the app role calling a lookup");
+}

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
-    EnumType, ForeignKey, Grant, Index, Policy, PolicyCommand, Privilege, ReferentialAction,
-    RowLevelSecurity, Schema, UniqueConstraint,
+    EnumType, ForeignKey, Function, Grant, Index, Policy, PolicyCommand, Privilege, ReferentialAction,
+    RowLevelSecurity, Schema, UniqueConstraint, Volatility,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
@@ -37,6 +37,22 @@ pub struct SchemaBuilder {
     actor_setting: String,
     app_role: Option<String>,
     writable: Vec<String>,
+    lookups: Vec<Lookup>,
+}
+
+/// A lookup across tenants, declared with [`SchemaBuilder::lookup`]: what the app must find before
+/// it knows the tenant (the organization of a subdomain, of an API key). Rendered as a `SECURITY
+/// DEFINER` function with a pinned `search_path` that returns only the declared columns of the
+/// rows whose `by` column equals its one argument.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lookup {
+    /// The function's name.
+    pub name: String,
+    pub table: String,
+    /// The column matched against the argument (it should be unique).
+    pub by: String,
+    /// The columns returned.
+    pub returns: Vec<String>,
 }
 
 /// A declared schema: the model, plus what only declarations know (renames, tenancy).
@@ -252,7 +268,24 @@ impl SchemaBuilder {
             actor_setting: DEFAULT_ACTOR_SETTING.to_owned(),
             app_role: None,
             writable: Vec::new(),
+            lookups: Vec::new(),
         }
+    }
+
+    /// Declare a lookup across tenants: `lookup::<Organization>("organization_by_slug", "slug",
+    /// &["id", "display_name"])` becomes `organization_by_slug(value text) RETURNS TABLE(id uuid,
+    /// display_name text)`, which finds the row without a tenant set and returns those columns
+    /// only. The function runs as its owner (the migration role, which must be a superuser or
+    /// have BYPASSRLS, since the table is under FORCE ROW LEVEL SECURITY); the tenant policy stays.
+    /// The application role gets EXECUTE; PUBLIC does not.
+    pub fn lookup<T: Table>(mut self, name: &str, by: &str, returns: &[&str]) -> Self {
+        self.lookups.push(Lookup {
+            name: name.to_owned(),
+            table: T::NAME.to_owned(),
+            by: by.to_owned(),
+            returns: returns.iter().map(|c| (*c).to_owned()).collect(),
+        });
+        self
     }
 
     /// The role the application connects as (or is granted to its login role). The schema grants
@@ -338,6 +371,12 @@ impl SchemaBuilder {
         if let Some(role) = &self.app_role {
             add_app_grants(&mut schema, &defs, role, &self.writable);
         }
+        add_lookups(
+            &mut schema,
+            &self.lookups,
+            self.app_role.as_ref(),
+            &mut violations,
+        );
         check_columns_exist(&schema, &mut violations);
         check_foreign_keys(&schema, &mut violations);
         add_foreign_key_indexes(&mut schema);
@@ -553,6 +592,51 @@ fn scope_foreign_keys_to_tenant(schema: &mut Schema, defs: &[TableDef]) {
                 nulls_not_distinct: false,
             });
         }
+    }
+}
+
+fn add_lookups(
+    schema: &mut Schema,
+    lookups: &[Lookup],
+    app_role: Option<&String>,
+    violations: &mut Vec<Violation>,
+) {
+    for lookup in lookups {
+        let Some(table) = schema.table(&lookup.table) else {
+            continue;
+        };
+        let mut typed = Vec::new();
+        for column in std::iter::once(&lookup.by).chain(&lookup.returns) {
+            match table.column(column) {
+                Some(c) => typed.push((ident::quote(column), c.ty.sql())),
+                None => violations.push(Violation::UnknownColumn {
+                    table: lookup.table.clone(),
+                    object: lookup.name.clone(),
+                    column: column.clone(),
+                }),
+            }
+        }
+        if typed.len() != lookup.returns.len() + 1 {
+            continue;
+        }
+        let (by, by_type) = typed.remove(0);
+        let returns: Vec<String> = typed.iter().map(|(c, ty)| format!("{c} {ty}")).collect();
+        let columns: Vec<&str> = typed.iter().map(|(c, _)| c.as_str()).collect();
+        schema.functions.push(Function {
+            name: lookup.name.clone(),
+            arguments: format!("value {by_type}"),
+            returns: format!("TABLE({})", returns.join(", ")),
+            language: "sql".to_owned(),
+            volatility: Volatility::Stable,
+            security_definer: true,
+            search_path: Some(triggers::FUNCTION_SEARCH_PATH.to_owned()),
+            execute: Some(app_role.into_iter().cloned().collect()),
+            body: format!(
+                "SELECT {} FROM {} WHERE {by} = $1",
+                columns.join(", "),
+                ident::quote(&lookup.table)
+            ),
+        });
     }
 }
 

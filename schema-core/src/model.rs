@@ -343,6 +343,10 @@ pub struct Function {
     /// `search_path` cannot redirect them (every generated function pins it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_path: Option<String>,
+    /// Who may call it: `None` is Postgres' default (PUBLIC); `Some(roles)` revokes EXECUTE from
+    /// PUBLIC and grants it to these roles only (besides the owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execute: Option<Vec<String>>,
     /// The body, without dollar quotes.
     pub body: String,
 }

@@ -28,6 +28,9 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     }
     for function in &schema.functions {
         statements.push(create_function(function));
+        if function.execute.is_some() {
+            statements.extend(function_execute(function, None));
+        }
     }
     for table in &schema.tables {
         statements.push(create_table(table));
@@ -769,6 +772,44 @@ pub mod raw {
             },
             function.body,
         )
+    }
+
+    /// The statements that give a function's EXECUTE privilege to exactly `execute` (see
+    /// [`Function::execute`]), from `had` (what it was before; `None` for a new function, which
+    /// Postgres lets PUBLIC call).
+    pub fn function_execute(function: &Function, had: Option<&[String]>) -> Vec<String> {
+        let signature = format!("{}({})", quote(&function.name), function.arguments);
+        let mut out = Vec::new();
+        match &function.execute {
+            None => {
+                if had.is_some() {
+                    out.push(format!("GRANT EXECUTE ON FUNCTION {signature} TO PUBLIC"));
+                }
+                for role in had.unwrap_or_default() {
+                    out.push(format!(
+                        "REVOKE EXECUTE ON FUNCTION {signature} FROM {}",
+                        quote(role)
+                    ));
+                }
+            }
+            Some(roles) => {
+                out.push(format!("REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC"));
+                for role in had.unwrap_or_default().iter().filter(|r| !roles.contains(r)) {
+                    out.push(format!(
+                        "REVOKE EXECUTE ON FUNCTION {signature} FROM {}",
+                        quote(role)
+                    ));
+                }
+                for role in roles {
+                    out.push(ensure_role(role));
+                    out.push(format!(
+                        "GRANT EXECUTE ON FUNCTION {signature} TO {}",
+                        quote(role)
+                    ));
+                }
+            }
+        }
+        out
     }
 
     /// `DROP FUNCTION "f"(args)`

@@ -45,6 +45,7 @@ pub fn updated_at_function() -> Function {
         volatility: Volatility::Volatile,
         security_definer: false,
         search_path: Some(FUNCTION_SEARCH_PATH.to_owned()),
+        execute: None,
         body: format!(
             "\nBEGIN\n    NEW.{} := now();\n    RETURN NEW;\nEND\n",
             ident::quote(UPDATED_AT_COLUMN)
@@ -106,6 +107,7 @@ END
         volatility: Volatility::Volatile,
         security_definer: true,
         search_path: Some(FUNCTION_SEARCH_PATH.to_owned()),
+        execute: None,
         body,
     }
 }

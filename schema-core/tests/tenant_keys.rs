@@ -163,3 +163,46 @@ fn references_to_global_tables_and_the_root_stay_single_column() {
     assert!(schema.table("countries").unwrap().uniques.is_empty());
     assert!(schema.table("organizations").unwrap().uniques.is_empty());
 }
+
+#[test]
+fn a_lookup_is_a_security_definer_function_returning_only_its_columns() {
+    let declared = SchemaBuilder::new()
+        .app_role("app")
+        .table::<Organization>()
+        .table::<Country>()
+        .table::<Project>()
+        .table::<Task>()
+        .table::<Note>()
+        .lookup::<Project>("project_by_country", "country_code", &["id", "organization_id"])
+        .build()
+        .unwrap();
+    let function = declared.schema.function("project_by_country").unwrap();
+    assert_eq!(function.arguments, "value text");
+    assert_eq!(function.returns, r#"TABLE("id" uuid, "organization_id" uuid)"#);
+    assert!(function.security_definer);
+    assert_eq!(
+        function.search_path.as_deref(),
+        Some("pg_catalog, public, pg_temp")
+    );
+    assert_eq!(function.execute, Some(vec!["app".to_owned()]));
+    assert_eq!(
+        function.body,
+        r#"SELECT "id", "organization_id" FROM "projects" WHERE "country_code" = $1"#
+    );
+    // The tenant policy of the table stays.
+    assert!(!declared.schema.table("projects").unwrap().policies.is_empty());
+
+    let wrong = SchemaBuilder::new()
+        .table::<Organization>()
+        .table::<Country>()
+        .table::<Project>()
+        .lookup::<Project>("project_by_secret", "secret", &["id"])
+        .build()
+        .unwrap_err();
+    assert!(
+        wrong
+            .to_string()
+            .contains("`project_by_secret` on `projects` names column `secret`"),
+        "{wrong}"
+    );
+}

@@ -599,6 +599,18 @@ impl Reader<'_> {
                     "function {signature} has a SQL-standard body (BEGIN ATOMIC / RETURN), which the model does not keep"
                 ));
             }
+            // The model knows the default (PUBLIC may call it) and "these roles only".
+            let execute = match row.try_get::<_, Option<Vec<String>>>("execute")? {
+                Some(roles) if roles.iter().any(|r| r == "PUBLIC") => {
+                    if roles.len() > 1 {
+                        self.note(format!(
+                            "function {signature} grants EXECUTE to PUBLIC and to roles, which the model does not keep"
+                        ));
+                    }
+                    None
+                }
+                roles => roles,
+            };
             if matches!(language.as_str(), "c" | "internal") {
                 self.note(format!(
                     "function {signature} is written in {language}; its body is a symbol, not source"
@@ -612,6 +624,7 @@ impl Reader<'_> {
                 volatility,
                 security_definer: row.try_get("security_definer")?,
                 search_path: row.try_get("search_path")?,
+                execute,
                 body: row.try_get("body")?,
             });
         }

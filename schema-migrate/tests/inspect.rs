@@ -618,6 +618,7 @@ async fn functions_and_triggers() {
             volatility: Volatility::Immutable,
             security_definer: false,
             search_path: None,
+            execute: None,
             body: "SELECT a + b".into(),
         }
     );

@@ -89,8 +89,28 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
             columns,
             dependents,
         } => recreate_enum(from, to, columns, dependents, cx),
-        CreateFunction(f) => vec![cx.ddl(render::create_function(f))],
-        ReplaceFunction { to, .. } => vec![cx.ddl(render::create_function(to))],
+        CreateFunction(f) => std::iter::once(render::create_function(f))
+            .chain(
+                f.execute
+                    .is_some()
+                    .then(|| render::function_execute(f, None))
+                    .into_iter()
+                    .flatten(),
+            )
+            .map(|sql| cx.ddl(sql))
+            .collect(),
+        ReplaceFunction { from, to } => {
+            let mut statements = vec![cx.ddl(render::create_function(to))];
+            if from.execute != to.execute {
+                let had = from.execute.as_deref();
+                statements.extend(
+                    render::function_execute(to, had)
+                        .into_iter()
+                        .map(|sql| cx.ddl(sql)),
+                );
+            }
+            statements
+        }
         DropFunction(f) => vec![cx.ddl(render::drop_function(f))],
         CreateTable(table) => {
             let mut statements = vec![cx.ddl(render::create_table(table))];
