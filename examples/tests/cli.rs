@@ -312,6 +312,28 @@ fn verify_catches_a_migration_that_leaves_a_tenant_policy_missing_at_a_commit() 
     assert_code(&migrate(&dir, Some(&url), &["verify"]), 0);
 }
 
+/// `check --distributed` lists what Citus would reject (the example's single-column primary keys
+/// and its cross-tenant unique keys; no foreign key, since they are tenant-scoped) and the calls.
+#[test]
+fn check_distributed_lists_the_rules_and_the_calls() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let out = migrate(&dir, None, &["check", "--distributed"]);
+    assert_code(&out, 1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("distributed: invoices: primary key invoices_pkey (id) does not include the distribution column organization_id"),
+        "{}",
+        text(&out)
+    );
+    assert!(!stdout.contains("foreign key"), "{}", text(&out));
+    assert!(stdout.contains("distribute: SELECT create_reference_table('currencies');"));
+    assert!(stdout.contains(
+        "distribute: SELECT create_distributed_table('invoices', 'organization_id', colocate_with => 'organizations');"
+    ));
+    // Without the flag, the same directory checks clean.
+    assert_code(&migrate(&dir, None, &["check"]), 0);
+}
+
 #[test]
 fn the_committed_migrations_match_the_declared_schema() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

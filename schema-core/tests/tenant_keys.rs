@@ -206,3 +206,66 @@ fn a_lookup_is_a_security_definer_function_returning_only_its_columns() {
         "{wrong}"
     );
 }
+
+#[test]
+fn distributed_rules_are_checked_from_the_model() {
+    let mut declared = SchemaBuilder::new()
+        .table::<Organization>()
+        .table::<Country>()
+        .table::<Project>()
+        .table::<Task>()
+        .table::<Note>()
+        .build()
+        .unwrap();
+    let report = schema_core::distributed::check(&declared);
+    assert_eq!(
+        report.calls[..2],
+        [
+            "SELECT create_reference_table('countries');".to_owned(),
+            "SELECT create_distributed_table('organizations', 'id');".to_owned(),
+        ]
+    );
+    assert!(
+        report.calls.contains(
+            &"SELECT create_distributed_table('tasks', 'organization_id', colocate_with => 'organizations');"
+                .to_owned()
+        )
+    );
+    // Tenant-scoped keys qualify; single-column primary keys do not.
+    assert!(
+        report.violations.iter().all(|v| !v.contains("foreign key")),
+        "{:#?}",
+        report.violations
+    );
+    assert!(report.violations.contains(
+        &"tasks: primary key tasks_pkey (id) does not include the distribution column organization_id: make it (organization_id, id)".to_owned()
+    ));
+
+    // A key between tenant tables without the tenant, and a global table referencing a tenant
+    // table, are both reported.
+    let tasks = declared.schema.table_mut("tasks").unwrap();
+    let fk = tasks
+        .foreign_keys
+        .iter_mut()
+        .find(|fk| fk.referenced_table == "projects")
+        .unwrap();
+    fk.columns = vec!["project_id".into()];
+    fk.referenced_columns = vec!["id".into()];
+    let mut from_global = fk.clone();
+    from_global.name = "countries_project_fkey".into();
+    declared
+        .schema
+        .table_mut("countries")
+        .unwrap()
+        .foreign_keys
+        .push(from_global);
+    let report = schema_core::distributed::check(&declared);
+    let keys: Vec<&String> = report
+        .violations
+        .iter()
+        .filter(|v| v.contains("foreign key"))
+        .collect();
+    assert_eq!(keys.len(), 2, "{keys:#?}");
+    assert!(keys[0].starts_with("countries: foreign key countries_project_fkey goes from a reference table"));
+    assert!(keys[1].contains("does not pair organization_id with projects.organization_id"));
+}

@@ -42,7 +42,8 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
         Command::Check {
             database,
             deny_hazard,
-        } => check(app, cli, database.as_deref(), deny_hazard).await,
+            distributed,
+        } => check(app, cli, database.as_deref(), deny_hazard, *distributed).await,
         Command::Verify => verify(app, cli).await,
         Command::Diff {
             from,
@@ -334,11 +335,30 @@ struct CheckReport {
     rls_opt_outs: Vec<String>,
     /// What the live database holds that the model cannot, so that drift does not cover it.
     not_compared: Vec<String>,
+    /// With --distributed: the calls that distribute the schema.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    distribution: Vec<String>,
 }
 
-async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) -> Result<u8, Failure> {
+async fn check(
+    app: &App,
+    cli: &Cli,
+    database: Option<&str>,
+    deny: &[String],
+    distributed: bool,
+) -> Result<u8, Failure> {
     let mut report = CheckReport::default();
     let declared = app.declared()?;
+    if distributed {
+        let distribution = schema_core::distributed::check(&declared);
+        report.problems.extend(
+            distribution
+                .violations
+                .iter()
+                .map(|v| format!("distributed: {v}")),
+        );
+        report.distribution = distribution.calls;
+    }
     report.rls_opt_outs = declared
         .tables
         .iter()
@@ -469,6 +489,9 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
             }
             for n in &report.not_compared {
                 println!("not compared: {n}");
+            }
+            for call in &report.distribution {
+                println!("distribute: {call}");
             }
             if report.ok {
                 println!(
