@@ -297,9 +297,22 @@ pub struct ExchangeRate {
     pub updated_at: Timestamp,
 }
 
+/// The role the app connects as (or that its login role is granted): the schema grants it what
+/// the app needs and nothing else.
+pub const APP_ROLE: &str = "billing_app";
+
 /// The app's declared schema, validated.
 pub fn schema() -> Result<DeclaredSchema, SchemaErrors> {
     SchemaBuilder::new()
+        .app_role(APP_ROLE)
+        // Before a tenant is known: sign-in by subdomain, and by API key (whose table is itself a
+        // tenant table). Each returns only what the app needs to open the tenant's scope.
+        .lookup::<Organization>("organization_by_slug", "slug", &["id", "display_name"])
+        .lookup::<ApiKey>(
+            "api_key_by_token_hash",
+            "token_hash",
+            &["id", "organization_id", "expires_at", "revoked_at"],
+        )
         .table::<Organization>()
         .table::<User>()
         .table::<ApiKey>()

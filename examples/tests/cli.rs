@@ -275,6 +275,72 @@ fn verify_passes_and_catches_a_broken_down() {
     assert!(report.contains("_initial: down does not restore"), "{report}");
 }
 
+/// A hand-written step-by-step migration that drops a tenant policy in one committed statement
+/// and creates it in the next: every tenant sees no row of invoices in between (and for good if
+/// it stops there). The schema is the same before and after, so only the isolation check sees it.
+#[test]
+fn verify_catches_a_migration_that_leaves_a_tenant_policy_missing_at_a_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    assert_code(&migrate(&dir, None, &["generate", "initial"]), 0);
+    let initial = migration_dirs(&dir)[0].clone();
+    let create_policy = std::fs::read_to_string(initial.join("up.sql"))
+        .unwrap()
+        .lines()
+        .find(|line| line.starts_with("CREATE POLICY \"tenant_isolation\" ON \"invoices\""))
+        .expect("the initial migration creates the invoices policy")
+        .to_owned();
+    let hand = dir.join("29990101000000_recreate_invoices_policy");
+    std::fs::create_dir(&hand).unwrap();
+    std::fs::write(
+        hand.join("up.sql"),
+        format!("-- migrate:no-transaction\nDROP POLICY \"tenant_isolation\" ON \"invoices\";\n\n{create_policy}\n"),
+    )
+    .unwrap();
+    std::fs::write(hand.join("down.sql"), "SELECT 1;\n").unwrap();
+    std::fs::copy(initial.join("schema.json"), hand.join("schema.json")).unwrap();
+    assert_code(&migrate(&dir, None, &["hash"]), 0);
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| testkit::DEFAULT_SERVER_URL.to_owned());
+    let out = migrate(&dir, Some(&url), &["verify"]);
+    assert_code(&out, 1);
+    let report = text(&out);
+    assert!(
+        report.contains("_recreate_invoices_policy: up leaves tenant isolation open: policy tenant_isolation on invoices is dropped at statement 1"),
+        "{report}"
+    );
+
+    // The same two statements in one transaction are fine.
+    std::fs::write(
+        hand.join("up.sql"),
+        format!("DROP POLICY \"tenant_isolation\" ON \"invoices\";\n\n{create_policy}\n"),
+    )
+    .unwrap();
+    assert_code(&migrate(&dir, None, &["hash"]), 0);
+    assert_code(&migrate(&dir, Some(&url), &["verify"]), 0);
+}
+
+/// `check --distributed` lists what Citus would reject (the example's single-column primary keys
+/// and its cross-tenant unique keys; no foreign key, since they are tenant-scoped) and the calls.
+#[test]
+fn check_distributed_lists_the_rules_and_the_calls() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let out = migrate(&dir, None, &["check", "--distributed"]);
+    assert_code(&out, 1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("distributed: invoices: primary key invoices_pkey (id) does not include the distribution column organization_id"),
+        "{}",
+        text(&out)
+    );
+    assert!(!stdout.contains("foreign key"), "{}", text(&out));
+    assert!(stdout.contains("distribute: SELECT create_reference_table('currencies');"));
+    assert!(stdout.contains(
+        "distribute: SELECT create_distributed_table('invoices', 'organization_id', colocate_with => 'organizations');"
+    ));
+    // Without the flag, the same directory checks clean.
+    assert_code(&migrate(&dir, None, &["check"]), 0);
+}
+
 #[test]
 fn the_committed_migrations_match_the_declared_schema() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use billing_example::schema;
+use schema_core::model::ReferentialAction;
 use schema_core::prelude::*;
 use schema_core::tenant::{self, TenantScope, with_tenant};
 use schema_core::{DeclaredSchema, Tenancy};
@@ -53,10 +54,15 @@ impl Fixture {
     /// A database migrated with the example's committed migrations, an application role with the
     /// usual privileges, and two seeded organizations.
     async fn new(label: &str) -> Fixture {
+        Fixture::migrated_to(label, None).await
+    }
+
+    /// As [`Fixture::new`], with the migrations up to `to` only (all of them for `None`).
+    async fn migrated_to(label: &str, to: Option<&str>) -> Fixture {
         let db = TestDb::create(label).await;
         let dir = MigrationDir::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"));
         let migrations = dir.load().expect("the example's migrations load");
-        runner::up(db.url(), &migrations, None, &ApplyOptions::default())
+        runner::up(db.url(), &migrations, to, &ApplyOptions::default())
             .await
             .expect("the example's migrations apply");
         let admin = db.connect().await;
@@ -179,6 +185,75 @@ fn insert_row_sql(table: &str) -> String {
         "INSERT INTO \"{table}\" ({columns}) OVERRIDING SYSTEM VALUE \
          SELECT {columns} FROM jsonb_populate_record(NULL::\"{table}\", $1)"
     )
+}
+
+/// The example's tenant-scoped foreign keys: (table, referencing column, referenced table).
+fn tenant_references() -> Vec<(String, String, String)> {
+    declared()
+        .schema
+        .tables
+        .iter()
+        .flat_map(|table| {
+            table
+                .foreign_keys
+                .iter()
+                .filter_map(|fk| match (&fk.columns[..], &fk.referenced_columns[..]) {
+                    ([tenant, column], [referenced_tenant, _])
+                        if tenant == "organization_id" && referenced_tenant == "organization_id" =>
+                    {
+                        Some((table.name.clone(), column.clone(), fk.referenced_table.clone()))
+                    }
+                    _ => None,
+                })
+        })
+        .collect()
+}
+
+/// Every table with an `organization_id` column (tenant tables, opted out of row-level security
+/// or not, and the audit log).
+fn tables_with_tenant_column() -> Vec<String> {
+    declared()
+        .schema
+        .tables
+        .iter()
+        .filter(|t| t.column("organization_id").is_some())
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// A fingerprint of `organization`'s rows of `table`, read as the superuser: equal fingerprints,
+/// equal rows.
+async fn fingerprint(admin: &Client, table: &str, organization: OrganizationId) -> (i64, String) {
+    let row = admin
+        .query_one(
+            &format!(
+                "SELECT count(*), coalesce(md5(string_agg(to_jsonb(t)::text, ',' ORDER BY to_jsonb(t)::text)), '')
+                   FROM \"{table}\" t WHERE organization_id = $1"
+            ),
+            &[&organization],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+/// How a refused reference reads to the tenant: SQLSTATE, constraint, message, and the detail
+/// with the id it tried replaced by `<id>`.
+fn refusal(result: Result<u64, Error>, tried: Uuid, what: &str) -> (String, String, String, String) {
+    match result {
+        Err(Error::Postgres(e)) => {
+            let db = e.as_db_error().unwrap_or_else(|| panic!("{what}: {e}"));
+            (
+                db.code().code().to_owned(),
+                db.constraint().unwrap_or_default().to_owned(),
+                db.message().to_owned(),
+                db.detail()
+                    .unwrap_or_default()
+                    .replace(&tried.to_string(), "<id>"),
+            )
+        }
+        other => panic!("{what}: expected the reference to be refused, got {other:?}"),
+    }
 }
 
 fn assert_rls_violation(result: Result<u64, Error>, what: &str) {
@@ -760,4 +835,515 @@ async fn a_migration_adding_a_tenant_table_adds_its_policies_and_down_removes_th
         .unwrap()
         .get(0);
     assert_eq!(remaining, 0);
+}
+
+#[tokio::test]
+async fn a_hostile_tenant_cannot_reference_probe_or_cascade_into_another_tenant() {
+    let fx = Fixture::new("tenancy_hostile").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let references = tenant_references();
+    assert!(
+        references.len() >= 9,
+        "every key between the example's tenant tables is tenant-scoped: {references:?}"
+    );
+
+    // With tenant A set, point each of A's rows at B's row, and at an id that exists nowhere.
+    let mut trials = 0;
+    for (table, column, target) in &references {
+        let of_b: Uuid = fx
+            .admin
+            .query_one(
+                &format!("SELECT id FROM \"{target}\" WHERE organization_id = $1 LIMIT 1"),
+                &[&fx.b],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        let nowhere = Uuid::new_v4();
+        let before = fingerprint(&fx.admin, table, fx.a).await;
+        let mut seen = Vec::new();
+        for tried in [of_b, nowhere] {
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                let sql = format!("UPDATE \"{table}\" SET \"{column}\" = $1");
+                Ok::<_, Error>(tx.execute(&sql, &[&tried]).await?)
+            })
+            .await;
+            let what = format!("{table}.{column}: tenant A referencing {target} {tried}");
+            let refused = refusal(result, tried, &what);
+            assert_eq!(
+                refused.0,
+                SqlState::FOREIGN_KEY_VIOLATION.code(),
+                "{what}: {refused:?}"
+            );
+            seen.push(refused);
+            trials += 1;
+        }
+        assert_eq!(
+            seen[0], seen[1],
+            "{table}.{column}: the refusal tells B's row from a missing one"
+        );
+        assert_eq!(
+            fingerprint(&fx.admin, table, fx.a).await,
+            before,
+            "{table}: a refused reference changed A's rows"
+        );
+    }
+    assert_eq!(trials, 2 * references.len());
+
+    // B deletes all its rows, parents before children wherever the key cascades or sets NULL,
+    // so every action runs. A's rows stay exactly as they were.
+    let tables = tables_with_tenant_column();
+    let mut a_before = Vec::new();
+    for table in &tables {
+        a_before.push(fingerprint(&fx.admin, table, fx.a).await);
+    }
+    let schema = declared().schema;
+    let restricting = |child: &str, parent: &str| {
+        schema.table(child).is_some_and(|t| {
+            t.foreign_keys.iter().any(|fk| {
+                fk.referenced_table == parent
+                    && matches!(
+                        fk.on_delete,
+                        ReferentialAction::Restrict | ReferentialAction::NoAction
+                    )
+            })
+        })
+    };
+    let mut remaining: Vec<String> = references.iter().map(|(t, _, _)| t.clone()).collect();
+    remaining.extend(references.iter().map(|(_, _, t)| t.clone()));
+    remaining.sort();
+    remaining.dedup();
+    remaining.sort_by_key(|t| declared().tables.iter().position(|d| &d.table.name == t));
+    while !remaining.is_empty() {
+        let next = remaining
+            .iter()
+            .position(|t| !remaining.iter().any(|child| child != t && restricting(child, t)))
+            .expect("the example's restricting keys have no cycle");
+        let table = remaining.remove(next);
+        with_tenant(&mut app, fx.b, async |tx| {
+            let sql = format!("DELETE FROM \"{table}\" WHERE organization_id = $1");
+            Ok::<_, Error>(tx.execute(&sql, &[&fx.b]).await?)
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{table}: B cannot delete its own rows: {e:?}"));
+        assert_eq!(
+            fx.rows_of(&table, "organization_id", fx.b).await,
+            0,
+            "{table}: B's rows remain"
+        );
+        for (table, before) in tables.iter().zip(&a_before) {
+            if table == "audit_log" {
+                continue;
+            }
+            assert_eq!(
+                &fingerprint(&fx.admin, table, fx.a).await,
+                before,
+                "{table}: B's deletes reached A's rows"
+            );
+        }
+    }
+}
+
+/// The suite above can fail: with the single-column keys of the earlier migrations, tenant A
+/// points its invoice at B's customer, B can no longer delete that customer, and the error tells
+/// A that B's customer exists.
+#[tokio::test]
+async fn before_tenant_scoped_keys_a_tenant_reached_across() {
+    let fx = Fixture::migrated_to("tenancy_unscoped", Some("20261127204644")).await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let customer_of_b: Uuid = fx
+        .admin
+        .query_one("SELECT id FROM customers WHERE organization_id = $1", &[&fx.b])
+        .await
+        .unwrap()
+        .get(0);
+    let pointed = with_tenant(&mut app, fx.a, async |tx| {
+        Ok::<_, Error>(
+            tx.execute("UPDATE invoices SET customer_id = $1", &[&customer_of_b])
+                .await?,
+        )
+    })
+    .await
+    .expect("single-column keys accept another tenant's row");
+    assert_eq!(pointed, 1);
+    let nowhere = with_tenant(&mut app, fx.a, async |tx| {
+        Ok::<_, Error>(
+            tx.execute("UPDATE invoices SET customer_id = $1", &[&Uuid::new_v4()])
+                .await?,
+        )
+    })
+    .await;
+    assert!(
+        matches!(&nowhere, Err(Error::Postgres(e)) if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION)),
+        "a missing id is refused where B's is accepted, which tells them apart: {nowhere:?}"
+    );
+    let blocked = with_tenant(&mut app, fx.b, async |tx| {
+        tx.execute("DELETE FROM invoices", &[]).await?;
+        Ok::<_, Error>(tx.execute("DELETE FROM customers", &[]).await?)
+    })
+    .await;
+    assert!(
+        matches!(&blocked, Err(Error::Postgres(e)) if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION)),
+        "A's invoice blocks B's delete of its own customer: {blocked:?}"
+    );
+}
+
+/// The tenant setting as `client`'s session carries it outside any transaction.
+async fn carried_tenant(client: &Client) -> String {
+    client
+        .query_one(
+            "SELECT coalesce(current_setting('app.current_organization_id', true), '')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_session_level_tenant_setting_is_refused_and_never_outlives_a_scope() {
+    let fx = Fixture::new("tenancy_session_setting").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+
+    // Something set tenant B for the whole session: the scope refuses to run as A on top of it
+    // and clears it.
+    app.batch_execute(&format!("SET app.current_organization_id = '{}'", fx.b))
+        .await
+        .unwrap();
+    let refused = with_tenant(&mut app, fx.a, async |tx| {
+        Ok::<_, Error>(
+            tx.query_one("SELECT count(*) FROM invoices", &[])
+                .await?
+                .get::<_, i64>(0),
+        )
+    })
+    .await;
+    match refused {
+        Err(Error::SessionTenantSetting { setting, value }) => {
+            assert_eq!(setting, "app.current_organization_id");
+            assert_eq!(value, fx.b.to_string());
+        }
+        other => panic!("a carried session-level tenant must be refused, got {other:?}"),
+    }
+    assert_eq!(
+        carried_tenant(&app).await,
+        "",
+        "the refused setting was not cleared"
+    );
+
+    // Work that sets the tenant for the session itself (SET, or set_config(..., false)) does not
+    // leave it behind, whether it succeeds or fails.
+    for fails in [false, true] {
+        for statement in [
+            format!("SET app.current_organization_id = '{}'", fx.b),
+            format!(
+                "SELECT set_config('app.current_organization_id', '{}', false)",
+                fx.b
+            ),
+        ] {
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                tx.batch_execute(&statement).await?;
+                if fails {
+                    tx.batch_execute("SELECT 1 / 0").await?;
+                }
+                Ok::<_, Error>(())
+            })
+            .await;
+            assert_eq!(result.is_err(), fails, "{statement}: {result:?}");
+            assert_eq!(
+                carried_tenant(&app).await,
+                "",
+                "{statement} (work fails: {fails}) left a tenant on the connection"
+            );
+            let visible: i64 = app
+                .query_one("SELECT count(*) FROM invoices", &[])
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(
+                visible, 0,
+                "after the scope, the next work on the connection sees a tenant"
+            );
+            // And the next scope opens normally.
+            let own: i64 = with_tenant(&mut app, fx.a, async |tx| {
+                Ok::<_, Error>(tx.query_one("SELECT count(*) FROM invoices", &[]).await?.get(0))
+            })
+            .await
+            .unwrap();
+            assert_eq!(own, 1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn audit_rows_come_only_from_the_trigger_with_the_rows_organization() {
+    let fx = Fixture::new("tenancy_audit_definer").await;
+    // The application role gets nothing on the audit table: the trigger writes as its owner.
+    fx.admin
+        .batch_execute(&format!("REVOKE ALL ON audit_log FROM \"{}\"", fx.app.name()))
+        .await
+        .unwrap();
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let customer = Uuid::now_v7();
+    TenantScope::new(fx.a)
+        .acting_as("user-7")
+        .run(&mut app, async |tx| {
+            tx.execute(
+                "INSERT INTO customers (id, organization_id, email, display_name, country_code, metadata)
+                 VALUES ($1, $2, 'c@example.test', 'C', 'FR', '{}')",
+                &[&customer, &fx.a],
+            )
+            .await?;
+            Ok::<_, Error>(())
+        })
+        .await
+        .expect("an audited write needs no privilege on the audit table");
+    let row = fx
+        .admin
+        .query_one(
+            "SELECT organization_id, acted_by FROM audit_log
+              WHERE table_name = 'customers' AND new_row ->> 'id' = $1::text",
+            &[&customer.to_string()],
+        )
+        .await
+        .unwrap();
+    let (organization, acted_by): (Option<Uuid>, Option<String>) = (row.get(0), row.get(1));
+    assert_eq!(organization, Some(fx.a.into()), "the organization is the row's");
+    assert_eq!(acted_by.as_deref(), Some("user-7"));
+
+    // A direct INSERT, with or without an organization and with a forged actor, is refused.
+    for organization in [None, Some(Uuid::from(fx.a)), Some(Uuid::from(fx.b))] {
+        let forged = with_tenant(&mut app, fx.a, async |tx| {
+            Ok::<_, Error>(
+                tx.execute(
+                    "INSERT INTO audit_log (table_name, organization_id, operation, acted_by)
+                     VALUES ('invoices', $1, 'DELETE', 'someone-else')",
+                    &[&organization],
+                )
+                .await?,
+            )
+        })
+        .await;
+        assert!(
+            matches!(&forged, Err(Error::Postgres(e)) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE)),
+            "a forged audit row ({organization:?}) must be refused: {forged:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_function_pins_its_search_path() {
+    let fx = Fixture::new("tenancy_search_path").await;
+    let declared = declared();
+    assert!(!declared.schema.functions.is_empty());
+    for function in &declared.schema.functions {
+        assert!(
+            function.search_path.is_some(),
+            "{} does not pin search_path",
+            function.name
+        );
+    }
+    let unpinned: Vec<String> = fx
+        .admin
+        .query(
+            "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'public'
+                AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        unpinned.is_empty(),
+        "functions without a pinned search_path: {unpinned:?}"
+    );
+}
+
+/// `result` is refused for lack of privilege (SQLSTATE 42501).
+fn assert_not_permitted<T: std::fmt::Debug>(result: Result<T, Error>, what: &str) {
+    assert!(
+        matches!(&result, Err(Error::Postgres(e)) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE)),
+        "{what}: expected a privilege error, got {result:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_generated_app_role_runs_the_app_and_nothing_else() {
+    let fx = Fixture::new("tenancy_app_role").await;
+    let app_role = declared().app_role.expect("the example declares its app role");
+    assert_eq!(app_role, billing_example::schema::APP_ROLE);
+    let attributes = fx
+        .admin
+        .query_one(
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1",
+            &[&app_role],
+        )
+        .await
+        .expect("the migrations create the app role");
+    let flags: (bool, bool, bool, bool) = (
+        attributes.get(0),
+        attributes.get(1),
+        attributes.get(2),
+        attributes.get(3),
+    );
+    assert_eq!(
+        flags,
+        (false, false, false, false),
+        "the app role must be an ordinary role"
+    );
+
+    // A login role with the app role's grants and nothing else.
+    let login = fx.db.create_role("app_login").await;
+    fx.admin
+        .batch_execute(&format!("GRANT \"{app_role}\" TO \"{}\"", login.name()))
+        .await
+        .unwrap();
+    let mut app = fx.connect_as(login.name()).await;
+
+    // The app's work, as tenant A.
+    let customer = Uuid::new_v4();
+    let (invoices, currencies): (i64, i64) = TenantScope::new(fx.a)
+        .acting_as("user-1")
+        .run(&mut app, async |tx| {
+            tx.execute(
+                "INSERT INTO customers (id, organization_id, email, display_name, country_code, metadata)
+                 VALUES ($1, $2, 'new@example.test', 'New', 'NL', '{}')",
+                &[&customer, &fx.a],
+            )
+            .await?;
+            tx.execute("UPDATE customers SET display_name = 'Renamed' WHERE id = $1", &[&customer])
+                .await?;
+            let invoices = tx
+                .query_one(
+                    "SELECT count(*) FROM invoices i JOIN customers c ON c.organization_id = i.organization_id AND c.id = i.customer_id
+                       JOIN invoice_line_items l ON l.organization_id = i.organization_id AND l.invoice_id = i.id
+                       JOIN products p ON p.organization_id = l.organization_id AND p.id = l.product_id",
+                    &[],
+                )
+                .await?
+                .get(0);
+            tx.execute("UPDATE subscriptions SET status = 'past_due'", &[]).await?;
+            tx.execute("INSERT INTO invoice_line_items (organization_id, invoice_id, description, unit_price_cents)
+                        SELECT organization_id, id, 'Extra', 100 FROM invoices", &[]).await?;
+            tx.execute("DELETE FROM customers WHERE id = $1", &[&customer]).await?;
+            let currencies = tx.query_one("SELECT count(*) FROM currencies JOIN exchange_rates ON base_code = code", &[]).await?.get(0);
+            tx.query("SELECT * FROM audit_log", &[]).await?;
+            tx.query("SELECT * FROM users JOIN api_keys ON api_keys.created_by = users.id", &[]).await?;
+            Ok::<_, Error>((invoices, currencies))
+        })
+        .await
+        .expect("the app's queries run with the generated grants alone");
+    assert_eq!((invoices, currencies), (1, 1));
+
+    // Nothing else: global tables are read-only, the audit log is written by the trigger only,
+    // the table that opts out of row-level security is not the app's, and no DDL.
+    let refused = [
+        "INSERT INTO currencies (code, name, minor_units) VALUES ('XTS', 'Test', 2)",
+        "UPDATE exchange_rates SET rate = 2",
+        "DELETE FROM currencies",
+        "INSERT INTO audit_log (table_name, operation) VALUES ('invoices', 'DELETE')",
+        "SELECT count(*) FROM usage_events",
+        "TRUNCATE invoices",
+        "CREATE TABLE stolen (id int)",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "ALTER TABLE invoices DISABLE ROW LEVEL SECURITY",
+        "ALTER TABLE invoices NO FORCE ROW LEVEL SECURITY",
+        "ALTER TABLE invoices ADD COLUMN note text",
+        "DROP POLICY tenant_isolation ON invoices",
+        "CREATE POLICY everything ON invoices USING (true)",
+        "DROP TABLE invoices",
+        "ALTER TABLE customers DROP CONSTRAINT customers_organization_id_id_key",
+    ];
+    for statement in refused {
+        let result = with_tenant(&mut app, fx.a, async |tx| {
+            Ok::<_, Error>(tx.execute(statement, &[]).await?)
+        })
+        .await;
+        assert_not_permitted(result, statement);
+    }
+}
+
+#[tokio::test]
+async fn lookups_find_the_tenant_before_it_is_set_and_reveal_nothing_else() {
+    let fx = Fixture::new("tenancy_lookups").await;
+    let app_role = billing_example::schema::APP_ROLE;
+    let login = fx.db.create_role("lookup_login").await;
+    fx.admin
+        .batch_execute(&format!("GRANT \"{app_role}\" TO \"{}\"", login.name()))
+        .await
+        .unwrap();
+    let app = fx.connect_as(login.name()).await;
+
+    // No tenant set: the tables show nothing, the lookups find the tenant.
+    let visible: i64 = app
+        .query_one("SELECT count(*) FROM organizations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(visible, 0);
+    let by_slug = app
+        .query("SELECT * FROM organization_by_slug($1)", &[&"org-b"])
+        .await
+        .unwrap();
+    assert_eq!(by_slug.len(), 1);
+    let columns: Vec<&str> = by_slug[0].columns().iter().map(|c| c.name()).collect();
+    assert_eq!(columns, ["id", "display_name"], "only the declared columns");
+    let found: OrganizationId = by_slug[0].get("id");
+    assert_eq!(found, fx.b);
+
+    let key = TokenHash::of(b"a");
+    let by_key = app
+        .query("SELECT * FROM api_key_by_token_hash($1)", &[&key])
+        .await
+        .unwrap();
+    assert_eq!(by_key.len(), 1);
+    let columns: Vec<&str> = by_key[0].columns().iter().map(|c| c.name()).collect();
+    assert_eq!(columns, ["id", "organization_id", "expires_at", "revoked_at"]);
+    let organization: OrganizationId = by_key[0].get("organization_id");
+    assert_eq!(organization, fx.a);
+
+    // Nothing else: an unknown slug or key finds nothing, and no other column comes through.
+    assert!(
+        app.query("SELECT * FROM organization_by_slug($1)", &[&"org-nobody"])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app.query(
+            "SELECT * FROM api_key_by_token_hash($1)",
+            &[&TokenHash::of(b"nobody")]
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    let leaked = app
+        .query("SELECT plan FROM organization_by_slug($1)", &[&"org-b"])
+        .await;
+    assert!(leaked.is_err(), "a column that was not declared is not returned");
+
+    // The tenant policy stays, and PUBLIC cannot call the lookups: only the app role.
+    assert_eq!(
+        with_tenant(&mut fx.connect_as(login.name()).await, fx.a, async |tx| {
+            Ok::<_, Error>(
+                tx.query_one("SELECT count(*) FROM organizations", &[])
+                    .await?
+                    .get::<_, i64>(0),
+            )
+        })
+        .await
+        .unwrap(),
+        1
+    );
+    let stranger = fx.db.create_role("stranger").await;
+    let outsider = fx.connect_as(stranger.name()).await;
+    let refused = outsider
+        .query("SELECT * FROM organization_by_slug($1)", &[&"org-a"])
+        .await
+        .map_err(Error::from);
+    assert_not_permitted(refused, "a role other than the app role calling a lookup");
 }

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
-    EnumType, ForeignKey, Index, Policy, PolicyCommand, ReferentialAction, RowLevelSecurity, Schema,
+    EnumType, ForeignKey, Function, Grant, Index, Policy, PolicyCommand, Privilege, ReferentialAction,
+    RowLevelSecurity, Schema, UniqueConstraint, Volatility,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
@@ -34,6 +35,24 @@ pub struct SchemaBuilder {
     tables: Vec<TableDef>,
     tenant_setting: String,
     actor_setting: String,
+    app_role: Option<String>,
+    writable: Vec<String>,
+    lookups: Vec<Lookup>,
+}
+
+/// A lookup across tenants, declared with [`SchemaBuilder::lookup`]: what the app must find before
+/// it knows the tenant (the organization of a subdomain, of an API key). Rendered as a `SECURITY
+/// DEFINER` function with a pinned `search_path` that returns only the declared columns of the
+/// rows whose `by` column equals its one argument.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lookup {
+    /// The function's name.
+    pub name: String,
+    pub table: String,
+    /// The column matched against the argument (it should be unique).
+    pub by: String,
+    /// The columns returned.
+    pub returns: Vec<String>,
 }
 
 /// A declared schema: the model, plus what only declarations know (renames, tenancy).
@@ -50,6 +69,9 @@ pub struct DeclaredSchema {
     /// The session setting audit rows read the acting user from.
     #[serde(default = "default_actor_setting")]
     pub actor_setting: String,
+    /// The application role the schema grants to ([`SchemaBuilder::app_role`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_role: Option<String>,
 }
 
 fn default_actor_setting() -> String {
@@ -244,7 +266,45 @@ impl SchemaBuilder {
             tables: Vec::new(),
             tenant_setting: DEFAULT_TENANT_SETTING.to_owned(),
             actor_setting: DEFAULT_ACTOR_SETTING.to_owned(),
+            app_role: None,
+            writable: Vec::new(),
+            lookups: Vec::new(),
         }
+    }
+
+    /// Declare a lookup across tenants: `lookup::<Organization>("organization_by_slug", "slug",
+    /// &["id", "display_name"])` becomes `organization_by_slug(value text) RETURNS TABLE(id uuid,
+    /// display_name text)`, which finds the row without a tenant set and returns those columns
+    /// only. The function runs as its owner (the migration role, which must be a superuser or
+    /// have BYPASSRLS, since the table is under FORCE ROW LEVEL SECURITY); the tenant policy stays.
+    /// The application role gets EXECUTE; PUBLIC does not.
+    pub fn lookup<T: Table>(mut self, name: &str, by: &str, returns: &[&str]) -> Self {
+        self.lookups.push(Lookup {
+            name: name.to_owned(),
+            table: T::NAME.to_owned(),
+            by: by.to_owned(),
+            returns: returns.iter().map(|c| (*c).to_owned()).collect(),
+        });
+        self
+    }
+
+    /// The role the application connects as (or is granted to its login role). The schema grants
+    /// it exactly what the app needs, with every migration: SELECT, INSERT, UPDATE and DELETE on
+    /// the tenant root and tenant tables (row-level security confines them to the tenant),
+    /// SELECT on global tables (see [`SchemaBuilder::writable`]) and on the audit table, whose
+    /// rows only the audit trigger writes. Nothing on tables that opt out of row-level security,
+    /// and no privilege that allows DDL: it owns nothing, so it cannot alter, drop or disable
+    /// row-level security on any table.
+    pub fn app_role(mut self, role: impl Into<String>) -> Self {
+        self.app_role = Some(role.into());
+        self
+    }
+
+    /// Let the application role write this global table (it only reads global tables otherwise:
+    /// they are shared by every tenant, so one tenant's write changes what all of them see).
+    pub fn writable<T: Table>(mut self) -> Self {
+        self.writable.push(T::NAME.to_owned());
+        self
     }
 
     /// Add a table declared with `#[derive(Table)]`.
@@ -298,6 +358,7 @@ impl SchemaBuilder {
         if let Some(root) = &root {
             add_tenant_foreign_keys(&mut schema, &defs, root);
         }
+        scope_foreign_keys_to_tenant(&mut schema, &defs);
         add_row_level_security(&mut schema, &defs, root.as_deref(), &self.tenant_setting);
         triggers::add_updated_at_triggers(&mut schema);
         add_audit(
@@ -305,6 +366,15 @@ impl SchemaBuilder {
             &defs,
             &self.tenant_setting,
             &self.actor_setting,
+            &mut violations,
+        );
+        if let Some(role) = &self.app_role {
+            add_app_grants(&mut schema, &defs, role, &self.writable);
+        }
+        add_lookups(
+            &mut schema,
+            &self.lookups,
+            self.app_role.as_ref(),
             &mut violations,
         );
         check_columns_exist(&schema, &mut violations);
@@ -337,6 +407,7 @@ impl SchemaBuilder {
             tables: defs,
             tenant_setting: self.tenant_setting,
             actor_setting: self.actor_setting,
+            app_role: self.app_role,
         })
     }
 }
@@ -440,8 +511,152 @@ fn add_tenant_foreign_keys(schema: &mut Schema, defs: &[TableDef], root: &str) {
                 on_update: ReferentialAction::NoAction,
                 deferrable: Default::default(),
                 match_full: false,
+                on_delete_set_columns: Vec::new(),
             });
         }
+    }
+}
+
+/// A foreign key between two tenant tables includes `organization_id` on both sides, so a row can
+/// only reference a row of its own organization. Postgres checks foreign keys and runs their
+/// actions without row-level security; a single-column key would let tenant A point at B's row
+/// (and learn that it exists), block B's deletes, or have B's cascade delete A's rows.
+///
+/// A key declared on one column (`references = Customer`) becomes `(organization_id, customer_id)
+/// REFERENCES customers (organization_id, id)`; one declared with `organization_id` among its
+/// columns is kept. `ON DELETE SET NULL`/`SET DEFAULT` then set only the key's own columns (the
+/// tenant column is NOT NULL and must not change). The referenced table gets a unique constraint
+/// on `(organization_id, id)` unless a key on those columns exists: its primary key stays `id`.
+/// Keys to global tables and to the tenant root stay single-column.
+fn scope_foreign_keys_to_tenant(schema: &mut Schema, defs: &[TableDef]) {
+    let is_tenant_table = |schema: &Schema, name: &str| {
+        defs.iter()
+            .any(|d| d.table.name == name && d.tenancy == Tenancy::Tenant)
+            && schema
+                .table(name)
+                .is_some_and(|t| t.column(TENANT_COLUMN).is_some())
+    };
+    let tenant = TENANT_COLUMN.to_owned();
+    let mut needed_keys: Vec<(String, Vec<String>)> = Vec::new();
+    let names: Vec<String> = schema.tables.iter().map(|t| t.name.clone()).collect();
+    for name in names {
+        if !is_tenant_table(schema, &name) {
+            continue;
+        }
+        let targets: Vec<bool> = schema
+            .table(&name)
+            .expect("listed")
+            .foreign_keys
+            .iter()
+            .map(|fk| is_tenant_table(schema, &fk.referenced_table))
+            .collect();
+        let table = schema.table_mut(&name).expect("listed");
+        for (fk, to_tenant_table) in table.foreign_keys.iter_mut().zip(targets) {
+            if !to_tenant_table {
+                continue;
+            }
+            if !fk.columns.contains(&tenant) {
+                let declared = fk.columns.clone();
+                fk.columns.insert(0, tenant.clone());
+                fk.referenced_columns.insert(0, tenant.clone());
+                if fk.name == ident::foreign_key_name(&name, &declared) {
+                    fk.name = ident::foreign_key_name(&name, &fk.columns);
+                }
+            }
+            let scoped = fk
+                .columns
+                .iter()
+                .zip(&fk.referenced_columns)
+                .any(|(from, to)| *from == tenant && *to == tenant);
+            if !scoped {
+                continue;
+            }
+            if matches!(
+                fk.on_delete,
+                ReferentialAction::SetNull | ReferentialAction::SetDefault
+            ) && fk.on_delete_set_columns.is_empty()
+            {
+                fk.on_delete_set_columns = fk.columns.iter().filter(|c| **c != tenant).cloned().collect();
+            }
+            needed_keys.push((fk.referenced_table.clone(), fk.referenced_columns.clone()));
+        }
+    }
+    for (target, columns) in needed_keys {
+        let Some(table) = schema.table_mut(&target) else {
+            continue;
+        };
+        if !table.has_key_on(&columns) {
+            table.uniques.push(UniqueConstraint {
+                name: ident::unique_name(&target, &columns),
+                columns,
+                nulls_not_distinct: false,
+            });
+        }
+    }
+}
+
+fn add_lookups(
+    schema: &mut Schema,
+    lookups: &[Lookup],
+    app_role: Option<&String>,
+    violations: &mut Vec<Violation>,
+) {
+    for lookup in lookups {
+        let Some(table) = schema.table(&lookup.table) else {
+            continue;
+        };
+        let mut typed = Vec::new();
+        for column in std::iter::once(&lookup.by).chain(&lookup.returns) {
+            match table.column(column) {
+                Some(c) => typed.push((ident::quote(column), c.ty.sql())),
+                None => violations.push(Violation::UnknownColumn {
+                    table: lookup.table.clone(),
+                    object: lookup.name.clone(),
+                    column: column.clone(),
+                }),
+            }
+        }
+        if typed.len() != lookup.returns.len() + 1 {
+            continue;
+        }
+        let (by, by_type) = typed.remove(0);
+        let returns: Vec<String> = typed.iter().map(|(c, ty)| format!("{c} {ty}")).collect();
+        let columns: Vec<&str> = typed.iter().map(|(c, _)| c.as_str()).collect();
+        schema.functions.push(Function {
+            name: lookup.name.clone(),
+            arguments: format!("value {by_type}"),
+            returns: format!("TABLE({})", returns.join(", ")),
+            language: "sql".to_owned(),
+            volatility: Volatility::Stable,
+            security_definer: true,
+            search_path: Some(triggers::FUNCTION_SEARCH_PATH.to_owned()),
+            execute: Some(app_role.into_iter().cloned().collect()),
+            body: format!(
+                "SELECT {} FROM {} WHERE {by} = $1",
+                columns.join(", "),
+                ident::quote(&lookup.table)
+            ),
+        });
+    }
+}
+
+/// The application role's grants (see [`SchemaBuilder::app_role`]).
+fn add_app_grants(schema: &mut Schema, defs: &[TableDef], role: &str, writable: &[String]) {
+    use Privilege::*;
+    for table in &mut schema.tables {
+        let def = defs.iter().find(|d| d.table.name == table.name);
+        let privileges = match def {
+            Some(def) if def.rls_exempt.is_some() => continue,
+            Some(def) if def.tenancy == Tenancy::Global && !writable.contains(&table.name) => vec![Select],
+            Some(_) => vec![Select, Insert, Update, Delete],
+            // The audit table: read own organization's rows; written only by the trigger.
+            None if table.name == AUDIT_TABLE => vec![Select],
+            None => continue,
+        };
+        table.grants.push(Grant {
+            role: role.to_owned(),
+            privileges,
+        });
     }
 }
 
@@ -572,24 +787,7 @@ fn check_foreign_keys(schema: &Schema, violations: &mut Vec<Violation>) {
                 });
                 continue;
             }
-            let wanted: BTreeSet<&String> = fk.referenced_columns.iter().collect();
-            let is_key = target
-                .primary_key
-                .iter()
-                .map(|pk| &pk.columns)
-                .chain(target.uniques.iter().map(|u| &u.columns))
-                .any(|cols| cols.iter().collect::<BTreeSet<_>>() == wanted)
-                || target.indexes.iter().any(|i| {
-                    i.unique
-                        && i.predicate.is_none()
-                        && i.keys.len() == wanted.len()
-                        && i.key_columns()
-                            .map(str::to_owned)
-                            .collect::<Vec<_>>()
-                            .iter()
-                            .collect::<BTreeSet<_>>()
-                            == wanted
-                });
+            let is_key = target.has_key_on(&fk.referenced_columns);
             if !is_key {
                 violations.push(Violation::ForeignKeyTargetNotKey {
                     table: table.name.clone(),

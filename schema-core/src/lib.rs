@@ -22,6 +22,7 @@
 
 pub mod assemble;
 pub mod declare;
+pub mod distributed;
 pub mod ident;
 pub mod model;
 pub mod render;

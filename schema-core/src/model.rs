@@ -13,6 +13,7 @@
 //! text. Text written by hand and text printed by Postgres may spell the same expression
 //! differently; `schema-migrate` normalizes by letting Postgres print both.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -49,8 +50,32 @@ pub struct Table {
     pub policies: Vec<Policy>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<Trigger>,
+    /// Privileges granted on the table to roles other than its owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// `GRANT privileges ON table TO role`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: String,
+    /// Sorted in the canonical form.
+    pub privileges: Vec<Privilege>,
+}
+
+/// A table privilege.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
 }
 
 /// A column. `nullable` is false for NOT NULL columns.
@@ -163,6 +188,11 @@ pub struct ForeignKey {
     pub referenced_table: String,
     pub referenced_columns: Vec<String>,
     pub on_delete: ReferentialAction,
+    /// The columns `ON DELETE SET NULL (...)` / `SET DEFAULT (...)` sets (Postgres 15+); empty
+    /// means every referencing column. A tenant-scoped key sets only its own column, never
+    /// `organization_id`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_delete_set_columns: Vec<String>,
     pub on_update: ReferentialAction,
     #[serde(default, skip_serializing_if = "Deferrable::is_not_deferrable")]
     pub deferrable: Deferrable,
@@ -309,6 +339,14 @@ pub struct Function {
     pub volatility: Volatility,
     #[serde(default, skip_serializing_if = "is_false")]
     pub security_definer: bool,
+    /// `SET search_path = ...`: the schemas the body resolves names in, pinned so that a caller's
+    /// `search_path` cannot redirect them (every generated function pins it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_path: Option<String>,
+    /// Who may call it: `None` is Postgres' default (PUBLIC); `Some(roles)` revokes EXECUTE from
+    /// PUBLIC and grants it to these roles only (besides the owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execute: Option<Vec<String>>,
     /// The body, without dollar quotes.
     pub body: String,
 }
@@ -446,6 +484,7 @@ impl Table {
             row_level_security: RowLevelSecurity::default(),
             policies: Vec::new(),
             triggers: Vec::new(),
+            grants: Vec::new(),
             comment: None,
         }
     }
@@ -464,6 +503,12 @@ impl Table {
         for trigger in &mut self.triggers {
             trigger.events.sort();
             trigger.events.dedup();
+        }
+        self.grants.retain(|g| !g.privileges.is_empty());
+        self.grants.sort_by(|a, b| a.role.cmp(&b.role));
+        for grant in &mut self.grants {
+            grant.privileges.sort();
+            grant.privileges.dedup();
         }
     }
 
@@ -497,6 +542,22 @@ impl Table {
                         .collect();
                     leads(&key_columns)
                 }
+            })
+    }
+
+    /// Whether the primary key, a unique constraint or a full unique index is on exactly these
+    /// columns (in any order), as a foreign key's referenced columns must be.
+    pub fn has_key_on(&self, columns: &[String]) -> bool {
+        let wanted: BTreeSet<&String> = columns.iter().collect();
+        let same =
+            |keys: &[String]| keys.len() == columns.len() && keys.iter().collect::<BTreeSet<_>>() == wanted;
+        self.primary_key.as_ref().is_some_and(|pk| same(&pk.columns))
+            || self.uniques.iter().any(|u| same(&u.columns))
+            || self.indexes.iter().any(|i| {
+                i.unique
+                    && i.predicate.is_none()
+                    && i.keys.len() == columns.len()
+                    && same(&i.key_columns().map(str::to_owned).collect::<Vec<_>>())
             })
     }
 
@@ -726,6 +787,37 @@ impl ReferentialAction {
             "set default" => ReferentialAction::SetDefault,
             _ => return None,
         })
+    }
+}
+
+impl Privilege {
+    pub const ALL: [Privilege; 7] = [
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+        Privilege::Truncate,
+        Privilege::References,
+        Privilege::Trigger,
+    ];
+
+    /// The privilege as `aclexplode` and `GRANT` spell it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Truncate => "TRUNCATE",
+            Privilege::References => "REFERENCES",
+            Privilege::Trigger => "TRIGGER",
+        }
+    }
+
+    pub fn parse(sql: &str) -> Option<Privilege> {
+        Privilege::ALL
+            .into_iter()
+            .find(|p| p.sql().eq_ignore_ascii_case(sql.trim()))
     }
 }
 

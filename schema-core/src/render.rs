@@ -28,6 +28,9 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     }
     for function in &schema.functions {
         statements.push(create_function(function));
+        if function.execute.is_some() {
+            statements.extend(function_execute(function, None));
+        }
     }
     for table in &schema.tables {
         statements.push(create_table(table));
@@ -58,6 +61,19 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     for table in &schema.tables {
         for trigger in &table.triggers {
             statements.push(create_trigger(&table.name, trigger));
+        }
+    }
+    let mut roles: Vec<&str> = schema
+        .tables
+        .iter()
+        .flat_map(|t| t.grants.iter().map(|g| g.role.as_str()))
+        .collect();
+    roles.sort();
+    roles.dedup();
+    statements.extend(roles.into_iter().map(ensure_role));
+    for table in &schema.tables {
+        for grant in &table.grants {
+            statements.push(grant_privileges(&table.name, grant));
         }
     }
     statements
@@ -276,6 +292,15 @@ pub fn add_foreign_key(table: &str, fk: &ForeignKey, not_valid: bool) -> String 
         .on_delete(sea_action(fk.on_delete))
         .on_update(sea_action(fk.on_update));
     let mut sql = statement.to_string(PostgresQueryBuilder);
+    if !fk.on_delete_set_columns.is_empty() {
+        // `ON DELETE SET NULL (a)` (Postgres 15+), which sea-query cannot spell: the action is
+        // always written, once.
+        let action = format!(" ON DELETE {}", fk.on_delete);
+        if let Some(at) = sql.find(&action) {
+            let columns = crate::ident::quote_list(&fk.on_delete_set_columns);
+            sql.insert_str(at + action.len(), &format!(" ({columns})"));
+        }
+    }
     if fk.match_full {
         // sea-query has no MATCH clause; it goes between the referenced columns and the actions
         // (always written, and after every identifier).
@@ -369,8 +394,9 @@ impl Scanner {
 pub mod raw {
     use crate::ident::{quote, quote_list, quote_literal};
     use crate::model::{
-        CheckConstraint, Column, ColumnType, Deferrable, Function, Identity, Index, IndexTarget, NullsOrder,
-        Policy, PrimaryKey, RowLevelSecurity, SortOrder, Table, Trigger, UniqueConstraint,
+        CheckConstraint, Column, ColumnType, Deferrable, Function, Grant, Identity, Index, IndexTarget,
+        NullsOrder, Policy, PrimaryKey, Privilege, RowLevelSecurity, SortOrder, Table, Trigger,
+        UniqueConstraint,
     };
 
     pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
@@ -685,6 +711,41 @@ pub mod raw {
         sql
     }
 
+    /// Create `role` (NOLOGIN, no attributes) unless it exists. Roles belong to the whole server,
+    /// so a migration that grants to the application role makes sure it is there; the operator
+    /// gives it LOGIN and a password (or grants it to the login role) outside migrations. Two
+    /// sessions creating it at once are both fine.
+    pub fn ensure_role(role: &str) -> String {
+        format!(
+            "DO $role$ BEGIN CREATE ROLE {} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $role$",
+            quote(role)
+        )
+    }
+
+    /// `GRANT SELECT, INSERT ON "t" TO "role"`
+    pub fn grant_privileges(table: &str, grant: &Grant) -> String {
+        format!(
+            "GRANT {} ON {} TO {}",
+            privilege_list(&grant.privileges),
+            quote(table),
+            quote(&grant.role)
+        )
+    }
+
+    /// `REVOKE SELECT, INSERT ON "t" FROM "role"`
+    pub fn revoke_privileges(table: &str, grant: &Grant) -> String {
+        format!(
+            "REVOKE {} ON {} FROM {}",
+            privilege_list(&grant.privileges),
+            quote(table),
+            quote(&grant.role)
+        )
+    }
+
+    fn privilege_list(privileges: &[Privilege]) -> String {
+        privileges.iter().map(|p| p.sql()).collect::<Vec<_>>().join(", ")
+    }
+
     /// `DROP POLICY "p" ON "t"`
     pub fn drop_policy(table: &str, name: &str) -> String {
         format!("DROP POLICY {} ON {}", quote(name), quote(table))
@@ -694,7 +755,7 @@ pub mod raw {
     pub fn create_function(function: &Function) -> String {
         let tag = dollar_tag(&function.body);
         format!(
-            "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{} AS {tag}{}{tag}",
+            "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{}{} AS {tag}{}{tag}",
             quote(&function.name),
             function.arguments,
             function.returns,
@@ -705,8 +766,50 @@ pub mod raw {
             } else {
                 ""
             },
+            match &function.search_path {
+                Some(path) => format!(" SET search_path = {path}"),
+                None => String::new(),
+            },
             function.body,
         )
+    }
+
+    /// The statements that give a function's EXECUTE privilege to exactly `execute` (see
+    /// [`Function::execute`]), from `had` (what it was before; `None` for a new function, which
+    /// Postgres lets PUBLIC call).
+    pub fn function_execute(function: &Function, had: Option<&[String]>) -> Vec<String> {
+        let signature = format!("{}({})", quote(&function.name), function.arguments);
+        let mut out = Vec::new();
+        match &function.execute {
+            None => {
+                if had.is_some() {
+                    out.push(format!("GRANT EXECUTE ON FUNCTION {signature} TO PUBLIC"));
+                }
+                for role in had.unwrap_or_default() {
+                    out.push(format!(
+                        "REVOKE EXECUTE ON FUNCTION {signature} FROM {}",
+                        quote(role)
+                    ));
+                }
+            }
+            Some(roles) => {
+                out.push(format!("REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC"));
+                for role in had.unwrap_or_default().iter().filter(|r| !roles.contains(r)) {
+                    out.push(format!(
+                        "REVOKE EXECUTE ON FUNCTION {signature} FROM {}",
+                        quote(role)
+                    ));
+                }
+                for role in roles {
+                    out.push(ensure_role(role));
+                    out.push(format!(
+                        "GRANT EXECUTE ON FUNCTION {signature} TO {}",
+                        quote(role)
+                    ));
+                }
+            }
+        }
+        out
     }
 
     /// `DROP FUNCTION "f"(args)`

@@ -5,8 +5,12 @@
 //! [`TenantScope::run_sqlx`] (feature `sqlx`) begin a transaction, set the tenant (and the acting
 //! user recorded in audit rows) with `set_config(..., true)` — the bound-parameter form of
 //! `SET LOCAL` — run the closure, and commit; when the closure fails the transaction is rolled
-//! back. The settings end with the transaction, so a pooled connection never carries one tenant's
-//! setting into the next piece of work.
+//! back. The settings end with the transaction, and whatever the work set itself (a session-level
+//! `SET app.current_organization_id = ...` or `set_config(..., false)`, which would survive the
+//! COMMIT) is cleared before it commits, so a pooled connection never carries one tenant's setting
+//! into the next piece of work. A connection that already carries a session-level tenant setting
+//! when a scope opens is refused ([`Error::SessionTenantSetting`]) and cleared: something ran
+//! tenant work outside a scope on it.
 //!
 //! ```ignore
 //! let invoices = with_tenant(&mut client, organization, async |tx| {
@@ -26,6 +30,15 @@ use crate::triggers::DEFAULT_ACTOR_SETTING;
 use crate::types::OrganizationId;
 
 #[cfg_attr(not(any(feature = "tokio-postgres", feature = "sqlx")), allow(dead_code))]
+/// The tenant setting as the session carries it, before the scope sets its own.
+const CARRIED: &str = "SELECT NULLIF(current_setting($1, true), '')";
+
+#[cfg_attr(not(any(feature = "tokio-postgres", feature = "sqlx")), allow(dead_code))]
+/// Clears both settings at the session level, in the scope's transaction: an empty setting reads
+/// as absent, so after the commit the connection carries no tenant, whatever the work set.
+const CLOSE_SCOPE: &str = "SELECT set_config($1, '', false), set_config($2, '', false)";
+
+#[cfg_attr(not(any(feature = "tokio-postgres", feature = "sqlx")), allow(dead_code))]
 /// Sets both settings for the transaction and reports whether the current role escapes
 /// row-level security, in one round trip.
 const OPEN_SCOPE: &str = "SELECT set_config($1, $2, true), set_config($3, $4, true), \
@@ -42,6 +55,12 @@ pub enum Error {
         "role `{role}` bypasses row-level security (superuser or BYPASSRLS), so it would see every tenant: connect as the application role"
     )]
     BypassesRowLevelSecurity { role: String },
+    /// The connection carried a session-level tenant setting (`SET`, or `set_config(..., false)`)
+    /// when the scope opened; it has been cleared.
+    #[error(
+        "the connection carried a session-level `{setting}` = `{value}` (set with SET or set_config(..., false)), which outlives transactions and would leak into the next tenant's work: it was cleared; set the tenant only through TenantScope"
+    )]
+    SessionTenantSetting { setting: String, value: String },
     #[cfg(feature = "tokio-postgres")]
     #[error(transparent)]
     Postgres(#[from] tokio_postgres::Error),
@@ -112,6 +131,23 @@ impl TenantScope {
     {
         let transaction = client.transaction().await.map_err(Error::from)?;
         let [(tenant, organization), (actor_setting, actor)] = self.settings();
+        let carried: Option<String> = transaction
+            .query_one(CARRIED, &[&tenant])
+            .await
+            .map_err(Error::from)?
+            .get(0);
+        if let Some(value) = carried {
+            transaction
+                .execute(CLOSE_SCOPE, &[&tenant, &actor_setting])
+                .await
+                .map_err(Error::from)?;
+            transaction.commit().await.map_err(Error::from)?;
+            return Err(Error::SessionTenantSetting {
+                setting: tenant.to_owned(),
+                value,
+            }
+            .into());
+        }
         let row = transaction
             .query_one(OPEN_SCOPE, &[&tenant, &organization, &actor_setting, &actor])
             .await
@@ -124,7 +160,12 @@ impl TenantScope {
                 .get(0);
             return Err(Error::BypassesRowLevelSecurity { role }.into());
         }
+        // On `Err` the transaction is dropped, which rolls back whatever the work set too.
         let value = work(&transaction).await?;
+        transaction
+            .execute(CLOSE_SCOPE, &[&tenant, &actor_setting])
+            .await
+            .map_err(Error::from)?;
         transaction.commit().await.map_err(Error::from)?;
         Ok(value)
     }
@@ -146,6 +187,25 @@ impl TenantScope {
 
         let mut transaction = db.begin().await.map_err(Error::from)?;
         let [(tenant, organization), (actor_setting, actor)] = self.settings();
+        let carried: Option<String> = sqlx::query_scalar(CARRIED)
+            .bind(tenant)
+            .fetch_one(&mut *transaction)
+            .await
+            .map_err(Error::from)?;
+        if let Some(value) = carried {
+            sqlx::query(CLOSE_SCOPE)
+                .bind(tenant)
+                .bind(actor_setting)
+                .execute(&mut *transaction)
+                .await
+                .map_err(Error::from)?;
+            transaction.commit().await.map_err(Error::from)?;
+            return Err(Error::SessionTenantSetting {
+                setting: tenant.to_owned(),
+                value,
+            }
+            .into());
+        }
         let row = sqlx::query(OPEN_SCOPE)
             .bind(tenant)
             .bind(organization)
@@ -164,6 +224,12 @@ impl TenantScope {
         }
         match work(&mut transaction).await {
             Ok(value) => {
+                sqlx::query(CLOSE_SCOPE)
+                    .bind(tenant)
+                    .bind(actor_setting)
+                    .execute(&mut *transaction)
+                    .await
+                    .map_err(Error::from)?;
                 transaction.commit().await.map_err(Error::from)?;
                 Ok(value)
             }

@@ -23,6 +23,10 @@ pub const AUDIT_FUNCTION: &str = "audit_row_change";
 /// The default session setting that names the acting user in audit rows.
 pub const DEFAULT_ACTOR_SETTING: &str = "app.current_user_id";
 
+/// The `search_path` every generated function runs with: a caller cannot put a schema of its own
+/// (or `pg_temp`) in front of the names the body uses.
+pub const FUNCTION_SEARCH_PATH: &str = "pg_catalog, public, pg_temp";
+
 /// The policy that lets a tenant read its own audit rows.
 pub const AUDIT_READ_POLICY: &str = "audit_read";
 
@@ -40,6 +44,8 @@ pub fn updated_at_function() -> Function {
         language: "plpgsql".to_owned(),
         volatility: Volatility::Volatile,
         security_definer: false,
+        search_path: Some(FUNCTION_SEARCH_PATH.to_owned()),
+        execute: None,
         body: format!(
             "\nBEGIN\n    NEW.{} := now();\n    RETURN NEW;\nEND\n",
             ident::quote(UPDATED_AT_COLUMN)
@@ -63,9 +69,10 @@ pub fn updated_at_trigger() -> Trigger {
 /// `AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW`: append the old and new row to the audit
 /// table. The trigger's one argument names the row's tenant column (none for global tables).
 ///
-/// The function runs with the privileges of the writer (not `SECURITY DEFINER`), so the
-/// application role needs INSERT on the audit table, and row-level security on the audit table
-/// applies to it: a tenant can only append rows of its own organization.
+/// The function is `SECURITY DEFINER` (it runs as its owner, the migration role) with a pinned
+/// `search_path`, so the application role needs no privilege on the audit table: audit rows come
+/// only from this trigger, never from a direct INSERT, and their organization is the written
+/// row's (which row-level security on that table has already confined to the tenant).
 pub fn audit_function(actor_setting: &str) -> Function {
     let body = format!(
         r#"
@@ -98,7 +105,9 @@ END
         returns: "trigger".to_owned(),
         language: "plpgsql".to_owned(),
         volatility: Volatility::Volatile,
-        security_definer: false,
+        security_definer: true,
+        search_path: Some(FUNCTION_SEARCH_PATH.to_owned()),
+        execute: None,
         body,
     }
 }

@@ -136,14 +136,23 @@ fn assertions(input: &Input) -> TokenStream {
         let Some(target) = &foreign_key.references else {
             continue;
         };
-        let types = foreign_key
+        // `organization_id` among several columns scopes the key to the tenant: it references the
+        // target's `organization_id`, the other columns its primary key.
+        let scoped = foreign_key.columns.len() > 1 && foreign_key.columns.iter().any(|c| c == TENANT_COLUMN);
+        let types: Vec<&syn::Type> = foreign_key
             .columns
             .iter()
+            .filter(|c| !scoped || *c != TENANT_COLUMN)
             .filter_map(|c| input.field(c))
-            .map(|f| f.ty);
+            .map(|f| f.ty)
+            .collect();
+        let key_type = match types.as_slice() {
+            [one] if scoped => quote!(#one),
+            _ => quote!((#(#types,)*)),
+        };
         let span = target.span();
         out.push(quote_spanned! {span=>
-            ::schema_core::__private::rules::assert_foreign_key::<(#(#types,)*), <#target as ::schema_core::Table>::PrimaryKey>();
+            ::schema_core::__private::rules::assert_foreign_key::<#key_type, <#target as ::schema_core::Table>::PrimaryKey>();
         });
     }
     quote! {
@@ -312,6 +321,7 @@ fn table_impl(input: &Input) -> TokenStream {
                     on_update: #on_update,
                     deferrable: ::core::default::Default::default(),
                     match_full: false,
+                    on_delete_set_columns: ::std::vec::Vec::new(),
                 }
             });
         }
@@ -382,23 +392,42 @@ fn table_impl(input: &Input) -> TokenStream {
             Some(name) => quote!(::std::string::String::from(#name)),
             None => quote!(ident::foreign_key_name(TABLE, &[#(#columns),*])),
         };
+        let scoped = columns.len() > 1 && columns.iter().any(|c| c == TENANT_COLUMN);
         let columns = strings(&columns);
         let on_delete = action(&foreign_key.on_delete);
         let on_update = action(&foreign_key.on_update);
         let match_full = foreign_key.match_full;
+        let referenced_columns = if scoped {
+            quote! {{
+                let mut key = <#target as ::schema_core::Table>::PRIMARY_KEY_COLUMNS.iter();
+                let columns: ::std::vec::Vec<::std::string::String> = #columns;
+                columns
+                    .iter()
+                    .map(|c| match c.as_str() {
+                        #TENANT_COLUMN => ::std::string::String::from(#TENANT_COLUMN),
+                        _ => key.next().map_or_else(::std::string::String::new, |k| ::std::string::String::from(*k)),
+                    })
+                    .collect()
+            }}
+        } else {
+            quote! {
+                <#target as ::schema_core::Table>::PRIMARY_KEY_COLUMNS
+                    .iter()
+                    .map(|c| ::std::string::String::from(*c))
+                    .collect()
+            }
+        };
         foreign_keys.push(quote! {
             model::ForeignKey {
                 name: #name,
                 columns: #columns,
                 referenced_table: ::std::string::String::from(<#target as ::schema_core::Table>::NAME),
-                referenced_columns: <#target as ::schema_core::Table>::PRIMARY_KEY_COLUMNS
-                    .iter()
-                    .map(|c| ::std::string::String::from(*c))
-                    .collect(),
+                referenced_columns: #referenced_columns,
                 on_delete: #on_delete,
                 on_update: #on_update,
                 deferrable: ::core::default::Default::default(),
                 match_full: #match_full,
+                on_delete_set_columns: ::std::vec::Vec::new(),
             }
         });
     }

@@ -237,6 +237,7 @@ fn target(from: &Schema) -> Result<Schema, Box<dyn Error>> {
         on_update: ReferentialAction::NoAction,
         deferrable: Deferrable::NotDeferrable,
         match_full: false,
+        on_delete_set_columns: Vec::new(),
     });
     to.canonicalize();
     Ok(to)

@@ -191,6 +191,10 @@ pub enum Command {
         /// Fail when a migration (a pending one, with --database) has this hazard; repeatable.
         #[arg(long = "deny-hazard", value_name = "KIND")]
         deny_hazard: Vec<String>,
+        /// Also list every rule a distributed engine (Citus) would reject, and the calls that
+        /// distribute the schema.
+        #[arg(long)]
+        distributed: bool,
     },
     /// On a throwaway database, apply every migration up, down and up again, comparing the schema
     /// with the snapshots at every step.

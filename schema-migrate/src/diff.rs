@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use schema_core::Renames;
 use schema_core::model::{
-    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Function, Index, IndexTarget, Policy,
+    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Function, Grant, Index, IndexTarget, Policy,
     PrimaryKey, RowLevelSecurity, Schema, Table, Trigger, UniqueConstraint,
 };
 
@@ -27,18 +27,29 @@ use crate::sql_split::tokenize;
 pub enum Change {
     CreateEnum(EnumType),
     DropEnum(EnumType),
-    /// Values inserted, all existing values kept in order: `ALTER TYPE ... ADD VALUE`.
+    /// Values inserted, all existing values kept in order: `ALTER TYPE ... ADD VALUE`. It touches
+    /// nothing else; `dependents` are for its reverse, a recreation.
     AddEnumValues {
         from: EnumType,
         to: EnumType,
         columns: Vec<EnumColumn>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        dependents: Vec<Change>,
     },
     /// Values removed or reordered, which Postgres cannot do in place: a new type is created and
     /// every column converted to it.
+    ///
+    /// `dependents` are the objects Postgres cannot carry across the conversion (see
+    /// [`enum_dependents`]), as the changes that create them: the recreation drops them before it
+    /// converts the columns and creates them again after, in its own transaction, so no other
+    /// statement runs, and nothing commits, while they are missing. Everything else (indexes on
+    /// plain columns, unrelated checks and indexes, the tenant policy) Postgres keeps.
     RecreateEnum {
         from: EnumType,
         to: EnumType,
         columns: Vec<EnumColumn>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        dependents: Vec<Change>,
     },
 
     CreateFunction(Function),
@@ -138,6 +149,16 @@ pub enum Change {
         from: RowLevelSecurity,
         to: RowLevelSecurity,
     },
+    /// `GRANT privileges ON table TO role` (only the privileges the role did not have).
+    Grant {
+        table: String,
+        grant: Grant,
+    },
+    /// `REVOKE privileges ON table FROM role`.
+    Revoke {
+        table: String,
+        grant: Grant,
+    },
     CreatePolicy {
         table: String,
         policy: Policy,
@@ -192,10 +213,29 @@ impl EnumColumn {
 /// The change that takes enum `from` to `to`: added values when `to` keeps every value of `from`
 /// in order, else a recreation.
 pub fn enum_change(from: EnumType, to: EnumType, columns: Vec<EnumColumn>) -> Change {
+    enum_change_with(from, to, columns, Vec::new())
+}
+
+fn enum_change_with(
+    from: EnumType,
+    to: EnumType,
+    columns: Vec<EnumColumn>,
+    dependents: Vec<Change>,
+) -> Change {
     if is_ordered_subset(&from.values, &to.values) {
-        Change::AddEnumValues { from, to, columns }
+        Change::AddEnumValues {
+            from,
+            to,
+            columns,
+            dependents,
+        }
     } else {
-        Change::RecreateEnum { from, to, columns }
+        Change::RecreateEnum {
+            from,
+            to,
+            columns,
+            dependents,
+        }
     }
 }
 
@@ -213,10 +253,22 @@ impl Change {
         match self {
             CreateEnum(e) => DropEnum(e.clone()),
             DropEnum(e) => CreateEnum(e.clone()),
-            AddEnumValues { from, to, columns } | RecreateEnum { from, to, columns } => enum_change(
+            AddEnumValues {
+                from,
+                to,
+                columns,
+                dependents,
+            }
+            | RecreateEnum {
+                from,
+                to,
+                columns,
+                dependents,
+            } => enum_change_with(
                 to.clone(),
                 from.clone(),
                 columns.iter().map(EnumColumn::reversed).collect(),
+                dependents.clone(),
             ),
             CreateFunction(f) => DropFunction(f.clone()),
             DropFunction(f) => CreateFunction(f.clone()),
@@ -279,6 +331,14 @@ impl Change {
             DropForeignKey { table, foreign_key } => AddForeignKey {
                 table: table_of(table),
                 foreign_key: foreign_key.clone(),
+            },
+            Grant { table, grant } => Revoke {
+                table: table_of(table),
+                grant: grant.clone(),
+            },
+            Revoke { table, grant } => Grant {
+                table: table_of(table),
+                grant: grant.clone(),
             },
             RenameConstraint { table, from, to } => RenameConstraint {
                 table: table_of(table),
@@ -361,6 +421,8 @@ impl Change {
             | DropCheck { table, .. }
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
+            | Grant { table, .. }
+            | Revoke { table, .. }
             | RenameConstraint { table, .. }
             | CreateIndex { table, .. }
             | DropIndex { table, .. }
@@ -584,9 +646,22 @@ fn create_table(table: &Table, changes: &mut Vec<Change>) {
             trigger: trigger.clone(),
         });
     }
+    for grant in &table.grants {
+        changes.push(Change::Grant {
+            table: table.name.clone(),
+            grant: grant.clone(),
+        });
+    }
 }
 
 fn drop_table(table: &Table, changes: &mut Vec<Change>) {
+    // Revoked first (DROP TABLE would take them along) so the reverse grants them again.
+    for grant in &table.grants {
+        changes.push(Change::Revoke {
+            table: table.name.clone(),
+            grant: grant.clone(),
+        });
+    }
     for trigger in &table.triggers {
         changes.push(Change::DropTrigger {
             table: table.name.clone(),
@@ -886,6 +961,7 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         trigger: t.clone(),
     };
     triggers.emit(changes, None, drop, |o, n| vec![drop(o), add(n)], add);
+    diff_grants(&table, &old.grants, &new.grants, changes);
     if old.comment != new.comment {
         changes.push(Change::SetTableComment {
             table,
@@ -895,26 +971,57 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     }
 }
 
+/// Per role: GRANT what `new` has and `old` lacks, REVOKE what `old` has and `new` lacks.
+fn diff_grants(table: &str, old: &[Grant], new: &[Grant], changes: &mut Vec<Change>) {
+    let privileges = |grants: &[Grant], role: &str| {
+        grants
+            .iter()
+            .filter(|g| g.role == role)
+            .flat_map(|g| g.privileges.iter().copied())
+            .collect::<BTreeSet<_>>()
+    };
+    let roles: BTreeSet<&str> = old.iter().chain(new).map(|g| g.role.as_str()).collect();
+    for role in roles {
+        let (had, has) = (privileges(old, role), privileges(new, role));
+        let revoked: Vec<_> = had.difference(&has).copied().collect();
+        let granted: Vec<_> = has.difference(&had).copied().collect();
+        if !revoked.is_empty() {
+            changes.push(Change::Revoke {
+                table: table.to_owned(),
+                grant: Grant {
+                    role: role.to_owned(),
+                    privileges: revoked,
+                },
+            });
+        }
+        if !granted.is_empty() {
+            changes.push(Change::Grant {
+                table: table.to_owned(),
+                grant: Grant {
+                    role: role.to_owned(),
+                    privileges: granted,
+                },
+            });
+        }
+    }
+}
+
 /// Objects Postgres will not let a change go past: they are dropped before it and recreated after.
 ///
 /// - a foreign key whose referenced key (primary key, unique constraint or unique index) is
 ///   dropped or rebuilt, or whose columns on either side change type (Postgres refuses a type
 ///   that cannot be compared with the other side's, which one column converted before the other
 ///   would be);
-/// - policies and triggers with a WHEN condition on a table whose column types change (Postgres
+/// - policies and triggers with a WHEN condition that use a column whose type changes (Postgres
 ///   refuses to change the type of a column such definitions use), and the checks and index
 ///   expressions that name such a column (Postgres rebuilds them itself, but from their text as
-///   printed for the old type: converted back, `c > 0` comes out as `c::numeric > 0::numeric`);
-/// - on tables with columns converted to a recreated enum, the indexes, checks, policies and
-///   triggers whose SQL may spell a value of the old type;
-/// - for enum types that gain values, whose reverse (the down migration) recreates the type: the
-///   foreign keys on their columns, and the indexes, checks, policies and triggers whose SQL
-///   names one of their columns.
+///   printed for the old type: converted back, `c > 0` comes out as `c::numeric > 0::numeric`).
+///   Definitions that do not use the column, such as the tenant policy, are left alone;
+/// - for enum changes, the objects of [`enum_dependents`], which the enum change itself drops and
+///   recreates in its transaction (added values only in their reverse).
 fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
     let mut rebuilt_keys: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
-    let mut retyped_tables: BTreeSet<String> = BTreeSet::new();
     let mut converted_columns: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut enum_tables: BTreeSet<String> = BTreeSet::new();
     for change in changes.iter() {
         match change {
             Change::DropPrimaryKey { table, primary_key } => {
@@ -936,114 +1043,195 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
             // depends on the column as it does for a new type (it fails to for a foreign key
             // over an array column).
             Change::AlterColumn { table, from, to } if from.ty != to.ty || from.collation != to.collation => {
-                retyped_tables.insert(table.clone());
                 converted_columns.insert((table.as_str(), to.name.as_str()));
-            }
-            Change::RecreateEnum { columns, .. } => {
-                enum_tables.extend(columns.iter().map(|c| c.table.clone()));
-                converted_columns.extend(columns.iter().map(|c| (c.table.as_str(), c.column.as_str())));
-            }
-            // Converted by the reverse, which recreates the type.
-            Change::AddEnumValues { columns, .. } => {
-                converted_columns.extend(columns.iter().map(|c| (c.table.as_str(), c.column.as_str())));
             }
             _ => {}
         }
     }
-    if rebuilt_keys.is_empty() && converted_columns.is_empty() {
-        return;
-    }
     let mut extra = Vec::new();
-    // Dropped before the change and created again after it (plan phases order the two).
-    let mut rebuild = |create: Change| {
-        extra.push(create.reverse());
-        extra.push(create);
-    };
-    for new in &to.tables {
-        let Some(old) = from.table(&new.name) else {
-            continue;
+    if !rebuilt_keys.is_empty() || !converted_columns.is_empty() {
+        // Dropped before the change and created again after it (plan phases order the two).
+        let mut rebuild = |create: Change| {
+            extra.push(create.reverse());
+            extra.push(create);
         };
-        let table = new.name.clone();
-        for fk in &new.foreign_keys {
-            let unchanged = old.foreign_keys.contains(fk);
-            let converted = |table: &str, columns: &[String]| {
-                columns
-                    .iter()
-                    .any(|c| converted_columns.contains(&(table, c.as_str())))
+        for new in &to.tables {
+            let Some(old) = from.table(&new.name) else {
+                continue;
             };
-            if unchanged
-                && (rebuilt_keys.contains(&(fk.referenced_table.clone(), sorted(&fk.referenced_columns)))
-                    || converted(&table, &fk.columns)
-                    || converted(&fk.referenced_table, &fk.referenced_columns))
-            {
-                rebuild(Change::AddForeignKey {
-                    table: table.clone(),
-                    foreign_key: fk.clone(),
-                });
+            let table = new.name.clone();
+            for fk in &new.foreign_keys {
+                let unchanged = old.foreign_keys.contains(fk);
+                let converted = |table: &str, columns: &[String]| {
+                    columns
+                        .iter()
+                        .any(|c| converted_columns.contains(&(table, c.as_str())))
+                };
+                if unchanged
+                    && (rebuilt_keys.contains(&(fk.referenced_table.clone(), sorted(&fk.referenced_columns)))
+                        || converted(&table, &fk.columns)
+                        || converted(&fk.referenced_table, &fk.referenced_columns))
+                {
+                    rebuild(Change::AddForeignKey {
+                        table: table.clone(),
+                        foreign_key: fk.clone(),
+                    });
+                }
+            }
+            let uses_converted = |sql: &String| {
+                converted_columns.iter().any(|(t, column)| {
+                    *t == table && (names_identifier(sql, column) || names_identifier(sql, t))
+                })
+            };
+            for create in unchanged_definitions(old, new) {
+                if definitions(&create).iter().any(&uses_converted) {
+                    rebuild(create);
+                }
             }
         }
-        let retyped = retyped_tables.contains(&table);
-        let enum_converted = enum_tables.contains(&table);
-        let names_converted = |sql: &String| {
-            converted_columns
-                .iter()
-                .any(|(t, column)| *t == table && names_identifier(sql, column))
+    }
+    let rebuilt: Vec<Change> = extra.clone();
+    for change in changes.iter_mut() {
+        let (Change::RecreateEnum {
+            from: old_type,
+            columns,
+            dependents,
+            ..
+        }
+        | Change::AddEnumValues {
+            from: old_type,
+            columns,
+            dependents,
+            ..
+        }) = change
+        else {
+            continue;
         };
-        let everything = retyped || enum_converted;
-        for policy in new.policies.iter().filter(|p| {
-            old.policies.contains(p)
-                && (everything
-                    || [&p.using, &p.with_check]
-                        .into_iter()
-                        .flatten()
-                        .any(names_converted))
-        }) {
-            rebuild(Change::CreatePolicy {
-                table: table.clone(),
-                policy: policy.clone(),
-            });
-        }
-        for trigger in new.triggers.iter().filter(|t| {
-            old.triggers.contains(t) && t.when.as_ref().is_some_and(|w| everything || names_converted(w))
-        }) {
-            rebuild(Change::CreateTrigger {
-                table: table.clone(),
-                trigger: trigger.clone(),
-            });
-        }
-        let expressions = |i: &Index| -> Vec<String> {
-            let keys = i.keys.iter().filter_map(|k| match &k.target {
-                IndexTarget::Expression(e) => Some(e.clone()),
-                IndexTarget::Column(_) => None,
-            });
-            i.predicate.iter().cloned().chain(keys).collect()
-        };
-        for index in new.indexes.iter().filter(|i| {
-            let sql = expressions(i);
-            old.indexes.contains(i) && !sql.is_empty() && (enum_converted || sql.iter().any(names_converted))
-        }) {
-            rebuild(Change::CreateIndex {
-                table: table.clone(),
-                index: index.clone(),
-            });
-        }
-        for check in new
-            .checks
+        let converted: BTreeSet<(&str, &str)> = columns
             .iter()
-            .filter(|c| old.checks.contains(c) && (enum_converted || names_converted(&c.expression)))
-        {
-            rebuild(Change::AddCheck {
-                table: table.clone(),
-                check: check.clone(),
-            });
-        }
+            .map(|c| (c.table.as_str(), c.column.as_str()))
+            .collect();
+        *dependents = enum_dependents(from, to, &old_type.name, &converted)
+            .into_iter()
+            .filter(|create| !rebuilt.contains(create))
+            .collect();
     }
     changes.extend(extra);
 }
 
+/// The objects an enum recreation cannot carry across: Postgres rebuilds what depends on a
+/// converted column from the definition's text as printed for the old type, so `status =
+/// 'paid'::invoice_status` would compare the new type with the renamed old one, and the old type
+/// cannot be dropped while a definition still names it. These are the foreign keys over a
+/// converted column (on either side), and the policies, trigger conditions, checks and index
+/// expressions or predicates that name a converted column, the table of one as a whole row, or
+/// the type. Indexes on plain columns are rebuilt by Postgres itself; everything else is not
+/// touched.
+pub fn enum_dependents(
+    from: &Schema,
+    to: &Schema,
+    type_name: &str,
+    converted: &BTreeSet<(&str, &str)>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for new in &to.tables {
+        let Some(old) = from.table(&new.name) else {
+            continue;
+        };
+        let table = new.name.as_str();
+        let has_converted = converted.iter().any(|(t, _)| *t == table);
+        for fk in &new.foreign_keys {
+            let over =
+                |t: &str, columns: &[String]| columns.iter().any(|c| converted.contains(&(t, c.as_str())));
+            if old.foreign_keys.contains(fk)
+                && (over(table, &fk.columns) || over(&fk.referenced_table, &fk.referenced_columns))
+            {
+                out.push(Change::AddForeignKey {
+                    table: table.to_owned(),
+                    foreign_key: fk.clone(),
+                });
+            }
+        }
+        let uses = |sql: &String| {
+            names_identifier(sql, type_name)
+                || (has_converted
+                    && (names_identifier(sql, table)
+                        || converted
+                            .iter()
+                            .any(|(t, column)| *t == table && names_identifier(sql, column))))
+        };
+        for create in unchanged_definitions(old, new) {
+            if definitions(&create).iter().any(&uses) {
+                out.push(create);
+            }
+        }
+    }
+    out
+}
+
+/// The policies, triggers with a condition, checks and indexes with an expression or predicate
+/// that are the same in `old` and `new`, as the changes that create them.
+fn unchanged_definitions(old: &Table, new: &Table) -> Vec<Change> {
+    let table = || new.name.clone();
+    let mut out = Vec::new();
+    for policy in new.policies.iter().filter(|p| old.policies.contains(p)) {
+        out.push(Change::CreatePolicy {
+            table: table(),
+            policy: policy.clone(),
+        });
+    }
+    for trigger in new
+        .triggers
+        .iter()
+        .filter(|t| t.when.is_some() && old.triggers.contains(t))
+    {
+        out.push(Change::CreateTrigger {
+            table: table(),
+            trigger: trigger.clone(),
+        });
+    }
+    for index in new.indexes.iter().filter(|i| old.indexes.contains(i)) {
+        let create = Change::CreateIndex {
+            table: table(),
+            index: index.clone(),
+        };
+        if !definitions(&create).is_empty() {
+            out.push(create);
+        }
+    }
+    for check in new.checks.iter().filter(|c| old.checks.contains(c)) {
+        out.push(Change::AddCheck {
+            table: table(),
+            check: check.clone(),
+        });
+    }
+    out
+}
+
+/// The SQL expressions a policy, trigger, index or check is defined by.
+fn definitions(create: &Change) -> Vec<String> {
+    match create {
+        Change::CreatePolicy { policy, .. } => [&policy.using, &policy.with_check]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
+        Change::CreateTrigger { trigger, .. } => trigger.when.iter().cloned().collect(),
+        Change::CreateIndex { index, .. } => {
+            let keys = index.keys.iter().filter_map(|k| match &k.target {
+                IndexTarget::Expression(e) => Some(e.clone()),
+                IndexTarget::Column(_) => None,
+            });
+            index.predicate.iter().cloned().chain(keys).collect()
+        }
+        Change::AddCheck { check, .. } => vec![check.expression.clone()],
+        _ => Vec::new(),
+    }
+}
+
 /// Whether `sql` names the identifier `name`: unquoted (folded to lower case) or quoted, outside
 /// string literals and comments.
-fn names_identifier(sql: &str, name: &str) -> bool {
+pub(crate) fn names_identifier(sql: &str, name: &str) -> bool {
     tokenize(sql)
         .iter()
         .any(|token| token.identifier().as_deref() == Some(name))
@@ -1238,7 +1426,8 @@ mod tests {
             Change::RecreateEnum {
                 from: e(&["a", "b"]),
                 to: e(&["a"]),
-                columns: vec![]
+                columns: vec![],
+                dependents: vec![],
             }
         );
         assert_eq!(added.reverse().reverse(), added);

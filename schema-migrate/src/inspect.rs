@@ -16,8 +16,8 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use schema_core::model::{
-    CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Identity, Index,
-    IndexKey, IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, ReferentialAction,
+    CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Grant, Identity, Index,
+    IndexKey, IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, Privilege, ReferentialAction,
     RowLevelSecurity, Schema, SortOrder, Table, Trigger, TriggerEvent, TriggerTiming, UniqueConstraint,
     Volatility,
 };
@@ -35,9 +35,10 @@ const POLICIES_SQL: &str = include_str!("inspect/policies.sql");
 const FUNCTIONS_SQL: &str = include_str!("inspect/functions.sql");
 const TRIGGERS_SQL: &str = include_str!("inspect/triggers.sql");
 const COMMENTS_SQL: &str = include_str!("inspect/comments.sql");
+const GRANTS_SQL: &str = include_str!("inspect/grants.sql");
 
 /// The number of catalog queries one [`inspect`] issues, whatever the size of the schema.
-pub const QUERY_COUNT: usize = 9;
+pub const QUERY_COUNT: usize = 10;
 
 /// What to inspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,17 +104,19 @@ pub async fn inspect(
         issued.set(issued.get() + 1);
         client.query(sql, &params)
     };
-    let (relations, types, columns, constraints, indexes, policies, functions, triggers, comments) = tokio::try_join!(
-        query(RELATIONS_SQL),
-        query(TYPES_SQL),
-        query(COLUMNS_SQL),
-        query(CONSTRAINTS_SQL),
-        query(INDEXES_SQL),
-        query(POLICIES_SQL),
-        query(FUNCTIONS_SQL),
-        query(TRIGGERS_SQL),
-        query(COMMENTS_SQL),
-    )?;
+    let (relations, types, columns, constraints, indexes, policies, functions, triggers, comments, grants) =
+        tokio::try_join!(
+            query(RELATIONS_SQL),
+            query(TYPES_SQL),
+            query(COLUMNS_SQL),
+            query(CONSTRAINTS_SQL),
+            query(INDEXES_SQL),
+            query(POLICIES_SQL),
+            query(FUNCTIONS_SQL),
+            query(TRIGGERS_SQL),
+            query(COMMENTS_SQL),
+            query(GRANTS_SQL),
+        )?;
 
     let mut reader = Reader {
         options,
@@ -132,6 +135,7 @@ pub async fn inspect(
     reader.functions(&functions)?;
     reader.triggers(&triggers)?;
     reader.comments(&comments)?;
+    reader.grants(&grants)?;
     Ok(reader.finish(issued.get()))
 }
 
@@ -364,6 +368,7 @@ impl Reader<'_> {
                         referenced_table: referenced_table.clone(),
                         referenced_columns: row.try_get("referenced_columns")?,
                         on_delete,
+                        on_delete_set_columns: row.try_get("on_delete_set_columns")?,
                         on_update,
                         deferrable,
                         match_full: row.try_get::<_, String>("match_type")? == "f",
@@ -372,11 +377,6 @@ impl Reader<'_> {
                         self.unsupported.push(format!(
                             "foreign key {qualified} references {referenced_schema}.{referenced_table}, \
                              outside the schema; the model names it {referenced_table}"
-                        ));
-                    }
-                    if row.try_get::<_, bool>("has_delete_set_columns")? {
-                        self.unsupported.push(format!(
-                            "foreign key {qualified} sets only some columns on delete, which the model does not keep"
                         ));
                     }
                 }
@@ -460,6 +460,45 @@ impl Reader<'_> {
             };
             if let Some(table) = self.tables.get_mut(&table_name) {
                 table.indexes.push(index);
+            }
+        }
+        Ok(())
+    }
+
+    fn grants(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+        for row in rows {
+            let table_name: String = row.try_get("table_name")?;
+            let Some(table) = self.tables.get_mut(&table_name) else {
+                continue;
+            };
+            let Some(role) = row.try_get::<_, Option<String>>("role")? else {
+                self.unsupported.push(format!(
+                    "table {table_name} grants privileges to PUBLIC, which the model does not keep"
+                ));
+                continue;
+            };
+            let mut privileges = Vec::new();
+            let mut unknown = Vec::new();
+            for name in row.try_get::<_, Vec<String>>("privileges")? {
+                match Privilege::parse(&name) {
+                    Some(privilege) => privileges.push(privilege),
+                    None => unknown.push(name),
+                }
+            }
+            table.grants.push(Grant {
+                role: role.clone(),
+                privileges,
+            });
+            if !unknown.is_empty() {
+                self.unsupported.push(format!(
+                    "table {table_name} grants {} to {role}, which the model does not keep",
+                    unknown.join(", ")
+                ));
+            }
+            if row.try_get::<_, Option<bool>>("grantable")?.unwrap_or(false) {
+                self.unsupported.push(format!(
+                    "table {table_name} grants privileges to {role} WITH GRANT OPTION, which the model does not keep"
+                ));
             }
         }
         Ok(())
@@ -552,7 +591,7 @@ impl Reader<'_> {
             }
             if row.try_get::<_, bool>("has_config")? {
                 self.note(format!(
-                    "function {signature} has SET configuration parameters, which the model does not keep"
+                    "function {signature} has SET configuration parameters other than search_path, which the model does not keep"
                 ));
             }
             if row.try_get::<_, bool>("has_sql_body")? {
@@ -560,6 +599,18 @@ impl Reader<'_> {
                     "function {signature} has a SQL-standard body (BEGIN ATOMIC / RETURN), which the model does not keep"
                 ));
             }
+            // The model knows the default (PUBLIC may call it) and "these roles only".
+            let execute = match row.try_get::<_, Option<Vec<String>>>("execute")? {
+                Some(roles) if roles.iter().any(|r| r == "PUBLIC") => {
+                    if roles.len() > 1 {
+                        self.note(format!(
+                            "function {signature} grants EXECUTE to PUBLIC and to roles, which the model does not keep"
+                        ));
+                    }
+                    None
+                }
+                roles => roles,
+            };
             if matches!(language.as_str(), "c" | "internal") {
                 self.note(format!(
                     "function {signature} is written in {language}; its body is a symbol, not source"
@@ -572,6 +623,8 @@ impl Reader<'_> {
                 language,
                 volatility,
                 security_definer: row.try_get("security_definer")?,
+                search_path: row.try_get("search_path")?,
+                execute,
                 body: row.try_get("body")?,
             });
         }

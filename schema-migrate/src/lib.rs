@@ -11,6 +11,7 @@ pub mod db;
 pub mod diff;
 pub mod error;
 pub mod inspect;
+pub mod isolation;
 pub mod lint;
 pub mod migrations;
 pub mod normalize;

@@ -283,6 +283,7 @@ async fn constraints() {
                 on_update: ReferentialAction::Restrict,
                 deferrable: Deferrable::InitiallyDeferred,
                 match_full: true,
+                on_delete_set_columns: Vec::new(),
             },
             ForeignKey {
                 name: "members_org_id_fkey".into(),
@@ -293,6 +294,7 @@ async fn constraints() {
                 on_update: ReferentialAction::NoAction,
                 deferrable: Deferrable::NotDeferrable,
                 match_full: false,
+                on_delete_set_columns: Vec::new(),
             },
         ]
     );
@@ -539,7 +541,7 @@ async fn functions_and_triggers() {
              RETURN NEW;
          END
          $$;
-         CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$BEGIN RETURN NULL; END$$;
+         CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$BEGIN RETURN NULL; END$$;
          CREATE FUNCTION add(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
          CREATE FUNCTION add(a text, b text) RETURNS text LANGUAGE sql STABLE AS 'SELECT a || b';
          CREATE PROCEDURE noop() LANGUAGE sql AS 'SELECT 1';
@@ -615,12 +617,15 @@ async fn functions_and_triggers() {
             language: "sql".into(),
             volatility: Volatility::Immutable,
             security_definer: false,
+            search_path: None,
+            execute: None,
             body: "SELECT a + b".into(),
         }
     );
     assert_eq!(functions[1].volatility, Volatility::Stable);
     let audit = inspection.schema.function("audit").unwrap();
     assert!(audit.security_definer);
+    assert_eq!(audit.search_path.as_deref(), Some("pg_catalog, public, pg_temp"));
     assert_eq!(audit.returns, "trigger");
     assert_eq!(audit.language, "plpgsql");
     let touch = inspection.schema.function("touch").unwrap();

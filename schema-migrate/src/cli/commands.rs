@@ -71,7 +71,8 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
         Command::Check {
             database,
             deny_hazard,
-        } => check(app, cli, database.as_deref(), deny_hazard).await,
+            distributed,
+        } => check(app, cli, database.as_deref(), deny_hazard, *distributed).await,
         Command::Verify => verify(app, cli).await,
         Command::Diff {
             from,
@@ -578,11 +579,30 @@ struct CheckReport {
     rls_opt_outs: Vec<String>,
     /// What the live database holds that the model cannot, so that drift does not cover it.
     not_compared: Vec<String>,
+    /// With --distributed: the calls that distribute the schema.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    distribution: Vec<String>,
 }
 
-async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) -> Result<u8, Failure> {
+async fn check(
+    app: &App,
+    cli: &Cli,
+    database: Option<&str>,
+    deny: &[String],
+    distributed: bool,
+) -> Result<u8, Failure> {
     let mut report = CheckReport::default();
     let declared = app.declared()?;
+    if distributed {
+        let distribution = schema_core::distributed::check(&declared);
+        report.problems.extend(
+            distribution
+                .violations
+                .iter()
+                .map(|v| format!("distributed: {v}")),
+        );
+        report.distribution = distribution.calls;
+    }
     report.rls_opt_outs = declared
         .tables
         .iter()
@@ -662,6 +682,12 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
             ));
             report.drift = drift.iter().map(crate::plan::describe_change).collect();
         }
+        if let Some(role) = &declared.app_role {
+            let escapes = crate::isolation::app_role_problems(&client, role)
+                .await
+                .map_err(|e| crate::Error::from(crate::inspect::InspectError::from(e)))?;
+            report.problems.extend(escapes);
+        }
         let statuses = runner::status(&client, &migrations).await?;
         pending = Some(
             statuses
@@ -738,6 +764,9 @@ async fn check(app: &App, cli: &Cli, database: Option<&str>, deny: &[String]) ->
             }
             for n in &report.not_compared {
                 println!("not compared: {n}");
+            }
+            for call in &report.distribution {
+                println!("distribute: {call}");
             }
             if report.ok {
                 println!(
@@ -853,6 +882,20 @@ async fn verify_steps(
     for migration in migrations {
         let expected = normalize(server_url, migration.snapshot.schema()?).await?;
         let name = migration.name();
+        let isolation = [
+            (
+                &migration.up,
+                migration.up_transactional(),
+                &migration.snapshot,
+                "up",
+            ),
+            (&migration.down, migration.down_transactional(), &previous, "down"),
+        ];
+        for (script, transactional, after, what) in isolation {
+            if let Some(gap) = crate::isolation::gaps(script, transactional, after).first() {
+                return Ok(Err(format!("{name}: {what} leaves tenant isolation open: {gap}")));
+            }
+        }
         if let Err(error) = runner::up(url, migrations, Some(&migration.version), &options).await {
             return Ok(Err(format!("{name}: up failed: {error}")));
         }

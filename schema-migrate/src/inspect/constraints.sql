@@ -20,7 +20,12 @@ SELECT c.relname::text AS table_name,
        con.confdeltype::text AS on_delete,
        con.confupdtype::text AS on_update,
        con.confmatchtype::text AS match_type,
-       (con.confdelsetcols IS NOT NULL) AS has_delete_set_columns,
+       ARRAY(
+           SELECT a.attname::text
+             FROM unnest(con.confdelsetcols) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+            ORDER BY k.ord
+       ) AS on_delete_set_columns,
        con.condeferrable AS deferrable,
        con.condeferred AS deferred,
        con.convalidated AS validated,

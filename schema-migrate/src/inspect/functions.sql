@@ -9,9 +9,19 @@ SELECT p.proname::text AS name,
        p.provolatile::text AS volatility,
        p.prosecdef AS security_definer,
        p.proisstrict AS strict,
-       (p.proconfig IS NOT NULL) AS has_config,
+       (SELECT substr(c, length('search_path=') + 1)
+          FROM unnest(p.proconfig) AS c
+         WHERE c LIKE 'search\_path=%') AS search_path,
+       EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c WHERE c NOT LIKE 'search\_path=%') AS has_config,
        (p.prosqlbody IS NOT NULL) AS has_sql_body,
-       p.prosrc AS body
+       p.prosrc AS body,
+       CASE WHEN p.proacl IS NOT NULL THEN ARRAY(
+           SELECT coalesce(r.rolname::text, 'PUBLIC')
+             FROM pg_catalog.aclexplode(p.proacl) AS a
+             LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+            WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+            ORDER BY 1
+       ) END AS execute
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   JOIN pg_catalog.pg_language l ON l.oid = p.prolang

@@ -158,7 +158,7 @@ fn blanked(text: &str, tokens: &[Located], blank: impl Fn(usize) -> bool) -> Str
 
 /// The tokens to blank out because the parser does not know them and no rule needs them:
 /// `COLLATE name`, the `ONLY` of `CREATE INDEX ... ON ONLY`, an index's `TABLESPACE name`, the
-/// (string) arguments of a trigger's function.
+/// (string) arguments of a trigger's function, the column list of `ON DELETE SET NULL (a)`.
 fn repair_mask(tokens: &[Located]) -> Vec<bool> {
     let words = Words::new(tokens);
     let is_index = words.at(0, "CREATE") && (words.at(1, "INDEX") || words.at(2, "INDEX"));
@@ -181,6 +181,16 @@ fn repair_mask(tokens: &[Located]) -> Vec<bool> {
             }
         } else if is_index && words.at(i, "ONLY") && i > 0 && words.at(i - 1, "ON") {
             blank[i] = true;
+        } else if words.at(i, "(")
+            && i >= 3
+            && words.at(i - 3, "DELETE")
+            && words.at(i - 2, "SET")
+            && (words.at(i - 1, "NULL") || words.at(i - 1, "DEFAULT"))
+        {
+            let close = words.after_parens(i);
+            for flag in blank.iter_mut().take(close).skip(i) {
+                *flag = true;
+            }
         }
     }
     blank
@@ -603,6 +613,11 @@ mod tests {
         let p = parsed("CREATE INDEX CONCURRENTLY i ON ONLY t (a) TABLESPACE fast");
         assert!(matches!(&p.statements[..], [Statement::CreateIndex(i)] if i.concurrently));
         let p = parsed("ALTER TABLE t ALTER COLUMN c TYPE text COLLATE \"C\"");
+        assert_eq!(p.statements.len(), 1);
+        let p = parsed(
+            "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (o, a) REFERENCES u (o, id) ON DELETE SET NULL (a) NOT VALID",
+        );
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.statements.len(), 1);
     }
 

@@ -117,6 +117,8 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
         | DropFunction(_)
         | ReplaceFunction { .. }
         | CreateTable(_) => {}
+        // Privileges change in the catalog only; reads and writes of the table go on.
+        Grant { .. } | Revoke { .. } => {}
         RecreateEnum { columns, .. } => {
             for column in columns {
                 locks.push(lock(&column.table, AccessExclusive, WhileRewriting));
@@ -300,7 +302,13 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 ));
             }
         }
-        RecreateEnum { from, to, .. } => {
+        RecreateEnum {
+            from, to, dependents, ..
+        } => {
+            // Its dependents come back in the conversion's transaction, in their plain forms.
+            for dependent in dependents {
+                found.extend(hazards(dependent, &cx.plain()));
+            }
             let removed: Vec<&str> = from
                 .values
                 .iter()

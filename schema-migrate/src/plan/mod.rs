@@ -15,7 +15,7 @@
 mod hazards;
 mod sql;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -230,7 +230,32 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
 /// Plan already-diffed changes.
 pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
     let mut changes = through_text_around_enum_changes(changes);
-    changes.sort_by_key(phase);
+    let superseded = superseded(&changes);
+    let replaced_policies = replaced_policies(&changes);
+    changes.sort_by_key(|change| {
+        if superseded.contains(change) {
+            return (LATE_DROP, 1);
+        }
+        match change {
+            Change::DropPolicy { table, policy } | Change::CreatePolicy { table, policy } => {
+                match replaced_policies.get(&(table.clone(), policy.name.clone())) {
+                    Some(PolicyReplacement::Together) => (
+                        phase(&Change::CreatePolicy {
+                            table: table.clone(),
+                            policy: policy.clone(),
+                        }),
+                        0,
+                    ),
+                    Some(PolicyReplacement::AroundColumnChanges { first, last }) => match change {
+                        Change::DropPolicy { .. } => (first - 1, 1),
+                        _ => (*last, 1),
+                    },
+                    None => (phase(change), 0),
+                }
+            }
+            _ => (phase(change), 0),
+        }
+    });
     let context = Context::new(&changes, options);
     let steps: Vec<Step> = changes.iter().map(|change| plan_step(change, &context)).collect();
     if !options.allow_destructive {
@@ -325,6 +350,8 @@ pub(crate) struct Context {
     /// Tables created (or, for reverse changes, re-created) by this plan: online techniques and
     /// lock hazards do not apply to them.
     new_tables: BTreeSet<String>,
+    /// The first grant of the plan to each role, `(table, role)`: it makes sure the role exists.
+    creates_role: BTreeSet<(String, String)>,
     online: bool,
     timeouts: TimeoutPolicy,
 }
@@ -338,10 +365,30 @@ impl Context {
                 _ => None,
             })
             .collect();
+        let mut creates_role = BTreeSet::new();
+        let mut roles = BTreeSet::new();
+        for change in changes {
+            if let Change::Grant { table, grant } = change
+                && roles.insert(grant.role.clone())
+            {
+                creates_role.insert((table.clone(), grant.role.clone()));
+            }
+        }
         Context {
             new_tables,
+            creates_role,
             online: !options.fast,
             timeouts: options.timeouts,
+        }
+    }
+
+    /// This context for statements that run in the plain form (no online techniques).
+    pub(crate) fn plain(&self) -> Context {
+        Context {
+            new_tables: self.new_tables.clone(),
+            creates_role: self.creates_role.clone(),
+            online: false,
+            timeouts: self.timeouts,
         }
     }
 
@@ -356,6 +403,157 @@ impl Context {
     }
 }
 
+/// Drops of a foreign key or an index that a new one of the same table replaces (the new key or
+/// index covers the old one's columns, as when a key becomes tenant-scoped). They run after the
+/// replacement is built, so the table is never without its check or its index; and the down
+/// brings the old ones back before it removes the new ones. A drop that something else of the
+/// plan needs first (its column or its referenced key goes, or changes) keeps its place.
+fn superseded(changes: &[Change]) -> Vec<Change> {
+    let touched_column = |table: &str, columns: &[String]| {
+        changes.iter().any(|change| match change {
+            Change::DropColumn { table: t, column } => t == table && columns.contains(&column.name),
+            Change::AlterColumn { table: t, from, to } => {
+                t == table && columns.contains(&from.name) && from != to
+            }
+            Change::RenameColumn { table: t, from, .. } => t == table && columns.contains(from),
+            Change::DropTable(t) => t.name == table,
+            Change::RenameTable { from, .. } => from == table,
+            _ => false,
+        })
+    };
+    let key_dropped = |table: &str| {
+        changes.iter().any(|change| match change {
+            Change::DropPrimaryKey { table: t, .. } | Change::DropUnique { table: t, .. } => t == table,
+            Change::DropIndex { table: t, index } => t == table && index.unique,
+            _ => false,
+        })
+    };
+    let covers =
+        |new: &[String], old: &[String]| old.iter().all(|c| new.contains(c)) && new.len() > old.len();
+    let mut out = Vec::new();
+    for change in changes {
+        let replaced = match change {
+            Change::DropForeignKey { table, foreign_key } => {
+                !touched_column(table, &foreign_key.columns)
+                    && !touched_column(&foreign_key.referenced_table, &foreign_key.referenced_columns)
+                    && !key_dropped(&foreign_key.referenced_table)
+                    && changes.iter().any(|other| match other {
+                        Change::AddForeignKey {
+                            table: t,
+                            foreign_key: new,
+                        } => {
+                            t == table
+                                && new.referenced_table == foreign_key.referenced_table
+                                && covers(&new.columns, &foreign_key.columns)
+                        }
+                        _ => false,
+                    })
+            }
+            Change::DropIndex { table, index } => {
+                let columns: Vec<String> = index.key_columns().map(str::to_owned).collect();
+                !index.unique
+                    && index.predicate.is_none()
+                    && columns.len() == index.keys.len()
+                    && !touched_column(table, &columns)
+                    && changes.iter().any(|other| match other {
+                        Change::CreateIndex { table: t, index: new } => {
+                            t == table
+                                && new.predicate.is_none()
+                                && new.method == index.method
+                                && covers(
+                                    &new.key_columns().map(str::to_owned).collect::<Vec<_>>(),
+                                    &columns,
+                                )
+                        }
+                        _ => false,
+                    })
+            }
+            _ => false,
+        };
+        if replaced {
+            out.push(change.clone());
+        }
+    }
+    out
+}
+
+/// How a policy dropped and created again by one plan (changed, or rebuilt around a column
+/// change) is ordered. A dropped policy under FORCE ROW LEVEL SECURITY hides every row of the
+/// table, so the drop and the create must commit together, never with a concurrent index build,
+/// a validation or an `ADD VALUE` (each of which commits) in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicyReplacement {
+    /// Dropped right before it is created, with the other policies.
+    Together,
+    /// The old policy uses a column whose type changes, which Postgres refuses while the policy
+    /// exists: dropped right before the first of those column changes (by phase) and created
+    /// right after the last.
+    AroundColumnChanges { first: u8, last: u8 },
+}
+
+fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyReplacement> {
+    let created: BTreeSet<(&str, &str)> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::CreatePolicy { table, policy } => Some((table.as_str(), policy.name.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for change in changes {
+        let Change::DropPolicy { table, policy } = change else {
+            continue;
+        };
+        if !created.contains(&(table.as_str(), policy.name.as_str())) {
+            continue;
+        }
+        let uses = |column: &str| {
+            [&policy.using, &policy.with_check]
+                .into_iter()
+                .flatten()
+                .any(|sql| {
+                    crate::diff::names_identifier(sql, column) || crate::diff::names_identifier(sql, table)
+                })
+        };
+        let mut replacement = Some(PolicyReplacement::Together);
+        for other in changes {
+            match other {
+                // Dropped with the column: the drop keeps its early place.
+                Change::DropColumn { table: t, column } if t == table && uses(&column.name) => {
+                    replacement = None
+                }
+                Change::AlterColumn { table: t, from, to }
+                    if t == table
+                        && (from.ty != to.ty || from.collation != to.collation)
+                        && uses(&from.name) =>
+                {
+                    let at = phase(other);
+                    replacement = match replacement {
+                        None => None,
+                        Some(PolicyReplacement::Together) => {
+                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
+                        }
+                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
+                            Some(PolicyReplacement::AroundColumnChanges {
+                                first: first.min(at),
+                                last: last.max(at),
+                            })
+                        }
+                    };
+                }
+                _ => {}
+            }
+        }
+        if let Some(replacement) = replacement {
+            out.insert((table.clone(), policy.name.clone()), replacement);
+        }
+    }
+    out
+}
+
+/// Where superseded drops run: after the foreign keys are added (16), before row-level security.
+const LATE_DROP: u8 = 16;
+
 /// The up order of a change.
 fn phase(change: &Change) -> u8 {
     use Change::*;
@@ -363,7 +561,7 @@ fn phase(change: &Change) -> u8 {
         RenameTable { .. } => 0,
         RenameColumn { .. } => 1,
         RenameIndex { .. } | RenameConstraint { .. } => 2,
-        DropTrigger { .. } | DropPolicy { .. } => 3,
+        DropTrigger { .. } | DropPolicy { .. } | Revoke { .. } => 3,
         DropForeignKey { .. } => 4,
         DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 5,
         // What uses an enum type leaves it before its values change and comes after: a
@@ -387,7 +585,7 @@ fn phase(change: &Change) -> u8 {
         | CreateIndex { .. }
         | ReplaceIndex { .. } => 15,
         AddForeignKey { .. } => 16,
-        SetRowLevelSecurity { .. } | CreatePolicy { .. } => 17,
+        SetRowLevelSecurity { .. } | CreatePolicy { .. } | Grant { .. } => 17,
         CreateTrigger { .. } => 18,
         DropFunction(_) => 19,
         SetTableComment { .. } | SetColumnComment { .. } => 20,
@@ -512,12 +710,25 @@ fn summary(change: &Change) -> String {
             if to.forced { "forced" } else { "not forced" }
         ),
         CreatePolicy { table, policy } => format!("create policy {} on {table}", policy.name),
+        Grant { table, grant } => format!("grant {} on {table} to {}", privilege_names(grant), grant.role),
+        Revoke { table, grant } => {
+            format!("revoke {} on {table} from {}", privilege_names(grant), grant.role)
+        }
         DropPolicy { table, policy } => format!("drop policy {} on {table}", policy.name),
         CreateTrigger { table, trigger } => format!("create trigger {} on {table}", trigger.name),
         DropTrigger { table, trigger } => format!("drop trigger {} on {table}", trigger.name),
         SetTableComment { table, .. } => format!("comment on table {table}"),
         SetColumnComment { table, column, .. } => format!("comment on column {table}.{column}"),
     }
+}
+
+fn privilege_names(grant: &schema_core::model::Grant) -> String {
+    grant
+        .privileges
+        .iter()
+        .map(|p| p.sql())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Plan {

@@ -80,10 +80,37 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
     match change {
         CreateEnum(e) => vec![cx.ddl(render::create_enum(e))],
         DropEnum(e) => vec![cx.ddl(render::drop_enum(&e.name))],
-        AddEnumValues { from, to, columns } => add_enum_values(from, to, columns, cx),
-        RecreateEnum { from, to, columns } => recreate_enum(from, to, columns, cx),
-        CreateFunction(f) => vec![cx.ddl(render::create_function(f))],
-        ReplaceFunction { to, .. } => vec![cx.ddl(render::create_function(to))],
+        AddEnumValues {
+            from, to, columns, ..
+        } => add_enum_values(from, to, columns, cx),
+        RecreateEnum {
+            from,
+            to,
+            columns,
+            dependents,
+        } => recreate_enum(from, to, columns, dependents, cx),
+        CreateFunction(f) => std::iter::once(render::create_function(f))
+            .chain(
+                f.execute
+                    .is_some()
+                    .then(|| render::function_execute(f, None))
+                    .into_iter()
+                    .flatten(),
+            )
+            .map(|sql| cx.ddl(sql))
+            .collect(),
+        ReplaceFunction { from, to } => {
+            let mut statements = vec![cx.ddl(render::create_function(to))];
+            if from.execute != to.execute {
+                let had = from.execute.as_deref();
+                statements.extend(
+                    render::function_execute(to, had)
+                        .into_iter()
+                        .map(|sql| cx.ddl(sql)),
+                );
+            }
+            statements
+        }
         DropFunction(f) => vec![cx.ddl(render::drop_function(f))],
         CreateTable(table) => {
             let mut statements = vec![cx.ddl(render::create_table(table))];
@@ -150,6 +177,15 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
             .map(|s| cx.ddl(s))
             .collect(),
         CreatePolicy { table, policy } => vec![cx.ddl(render::create_policy(table, policy))],
+        Grant { table, grant } => {
+            let mut statements = Vec::new();
+            if cx.creates_role.contains(&(table.clone(), grant.role.clone())) {
+                statements.push(cx.ddl(render::ensure_role(&grant.role)));
+            }
+            statements.push(cx.ddl(render::grant_privileges(table, grant)));
+            statements
+        }
+        Revoke { table, grant } => vec![cx.ddl(render::revoke_privileges(table, grant))],
         DropPolicy { table, policy } => vec![cx.ddl(render::drop_policy(table, &policy.name))],
         CreateTrigger { table, trigger } => vec![cx.ddl(render::create_trigger(table, trigger))],
         DropTrigger { table, trigger } => vec![cx.ddl(render::drop_trigger(table, &trigger.name))],
@@ -194,14 +230,26 @@ fn add_enum_values(from: &EnumType, to: &EnumType, columns: &[EnumColumn], cx: &
 }
 
 /// Removing or reordering enum values, the way it is done by hand: rename the old type aside,
-/// create the new one, convert every column through text, drop the old type.
-fn recreate_enum(from: &EnumType, to: &EnumType, columns: &[EnumColumn], cx: &Context) -> Vec<Statement> {
+/// create the new one, convert every column through text, drop the old type. The dependents the
+/// conversion cannot carry are dropped first and created again last, all in this one
+/// transaction (the conversion holds the tables' ACCESS EXCLUSIVE lock anyway, so their plain,
+/// non-concurrent forms cost nothing more): a policy is never missing at a commit.
+fn recreate_enum(
+    from: &EnumType,
+    to: &EnumType,
+    columns: &[EnumColumn],
+    dependents: &[Change],
+    cx: &Context,
+) -> Vec<Statement> {
     let old_name = ident::make_object_name(&to.name, None, Some("old"));
     let new_type = quote(&to.name);
     let mut statements = vec![
         cx.ddl(render::rename_enum(&from.name, &old_name)),
         cx.ddl(render::create_enum(to)),
     ];
+    for dependent in dependents {
+        statements.extend(in_transaction(&dependent.reverse(), cx));
+    }
     for column in columns {
         if column.from_default.is_some() {
             statements.push(cx.ddl(render::set_default(&column.table, &column.column, None)));
@@ -229,7 +277,22 @@ fn recreate_enum(from: &EnumType, to: &EnumType, columns: &[EnumColumn], cx: &Co
         }
     }
     statements.push(cx.ddl(render::drop_enum(&old_name)));
+    for dependent in dependents {
+        statements.extend(in_transaction(dependent, cx));
+    }
     statements
+}
+
+/// A change's plain statements (no concurrent builds, no NOT VALID), in the transaction, with the
+/// timeouts of a rewrite.
+fn in_transaction(change: &Change, cx: &Context) -> Vec<Statement> {
+    statements(change, &cx.plain())
+        .into_iter()
+        .map(|mut statement| {
+            statement.timeouts = cx.online.then_some(cx.timeouts.rewrite);
+            statement
+        })
+        .collect()
 }
 
 // ---- columns ----

@@ -1,0 +1,15 @@
+-- Privileges on the ordinary tables of the schema ($1) granted to a role other than the table's
+-- owner (the owner's own privileges are implicit). A grant to PUBLIC has no role (NULL).
+SELECT c.relname::text AS table_name,
+       r.rolname::text AS role,
+       array_agg(a.privilege_type::text ORDER BY a.privilege_type) AS privileges,
+       bool_or(a.is_grantable) AS grantable
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+ WHERE n.nspname = $1
+   AND c.relkind IN ('r', 'p')
+   AND a.grantee <> c.relowner
+ GROUP BY c.relname, r.rolname
+ ORDER BY 1, 2
