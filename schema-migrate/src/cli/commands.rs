@@ -886,7 +886,7 @@ async fn verify_steps(
             (
                 &migration.up,
                 migration.up_transactional(),
-                &migration.snapshot,
+                migration.snapshot.schema()?,
                 "up",
             ),
             (&migration.down, migration.down_transactional(), &previous, "down"),
