@@ -574,6 +574,9 @@ fn phase(change: &Change) -> u8 {
             8
         }
         CreateEnum(_) | AddEnumValues { .. } | RecreateEnum { .. } => 9,
+        // Postgres checks a SQL function's body against the tables it reads (a lookup's), so
+        // those come after the tables and columns; other bodies are checked when they run.
+        CreateFunction(f) | ReplaceFunction { to: f, .. } if f.language == "sql" => 16,
         CreateFunction(_) | ReplaceFunction { .. } => 10,
         CreateTable(_) => 11,
         AddColumn { .. } => 12,
