@@ -198,7 +198,12 @@ pub enum Command {
     },
     /// On a throwaway database, apply every migration up, down and up again, comparing the schema
     /// with the snapshots at every step.
-    Verify,
+    Verify {
+        /// Generated rows put into every table before each migration, so that failures that
+        /// depend on data show (0: empty tables). At least one per label of the largest enum.
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        rows: usize,
+    },
     /// Print the SQL that turns --from into --to (database URL, `migrations` or `declared`).
     Diff {
         #[arg(long)]

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod proof;
 pub mod runner;
 pub mod scratch;
+pub mod seed;
 pub mod sql_split;
 pub mod tls;
 

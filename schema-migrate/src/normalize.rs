@@ -24,6 +24,18 @@ pub async fn normalize(server_url: &str, schema: &Schema) -> Result<Schema, Erro
     result
 }
 
+/// The schema as Postgres prints it, created on `client`'s database after emptying its `public`
+/// schema: for many schemas in a row without a database each (creating one is a checkpoint).
+pub async fn normalize_on(client: &tokio_postgres::Client, schema: &Schema) -> Result<Schema, Error> {
+    db::execute(
+        client,
+        "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public; GRANT USAGE ON SCHEMA public TO PUBLIC",
+    )
+    .await?;
+    apply_schema(client, schema).await?;
+    Ok(inspect(client, &InspectOptions::default()).await?.schema)
+}
+
 /// Create `schema` on an empty database, in one transaction.
 pub async fn apply_schema(client: &tokio_postgres::Client, schema: &Schema) -> Result<(), Error> {
     let statements = render::schema(schema);

@@ -73,7 +73,7 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             deny_hazard,
             distributed,
         } => check(app, cli, database.as_deref(), deny_hazard, *distributed).await,
-        Command::Verify => verify(app, cli).await,
+        Command::Verify { rows } => verify(app, cli, *rows).await,
         Command::Diff {
             from,
             to,
@@ -833,18 +833,41 @@ fn lint(app: &App, cli: &Cli, paths: &[PathBuf], allow: &[String]) -> Result<u8,
     Ok(if findings.is_empty() { 0 } else { EXIT_DIFFERENCES })
 }
 
-async fn verify(app: &App, cli: &Cli) -> Result<u8, Failure> {
+async fn verify(app: &App, cli: &Cli, rows: usize) -> Result<u8, Failure> {
     let (dir, migrations) = load_dir(app, cli)?;
     if !migrations.is_empty() {
-        dir.check_sum()?;
+        dir.check_sum_of(&migrations)?;
     }
     let server = cluster::Server::find(cli.database_url.as_deref()).await?;
-    let result = verify_on(server.url(), &migrations).await;
+    let started = std::time::Instant::now();
+    let result = verify_on(server.url(), &migrations, rows).await;
     server.stop().await;
-    let count = result?;
-    match count {
-        Ok(n) => {
-            println!("verified {n} migration(s): up, down and up again each match their snapshots");
+    match result? {
+        Ok(steps) => {
+            let mut reported = BTreeSet::new();
+            for step in &steps {
+                println!(
+                    "  {}  {} ms{}",
+                    step.name,
+                    step.millis,
+                    if step.rows > 0 {
+                        format!(", {} generated row(s) before it", step.rows)
+                    } else {
+                        String::new()
+                    }
+                );
+                for (table, reason) in &step.refused {
+                    if reported.insert(table.clone()) {
+                        println!("    no generated row fits {table} (it stays empty): {reason}");
+                    }
+                }
+            }
+            println!(
+                "verified {} migration(s) in {:.1} s: up, down and up again each match their snapshots{}",
+                steps.len(),
+                started.elapsed().as_secs_f64(),
+                if rows > 0 { ", on tables with rows" } else { "" }
+            );
             Ok(0)
         }
         Err(message) => {
@@ -854,15 +877,50 @@ async fn verify(app: &App, cli: &Cli) -> Result<u8, Failure> {
     }
 }
 
-async fn verify_on(server_url: &str, migrations: &[Migration]) -> Result<Result<usize, String>, Failure> {
-    let scratch = crate::scratch::ScratchDb::create(server_url).await?;
-    let result = verify_steps(server_url, scratch.url(), migrations).await;
-    scratch.drop_now().await?;
-    result
+/// One migration verified: how long up, down and up again took, and the rows put in before it.
+struct Verified {
+    name: String,
+    millis: u128,
+    rows: usize,
+    refused: Vec<(String, String)>,
 }
 
-async fn read(url: &str) -> Result<Schema, Failure> {
-    Ok(inspect_url(url).await?.schema)
+/// Verify on one throwaway database for the whole history, and one more that snapshots are
+/// normalized on (emptied for each, never created per migration: a database creation is a
+/// checkpoint).
+async fn verify_on(
+    server_url: &str,
+    migrations: &[Migration],
+    rows: usize,
+) -> Result<Result<Vec<Verified>, String>, Failure> {
+    let scratch = crate::scratch::ScratchDb::create(server_url).await?;
+    let normalizer = match crate::scratch::ScratchDb::create(server_url).await {
+        Ok(normalizer) => normalizer,
+        Err(error) => {
+            let _ = scratch.drop_now().await;
+            return Err(error.into());
+        }
+    };
+    // Throwaway databases need no durable commits: not waiting for each WAL flush makes the
+    // many small transactions of a history several times faster.
+    let mut durable = Ok(());
+    for db in [&scratch, &normalizer] {
+        let sql = format!(
+            "ALTER DATABASE \"{}\" SET synchronous_commit = off",
+            db.name().replace('"', "\"\"")
+        );
+        if let Err(error) = async { db::execute(&db.connect().await?, &sql).await }.await {
+            durable = Err(error);
+        }
+    }
+    let result = match durable {
+        Ok(()) => verify_steps(scratch.url(), &normalizer, migrations, rows).await,
+        Err(error) => Err(error.into()),
+    };
+    let dropped = scratch.drop_now().await;
+    normalizer.drop_now().await?;
+    dropped?;
+    result
 }
 
 async fn inspect_url(url: &str) -> Result<Inspection, Failure> {
@@ -873,22 +931,24 @@ async fn inspect_url(url: &str) -> Result<Inspection, Failure> {
 }
 
 async fn verify_steps(
-    server_url: &str,
     url: &str,
+    normalizer: &crate::scratch::ScratchDb,
     migrations: &[Migration],
-) -> Result<Result<usize, String>, Failure> {
+    rows: usize,
+) -> Result<Result<Vec<Verified>, String>, Failure> {
     let options = ApplyOptions::default();
+    let work = db::connect(url).await?;
+    let normalize_client = normalizer.connect().await?;
+    // The database as read after the previous migration's up (the empty schema at first).
     let mut previous = Schema::default();
-    for migration in migrations {
-        let expected = normalize(server_url, migration.snapshot.schema()?).await?;
+    let mut verified = Vec::new();
+    for (round, migration) in migrations.iter().enumerate() {
+        let start = std::time::Instant::now();
+        let snapshot = migration.snapshot.schema()?;
+        let expected = crate::normalize::normalize_on(&normalize_client, snapshot).await?;
         let name = migration.name();
         let isolation = [
-            (
-                &migration.up,
-                migration.up_transactional(),
-                migration.snapshot.schema()?,
-                "up",
-            ),
+            (&migration.up, migration.up_transactional(), snapshot, "up"),
             (&migration.down, migration.down_transactional(), &previous, "down"),
         ];
         for (script, transactional, after, what) in isolation {
@@ -896,10 +956,28 @@ async fn verify_steps(
                 return Ok(Err(format!("{name}: {what} leaves tenant isolation open: {gap}")));
             }
         }
+        // Rows first, so that what fails on a table with rows fails here. Enough of them to
+        // use every label of every enum.
+        let labels = previous.enums.iter().map(|e| e.values.len()).max().unwrap_or(0);
+        let seeded = crate::seed::seed(
+            &work,
+            &previous,
+            if rows == 0 { 0 } else { rows.max(labels) },
+            round,
+        )
+        .await?;
+        let on_rows = if seeded.rows > 0 {
+            format!(" (with {} generated row(s) in the tables)", seeded.rows)
+        } else {
+            String::new()
+        };
         if let Err(error) = runner::up(url, migrations, Some(&migration.version), &options).await {
-            return Ok(Err(format!("{name}: up failed: {error}")));
+            return Ok(Err(format!("{name}: up failed{on_rows}: {error}")));
         }
-        let after_up = read(url).await?;
+        let after_up = inspect(&work, &InspectOptions::default())
+            .await
+            .map_err(crate::Error::from)?
+            .schema;
         let remaining = diff(&after_up, &expected, &Renames::default());
         if !remaining.is_empty() {
             return Ok(Err(format!(
@@ -908,9 +986,12 @@ async fn verify_steps(
             )));
         }
         if let Err(error) = runner::down(url, migrations, DownTarget::Steps(1), &options).await {
-            return Ok(Err(format!("{name}: down failed: {error}")));
+            return Ok(Err(format!("{name}: down failed{on_rows}: {error}")));
         }
-        let after_down = read(url).await?;
+        let after_down = inspect(&work, &InspectOptions::default())
+            .await
+            .map_err(crate::Error::from)?
+            .schema;
         let remaining = diff(&after_down, &previous, &Renames::default());
         if !remaining.is_empty() {
             return Ok(Err(format!(
@@ -919,19 +1000,28 @@ async fn verify_steps(
             )));
         }
         if let Err(error) = runner::up(url, migrations, Some(&migration.version), &options).await {
-            return Ok(Err(format!("{name}: up after down failed: {error}")));
+            return Ok(Err(format!("{name}: up after down failed{on_rows}: {error}")));
         }
-        let again = read(url).await?;
-        let remaining = diff(&again, &expected, &Renames::default());
+        let again = inspect(&work, &InspectOptions::default())
+            .await
+            .map_err(crate::Error::from)?
+            .schema;
+        let remaining = diff(&again, &after_up, &Renames::default());
         if !remaining.is_empty() {
             return Ok(Err(format!(
                 "{name}: up after down differs from its snapshot:\n{}",
                 changes_text(&remaining)
             )));
         }
-        previous = expected;
+        verified.push(Verified {
+            name,
+            millis: start.elapsed().as_millis(),
+            rows: seeded.rows,
+            refused: seeded.refused,
+        });
+        previous = after_up;
     }
-    Ok(Ok(migrations.len()))
+    Ok(Ok(verified))
 }
 
 /// A schema source, and the server to normalize declared SQL on when the other side is a database.
