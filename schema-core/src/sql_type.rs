@@ -10,14 +10,22 @@
 use crate::model::{ColumnType, EnumType};
 
 /// A Rust type that can be stored in a column.
+///
+/// A type of your own implements it by naming its column type and its [`kind`]: `Integer`,
+/// `Float`, `Decimal`, `Json`, `Text`, `Bytes` or `Plain`. The rules are judged on the kind, so
+/// a newtype over `f64` states `kind::Float` and its fields need `float = "..."` like an `f64`.
+/// The kinds that satisfy a rule by themselves (`Money`, `PasswordHash`, `TokenHash`) belong to
+/// schema-core's types: `Kind<Self>` is implemented for them only, so another type cannot claim
+/// them. A kind that does not match `column_type()` (a `Plain` kind for a `double precision`
+/// column) is reported by `SchemaBuilder::build`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "no column type for this field",
-    note = "use a standard type (`Money`, `OrganizationId`, `Timestamp`, `PasswordHash`, `Json<T>`, `Uuid`, `String`, integers, `bool`, `Date`), a `#[derive(PgEnum)]` enum, or implement `schema_core::SqlType`"
+    note = "use a standard type (`Money`, `OrganizationId`, `Timestamp`, `PasswordHash`, `TokenHash`, `Json<T>`, `Uuid`, `String`, integers, `bool`, `Date`), a `#[derive(PgEnum)]` enum, or implement `schema_core::SqlType`"
 )]
 pub trait SqlType {
-    /// What kind of value this is; the float and JSON rules are checked on it.
-    type Kind: kind::Kind;
+    /// What kind of value this is; the money, float, JSON and secret rules are checked on it.
+    type Kind: kind::Kind<Self>;
 
     /// Whether the column accepts NULL. Only `Option<T>` does.
     const NULLABLE: bool = false;
@@ -33,187 +41,342 @@ pub trait SqlType {
 
 /// Value kinds, as seen by the standards.
 pub mod kind {
-    /// Sealed marker for the kinds below.
-    pub trait Kind: sealed::Sealed {}
+    /// Answers of [`Kind`].
+    pub struct Yes;
+    pub struct No;
 
-    /// Integer cents in `Money`.
+    /// A kind of value `T` may declare. Sealed, and implemented for the privileged kinds
+    /// (`Money`, `PasswordHash`, `TokenHash`) only with schema-core's own types as `T`.
+    #[diagnostic::on_unimplemented(
+        message = "`{T}` cannot declare the kind `{Self}`: it belongs to schema-core's own type",
+        label = "a kind of schema-core's own types",
+        note = "a type of your own declares `kind::Integer`, `Float`, `Decimal`, `Json`, `Text`, `Bytes` or `Plain`, the kind of the value it holds; only `Money`, `PasswordHash` and `TokenHash` satisfy the money and secrets rules"
+    )]
+    pub trait Kind<T: ?Sized>: Facts + sealed::Sealed {}
+
+    /// What the standards need to know about a kind of value, each answer `Yes` or `No`.
+    pub trait Facts {
+        /// May a column whose name denotes money hold it (`Money`, or a value that is no number)?
+        type MoneyOk;
+        /// Is it a float (approximate)?
+        type Float;
+        /// Is it a JSON document?
+        type Json;
+        /// Is it text or bytes that could be a plaintext secret?
+        type Revealing;
+        /// Is it a `PasswordHash`?
+        type Password;
+        /// Is it a `TokenHash`?
+        type Token;
+    }
+
+    /// `Money`: integer cents.
     pub struct Money;
+    /// `PasswordHash`: a PHC string.
+    pub struct PasswordHash;
+    /// `TokenHash`: a SHA-256 digest.
+    pub struct TokenHash;
+    /// `i16`/`i32`/`i64`.
+    pub struct Integer;
     /// `f32`/`f64`: approximate values.
     pub struct Float;
     /// Arbitrary-precision decimals (`numeric`).
     pub struct Decimal;
     /// `Json<T>`: a `jsonb` document.
     pub struct Json;
-    /// A one-way hash of a secret (`PasswordHash`, `TokenHash`).
-    pub struct SecretHash;
-    /// Everything else.
+    /// `String`: text.
+    pub struct Text;
+    /// `Vec<u8>`: bytes.
+    pub struct Bytes;
+    /// Everything else: `bool`, `Uuid`, dates and times, enums, `OrganizationId`.
     pub struct Plain;
 
-    impl Kind for Money {}
-    impl Kind for Float {}
-    impl Kind for Decimal {}
-    impl Kind for Json {}
-    impl Kind for SecretHash {}
-    impl Kind for Plain {}
+    macro_rules! facts {
+        ($($kind:ident: $money:ident, $float:ident, $json:ident, $revealing:ident, $password:ident, $token:ident;)*) => {$(
+            impl Facts for $kind {
+                type MoneyOk = $money;
+                type Float = $float;
+                type Json = $json;
+                type Revealing = $revealing;
+                type Password = $password;
+                type Token = $token;
+            }
+            impl sealed::Sealed for $kind {}
+        )*};
+    }
+
+    facts! {
+        Integer: No, No, No, No, No, No;
+        Float: No, Yes, No, No, No, No;
+        Decimal: No, No, No, No, No, No;
+        Json: Yes, No, Yes, Yes, No, No;
+        Text: Yes, No, No, Yes, No, No;
+        Bytes: Yes, No, No, Yes, No, No;
+        Plain: Yes, No, No, No, No, No;
+        Money: Yes, No, No, No, No, No;
+        PasswordHash: Yes, No, No, No, Yes, No;
+        TokenHash: Yes, No, No, No, No, Yes;
+    }
+
+    impl<T: ?Sized> Kind<T> for Integer {}
+    impl<T: ?Sized> Kind<T> for Float {}
+    impl<T: ?Sized> Kind<T> for Decimal {}
+    impl<T: ?Sized> Kind<T> for Json {}
+    impl<T: ?Sized> Kind<T> for Text {}
+    impl<T: ?Sized> Kind<T> for Bytes {}
+    impl<T: ?Sized> Kind<T> for Plain {}
+    impl Kind<crate::Money> for Money {}
+    impl Kind<Option<crate::Money>> for Money {}
+    impl Kind<crate::PasswordHash> for PasswordHash {}
+    impl Kind<Option<crate::PasswordHash>> for PasswordHash {}
+    impl Kind<crate::TokenHash> for TokenHash {}
+    impl Kind<Option<crate::TokenHash>> for TokenHash {}
 
     mod sealed {
         pub trait Sealed {}
-        impl Sealed for super::Money {}
-        impl Sealed for super::Float {}
-        impl Sealed for super::Decimal {}
-        impl Sealed for super::Json {}
-        impl Sealed for super::SecretHash {}
-        impl Sealed for super::Plain {}
     }
 }
 
-/// The rules checked through trait bounds. The derive emits calls to the `assert_*` functions,
-/// spanned at the offending field, so a broken rule is reported there.
+/// The rules checked through trait bounds. The derive emits one call of [`rules::column`] per
+/// field, spanned at the field's type, with `Check` or `Skip` for each rule: a broken rule is
+/// reported there, once, and a type that is no column type gives one error, not one per rule.
+///
+/// Every rule trait is sealed. The rules on kinds (`MoneyRule`, `FloatRule`, ...) have only
+/// schema-core types in their impls, so the orphan rule forbids an impl elsewhere; the rules on
+/// field types (`OrganizationIdColumn`, `TimestampColumn`, ...) have a private supertrait.
 pub mod rules {
-    use super::{SqlType, kind};
+    use super::SqlType;
+    use super::kind::{Facts, No, Yes};
 
-    /// Rule 1, money: a field whose name denotes money has type `Money`.
-    #[diagnostic::on_unimplemented(
-        message = "monetary field must use `Money` (integer cents), not `{Self}`",
-        label = "this field's name denotes money",
-        note = "money is stored as integer cents: change the type to `schema_core::Money` (or `Option<Money>`); floats and decimals round",
-        note = "if this field is not an amount of money, say so: `#[column(not_money = \"why\")]`"
-    )]
-    pub trait MoneyColumn {}
+    /// The rule applies to this field.
+    pub struct Check;
+    /// The rule does not apply to this field.
+    pub struct Skip;
 
-    /// Rule 1, floats: a float column anywhere states why an approximate value is acceptable.
-    #[diagnostic::on_unimplemented(
-        message = "float column needs a stated reason: floating-point values are approximate",
-        label = "this field is stored as a float",
-        note = "use an integer, `Money` or a decimal type, or justify the float: `#[column(float = \"why approximate values are fine here\")]`"
-    )]
-    pub trait NotFloat {}
+    macro_rules! rule {
+        ($(#[$attr:meta])* $rule:ident where $($assoc:ident = $answer:ident),+) => {
+            $(#[$attr])*
+            pub trait $rule<Mode> {}
+            impl<K> $rule<Skip> for K {}
+            #[diagnostic::do_not_recommend]
+            impl<K> $rule<Check> for K where K: Facts<$($assoc = $answer),+> {}
+        };
+    }
 
-    /// Rule 5, JSON: a `Json<T>` column states why its shape cannot be columns.
-    #[diagnostic::on_unimplemented(
-        message = "JSON column needs a stated reason: prefer typed columns",
-        label = "this field is stored as jsonb",
-        note = "state why the data cannot be columns: `#[column(json = \"gateway payload shape varies by provider\")]`"
-    )]
-    pub trait NotJson {}
+    rule! {
+        /// Money: a column whose name denotes money and whose value is a number has type `Money`.
+        #[diagnostic::on_unimplemented(
+            message = "money rule: a monetary column must use `Money` (integer cents)",
+            label = "this field's name denotes money",
+            note = "change the type to `schema_core::Money` (or `Option<Money>`): floats and decimals round; if it is not an amount of money, say why with `#[column(not_money = \"...\")]`"
+        )]
+        MoneyRule where MoneyOk = Yes
+    }
 
-    /// `json = "..."` is only for JSON columns.
-    #[diagnostic::on_unimplemented(
-        message = "`json` reason given on a column that is not JSON",
-        label = "this field is not `Json<T>`",
-        note = "remove `json = \"...\"`, or change the type to `schema_core::Json<T>`"
-    )]
-    pub trait IsJson {}
+    rule! {
+        /// Floats: a float column states why an approximate value is acceptable.
+        #[diagnostic::on_unimplemented(
+            message = "float rule: a float column needs a stated reason (floating-point values are approximate)",
+            label = "this field is stored as a float",
+            note = "use an integer, `Money` or a decimal type, or justify the float: `#[column(float = \"why approximate values are fine here\")]`"
+        )]
+        FloatRule where Float = No
+    }
 
-    /// `float = "..."` is only for float columns.
-    #[diagnostic::on_unimplemented(
-        message = "`float` reason given on a column that is not a float",
-        label = "this field is not `f32`/`f64`",
-        note = "remove `float = \"...\"`"
-    )]
-    pub trait IsFloat {}
+    rule! {
+        /// `float = "..."` is only for float columns.
+        #[diagnostic::on_unimplemented(
+            message = "`float` reason given on a column that is not a float",
+            label = "this field is not `f32`/`f64` and is not rendered as a float",
+            note = "remove `float = \"...\"`"
+        )]
+        IsFloatRule where Float = Yes
+    }
 
-    /// Rule 12, secrets: a field named like a secret stores only a one-way hash.
-    #[diagnostic::on_unimplemented(
-        message = "secret field must store a hash (`PasswordHash` or `TokenHash`), not `{Self}`",
-        label = "this field's name denotes a secret",
-        note = "store only a one-way hash: use `schema_core::PasswordHash` for passwords (argon2/bcrypt PHC string) or `schema_core::TokenHash` for API keys and tokens"
-    )]
-    pub trait SecretColumn {}
+    rule! {
+        /// JSON: a JSON column states why its shape cannot be columns.
+        #[diagnostic::on_unimplemented(
+            message = "JSON rule: a JSON column needs a stated reason (prefer typed columns)",
+            label = "this field is stored as jsonb",
+            note = "state why the data cannot be columns: `#[column(json = \"gateway payload shape varies by provider\")]`"
+        )]
+        JsonRule where Json = No
+    }
 
-    /// Rule 2, tenancy: `organization_id` is an `OrganizationId`.
+    rule! {
+        /// `json = "..."` is only for JSON columns.
+        #[diagnostic::on_unimplemented(
+            message = "`json` reason given on a column that is not JSON",
+            label = "this field is not `Json<T>` and is not rendered as json/jsonb",
+            note = "remove `json = \"...\"`, or change the type to `schema_core::Json<T>`"
+        )]
+        IsJsonRule where Json = Yes
+    }
+
+    rule! {
+        /// Secrets: a text or byte column whose name denotes a secret stores only a one-way hash.
+        #[diagnostic::on_unimplemented(
+            message = "secrets rule: a secret column must store a hash (`PasswordHash` or `TokenHash`)",
+            label = "this field's name denotes a secret",
+            note = "use `schema_core::TokenHash` for API keys and tokens (SHA-256) or `schema_core::PasswordHash` for passwords; if it is not a secret, say why with `#[column(not_secret = \"...\")]`"
+        )]
+        SecretRule where Revealing = No
+    }
+
+    rule! {
+        /// Passwords: a password column stores a `PasswordHash` (a `TokenHash` is a fast digest).
+        #[diagnostic::on_unimplemented(
+            message = "secrets rule: a password column must store a `PasswordHash`",
+            label = "this field's name denotes a password",
+            note = "use `schema_core::PasswordHash` (an argon2/bcrypt PHC string): a `TokenHash` is a fast SHA-256, unfit for passwords"
+        )]
+        PasswordRule where Revealing = No, Token = No
+    }
+
+    rule! {
+        /// A secret column rendered as text holds a `PasswordHash`.
+        #[diagnostic::on_unimplemented(
+            message = "secrets rule: a secret column rendered as text must hold a `PasswordHash`",
+            label = "`sql_type` renders this secret as text",
+            note = "for API keys and tokens use `schema_core::TokenHash` (bytea) and remove `sql_type`"
+        )]
+        SecretAsTextRule where Password = Yes
+    }
+
+    rule! {
+        /// A secret column rendered as bytea holds a `TokenHash`.
+        #[diagnostic::on_unimplemented(
+            message = "secrets rule: a secret column rendered as bytea must hold a `TokenHash`",
+            label = "`sql_type` renders this secret as bytea",
+            note = "use `schema_core::TokenHash`, or remove `sql_type`"
+        )]
+        SecretAsBytesRule where Token = Yes
+    }
+
+    /// One field's type rules. `T` is the field's type; each other parameter is `Check` or `Skip`.
+    #[allow(clippy::type_complexity)]
+    pub fn column<
+        T: SqlType + ?Sized,
+        Money,
+        NotFloat,
+        IsFloat,
+        NotJson,
+        IsJson,
+        Secret,
+        Password,
+        SecretAsText,
+        SecretAsBytes,
+    >()
+    where
+        T::Kind: MoneyRule<Money>,
+        T::Kind: FloatRule<NotFloat>,
+        T::Kind: IsFloatRule<IsFloat>,
+        T::Kind: JsonRule<NotJson>,
+        T::Kind: IsJsonRule<IsJson>,
+        T::Kind: SecretRule<Secret>,
+        T::Kind: PasswordRule<Password>,
+        T::Kind: SecretAsTextRule<SecretAsText>,
+        T::Kind: SecretAsBytesRule<SecretAsBytes>,
+    {
+    }
+
+    mod sealed {
+        pub trait OrganizationId {}
+        pub trait Timestamp {}
+        pub trait TenantRootKey {}
+        pub trait ForeignKey<Pk> {}
+        pub trait ForeignKeyColumns<Pk> {}
+        pub trait Nullable {}
+
+        impl OrganizationId for crate::OrganizationId {}
+        impl TenantRootKey for crate::OrganizationId {}
+        impl Timestamp for crate::Timestamp {}
+        impl<T> ForeignKey<T> for T {}
+        impl<T> ForeignKey<T> for Option<T> {}
+        impl<T> Nullable for Option<T> {}
+    }
+
+    /// Tenancy: `organization_id` is an `OrganizationId`.
     #[diagnostic::on_unimplemented(
-        message = "`organization_id` must have type `OrganizationId`, not `{Self}`",
+        message = "tenancy rule: `organization_id` must have type `OrganizationId`, not `{Self}`",
         label = "tenant key with the wrong type",
         note = "declare `pub organization_id: schema_core::OrganizationId` (NOT NULL: every tenant row belongs to an organization)"
     )]
-    pub trait OrganizationIdColumn {}
+    pub trait OrganizationIdColumn: sealed::OrganizationId {}
+    impl OrganizationIdColumn for crate::OrganizationId {}
 
-    /// Rule 3, timestamps: `created_at` and `updated_at` are `Timestamp`.
+    /// Timestamps: `created_at` and `updated_at` are `Timestamp`.
     #[diagnostic::on_unimplemented(
-        message = "`created_at`/`updated_at` must have type `Timestamp`, not `{Self}`",
+        message = "timestamps rule: `created_at`/`updated_at` must have type `Timestamp`, not `{Self}`",
         label = "audit timestamp with the wrong type",
         note = "declare it as `schema_core::Timestamp` (timestamptz NOT NULL DEFAULT now())"
     )]
-    pub trait TimestampColumn {}
+    pub trait TimestampColumn: sealed::Timestamp {}
+    impl TimestampColumn for crate::Timestamp {}
 
-    /// Rule 9, foreign keys: the column's type equals the referenced primary key's type.
+    /// Foreign keys: the column's type equals the referenced primary key's type.
     #[diagnostic::on_unimplemented(
         message = "foreign key column type `{Self}` does not match the referenced primary key type `{Pk}`",
         label = "must be `{Pk}` (or `Option<{Pk}>` for an optional reference)",
         note = "a foreign key column has exactly the type of the primary key it references"
     )]
-    pub trait ForeignKeyColumn<Pk> {}
+    pub trait ForeignKeyColumn<Pk>: sealed::ForeignKey<Pk> {}
 
     impl<T> ForeignKeyColumn<T> for T {}
     impl<T> ForeignKeyColumn<T> for Option<T> {}
 
-    /// `ON DELETE SET NULL` needs a column that can be NULL.
+    /// Composite foreign keys: each column's type equals the referenced key column's type (or is
+    /// its `Option`, for `SET NULL` and optional references).
     #[diagnostic::on_unimplemented(
-        message = "`on_delete = \"set null\"` needs a nullable column, but the field has type `{Self}`",
+        message = "foreign key columns `{Self}` do not match the referenced primary key `{Pk}`",
+        label = "the referenced table's primary key is `{Pk}`",
+        note = "list one column per primary key column, in key order, each of the key column's type (or its `Option`)"
+    )]
+    pub trait ForeignKeyColumns<Pk>: sealed::ForeignKeyColumns<Pk> {}
+
+    macro_rules! foreign_key_columns {
+        ($(($($column:ident: $key:ident),+))*) => {$(
+            impl<$($column: ForeignKeyColumn<$key>,)+ $($key,)+> sealed::ForeignKeyColumns<($($key,)+)> for ($($column,)+) {}
+            impl<$($column: ForeignKeyColumn<$key>,)+ $($key,)+> ForeignKeyColumns<($($key,)+)> for ($($column,)+) {}
+        )*};
+    }
+
+    foreign_key_columns! {
+        (A: PA, B: PB)
+        (A: PA, B: PB, C: PC)
+        (A: PA, B: PB, C: PC, D: PD)
+        (A: PA, B: PB, C: PC, D: PD, E: PE)
+        (A: PA, B: PB, C: PC, D: PD, E: PE, F: PF)
+    }
+
+    // A one-column key is not a tuple: `foreign_key(columns(a), ...)` references a plain key.
+    impl<A: ForeignKeyColumn<P>, P> sealed::ForeignKeyColumns<P> for (A,) {}
+    impl<A: ForeignKeyColumn<P>, P> ForeignKeyColumns<P> for (A,) {}
+
+    /// `SET NULL` needs a column that can be NULL.
+    #[diagnostic::on_unimplemented(
+        message = "nullability rule: `set null` needs a nullable column, but the field has type `{Self}`",
         label = "not an `Option<_>`",
         note = "make the field `Option<_>`, or choose another action: `cascade`, `restrict`, `no action`"
     )]
-    pub trait NullableColumn {}
+    pub trait NullableColumn: sealed::Nullable {}
 
     impl<T> NullableColumn for Option<T> {}
 
     /// The tenant root's primary key is the tenant identifier.
     #[diagnostic::on_unimplemented(
-        message = "the tenant root's primary key must be `id: OrganizationId`, not `{Self}`",
+        message = "tenancy rule: the tenant root's primary key must be `id: OrganizationId`, not `{Self}`",
         label = "tenant root key with the wrong type",
         note = "declare `#[column(primary_key)] pub id: schema_core::OrganizationId`"
     )]
-    pub trait TenantRootKey {}
-
-    impl<K> NotFloat for K where K: NotFloatKind {}
-    impl<K> NotJson for K where K: NotJsonKind {}
-
-    /// Kinds that are not floats.
-    pub trait NotFloatKind {}
-    impl NotFloatKind for kind::Money {}
-    impl NotFloatKind for kind::Decimal {}
-    impl NotFloatKind for kind::Json {}
-    impl NotFloatKind for kind::SecretHash {}
-    impl NotFloatKind for kind::Plain {}
-
-    /// Kinds that are not JSON.
-    pub trait NotJsonKind {}
-    impl NotJsonKind for kind::Money {}
-    impl NotJsonKind for kind::Decimal {}
-    impl NotJsonKind for kind::Float {}
-    impl NotJsonKind for kind::SecretHash {}
-    impl NotJsonKind for kind::Plain {}
-
-    impl IsJson for kind::Json {}
-    impl IsFloat for kind::Float {}
+    pub trait TenantRootKey: sealed::TenantRootKey {}
+    impl TenantRootKey for crate::OrganizationId {}
 
     pub fn assert_sql_type<T: SqlType + ?Sized>() {}
-    pub fn assert_money<T: MoneyColumn + ?Sized>() {}
-    pub fn assert_not_float<T: SqlType + ?Sized>()
-    where
-        T::Kind: NotFloat,
-    {
-    }
-    pub fn assert_float<T: SqlType + ?Sized>()
-    where
-        T::Kind: IsFloat,
-    {
-    }
-    pub fn assert_not_json<T: SqlType + ?Sized>()
-    where
-        T::Kind: NotJson,
-    {
-    }
-    pub fn assert_json<T: SqlType + ?Sized>()
-    where
-        T::Kind: IsJson,
-    {
-    }
-    pub fn assert_secret<T: SecretColumn + ?Sized>() {}
     pub fn assert_organization_id<T: OrganizationIdColumn + ?Sized>() {}
     pub fn assert_timestamp<T: TimestampColumn + ?Sized>() {}
     pub fn assert_foreign_key<T: ForeignKeyColumn<Pk> + ?Sized, Pk>() {}
+    pub fn assert_foreign_key_columns<T: ForeignKeyColumns<Pk> + ?Sized, Pk>() {}
     pub fn assert_nullable<T: NullableColumn + ?Sized>() {}
     pub fn assert_tenant_root_key<T: TenantRootKey + ?Sized>() {}
 }
@@ -230,9 +393,9 @@ pub trait SqlLiteral {
 }
 
 macro_rules! plain_sql_type {
-    ($($ty:ty => $column:expr),* $(,)?) => {$(
+    ($($ty:ty => $kind:ident $column:expr),* $(,)?) => {$(
         impl SqlType for $ty {
-            type Kind = kind::Plain;
+            type Kind = kind::$kind;
             fn column_type() -> ColumnType {
                 $column
             }
@@ -241,17 +404,17 @@ macro_rules! plain_sql_type {
 }
 
 plain_sql_type! {
-    i16 => ColumnType::SmallInt,
-    i32 => ColumnType::Integer,
-    i64 => ColumnType::BigInt,
-    bool => ColumnType::Boolean,
-    String => ColumnType::Text,
-    uuid::Uuid => ColumnType::Uuid,
-    Vec<u8> => ColumnType::Bytea,
-    time::Date => ColumnType::Date,
-    time::Time => ColumnType::Time,
-    time::PrimitiveDateTime => ColumnType::Timestamp,
-    time::OffsetDateTime => ColumnType::Timestamptz,
+    i16 => Integer ColumnType::SmallInt,
+    i32 => Integer ColumnType::Integer,
+    i64 => Integer ColumnType::BigInt,
+    bool => Plain ColumnType::Boolean,
+    String => Text ColumnType::Text,
+    uuid::Uuid => Plain ColumnType::Uuid,
+    Vec<u8> => Bytes ColumnType::Bytea,
+    time::Date => Plain ColumnType::Date,
+    time::Time => Plain ColumnType::Time,
+    time::PrimitiveDateTime => Plain ColumnType::Timestamp,
+    time::OffsetDateTime => Plain ColumnType::Timestamptz,
 }
 
 impl SqlType for f32 {
@@ -276,7 +439,10 @@ impl SqlType for rust_decimal::Decimal {
     }
 }
 
-impl<T: SqlType> SqlType for Option<T> {
+impl<T: SqlType> SqlType for Option<T>
+where
+    T::Kind: kind::Kind<Option<T>>,
+{
     type Kind = T::Kind;
     const NULLABLE: bool = true;
     fn column_type() -> ColumnType {

@@ -153,14 +153,21 @@ fn no_audit_table_without_audited_tables() {
     assert!(declared.schema.function(AUDIT_FUNCTION).is_none());
 }
 
-#[derive(Table)]
-#[table(tenant_root, name = "organizations")]
-pub struct AuditLogFreeRoot {
-    #[column(primary_key)]
-    pub id: OrganizationId,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+/// A second tenant root, for a second schema: in a module of its own, since two roots in one
+/// module are a compile error.
+mod audit_log_free {
+    use schema_core::prelude::*;
+
+    #[derive(Table)]
+    #[table(tenant_root, name = "organizations")]
+    pub struct AuditLogFreeRoot {
+        #[column(primary_key)]
+        pub id: OrganizationId,
+        pub created_at: Timestamp,
+        pub updated_at: Timestamp,
+    }
 }
+use audit_log_free::AuditLogFreeRoot;
 
 #[test]
 fn the_actor_setting_is_configurable() {

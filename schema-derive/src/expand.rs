@@ -10,7 +10,7 @@ use crate::ast::{Field, Input};
 use crate::attr::{Action, IdentityKind, KeyTarget};
 use crate::check::{self, TENANT_COLUMN, TIMESTAMP_COLUMNS};
 use crate::ctxt::Ctxt;
-use crate::{fallback, names};
+use crate::{fallback, rules};
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let cx = Ctxt::new();
@@ -20,12 +20,20 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     };
     check::check(&cx, &parsed);
     let iden = iden_enum(&parsed);
+    let one_root = one_root_per_module(&parsed);
+    // The type rules are checked even when an attribute is wrong, so every error of the struct is
+    // reported at once; a generic struct has no rules (its one error says why).
+    let assertions = if parsed.original.generics.params.is_empty() {
+        assertions(&parsed)
+    } else {
+        TokenStream::new()
+    };
     match cx.check() {
         Ok(()) => {
-            let assertions = assertions(&parsed);
             let table_impl = table_impl(&parsed);
             quote! {
                 #iden
+                #one_root
                 #assertions
                 #table_impl
             }
@@ -36,9 +44,26 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             quote! {
                 #errors
                 #iden
+                #one_root
+                #assertions
                 #stub
             }
         }
+    }
+}
+
+/// Two tenant roots in one module are a compile error: each declares this constant, spanned at
+/// its `tenant_root`, and Rust refuses a name defined twice. A derive sees no other module or
+/// crate, so roots declared apart are reported by `SchemaBuilder::build`.
+fn one_root_per_module(input: &Input) -> TokenStream {
+    let Some(key) = &input.attrs.tenant_root else {
+        return TokenStream::new();
+    };
+    let name = Ident::new("ONE_TENANT_ROOT_PER_MODULE", key.span());
+    quote! {
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        const #name: () = ();
     }
 }
 
@@ -46,14 +71,28 @@ pub fn iden_ident(input: &Input) -> Ident {
     format_ident!("{}Iden", input.ident)
 }
 
-fn variant_ident(field: &Field) -> Ident {
-    let name = crate::ast::unraw(field.ident).to_upper_camel_case();
-    let name = if name == "Table" {
-        "TableColumn".to_owned()
-    } else {
-        name
-    };
-    Ident::new(&name, field.ident.span())
+/// The sea-query identifier variants, one per field: the field's name in UpperCamelCase, or
+/// `Column<n>` when that is no identifier (`_0`, `__`) or is taken (`a_b` and `aB`, `Table`).
+fn variant_idents(input: &Input) -> Vec<Ident> {
+    let mut taken = vec!["Table".to_owned()];
+    input
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let camel = match field.name.to_upper_camel_case() {
+                table if table == "Table" => "TableColumn".to_owned(),
+                camel => camel,
+            };
+            let usable = syn::parse_str::<Ident>(&camel).is_ok() && !taken.contains(&camel);
+            let mut name = if usable { camel } else { format!("Column{i}") };
+            while taken.contains(&name) {
+                name.push('_');
+            }
+            taken.push(name.clone());
+            Ident::new(&name, field.ident.span())
+        })
+        .collect()
 }
 
 /// `InvoiceIden::{Table, Id, TotalCents, ...}`: typed identifiers for sea-query.
@@ -61,7 +100,7 @@ fn iden_enum(input: &Input) -> TokenStream {
     let vis = &input.original.vis;
     let ident = iden_ident(input);
     let table = &input.table;
-    let variants: Vec<Ident> = input.fields.iter().map(variant_ident).collect();
+    let variants = variant_idents(input);
     let columns = input.fields.iter().map(|f| &f.column);
     let doc = format!("Identifiers of table `{table}` and its columns, for sea-query.");
     quote! {
@@ -86,49 +125,47 @@ fn iden_enum(input: &Input) -> TokenStream {
 /// The type rules, as trait-bound assertions spanned at each field's type.
 fn assertions(input: &Input) -> TokenStream {
     let mut out = Vec::new();
-    for field in &input.fields {
-        let ty = field.ty;
+    for field in input.fields.iter().filter(|f| !f.attr_error) {
+        let ty = field.ty();
         let span = ty.span();
         let attrs = &field.attrs;
-        let rule = |name: &str| {
+        let fixed = |name: &str| {
             let name = Ident::new(name, span);
             quote_spanned!(span=> ::schema_core::__private::rules::#name::<#ty>();)
         };
-        out.push(quote_spanned!(span=> ::schema_core::__private::rules::assert_sql_type::<#ty>();));
+        // A field whose type is fixed by a rule gets that rule alone: its type is then a standard
+        // type, and a wrong one gives one error, not one per rule.
+        let mut fixed_rule = None;
         if field.column == TENANT_COLUMN && input.is_tenant() {
-            out.push(rule("assert_organization_id"));
+            fixed_rule = Some(fixed("assert_organization_id"));
+        } else if field.column == "id" && input.is_root() {
+            fixed_rule = Some(fixed("assert_tenant_root_key"));
+        } else if TIMESTAMP_COLUMNS.contains(&field.column.as_str()) {
+            fixed_rule = Some(fixed("assert_timestamp"));
         }
-        if field.column == "id" && input.is_root() {
-            out.push(rule("assert_tenant_root_key"));
+        let has_exceptions = attrs.float.is_some() || attrs.json.is_some() || attrs.sql_type.is_some();
+        match fixed_rule {
+            Some(rule) if !has_exceptions => out.push(rule),
+            Some(rule) => {
+                out.push(rule);
+                out.push(column_rules(field));
+            }
+            None => out.push(column_rules(field)),
         }
-        if TIMESTAMP_COLUMNS.contains(&field.column.as_str()) {
-            out.push(rule("assert_timestamp"));
-        }
-        let money = names::denotes_money(&field.column) && attrs.not_money.is_none();
-        if money {
-            out.push(rule("assert_money"));
-        }
-        // The money rule already rejects floats; one mistake gives one error.
-        if attrs.float.is_some() {
-            out.push(rule("assert_float"));
-        } else if !money {
-            out.push(rule("assert_not_float"));
-        }
-        out.push(rule(if attrs.json.is_some() {
-            "assert_json"
-        } else {
-            "assert_not_json"
-        }));
-        if names::denotes_secret(&field.column) {
-            out.push(rule("assert_secret"));
-        }
-        if let Some(target) = &attrs.references {
+        // `references` on the tenant key is an error of its own (the key is added for it).
+        let tenant_key = field.column == TENANT_COLUMN && input.is_tenant();
+        if let Some(target) = attrs.references.as_ref().filter(|_| !tenant_key) {
+            let target = self_to(input, target);
             let target_span = target.span();
             out.push(quote_spanned! {target_span=>
                 ::schema_core::__private::rules::assert_foreign_key::<#ty, <#target as ::schema_core::Table>::PrimaryKey>();
             });
-            if attrs.on_delete.as_ref().is_some_and(Action::is_set_null) {
-                out.push(rule("assert_nullable"));
+            let set_null = [&attrs.on_delete, &attrs.on_update]
+                .into_iter()
+                .flatten()
+                .any(Action::is_set_null);
+            if set_null {
+                out.push(fixed("assert_nullable"));
             }
         }
     }
@@ -136,15 +173,32 @@ fn assertions(input: &Input) -> TokenStream {
         let Some(target) = &foreign_key.references else {
             continue;
         };
-        let types = foreign_key
+        let fields: Vec<&Field> = foreign_key
             .columns
             .iter()
             .filter_map(|c| input.field(c))
-            .map(|f| f.ty);
+            .collect();
+        // A foreign key whose attribute has an error is not type-checked: one mistake, one error.
+        if fields.len() != foreign_key.columns.len() || fields.is_empty() || foreign_key.on_delete.is_none() {
+            continue;
+        }
+        let types = fields.iter().map(|f| f.ty());
+        let target = self_to(input, target);
         let span = target.span();
         out.push(quote_spanned! {span=>
-            ::schema_core::__private::rules::assert_foreign_key::<(#(#types,)*), <#target as ::schema_core::Table>::PrimaryKey>();
+            ::schema_core::__private::rules::assert_foreign_key_columns::<(#(#types,)*), <#target as ::schema_core::Table>::PrimaryKey>();
         });
+        let set_null = [&foreign_key.on_delete, &foreign_key.on_update]
+            .into_iter()
+            .flatten()
+            .any(Action::is_set_null);
+        if set_null {
+            for field in fields {
+                let ty = field.ty();
+                let span = field.ident.span();
+                out.push(quote_spanned!(span=> ::schema_core::__private::rules::assert_nullable::<#ty>();));
+            }
+        }
     }
     quote! {
         const _: () = {
@@ -156,17 +210,40 @@ fn assertions(input: &Input) -> TokenStream {
     }
 }
 
+/// `rules::column::<T, Check, Skip, ...>()` for one field, spanned at its type.
+fn column_rules(field: &Field) -> TokenStream {
+    let ty = field.ty();
+    let span = ty.span();
+    let modes = rules::plan(field).flags().map(|check| {
+        let mode = Ident::new(if check { "Check" } else { "Skip" }, span);
+        quote_spanned!(span=> ::schema_core::__private::rules::#mode)
+    });
+    quote_spanned!(span=> ::schema_core::__private::rules::column::<#ty, #(#modes),*>();)
+}
+
+/// `references = Self` names the struct itself (a self-reference); elsewhere `Self` would be the
+/// constant block the checks live in.
+pub fn self_to(input: &Input, target: &syn::Path) -> syn::Path {
+    if target.is_ident("Self") {
+        let ident = input.ident;
+        let span = target.span();
+        syn::parse_quote_spanned!(span=> #ident)
+    } else {
+        target.clone()
+    }
+}
+
 /// The `Table::PrimaryKey` type: the key field's type, or a tuple for a composite key.
 pub fn primary_key_type(input: &Input) -> TokenStream {
     let key = input.primary_key();
     match key.as_slice() {
         [] => quote!(()),
         [single] => {
-            let ty = single.ty;
+            let ty = single.ty();
             quote!(#ty)
         }
         several => {
-            let types = several.iter().map(|f| f.ty);
+            let types = several.iter().map(|f| f.ty());
             quote!((#(#types,)*))
         }
     }
@@ -194,18 +271,23 @@ fn column_name(input: &Input, ident: &Ident) -> String {
 }
 
 fn column(field: &Field) -> TokenStream {
-    let ty = field.ty;
+    let ty = field.ty();
     let name = &field.column;
     let attrs = &field.attrs;
     let column_type = match &attrs.sql_type {
-        Some(sql) => quote!(model::ColumnType::parse(#sql)),
+        // Parsed at expansion time; a type that cannot be parsed is an error, and then this code
+        // is not generated.
+        Some(_) => match &field.rendered {
+            Some(rendered) => rendered.to_tokens(),
+            None => quote!(<#ty as SqlType>::column_type()),
+        },
         None => quote!(<#ty as SqlType>::column_type()),
     };
     let default = if let Some(expr) = &attrs.default {
         // The value has the column's type (without `Option`); a string literal becomes a String.
         let span = expr.span();
         let inner = option_inner(ty).unwrap_or(ty);
-        let value = match expr {
+        let value = match crate::attr::ungroup_expr(expr) {
             syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(_),
                 ..
@@ -268,7 +350,7 @@ fn table_impl(input: &Input) -> TokenStream {
     let pk_type = primary_key_type(input);
     let pk_columns: Vec<&String> = input.primary_key().iter().map(|f| &f.column).collect();
     let columns = input.fields.iter().map(column);
-    let column_types = input.fields.iter().map(|f| f.ty);
+    let column_types = input.fields.iter().map(|f| f.ty());
 
     let mut uniques = Vec::new();
     let mut checks = Vec::new();
@@ -524,8 +606,10 @@ fn table_impl(input: &Input) -> TokenStream {
 }
 
 /// `T` of a field written `Option<T>`.
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else { return None };
+pub fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = crate::ast::ungroup_type(ty) else {
+        return None;
+    };
     let last = path.path.segments.last()?;
     if last.ident != "Option" {
         return None;
@@ -534,7 +618,7 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
         return None;
     };
     match args.args.first()? {
-        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(crate::ast::ungroup_type(inner)),
         _ => None,
     }
 }

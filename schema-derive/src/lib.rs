@@ -15,6 +15,8 @@ mod expand;
 mod fallback;
 mod names;
 mod pg_enum;
+mod rules;
+mod sql;
 mod symbol;
 
 use proc_macro::TokenStream;
