@@ -12,6 +12,14 @@ use crate::check::{self, TENANT_COLUMN, TIMESTAMP_COLUMNS};
 use crate::ctxt::Ctxt;
 use crate::{fallback, rules};
 
+/// `#[derive(Table)]` on tokens (diesel's `*_inner`), so an expansion can be snapshot-tested.
+pub fn derive_inner(input: TokenStream) -> TokenStream {
+    match syn::parse2::<DeriveInput>(input) {
+        Ok(input) => derive(&input),
+        Err(error) => error.to_compile_error(),
+    }
+}
+
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let cx = Ctxt::new();
     let Some(parsed) = Input::from_syn(&cx, input) else {
@@ -620,5 +628,124 @@ pub fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
     match args.args.first()? {
         syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(crate::ast::ungroup_type(inner)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The statements of the generated `__schema_rules` (the type checks), one per line, with
+    /// the `::schema_core::__private::rules::` prefix shortened to `rules::`.
+    fn rules_of(expansion: &proc_macro2::TokenStream) -> String {
+        let text = expansion.to_string();
+        let start = text
+            .find("fn __schema_rules")
+            .map_or(0, |i| i + "fn __schema_rules () {".len());
+        let body = &text[start..];
+        let end = body.find("} } ;").unwrap_or(body.len());
+        body[..end]
+            .split(';')
+            .map(|statement| {
+                statement
+                    .replace(" :: ", "::")
+                    .replace(":: ", "::")
+                    .replace(" < ", "<")
+                    .replace("< ", "<")
+                    .replace(" > ", ">")
+                    .replace(" >", ">")
+                    .replace(" ,", ",")
+                    .replace(" ()", "()")
+                    .replace("::schema_core::__private::rules::", "rules::")
+                    .trim()
+                    .to_owned()
+            })
+            .map(|statement| name_the_modes(&statement))
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(";\n")
+    }
+
+    /// `rules::column::<T, Check, Skip, ...>()` as `rules::column::<T>: money, not_json`: the
+    /// rules checked, by name.
+    fn name_the_modes(statement: &str) -> String {
+        const RULES: [&str; 9] = [
+            "money",
+            "not_float",
+            "is_float",
+            "not_json",
+            "is_json",
+            "secret",
+            "password",
+            "secret_as_text",
+            "secret_as_bytes",
+        ];
+        let Some(inner) = statement
+            .strip_prefix("rules::column::<")
+            .and_then(|s| s.strip_suffix(">()"))
+        else {
+            return statement.to_owned();
+        };
+        let parts: Vec<&str> = inner.rsplitn(10, ",rules::").collect();
+        let ty = parts.last().copied().unwrap_or_default();
+        let checked: Vec<&str> = parts[..parts.len() - 1]
+            .iter()
+            .rev()
+            .zip(RULES)
+            .filter(|(mode, _)| **mode == "Check")
+            .map(|(_, rule)| rule)
+            .collect();
+        format!("rules::column::<{ty}>: {}", checked.join(", "))
+    }
+
+    #[test]
+    fn generated_checks_of_one_struct() {
+        let expansion = super::derive_inner(quote! {
+            #[table(foreign_key(columns(customer_id, line), references = Line, on_delete = "set null"))]
+            pub struct Invoice {
+                #[column(primary_key)]
+                pub id: Uuid,
+                pub organization_id: OrganizationId,
+                #[column(references = Self, on_delete = "set null")]
+                pub parent_id: Option<Uuid>,
+                pub customer_id: Option<Uuid>,
+                pub line: Option<i32>,
+                pub total_cents: Money,
+                #[column(sql_type = "double precision", float = "an estimate")]
+                pub estimate: i64,
+                #[column(not_money = "a count of changes")]
+                pub price_changes: i32,
+                pub tax_number: String,
+                pub api_key_hash: TokenHash,
+                #[column(sql_type = "character varying(255)")]
+                pub password_hash: PasswordHash,
+                #[column(json = "shape owned by the partner")]
+                pub payload: Json<String>,
+                pub created_at: Timestamp,
+                pub updated_at: Timestamp,
+            }
+        });
+        insta::assert_snapshot!(rules_of(&expansion));
+    }
+
+    #[test]
+    fn an_attribute_error_keeps_the_other_fields_checks() {
+        let expansion = super::derive_inner(quote! {
+            pub struct Invoice {
+                #[column(primary_key)]
+                pub id: Uuid,
+                pub organization_id: OrganizationId,
+                #[column(unqiue)]
+                pub number: i64,
+                #[column(sql_type = "money")]
+                pub balance: Money,
+                pub total: f64,
+                pub created_at: Timestamp,
+                pub updated_at: Timestamp,
+            }
+        });
+        let text = expansion.to_string();
+        assert_eq!(text.matches("compile_error").count(), 2, "{text}");
+        insta::assert_snapshot!(rules_of(&expansion));
     }
 }
