@@ -68,6 +68,8 @@ pub mod kind {
         type Password;
         /// Is it a `TokenHash`?
         type Token;
+        /// Its name, as `TableDef::column_kinds` records it.
+        const NAME: &'static str;
     }
 
     /// `Money`: integer cents.
@@ -92,8 +94,9 @@ pub mod kind {
     pub struct Plain;
 
     macro_rules! facts {
-        ($($kind:ident: $money:ident, $float:ident, $json:ident, $revealing:ident, $password:ident, $token:ident;)*) => {$(
+        ($($kind:ident $name:literal: $money:ident, $float:ident, $json:ident, $revealing:ident, $password:ident, $token:ident;)*) => {$(
             impl Facts for $kind {
+                const NAME: &'static str = $name;
                 type MoneyOk = $money;
                 type Float = $float;
                 type Json = $json;
@@ -106,16 +109,16 @@ pub mod kind {
     }
 
     facts! {
-        Integer: No, No, No, No, No, No;
-        Float: No, Yes, No, No, No, No;
-        Decimal: No, No, No, No, No, No;
-        Json: Yes, No, Yes, Yes, No, No;
-        Text: Yes, No, No, Yes, No, No;
-        Bytes: Yes, No, No, Yes, No, No;
-        Plain: Yes, No, No, No, No, No;
-        Money: Yes, No, No, No, No, No;
-        PasswordHash: Yes, No, No, No, Yes, No;
-        TokenHash: Yes, No, No, No, No, Yes;
+        Integer "integer": No, No, No, No, No, No;
+        Float "float": No, Yes, No, No, No, No;
+        Decimal "decimal": No, No, No, No, No, No;
+        Json "json": Yes, No, Yes, Yes, No, No;
+        Text "text": Yes, No, No, Yes, No, No;
+        Bytes "bytes": Yes, No, No, Yes, No, No;
+        Plain "plain": Yes, No, No, No, No, No;
+        Money "money": Yes, No, No, No, No, No;
+        PasswordHash "password hash": Yes, No, No, No, Yes, No;
+        TokenHash "token hash": Yes, No, No, No, No, Yes;
     }
 
     impl<T: ?Sized> Kind<T> for Integer {}

@@ -197,3 +197,55 @@ fn a_declared_table_may_not_take_the_audit_tables_name() {
     );
     assert!(errors.to_string().contains("audit table"), "{errors}");
 }
+
+/// A type of one's own that declares the wrong kind: a float payload passed off as plain.
+pub struct Ratio(pub f64);
+
+impl schema_core::SqlType for Ratio {
+    type Kind = schema_core::sql_type::kind::Plain;
+    fn column_type() -> schema_core::model::ColumnType {
+        schema_core::model::ColumnType::DoublePrecision
+    }
+}
+
+/// The same payload, declared honestly.
+pub struct Share(pub f64);
+
+impl schema_core::SqlType for Share {
+    type Kind = schema_core::sql_type::kind::Float;
+    fn column_type() -> schema_core::model::ColumnType {
+        schema_core::model::ColumnType::DoublePrecision
+    }
+}
+
+#[derive(Table)]
+#[table(global)]
+pub struct Measurement {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub ratio: Ratio,
+    #[column(float = "a display estimate")]
+    pub share: Share,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[test]
+fn a_kind_that_is_not_the_column_type_is_a_violation() {
+    let errors = SchemaBuilder::new()
+        .table::<Organization>()
+        .table::<Measurement>()
+        .build()
+        .unwrap_err();
+    let mismatches: Vec<&Violation> = errors
+        .violations
+        .iter()
+        .filter(|v| matches!(v, Violation::KindMismatch { .. }))
+        .collect();
+    assert_eq!(mismatches.len(), 1, "{errors}");
+    assert!(
+        matches!(mismatches[0], Violation::KindMismatch { column, kind, .. } if column == "ratio" && kind == "plain"),
+        "{errors}"
+    );
+    assert!(errors.to_string().contains("must declare `float`"), "{errors}");
+}

@@ -366,7 +366,18 @@ fn table_impl(input: &Input) -> TokenStream {
     let mut indexes = Vec::new();
     let mut column_renames = Vec::new();
     let mut justifications = Vec::new();
+    let mut column_kinds = Vec::new();
     for field in &input.fields {
+        if field.attrs.sql_type.is_none() {
+            let column = &field.column;
+            let ty = field.ty();
+            column_kinds.push(quote! {
+                ColumnKind {
+                    column: ::std::string::String::from(#column),
+                    kind: ::std::string::String::from(<<#ty as SqlType>::Kind as Facts>::NAME),
+                }
+            });
+        }
         let column = &field.column;
         let attrs = &field.attrs;
         if attrs.unique.is_some() {
@@ -423,6 +434,7 @@ fn table_impl(input: &Input) -> TokenStream {
             (&attrs.json, "Json"),
             (&attrs.float, "Float"),
             (&attrs.not_money, "NotMoney"),
+            (&attrs.not_secret, "NotSecret"),
         ] {
             if let Some(reason) = reason {
                 let rule = Ident::new(rule, Span::call_site());
@@ -575,8 +587,8 @@ fn table_impl(input: &Input) -> TokenStream {
             fn definition() -> ::schema_core::__private::TableDef {
                 #[allow(unused_imports)]
                 use ::schema_core::__private::{
-                    model, ident, ColumnRename, Justification, JustifiedRule, SqlLiteral, SqlType,
-                    TableDef, Tenancy,
+                    model, ident, ColumnKind, ColumnRename, Facts, Justification, JustifiedRule,
+                    SqlLiteral, SqlType, TableDef, Tenancy,
                 };
                 const TABLE: &str = #table;
                 let mut table = model::Table::new(TABLE, ::std::vec![#(#columns),*]);
@@ -605,6 +617,7 @@ fn table_impl(input: &Input) -> TokenStream {
                     column_renames: ::std::vec![#(#column_renames),*],
                     enums,
                     justifications: ::std::vec![#(#justifications),*],
+                    column_kinds: ::std::vec![#(#column_kinds),*],
                     audited: #audited,
                     rls_exempt: #rls_exempt,
                 }
