@@ -375,6 +375,26 @@ pub mod rules {
     pub trait TenantRootKey: sealed::TenantRootKey {}
     impl TenantRootKey for crate::OrganizationId {}
 
+    /// Defaults: a string literal is the default of a text column.
+    #[diagnostic::on_unimplemented(
+        message = "defaults rule: a string default is for a text column, and this column is `{Self}`",
+        label = "a string, for a `{Self}` column",
+        note = "write the value in the column's type (`default = Money::ZERO`, `default = Status::Draft`), or write the default as SQL: `default_sql = \"...\"`"
+    )]
+    pub trait TextDefault: Sized {
+        fn from_text(text: &'static str) -> Self;
+    }
+
+    impl TextDefault for String {
+        fn from_text(text: &'static str) -> Self {
+            text.to_owned()
+        }
+    }
+
+    pub fn text_default<T: TextDefault>(text: &'static str) -> T {
+        T::from_text(text)
+    }
+
     pub fn assert_sql_type<T: SqlType + ?Sized>() {}
     pub fn assert_organization_id<T: OrganizationIdColumn + ?Sized>() {}
     pub fn assert_timestamp<T: TimestampColumn + ?Sized>() {}

@@ -292,14 +292,15 @@ fn column(field: &Field) -> TokenStream {
         None => quote!(<#ty as SqlType>::column_type()),
     };
     let default = if let Some(expr) = &attrs.default {
-        // The value has the column's type (without `Option`); a string literal becomes a String.
+        // The value has the column's type (without `Option`); a string literal is the default of
+        // a text column, and of another column an error of the defaults rule.
         let span = expr.span();
         let inner = option_inner(ty).unwrap_or(ty);
         let value = match crate::attr::ungroup_expr(expr) {
             syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(_),
                 ..
-            }) => quote_spanned!(span=> ::core::convert::From::from(#expr)),
+            }) => quote_spanned!(span=> ::schema_core::__private::rules::text_default(#expr)),
             _ => quote!(#expr),
         };
         quote_spanned! {span=>
@@ -760,5 +761,31 @@ mod tests {
         let text = expansion.to_string();
         assert_eq!(text.matches("compile_error").count(), 2, "{text}");
         insta::assert_snapshot!(rules_of(&expansion));
+    }
+
+    proptest::proptest! {
+        /// No identifier Rust accepts, and no `sql_type` or name string, panics the derive.
+        #[test]
+        fn no_input_panics_the_derive(
+            table in "(r#)?[_a-zA-Zéß][_a-zA-Z0-9éß]{0,10}",
+            field in "(r#)?[_a-zA-Zéß][_a-zA-Z0-9éß]{0,10}",
+            sql in "\\PC{0,24}",
+            name in "\\PC{0,24}",
+        ) {
+            let source = format!(
+                "pub struct {table} {{ #[column(primary_key)] pub {field}: Uuid, \
+                 #[column(sql_type = {sql:?}, name = {name:?})] pub other: f64, \
+                 pub created_at: Timestamp, pub updated_at: Timestamp }}"
+            );
+            // Keywords and the like are no identifiers: Rust rejects them before any derive.
+            if let Ok(tokens) = source.parse::<proc_macro2::TokenStream>()
+                && syn::parse2::<syn::DeriveInput>(tokens.clone()).is_ok()
+            {
+                let _ = super::derive_inner(tokens);
+            }
+            let _ = crate::sql::parse(&sql);
+            let _ = crate::names::words(&name);
+            let _ = crate::names::denotes_money(&name) || crate::names::denotes_secret(&name);
+        }
     }
 }
