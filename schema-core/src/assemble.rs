@@ -417,7 +417,12 @@ fn check_column_kinds(defs: &[TableDef], violations: &mut Vec<Violation>) {
             let Some(column) = def.table.column(&declared.column) else {
                 continue;
             };
-            if let Some(expected) = kinds_for(&column.ty)
+            // A type spelled as text (`Other("double precision")`) is judged as what it names.
+            let ty = match &column.ty {
+                ColumnType::Other(sql) => ColumnType::parse(sql),
+                other => other.clone(),
+            };
+            if let Some(expected) = kinds_for(&ty)
                 && !expected.contains(&declared.kind.as_str())
             {
                 violations.push(Violation::KindMismatch {

@@ -306,7 +306,8 @@ pub mod rules {
         note = "declare `pub organization_id: schema_core::OrganizationId` (NOT NULL: every tenant row belongs to an organization)"
     )]
     pub trait OrganizationIdColumn: sealed::OrganizationId {}
-    impl OrganizationIdColumn for crate::OrganizationId {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::OrganizationId + ?Sized> OrganizationIdColumn for T {}
 
     /// Timestamps: `created_at` and `updated_at` are `Timestamp`.
     #[diagnostic::on_unimplemented(
@@ -315,7 +316,8 @@ pub mod rules {
         note = "declare it as `schema_core::Timestamp` (timestamptz NOT NULL DEFAULT now())"
     )]
     pub trait TimestampColumn: sealed::Timestamp {}
-    impl TimestampColumn for crate::Timestamp {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::Timestamp + ?Sized> TimestampColumn for T {}
 
     /// Foreign keys: the column's type equals the referenced primary key's type.
     #[diagnostic::on_unimplemented(
@@ -325,8 +327,8 @@ pub mod rules {
     )]
     pub trait ForeignKeyColumn<Pk>: sealed::ForeignKey<Pk> {}
 
-    impl<T> ForeignKeyColumn<T> for T {}
-    impl<T> ForeignKeyColumn<T> for Option<T> {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::ForeignKey<Pk> + ?Sized, Pk> ForeignKeyColumn<Pk> for T {}
 
     /// Composite foreign keys: each column's type equals the referenced key column's type (or is
     /// its `Option`, for `SET NULL` and optional references).
@@ -364,7 +366,8 @@ pub mod rules {
     )]
     pub trait NullableColumn: sealed::Nullable {}
 
-    impl<T> NullableColumn for Option<T> {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::Nullable + ?Sized> NullableColumn for T {}
 
     /// The tenant root's primary key is the tenant identifier.
     #[diagnostic::on_unimplemented(
@@ -373,7 +376,8 @@ pub mod rules {
         note = "declare `#[column(primary_key)] pub id: schema_core::OrganizationId`"
     )]
     pub trait TenantRootKey: sealed::TenantRootKey {}
-    impl TenantRootKey for crate::OrganizationId {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::TenantRootKey + ?Sized> TenantRootKey for T {}
 
     /// Defaults: a string literal is the default of a text column.
     #[diagnostic::on_unimplemented(

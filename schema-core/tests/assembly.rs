@@ -218,12 +218,23 @@ impl schema_core::SqlType for Share {
     }
 }
 
+/// A float spelled as text, passed off as plain.
+pub struct Spelled(pub f64);
+
+impl schema_core::SqlType for Spelled {
+    type Kind = schema_core::sql_type::kind::Plain;
+    fn column_type() -> schema_core::model::ColumnType {
+        schema_core::model::ColumnType::Other("float8".to_owned())
+    }
+}
+
 #[derive(Table)]
 #[table(global)]
 pub struct Measurement {
     #[column(primary_key)]
     pub id: Uuid,
     pub ratio: Ratio,
+    pub spelled: Spelled,
     #[column(float = "a display estimate")]
     pub share: Share,
     pub created_at: Timestamp,
@@ -242,7 +253,7 @@ fn a_kind_that_is_not_the_column_type_is_a_violation() {
         .iter()
         .filter(|v| matches!(v, Violation::KindMismatch { .. }))
         .collect();
-    assert_eq!(mismatches.len(), 1, "{errors}");
+    assert_eq!(mismatches.len(), 2, "{errors}");
     assert!(
         matches!(mismatches[0], Violation::KindMismatch { column, kind, .. } if column == "ratio" && kind == "plain"),
         "{errors}"
