@@ -52,7 +52,7 @@ pub mod kind {
         label = "a kind of schema-core's own types",
         note = "a type of your own declares `kind::Integer`, `Float`, `Decimal`, `Json`, `Text`, `Bytes` or `Plain`, the kind of the value it holds; only `Money`, `PasswordHash` and `TokenHash` satisfy the money and secrets rules"
     )]
-    pub trait Kind<T: ?Sized>: Facts + sealed::Sealed {}
+    pub trait Kind<T: ?Sized>: Facts + sealed::Sealed + sealed::KindOf<T> {}
 
     /// What the standards need to know about a kind of value, each answer `Yes` or `No`.
     pub trait Facts {
@@ -121,22 +121,34 @@ pub mod kind {
         TokenHash "token hash": Yes, No, No, No, No, Yes;
     }
 
-    impl<T: ?Sized> Kind<T> for Integer {}
-    impl<T: ?Sized> Kind<T> for Float {}
-    impl<T: ?Sized> Kind<T> for Decimal {}
-    impl<T: ?Sized> Kind<T> for Json {}
-    impl<T: ?Sized> Kind<T> for Text {}
-    impl<T: ?Sized> Kind<T> for Bytes {}
-    impl<T: ?Sized> Kind<T> for Plain {}
-    impl Kind<crate::Money> for Money {}
-    impl Kind<Option<crate::Money>> for Money {}
-    impl Kind<crate::PasswordHash> for PasswordHash {}
-    impl Kind<Option<crate::PasswordHash>> for PasswordHash {}
-    impl Kind<crate::TokenHash> for TokenHash {}
-    impl Kind<Option<crate::TokenHash>> for TokenHash {}
+    // Each impl twice: the sealed `KindOf<T>` makes an impl of `Kind<T>` elsewhere impossible
+    // (`impl Kind<MyType> for kind::Money` would otherwise pass the orphan rule).
+    macro_rules! kind_for {
+        ($(impl$(<$t:ident>)? for $kind:ident: $ty:ty;)*) => {$(
+            impl$(<$t: ?Sized>)? Kind<$ty> for $kind {}
+            impl$(<$t: ?Sized>)? sealed::KindOf<$ty> for $kind {}
+        )*};
+    }
+
+    kind_for! {
+        impl<T> for Integer: T;
+        impl<T> for Float: T;
+        impl<T> for Decimal: T;
+        impl<T> for Json: T;
+        impl<T> for Text: T;
+        impl<T> for Bytes: T;
+        impl<T> for Plain: T;
+        impl for Money: crate::Money;
+        impl for Money: Option<crate::Money>;
+        impl for PasswordHash: crate::PasswordHash;
+        impl for PasswordHash: Option<crate::PasswordHash>;
+        impl for TokenHash: crate::TokenHash;
+        impl for TokenHash: Option<crate::TokenHash>;
+    }
 
     mod sealed {
         pub trait Sealed {}
+        pub trait KindOf<T: ?Sized> {}
     }
 }
 

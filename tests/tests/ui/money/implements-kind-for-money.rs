@@ -1,10 +1,10 @@
-//! The rule traits are sealed: an impl outside schema-core is refused.
+//! The kinds are sealed: a type of one's own cannot be given the kind of `Money`, even by an impl
+//! of `Kind<Dollars>` for it.
 use schema_core::prelude::*;
 
-impl schema_core::sql_type::rules::MoneyRule<schema_core::sql_type::rules::Check>
-    for schema_core::sql_type::kind::Float
-{
-}
+pub struct Dollars(pub f64);
+
+impl schema_core::sql_type::kind::Kind<Dollars> for schema_core::sql_type::kind::Money {}
 
 #[derive(Table)]
 pub struct Invoice {
