@@ -218,15 +218,64 @@ fn assertions(input: &Input) -> TokenStream {
     }
 }
 
-/// `rules::column::<T, Check, Skip, ...>()` for one field, spanned at its type.
+/// One field's kind rules, each a trait local to this block (so no code elsewhere can implement
+/// it) whose message names the column and the type as written; one call, spanned at the field's
+/// type, checks them all and that the type is a column type at all: a type that is none gives one
+/// error, not one per rule.
 fn column_rules(field: &Field) -> TokenStream {
     let ty = field.ty();
     let span = ty.span();
-    let modes = rules::plan(field).flags().map(|check| {
-        let mode = Ident::new(if check { "Check" } else { "Skip" }, span);
-        quote_spanned!(span=> ::schema_core::__private::rules::#mode)
-    });
-    quote_spanned!(span=> ::schema_core::__private::rules::column::<#ty, #(#modes),*>();)
+    let written = type_text(ty);
+    let column = if field.name == field.column {
+        format!("`{}`", field.column)
+    } else {
+        format!("`{}` (field `{}`)", field.column, field.name)
+    };
+    let column = column.replace('{', "{{").replace('}', "}}");
+    let written = written.replace('{', "{{").replace('}', "}}");
+    let mut traits = Vec::new();
+    let mut bounds = Vec::new();
+    for (check, rule) in rules::plan(field).flags().into_iter().zip(&rules::KIND_RULES) {
+        if !check {
+            continue;
+        }
+        let name = Ident::new(rule.name, Span::call_site());
+        let message = rule.message(&column, &written);
+        let (label, note) = (rule.label, rule.note);
+        let facts = rule.facts.iter().map(|(assoc, answer)| {
+            let assoc = Ident::new(assoc, Span::call_site());
+            let answer = Ident::new(answer, Span::call_site());
+            quote!(#assoc = ::schema_core::__private::kind::#answer)
+        });
+        traits.push(quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            trait #name {}
+            #[diagnostic::do_not_recommend]
+            impl<K: ::schema_core::__private::Facts<#(#facts),*>> #name for K {}
+        });
+        bounds.push(quote!(<T as ::schema_core::SqlType>::Kind: #name));
+    }
+    let call = quote_spanned!(span=> check::<#ty>(););
+    quote! {
+        {
+            #(#traits)*
+            fn check<T: ::schema_core::SqlType + ?::core::marker::Sized>() where #(#bounds,)* {}
+            #call
+        }
+    }
+}
+
+/// A type as written, for messages: `::core::primitive::f64`, `Option<Decimal>`.
+fn type_text(ty: &syn::Type) -> String {
+    quote!(#ty)
+        .to_string()
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("& ", "&")
 }
 
 /// `references = Self` names the struct itself (a self-reference); elsewhere `Self` would be the
@@ -652,7 +701,19 @@ mod tests {
     /// The statements of the generated `__schema_rules` (the type checks), one per line, with
     /// the `::schema_core::__private::rules::` prefix shortened to `rules::`.
     fn rules_of(expansion: &proc_macro2::TokenStream) -> String {
-        let text = expansion.to_string();
+        // String literals (the messages) are dropped: the snapshot is of the checks.
+        let mut text = String::new();
+        let mut in_string = false;
+        let mut escaped = false;
+        for c in expansion.to_string().chars() {
+            match (in_string, escaped, c) {
+                (true, false, '\\') => escaped = true,
+                (true, false, '"') => in_string = false,
+                (true, _, _) => escaped = false,
+                (false, _, '"') => in_string = true,
+                (false, _, c) => text.push(c),
+            }
+        }
         let start = text
             .find("fn __schema_rules")
             .map_or(0, |i| i + "fn __schema_rules () {".len());
@@ -671,6 +732,7 @@ mod tests {
                     .replace(" ,", ",")
                     .replace(" ()", "()")
                     .replace("::schema_core::__private::rules::", "rules::")
+                    .trim_start_matches(['}', ' '])
                     .trim()
                     .to_owned()
             })
@@ -680,36 +742,19 @@ mod tests {
             .join(";\n")
     }
 
-    /// `rules::column::<T, Check, Skip, ...>()` as `rules::column::<T>: money, not_json`: the
-    /// rules checked, by name.
+    /// A field's block of local rule traits and its `check::<T>()` call as `check::<T>: MoneyRule,
+    /// JsonRule`: the rules checked, by name.
     fn name_the_modes(statement: &str) -> String {
-        const RULES: [&str; 9] = [
-            "money",
-            "not_float",
-            "is_float",
-            "not_json",
-            "is_json",
-            "secret",
-            "password",
-            "secret_as_text",
-            "secret_as_bytes",
-        ];
-        let Some(inner) = statement
-            .strip_prefix("rules::column::<")
-            .and_then(|s| s.strip_suffix(">()"))
-        else {
+        let Some(call) = statement.rfind("check::<") else {
             return statement.to_owned();
         };
-        let parts: Vec<&str> = inner.rsplitn(10, ",rules::").collect();
-        let ty = parts.last().copied().unwrap_or_default();
-        let checked: Vec<&str> = parts[..parts.len() - 1]
-            .iter()
-            .rev()
-            .zip(RULES)
-            .filter(|(mode, _)| **mode == "Check")
-            .map(|(_, rule)| rule)
+        let rest = &statement[call + "check::<".len()..];
+        let ty = rest.strip_suffix(">()").unwrap_or(rest);
+        let rules: Vec<&str> = statement
+            .match_indices("trait ")
+            .filter_map(|(i, _)| statement[i + "trait ".len()..].split_whitespace().next())
             .collect();
-        format!("rules::column::<{ty}>: {}", checked.join(", "))
+        format!("check::<{ty}>: {}", rules.join(", "))
     }
 
     #[test]

@@ -41,21 +41,21 @@ pub fn rendered(field: &Field) -> Vec<Rendered> {
         push(
             Rule::Money,
             format!(
-                "money rule: column `{column}` is rendered as `{sql}`, Postgres' locale-dependent currency type: store integer cents with `Money` (`bigint`) and remove `sql_type`"
+                "money rule: column {column} is rendered as `{sql}`, Postgres' locale-dependent currency type: store integer cents with `Money` (`bigint`) and remove `sql_type`"
             ),
         );
     } else if field.is_money() && class.is_number() && class != Class::BigInt {
         push(
             Rule::Money,
             format!(
-                "money rule: column `{column}` denotes money but `sql_type` renders it as `{sql}`: money is integer cents (`Money`, `bigint`): remove `sql_type`, or say why it is not money with `not_money = \"...\"`"
+                "money rule: column {column} denotes money but `sql_type` renders it as `{sql}`: money is integer cents (`Money`, `bigint`): remove `sql_type`, or say why it is not money with `not_money = \"...\"`"
             ),
         );
     } else if class == Class::Float && field.attrs.float.is_none() {
         push(
             Rule::Float,
             format!(
-                "float rule: column `{column}` is rendered as `{sql}` (approximate values) without a stated reason: add `float = \"why approximate values are fine here\"`, or remove `sql_type`"
+                "float rule: column {column} is rendered as `{sql}` (approximate values) without a stated reason: add `float = \"why approximate values are fine here\"`, or remove `sql_type`"
             ),
         );
     }
@@ -63,14 +63,14 @@ pub fn rendered(field: &Field) -> Vec<Rendered> {
         push(
             Rule::Secret,
             format!(
-                "secrets rule: column `{column}` denotes a secret but is rendered as `{sql}`: store only a hash (`TokenHash` or `PasswordHash`) and remove `sql_type`"
+                "secrets rule: column {column} denotes a secret but is rendered as `{sql}`: store only a hash (`TokenHash` or `PasswordHash`) and remove `sql_type`"
             ),
         );
     } else if class == Class::Json && field.attrs.json.is_none() {
         push(
             Rule::Json,
             format!(
-                "JSON rule: column `{column}` is rendered as `{sql}` without a stated reason: add `json = \"why the data cannot be columns\"`, or remove `sql_type`"
+                "JSON rule: column {column} is rendered as `{sql}` without a stated reason: add `json = \"why the data cannot be columns\"`, or remove `sql_type`"
             ),
         );
     }
@@ -78,7 +78,7 @@ pub fn rendered(field: &Field) -> Vec<Rendered> {
         push(
             Rule::Secret,
             format!(
-                "secrets rule: password column `{column}` is rendered as `{sql}`: a password is stored as a `PasswordHash` (a text PHC string): remove `sql_type`"
+                "secrets rule: password column {column} is rendered as `{sql}`: a password is stored as a `PasswordHash` (a text PHC string): remove `sql_type`"
             ),
         );
     }
@@ -138,3 +138,88 @@ pub fn plan(field: &Field) -> Plan {
         secret_as_bytes: secret && class == Some(Class::Bytes),
     }
 }
+
+/// One type rule checked on a field's kind: the local trait the expansion declares for it, the
+/// answers of `kind::Facts` that satisfy it, and its message.
+pub struct KindRule {
+    pub name: &'static str,
+    /// `(associated type of Facts, "Yes" | "No")` pairs.
+    pub facts: &'static [(&'static str, &'static str)],
+    message: &'static str,
+    pub label: &'static str,
+    pub note: &'static str,
+}
+
+impl KindRule {
+    /// The message, naming the column and the type as written.
+    pub fn message(&self, column: &str, ty: &str) -> String {
+        self.message.replace("{column}", column).replace("{ty}", ty)
+    }
+}
+
+/// The rules of `Plan::flags`, in the same order.
+pub const KIND_RULES: [KindRule; 9] = [
+    KindRule {
+        name: "MoneyRule",
+        facts: &[("MoneyOk", "Yes")],
+        message: "money rule: column {column} denotes money and must use `Money` (integer cents), not `{ty}`",
+        label: "this field's name denotes money",
+        note: "change the type to `schema_core::Money` (or `Option<Money>`): floats and decimals round; if it is not an amount of money, say why with `#[column(not_money = \"...\")]`",
+    },
+    KindRule {
+        name: "FloatRule",
+        facts: &[("Float", "No")],
+        message: "float rule: column {column} is a float (`{ty}`) and needs a stated reason: floating-point values are approximate",
+        label: "this field is stored as a float",
+        note: "use an integer, `Money` or a decimal type, or justify the float: `#[column(float = \"why approximate values are fine here\")]`",
+    },
+    KindRule {
+        name: "IsFloatRule",
+        facts: &[("Float", "Yes")],
+        message: "`float` reason given on column {column}, which is not a float (`{ty}`)",
+        label: "this field is not `f32`/`f64` and is not rendered as a float",
+        note: "remove `float = \"...\"`",
+    },
+    KindRule {
+        name: "JsonRule",
+        facts: &[("Json", "No")],
+        message: "JSON rule: column {column} is JSON (`{ty}`) and needs a stated reason: prefer typed columns",
+        label: "this field is stored as jsonb",
+        note: "state why the data cannot be columns: `#[column(json = \"gateway payload shape varies by provider\")]`",
+    },
+    KindRule {
+        name: "IsJsonRule",
+        facts: &[("Json", "Yes")],
+        message: "`json` reason given on column {column}, which is not JSON (`{ty}`)",
+        label: "this field is not `Json<T>` and is not rendered as json/jsonb",
+        note: "remove `json = \"...\"`, or change the type to `schema_core::Json<T>`",
+    },
+    KindRule {
+        name: "SecretRule",
+        facts: &[("Revealing", "No")],
+        message: "secrets rule: column {column} denotes a secret and must store a hash (`TokenHash` or `PasswordHash`), not `{ty}`",
+        label: "this field's name denotes a secret",
+        note: "use `schema_core::TokenHash` for API keys and tokens (SHA-256) or `schema_core::PasswordHash` for passwords; if it is not a secret, say why with `#[column(not_secret = \"...\")]`",
+    },
+    KindRule {
+        name: "PasswordRule",
+        facts: &[("Revealing", "No"), ("Token", "No")],
+        message: "secrets rule: column {column} denotes a password and must store a `PasswordHash`, not `{ty}`",
+        label: "this field's name denotes a password",
+        note: "use `schema_core::PasswordHash` (an argon2/bcrypt PHC string): a `TokenHash` is a fast SHA-256, unfit for passwords",
+    },
+    KindRule {
+        name: "SecretAsTextRule",
+        facts: &[("Password", "Yes")],
+        message: "secrets rule: column {column} is a secret rendered as text and must hold a `PasswordHash`, not `{ty}`",
+        label: "`sql_type` renders this secret as text",
+        note: "for API keys and tokens use `schema_core::TokenHash` (bytea) and remove `sql_type`",
+    },
+    KindRule {
+        name: "SecretAsBytesRule",
+        facts: &[("Token", "Yes")],
+        message: "secrets rule: column {column} is a secret rendered as bytea and must hold a `TokenHash`, not `{ty}`",
+        label: "`sql_type` renders this secret as bytea",
+        note: "use `schema_core::TokenHash`, or remove `sql_type`",
+    },
+];

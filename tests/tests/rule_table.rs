@@ -171,16 +171,24 @@ fn the_compiler_rejects_exactly_the_table() {
     );
     let stderr = std::fs::read_to_string(path.with_extension("stderr")).expect("its .stderr is committed");
     let file = CASE;
-    let reported: BTreeSet<usize> = stderr
-        .lines()
-        .filter_map(|l| {
-            l.trim()
-                .strip_prefix("--> ")?
-                .strip_prefix(file)?
-                .strip_prefix(':')
-        })
-        .filter_map(|rest| rest.split(':').next()?.parse().ok())
-        .collect();
+    // The line of each error: the first `-->` after its `error` header (later ones are notes).
+    let mut reported = BTreeSet::new();
+    let mut awaiting = false;
+    for line in stderr.lines() {
+        if line.starts_with("error") {
+            awaiting = true;
+        } else if awaiting && let Some(location) = line.trim().strip_prefix("--> ") {
+            awaiting = false;
+            if let Some(number) = location
+                .strip_prefix(file)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .and_then(|rest| rest.split(':').next())
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                reported.insert(number);
+            }
+        }
+    }
     let show = |lines: &BTreeSet<usize>| -> Vec<String> {
         lines
             .iter()
