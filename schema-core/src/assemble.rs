@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
-    EnumType, ForeignKey, Function, Grant, Index, Policy, PolicyCommand, Privilege, ReferentialAction,
-    RowLevelSecurity, Schema, UniqueConstraint, Volatility,
+    ColumnType, EnumType, ForeignKey, Function, Grant, Index, Policy, PolicyCommand, Privilege,
+    ReferentialAction, RowLevelSecurity, Schema, UniqueConstraint, Volatility,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
@@ -152,6 +152,15 @@ pub enum Violation {
         table: String,
         declared_by: String,
     },
+    /// A field's Rust type declares a kind its column type is not (a `Plain` kind for a
+    /// `double precision` column): the standards judged it by the wrong kind.
+    KindMismatch {
+        table: String,
+        column: String,
+        kind: String,
+        column_type: String,
+        expected: &'static [&'static str],
+    },
 }
 
 /// Every violation found while assembling a schema.
@@ -244,6 +253,21 @@ impl fmt::Display for Violation {
             Violation::ReservedTableName { table, declared_by } => write!(
                 f,
                 "table `{table}` (declared by {declared_by}) has the name of the audit table the tool generates for `#[table(audited)]`: give it another `#[table(name = \"...\")]`"
+            ),
+            Violation::KindMismatch {
+                table,
+                column,
+                kind,
+                column_type,
+                expected,
+            } => write!(
+                f,
+                "column `{column}` of `{table}` is `{column_type}`, but its Rust type declares the kind `{kind}`: its `SqlType` impl must declare {} so that the standards judge it as what it stores",
+                expected
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ),
             Violation::NameTooLong { kind, name } => write!(
                 f,
@@ -339,6 +363,7 @@ impl SchemaBuilder {
         let defs = self.tables;
 
         check_duplicate_tables(&defs, &mut violations);
+        check_column_kinds(&defs, &mut violations);
         let root = find_root(&defs, &mut violations);
         let enums = collect_enums(&defs, &mut violations);
 
@@ -426,6 +451,58 @@ fn check_duplicate_tables(defs: &[TableDef], violations: &mut Vec<Violation>) {
                 table: name.to_owned(),
                 declared_by,
             });
+        }
+    }
+}
+
+/// The kinds a column of this type may declare; `None` when any kind may (user-defined types).
+fn kinds_for(ty: &ColumnType) -> Option<&'static [&'static str]> {
+    Some(match ty.element() {
+        ColumnType::SmallInt | ColumnType::Integer => &["integer"],
+        ColumnType::BigInt => &["integer", "money"],
+        ColumnType::Real | ColumnType::DoublePrecision => &["float"],
+        ColumnType::Numeric(_) => &["decimal"],
+        ColumnType::Text | ColumnType::Varchar(_) | ColumnType::Char(_) => &["text", "password hash"],
+        ColumnType::Bytea => &["bytes", "token hash"],
+        ColumnType::Json | ColumnType::Jsonb => &["json"],
+        ColumnType::Boolean
+        | ColumnType::Uuid
+        | ColumnType::Timestamptz
+        | ColumnType::Timestamp
+        | ColumnType::Date
+        | ColumnType::Time
+        | ColumnType::Interval
+        | ColumnType::Inet
+        | ColumnType::Cidr
+        | ColumnType::Enum(_) => &["plain"],
+        ColumnType::Array(_) | ColumnType::Other(_) => return None,
+    })
+}
+
+/// Every column's declared kind matches its column type: the compile-time standards trust the
+/// kind, and a `SqlType` impl of one's own chooses it.
+fn check_column_kinds(defs: &[TableDef], violations: &mut Vec<Violation>) {
+    for def in defs {
+        for declared in &def.column_kinds {
+            let Some(column) = def.table.column(&declared.column) else {
+                continue;
+            };
+            // A type spelled as text (`Other("double precision")`) is judged as what it names.
+            let ty = match &column.ty {
+                ColumnType::Other(sql) => ColumnType::parse(sql),
+                other => other.clone(),
+            };
+            if let Some(expected) = kinds_for(&ty)
+                && !expected.contains(&declared.kind.as_str())
+            {
+                violations.push(Violation::KindMismatch {
+                    table: def.table.name.clone(),
+                    column: column.name.clone(),
+                    kind: declared.kind.clone(),
+                    column_type: column.ty.to_string(),
+                    expected,
+                });
+            }
         }
     }
 }

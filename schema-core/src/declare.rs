@@ -82,6 +82,11 @@ pub struct TableDef {
     /// Stated reasons for exceptions to the standards (JSON, float, not-money columns).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub justifications: Vec<Justification>,
+    /// The kind each field's Rust type declares (`SqlType::Kind`), for the columns whose type comes
+    /// from that Rust type (no `sql_type`): assembly checks that the kind matches the column type,
+    /// so a type of one's own cannot pass a float, decimal or JSON payload off as plain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub column_kinds: Vec<ColumnKind>,
     /// `#[table(audited)]`: every write is recorded in the audit table.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub audited: bool,
@@ -96,6 +101,14 @@ pub struct ColumnRename {
     pub table: String,
     pub from: String,
     pub to: String,
+}
+
+/// The kind a column's Rust type declares: `integer`, `float`, `decimal`, `json`, `text`, `bytes`,
+/// `plain`, `money`, `password hash` or `token hash`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ColumnKind {
+    pub column: String,
+    pub kind: String,
 }
 
 /// A stated reason for an exception to a standard.
@@ -115,6 +128,8 @@ pub enum JustifiedRule {
     Float,
     /// `#[column(not_money = "...")]`
     NotMoney,
+    /// `#[column(not_secret = "...")]`
+    NotSecret,
 }
 
 impl TableDef {
@@ -128,6 +143,7 @@ impl TableDef {
             column_renames: Vec::new(),
             enums: Vec::new(),
             justifications: Vec::new(),
+            column_kinds: Vec::new(),
             audited: false,
             rls_exempt: None,
         }

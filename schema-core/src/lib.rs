@@ -65,8 +65,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::declare::pg_enum_sql::{enum_accepts, enum_from_sql, enum_to_sql};
-    pub use crate::declare::{ColumnRename, Justification, JustifiedRule, TableDef, Tenancy};
-    pub use crate::sql_type::{SqlLiteral, SqlType, kind, rules};
+    pub use crate::declare::{ColumnKind, ColumnRename, Justification, JustifiedRule, TableDef, Tenancy};
+    pub use crate::sql_type::{SqlLiteral, SqlType, kind, kind::Facts, rules};
     pub use crate::{ident, model};
     pub use bytes::BytesMut;
     pub use postgres_types;

@@ -10,14 +10,22 @@
 use crate::model::{ColumnType, EnumType};
 
 /// A Rust type that can be stored in a column.
+///
+/// A type of your own implements it by naming its column type and its [`kind`]: `Integer`,
+/// `Float`, `Decimal`, `Json`, `Text`, `Bytes` or `Plain`. The rules are judged on the kind, so
+/// a newtype over `f64` states `kind::Float` and its fields need `float = "..."` like an `f64`.
+/// The kinds that satisfy a rule by themselves (`Money`, `PasswordHash`, `TokenHash`) belong to
+/// schema-core's types: `Kind<Self>` is implemented for them only, so another type cannot claim
+/// them. A kind that does not match `column_type()` (a `Plain` kind for a `double precision`
+/// column) is reported by `SchemaBuilder::build`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "no column type for this field",
-    note = "use a standard type (`Money`, `OrganizationId`, `Timestamp`, `PasswordHash`, `Json<T>`, `Uuid`, `String`, integers, `bool`, `Date`), a `#[derive(PgEnum)]` enum, or implement `schema_core::SqlType`"
+    note = "use a standard type (`Money`, `OrganizationId`, `Timestamp`, `PasswordHash`, `TokenHash`, `Json<T>`, `Uuid`, `String`, integers, `bool`, `Date`), a `#[derive(PgEnum)]` enum, or implement `schema_core::SqlType`"
 )]
 pub trait SqlType {
-    /// What kind of value this is; the float and JSON rules are checked on it.
-    type Kind: kind::Kind;
+    /// What kind of value this is; the money, float, JSON and secret rules are checked on it.
+    type Kind: kind::Kind<Self>;
 
     /// Whether the column accepts NULL. Only `Option<T>` does.
     const NULLABLE: bool = false;
@@ -33,187 +41,247 @@ pub trait SqlType {
 
 /// Value kinds, as seen by the standards.
 pub mod kind {
-    /// Sealed marker for the kinds below.
-    pub trait Kind: sealed::Sealed {}
+    /// Answers of [`Kind`].
+    pub struct Yes;
+    pub struct No;
 
-    /// Integer cents in `Money`.
+    /// A kind of value `T` may declare. Sealed, and implemented for the privileged kinds
+    /// (`Money`, `PasswordHash`, `TokenHash`) only with schema-core's own types as `T`.
+    #[diagnostic::on_unimplemented(
+        message = "`{T}` cannot declare the kind `{Self}`: it belongs to schema-core's own type",
+        label = "a kind of schema-core's own types",
+        note = "a type of your own declares `kind::Integer`, `Float`, `Decimal`, `Json`, `Text`, `Bytes` or `Plain`, the kind of the value it holds; only `Money`, `PasswordHash` and `TokenHash` satisfy the money and secrets rules"
+    )]
+    pub trait Kind<T: ?Sized>: Facts + sealed::Sealed + sealed::KindOf<T> {}
+
+    /// What the standards need to know about a kind of value, each answer `Yes` or `No`.
+    pub trait Facts {
+        /// May a column whose name denotes money hold it (`Money`, or a value that is no number)?
+        type MoneyOk;
+        /// Is it a float (approximate)?
+        type Float;
+        /// Is it a JSON document?
+        type Json;
+        /// Is it text or bytes that could be a plaintext secret?
+        type Revealing;
+        /// Is it a `PasswordHash`?
+        type Password;
+        /// Is it a `TokenHash`?
+        type Token;
+        /// Its name, as `TableDef::column_kinds` records it.
+        const NAME: &'static str;
+    }
+
+    /// `Money`: integer cents.
     pub struct Money;
+    /// `PasswordHash`: a PHC string.
+    pub struct PasswordHash;
+    /// `TokenHash`: a SHA-256 digest.
+    pub struct TokenHash;
+    /// `i16`/`i32`/`i64`.
+    pub struct Integer;
     /// `f32`/`f64`: approximate values.
     pub struct Float;
     /// Arbitrary-precision decimals (`numeric`).
     pub struct Decimal;
     /// `Json<T>`: a `jsonb` document.
     pub struct Json;
-    /// A one-way hash of a secret (`PasswordHash`, `TokenHash`).
-    pub struct SecretHash;
-    /// Everything else.
+    /// `String`: text.
+    pub struct Text;
+    /// `Vec<u8>`: bytes.
+    pub struct Bytes;
+    /// Everything else: `bool`, `Uuid`, dates and times, enums, `OrganizationId`.
     pub struct Plain;
 
-    impl Kind for Money {}
-    impl Kind for Float {}
-    impl Kind for Decimal {}
-    impl Kind for Json {}
-    impl Kind for SecretHash {}
-    impl Kind for Plain {}
+    macro_rules! facts {
+        ($($kind:ident $name:literal: $money:ident, $float:ident, $json:ident, $revealing:ident, $password:ident, $token:ident;)*) => {$(
+            impl Facts for $kind {
+                const NAME: &'static str = $name;
+                type MoneyOk = $money;
+                type Float = $float;
+                type Json = $json;
+                type Revealing = $revealing;
+                type Password = $password;
+                type Token = $token;
+            }
+            impl sealed::Sealed for $kind {}
+        )*};
+    }
+
+    facts! {
+        Integer "integer": No, No, No, No, No, No;
+        Float "float": No, Yes, No, No, No, No;
+        Decimal "decimal": No, No, No, No, No, No;
+        Json "json": Yes, No, Yes, Yes, No, No;
+        Text "text": Yes, No, No, Yes, No, No;
+        Bytes "bytes": Yes, No, No, Yes, No, No;
+        Plain "plain": Yes, No, No, No, No, No;
+        Money "money": Yes, No, No, No, No, No;
+        PasswordHash "password hash": Yes, No, No, No, Yes, No;
+        TokenHash "token hash": Yes, No, No, No, No, Yes;
+    }
+
+    // Each impl twice: the sealed `KindOf<T>` makes an impl of `Kind<T>` elsewhere impossible
+    // (`impl Kind<MyType> for kind::Money` would otherwise pass the orphan rule).
+    macro_rules! kind_for {
+        ($(impl$(<$t:ident>)? for $kind:ident: $ty:ty;)*) => {$(
+            impl$(<$t: ?Sized>)? Kind<$ty> for $kind {}
+            impl$(<$t: ?Sized>)? sealed::KindOf<$ty> for $kind {}
+        )*};
+    }
+
+    kind_for! {
+        impl<T> for Integer: T;
+        impl<T> for Float: T;
+        impl<T> for Decimal: T;
+        impl<T> for Json: T;
+        impl<T> for Text: T;
+        impl<T> for Bytes: T;
+        impl<T> for Plain: T;
+        impl for Money: crate::Money;
+        impl for Money: Option<crate::Money>;
+        impl for PasswordHash: crate::PasswordHash;
+        impl for PasswordHash: Option<crate::PasswordHash>;
+        impl for TokenHash: crate::TokenHash;
+        impl for TokenHash: Option<crate::TokenHash>;
+    }
 
     mod sealed {
         pub trait Sealed {}
-        impl Sealed for super::Money {}
-        impl Sealed for super::Float {}
-        impl Sealed for super::Decimal {}
-        impl Sealed for super::Json {}
-        impl Sealed for super::SecretHash {}
-        impl Sealed for super::Plain {}
+        pub trait KindOf<T: ?Sized> {}
     }
 }
 
-/// The rules checked through trait bounds. The derive emits calls to the `assert_*` functions,
-/// spanned at the offending field, so a broken rule is reported there.
+/// The rules checked through trait bounds on field types, spanned at the field by the derive.
+///
+/// The rules on a field's kind (money, floats, JSON, secrets) are not here: the derive declares
+/// each as a trait local to the field's checks, judged on [`kind::Facts`], so its message can name
+/// the column and the type as written and no code elsewhere can implement it. The rules here have
+/// a private supertrait: no impl outside schema-core is possible.
 pub mod rules {
-    use super::{SqlType, kind};
+    use super::SqlType;
 
-    /// Rule 1, money: a field whose name denotes money has type `Money`.
-    #[diagnostic::on_unimplemented(
-        message = "monetary field must use `Money` (integer cents), not `{Self}`",
-        label = "this field's name denotes money",
-        note = "money is stored as integer cents: change the type to `schema_core::Money` (or `Option<Money>`); floats and decimals round",
-        note = "if this field is not an amount of money, say so: `#[column(not_money = \"why\")]`"
-    )]
-    pub trait MoneyColumn {}
+    mod sealed {
+        pub trait OrganizationId {}
+        pub trait Timestamp {}
+        pub trait TenantRootKey {}
+        pub trait ForeignKey<Pk> {}
+        pub trait ForeignKeyColumns<Pk> {}
+        pub trait Nullable {}
 
-    /// Rule 1, floats: a float column anywhere states why an approximate value is acceptable.
-    #[diagnostic::on_unimplemented(
-        message = "float column needs a stated reason: floating-point values are approximate",
-        label = "this field is stored as a float",
-        note = "use an integer, `Money` or a decimal type, or justify the float: `#[column(float = \"why approximate values are fine here\")]`"
-    )]
-    pub trait NotFloat {}
+        impl OrganizationId for crate::OrganizationId {}
+        impl TenantRootKey for crate::OrganizationId {}
+        impl Timestamp for crate::Timestamp {}
+        impl<T> ForeignKey<T> for T {}
+        impl<T> ForeignKey<T> for Option<T> {}
+        impl<T> Nullable for Option<T> {}
+    }
 
-    /// Rule 5, JSON: a `Json<T>` column states why its shape cannot be columns.
+    /// Tenancy: `organization_id` is an `OrganizationId`.
     #[diagnostic::on_unimplemented(
-        message = "JSON column needs a stated reason: prefer typed columns",
-        label = "this field is stored as jsonb",
-        note = "state why the data cannot be columns: `#[column(json = \"gateway payload shape varies by provider\")]`"
-    )]
-    pub trait NotJson {}
-
-    /// `json = "..."` is only for JSON columns.
-    #[diagnostic::on_unimplemented(
-        message = "`json` reason given on a column that is not JSON",
-        label = "this field is not `Json<T>`",
-        note = "remove `json = \"...\"`, or change the type to `schema_core::Json<T>`"
-    )]
-    pub trait IsJson {}
-
-    /// `float = "..."` is only for float columns.
-    #[diagnostic::on_unimplemented(
-        message = "`float` reason given on a column that is not a float",
-        label = "this field is not `f32`/`f64`",
-        note = "remove `float = \"...\"`"
-    )]
-    pub trait IsFloat {}
-
-    /// Rule 12, secrets: a field named like a secret stores only a one-way hash.
-    #[diagnostic::on_unimplemented(
-        message = "secret field must store a hash (`PasswordHash` or `TokenHash`), not `{Self}`",
-        label = "this field's name denotes a secret",
-        note = "store only a one-way hash: use `schema_core::PasswordHash` for passwords (argon2/bcrypt PHC string) or `schema_core::TokenHash` for API keys and tokens"
-    )]
-    pub trait SecretColumn {}
-
-    /// Rule 2, tenancy: `organization_id` is an `OrganizationId`.
-    #[diagnostic::on_unimplemented(
-        message = "`organization_id` must have type `OrganizationId`, not `{Self}`",
+        message = "tenancy rule: `organization_id` must have type `OrganizationId`, not `{Self}`",
         label = "tenant key with the wrong type",
         note = "declare `pub organization_id: schema_core::OrganizationId` (NOT NULL: every tenant row belongs to an organization)"
     )]
-    pub trait OrganizationIdColumn {}
+    pub trait OrganizationIdColumn: sealed::OrganizationId {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::OrganizationId + ?Sized> OrganizationIdColumn for T {}
 
-    /// Rule 3, timestamps: `created_at` and `updated_at` are `Timestamp`.
+    /// Timestamps: `created_at` and `updated_at` are `Timestamp`.
     #[diagnostic::on_unimplemented(
-        message = "`created_at`/`updated_at` must have type `Timestamp`, not `{Self}`",
+        message = "timestamps rule: `created_at`/`updated_at` must have type `Timestamp`, not `{Self}`",
         label = "audit timestamp with the wrong type",
         note = "declare it as `schema_core::Timestamp` (timestamptz NOT NULL DEFAULT now())"
     )]
-    pub trait TimestampColumn {}
+    pub trait TimestampColumn: sealed::Timestamp {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::Timestamp + ?Sized> TimestampColumn for T {}
 
-    /// Rule 9, foreign keys: the column's type equals the referenced primary key's type.
+    /// Foreign keys: the column's type equals the referenced primary key's type.
     #[diagnostic::on_unimplemented(
         message = "foreign key column type `{Self}` does not match the referenced primary key type `{Pk}`",
         label = "must be `{Pk}` (or `Option<{Pk}>` for an optional reference)",
         note = "a foreign key column has exactly the type of the primary key it references"
     )]
-    pub trait ForeignKeyColumn<Pk> {}
+    pub trait ForeignKeyColumn<Pk>: sealed::ForeignKey<Pk> {}
 
-    impl<T> ForeignKeyColumn<T> for T {}
-    impl<T> ForeignKeyColumn<T> for Option<T> {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::ForeignKey<Pk> + ?Sized, Pk> ForeignKeyColumn<Pk> for T {}
 
-    /// `ON DELETE SET NULL` needs a column that can be NULL.
+    /// Composite foreign keys: each column's type equals the referenced key column's type (or is
+    /// its `Option`, for `SET NULL` and optional references).
     #[diagnostic::on_unimplemented(
-        message = "`on_delete = \"set null\"` needs a nullable column, but the field has type `{Self}`",
+        message = "foreign key columns `{Self}` do not match the referenced primary key `{Pk}`",
+        label = "the referenced table's primary key is `{Pk}`",
+        note = "list one column per primary key column, in key order, each of the key column's type (or its `Option`)"
+    )]
+    pub trait ForeignKeyColumns<Pk>: sealed::ForeignKeyColumns<Pk> {}
+
+    macro_rules! foreign_key_columns {
+        ($(($($column:ident: $key:ident),+))*) => {$(
+            impl<$($column: ForeignKeyColumn<$key>,)+ $($key,)+> sealed::ForeignKeyColumns<($($key,)+)> for ($($column,)+) {}
+            impl<$($column: ForeignKeyColumn<$key>,)+ $($key,)+> ForeignKeyColumns<($($key,)+)> for ($($column,)+) {}
+        )*};
+    }
+
+    foreign_key_columns! {
+        (A: PA, B: PB)
+        (A: PA, B: PB, C: PC)
+        (A: PA, B: PB, C: PC, D: PD)
+        (A: PA, B: PB, C: PC, D: PD, E: PE)
+        (A: PA, B: PB, C: PC, D: PD, E: PE, F: PF)
+    }
+
+    // A one-column key is not a tuple: `foreign_key(columns(a), ...)` references a plain key.
+    impl<A: ForeignKeyColumn<P>, P> sealed::ForeignKeyColumns<P> for (A,) {}
+    impl<A: ForeignKeyColumn<P>, P> ForeignKeyColumns<P> for (A,) {}
+
+    /// `SET NULL` needs a column that can be NULL.
+    #[diagnostic::on_unimplemented(
+        message = "nullability rule: `set null` needs a nullable column, but the field has type `{Self}`",
         label = "not an `Option<_>`",
         note = "make the field `Option<_>`, or choose another action: `cascade`, `restrict`, `no action`"
     )]
-    pub trait NullableColumn {}
+    pub trait NullableColumn: sealed::Nullable {}
 
-    impl<T> NullableColumn for Option<T> {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::Nullable + ?Sized> NullableColumn for T {}
 
     /// The tenant root's primary key is the tenant identifier.
     #[diagnostic::on_unimplemented(
-        message = "the tenant root's primary key must be `id: OrganizationId`, not `{Self}`",
+        message = "tenancy rule: the tenant root's primary key must be `id: OrganizationId`, not `{Self}`",
         label = "tenant root key with the wrong type",
         note = "declare `#[column(primary_key)] pub id: schema_core::OrganizationId`"
     )]
-    pub trait TenantRootKey {}
+    pub trait TenantRootKey: sealed::TenantRootKey {}
+    #[diagnostic::do_not_recommend]
+    impl<T: sealed::TenantRootKey + ?Sized> TenantRootKey for T {}
 
-    impl<K> NotFloat for K where K: NotFloatKind {}
-    impl<K> NotJson for K where K: NotJsonKind {}
+    /// Defaults: a string literal is the default of a text column.
+    #[diagnostic::on_unimplemented(
+        message = "defaults rule: a string default is for a text column, and this column is `{Self}`",
+        label = "a string, for a `{Self}` column",
+        note = "write the value in the column's type (`default = Money::ZERO`, `default = Status::Draft`), or write the default as SQL: `default_sql = \"...\"`"
+    )]
+    pub trait TextDefault: Sized {
+        fn from_text(text: &'static str) -> Self;
+    }
 
-    /// Kinds that are not floats.
-    pub trait NotFloatKind {}
-    impl NotFloatKind for kind::Money {}
-    impl NotFloatKind for kind::Decimal {}
-    impl NotFloatKind for kind::Json {}
-    impl NotFloatKind for kind::SecretHash {}
-    impl NotFloatKind for kind::Plain {}
+    impl TextDefault for String {
+        fn from_text(text: &'static str) -> Self {
+            text.to_owned()
+        }
+    }
 
-    /// Kinds that are not JSON.
-    pub trait NotJsonKind {}
-    impl NotJsonKind for kind::Money {}
-    impl NotJsonKind for kind::Decimal {}
-    impl NotJsonKind for kind::Float {}
-    impl NotJsonKind for kind::SecretHash {}
-    impl NotJsonKind for kind::Plain {}
-
-    impl IsJson for kind::Json {}
-    impl IsFloat for kind::Float {}
+    pub fn text_default<T: TextDefault>(text: &'static str) -> T {
+        T::from_text(text)
+    }
 
     pub fn assert_sql_type<T: SqlType + ?Sized>() {}
-    pub fn assert_money<T: MoneyColumn + ?Sized>() {}
-    pub fn assert_not_float<T: SqlType + ?Sized>()
-    where
-        T::Kind: NotFloat,
-    {
-    }
-    pub fn assert_float<T: SqlType + ?Sized>()
-    where
-        T::Kind: IsFloat,
-    {
-    }
-    pub fn assert_not_json<T: SqlType + ?Sized>()
-    where
-        T::Kind: NotJson,
-    {
-    }
-    pub fn assert_json<T: SqlType + ?Sized>()
-    where
-        T::Kind: IsJson,
-    {
-    }
-    pub fn assert_secret<T: SecretColumn + ?Sized>() {}
     pub fn assert_organization_id<T: OrganizationIdColumn + ?Sized>() {}
     pub fn assert_timestamp<T: TimestampColumn + ?Sized>() {}
     pub fn assert_foreign_key<T: ForeignKeyColumn<Pk> + ?Sized, Pk>() {}
+    pub fn assert_foreign_key_columns<T: ForeignKeyColumns<Pk> + ?Sized, Pk>() {}
     pub fn assert_nullable<T: NullableColumn + ?Sized>() {}
     pub fn assert_tenant_root_key<T: TenantRootKey + ?Sized>() {}
 }
@@ -230,9 +298,9 @@ pub trait SqlLiteral {
 }
 
 macro_rules! plain_sql_type {
-    ($($ty:ty => $column:expr),* $(,)?) => {$(
+    ($($ty:ty => $kind:ident $column:expr),* $(,)?) => {$(
         impl SqlType for $ty {
-            type Kind = kind::Plain;
+            type Kind = kind::$kind;
             fn column_type() -> ColumnType {
                 $column
             }
@@ -241,17 +309,17 @@ macro_rules! plain_sql_type {
 }
 
 plain_sql_type! {
-    i16 => ColumnType::SmallInt,
-    i32 => ColumnType::Integer,
-    i64 => ColumnType::BigInt,
-    bool => ColumnType::Boolean,
-    String => ColumnType::Text,
-    uuid::Uuid => ColumnType::Uuid,
-    Vec<u8> => ColumnType::Bytea,
-    time::Date => ColumnType::Date,
-    time::Time => ColumnType::Time,
-    time::PrimitiveDateTime => ColumnType::Timestamp,
-    time::OffsetDateTime => ColumnType::Timestamptz,
+    i16 => Integer ColumnType::SmallInt,
+    i32 => Integer ColumnType::Integer,
+    i64 => Integer ColumnType::BigInt,
+    bool => Plain ColumnType::Boolean,
+    String => Text ColumnType::Text,
+    uuid::Uuid => Plain ColumnType::Uuid,
+    Vec<u8> => Bytes ColumnType::Bytea,
+    time::Date => Plain ColumnType::Date,
+    time::Time => Plain ColumnType::Time,
+    time::PrimitiveDateTime => Plain ColumnType::Timestamp,
+    time::OffsetDateTime => Plain ColumnType::Timestamptz,
 }
 
 impl SqlType for f32 {
@@ -276,7 +344,10 @@ impl SqlType for rust_decimal::Decimal {
     }
 }
 
-impl<T: SqlType> SqlType for Option<T> {
+impl<T: SqlType> SqlType for Option<T>
+where
+    T::Kind: kind::Kind<Option<T>>,
+{
     type Kind = T::Kind;
     const NULLABLE: bool = true;
     fn column_type() -> ColumnType {

@@ -153,14 +153,21 @@ fn no_audit_table_without_audited_tables() {
     assert!(declared.schema.function(AUDIT_FUNCTION).is_none());
 }
 
-#[derive(Table)]
-#[table(tenant_root, name = "organizations")]
-pub struct AuditLogFreeRoot {
-    #[column(primary_key)]
-    pub id: OrganizationId,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+/// A second tenant root, for a second schema: in a module of its own, since two roots in one
+/// module are a compile error.
+mod audit_log_free {
+    use schema_core::prelude::*;
+
+    #[derive(Table)]
+    #[table(tenant_root, name = "organizations")]
+    pub struct AuditLogFreeRoot {
+        #[column(primary_key)]
+        pub id: OrganizationId,
+        pub created_at: Timestamp,
+        pub updated_at: Timestamp,
+    }
 }
+use audit_log_free::AuditLogFreeRoot;
 
 #[test]
 fn the_actor_setting_is_configurable() {
@@ -189,4 +196,67 @@ fn a_declared_table_may_not_take_the_audit_tables_name() {
         "{errors}"
     );
     assert!(errors.to_string().contains("audit table"), "{errors}");
+}
+
+/// A type of one's own that declares the wrong kind: a float payload passed off as plain.
+pub struct Ratio(pub f64);
+
+impl schema_core::SqlType for Ratio {
+    type Kind = schema_core::sql_type::kind::Plain;
+    fn column_type() -> schema_core::model::ColumnType {
+        schema_core::model::ColumnType::DoublePrecision
+    }
+}
+
+/// The same payload, declared honestly.
+pub struct Share(pub f64);
+
+impl schema_core::SqlType for Share {
+    type Kind = schema_core::sql_type::kind::Float;
+    fn column_type() -> schema_core::model::ColumnType {
+        schema_core::model::ColumnType::DoublePrecision
+    }
+}
+
+/// A float spelled as text, passed off as plain.
+pub struct Spelled(pub f64);
+
+impl schema_core::SqlType for Spelled {
+    type Kind = schema_core::sql_type::kind::Plain;
+    fn column_type() -> schema_core::model::ColumnType {
+        schema_core::model::ColumnType::Other("float8".to_owned())
+    }
+}
+
+#[derive(Table)]
+#[table(global)]
+pub struct Measurement {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub ratio: Ratio,
+    pub spelled: Spelled,
+    #[column(float = "a display estimate")]
+    pub share: Share,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[test]
+fn a_kind_that_is_not_the_column_type_is_a_violation() {
+    let errors = SchemaBuilder::new()
+        .table::<Organization>()
+        .table::<Measurement>()
+        .build()
+        .unwrap_err();
+    let mismatches: Vec<&Violation> = errors
+        .violations
+        .iter()
+        .filter(|v| matches!(v, Violation::KindMismatch { .. }))
+        .collect();
+    assert_eq!(mismatches.len(), 2, "{errors}");
+    assert!(
+        matches!(mismatches[0], Violation::KindMismatch { column, kind, .. } if column == "ratio" && kind == "plain"),
+        "{errors}"
+    );
+    assert!(errors.to_string().contains("must declare `float`"), "{errors}");
 }

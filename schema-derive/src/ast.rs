@@ -5,6 +5,7 @@ use syn::{Data, DeriveInput, Fields, Ident, LitStr, Type};
 use crate::attr::{self, ColumnAttrs, TableAttrs};
 use crate::ctxt::Ctxt;
 use crate::names;
+use crate::{sql, symbol};
 
 pub struct Input<'a> {
     pub original: &'a DeriveInput,
@@ -21,12 +22,60 @@ pub struct Field<'a> {
     pub attrs: ColumnAttrs,
     /// The column's name in Postgres.
     pub column: String,
+    /// The field's name without `r#`.
+    pub name: String,
+    /// `sql_type = "..."`, parsed (`None` without one, or when it could not be parsed: that error
+    /// is in the context).
+    pub rendered: Option<sql::SqlType>,
+    /// Whether its `#[column(...)]` attributes had an error: its type rules are then not
+    /// generated, so one mistake gives one error.
+    pub attr_error: bool,
+}
+
+impl Field<'_> {
+    /// The field's type inside the invisible groups of a `macro_rules!` expansion.
+    pub fn ty(&self) -> &Type {
+        ungroup_type(self.ty)
+    }
+
+    /// Whether the field or its column is named like money (and `not_money` does not say no).
+    pub fn is_money(&self) -> bool {
+        self.attrs.not_money.is_none()
+            && (names::denotes_money(&self.name) || names::denotes_money(&self.column))
+    }
+
+    /// Whether the field or its column is named like a secret (and `not_secret` does not say no).
+    pub fn is_secret(&self) -> bool {
+        self.attrs.not_secret.is_none()
+            && (names::denotes_secret(&self.name) || names::denotes_secret(&self.column))
+    }
+
+    /// Whether the field or its column is named like a password.
+    pub fn is_password(&self) -> bool {
+        self.is_secret() && (names::denotes_password(&self.name) || names::denotes_password(&self.column))
+    }
+}
+
+pub fn ungroup_type(mut ty: &Type) -> &Type {
+    loop {
+        match ty {
+            Type::Group(group) => ty = &group.elem,
+            Type::Paren(paren) => ty = &paren.elem,
+            _ => return ty,
+        }
+    }
 }
 
 impl<'a> Input<'a> {
     /// `None` when the input is not a struct with named fields (the error is in `cx`).
     pub fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
         let attrs = attr::table_attrs(cx, &input.attrs);
+        for misplaced in input.attrs.iter().filter(|a| a.path().is_ident(symbol::COLUMN)) {
+            cx.error_spanned_by(
+                misplaced,
+                "`#[column(...)]` belongs on a field; on the struct, use `#[table(...)]`",
+            );
+        }
         let fields = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => &named.named,
@@ -52,20 +101,45 @@ impl<'a> Input<'a> {
         };
         let fields = fields
             .iter()
-            .map(|field| {
-                let ident = field.ident.as_ref().expect("named field");
+            .filter_map(|field| {
+                let ident = field.ident.as_ref()?;
+                let before = cx.error_count();
+                for misplaced in field.attrs.iter().filter(|a| a.path().is_ident(symbol::TABLE)) {
+                    cx.error_spanned_by(
+                        misplaced,
+                        "`#[table(...)]` belongs on the struct; on a field, use `#[column(...)]`",
+                    );
+                }
                 let attrs = attr::column_attrs(cx, &field.attrs);
+                let rendered = attrs.sql_type.as_ref().filter(|lit| !lit.value().trim().is_empty()).and_then(|lit| {
+                    sql::parse(&lit.value())
+                        .map_err(|problem| {
+                            cx.error_spanned_by(
+                                lit,
+                                format!(
+                                    "`sql_type = {:?}` {problem}: write a Postgres type such as `\"character varying(64)\"`, `\"numeric(12, 2)\"` or `\"text[]\"`",
+                                    lit.value()
+                                ),
+                            )
+                        })
+                        .ok()
+                });
+                let attr_error = cx.error_count() > before;
+                let name = unraw(ident);
                 let column = attrs
                     .name
                     .as_ref()
                     .map(LitStr::value)
-                    .unwrap_or_else(|| unraw(ident));
-                Field {
+                    .unwrap_or_else(|| name.clone());
+                Some(Field {
                     ident,
                     ty: &field.ty,
                     attrs,
                     column,
-                }
+                    name,
+                    rendered,
+                    attr_error,
+                })
             })
             .collect();
         let table = attrs

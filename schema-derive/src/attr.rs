@@ -113,6 +113,7 @@ pub struct ColumnAttrs {
     pub json: Option<LitStr>,
     pub float: Option<LitStr>,
     pub not_money: Option<LitStr>,
+    pub not_secret: Option<LitStr>,
     pub comment: Option<LitStr>,
 }
 
@@ -202,16 +203,24 @@ fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
 fn lit_str(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<LitStr> {
     let value = meta.value()?;
     let expr: syn::Expr = value.parse()?;
-    match expr {
+    match ungroup_expr(&expr) {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(lit),
             ..
-        }) => Ok(lit),
+        }) => Ok(lit.clone()),
         other => Err(syn::Error::new_spanned(
             other,
             format!("`{key}` takes a string: `{key} = \"...\"`"),
         )),
     }
+}
+
+/// The expression inside the invisible groups `macro_rules!` wraps around an `$x:expr`.
+pub fn ungroup_expr(mut expr: &syn::Expr) -> &syn::Expr {
+    while let syn::Expr::Group(group) = expr {
+        expr = &group.expr;
+    }
+    expr
 }
 
 /// A non-empty string: reasons and SQL must say something.
@@ -220,6 +229,16 @@ fn non_empty(cx: &Ctxt, key: &Ident, lit: LitStr) -> LitStr {
         cx.error_spanned_by(&lit, format!("`{key}` must not be empty"));
     }
     lit
+}
+
+/// A required reason: `key = "why"`. A bare `key` says what it needs.
+fn reason(cx: &Ctxt, meta: &ParseNestedMeta, key: &Ident) -> syn::Result<LitStr> {
+    if !meta.input.peek(Token![=]) {
+        return Err(meta.error(format!(
+            "`{key}` needs its reason: write `{key} = \"why this column is an exception\"`"
+        )));
+    }
+    Ok(non_empty(cx, key, lit_str(meta, key)?))
 }
 
 fn flag(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<()> {
@@ -254,6 +273,20 @@ fn action(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<Action> {
     Ok(Action { variant, lit })
 }
 
+/// `references = Table`: a path to a table type (`Self` for a self-reference), also when it
+/// arrives from `macro_rules!` as an invisible group.
+fn table_path(meta: &ParseNestedMeta) -> syn::Result<syn::Path> {
+    let message = "`references` takes the referenced table's type: `references = Customer` (or `Self`)";
+    let ty: syn::Type = meta
+        .value()?
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), message))?;
+    match crate::ast::ungroup_type(&ty) {
+        syn::Type::Path(syn::TypePath { qself: None, path }) => Ok(path.clone()),
+        other => Err(syn::Error::new_spanned(other, message)),
+    }
+}
+
 fn ident_list(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
     let content;
     syn::parenthesized!(content in meta.input);
@@ -268,7 +301,12 @@ fn parse_attrs(
     mut each: impl FnMut(&ParseNestedMeta, Ident) -> syn::Result<()>,
 ) {
     for attr in attrs.iter().filter(|a| a.path().is_ident(name)) {
-        if let syn::Meta::Path(_) = attr.meta {
+        let empty = match &attr.meta {
+            syn::Meta::Path(_) => true,
+            syn::Meta::List(list) => list.tokens.is_empty(),
+            syn::Meta::NameValue(_) => false,
+        };
+        if empty {
             cx.error_spanned_by(attr, format!("expected `#[{name}(...)]` with at least one key"));
             continue;
         }
@@ -315,7 +353,7 @@ pub fn table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
             UNIQUE => out.uniques.push(unique_attr(cx, meta, key)?),
             INDEX => out.indexes.push(index_attr(cx, meta, key)?),
             FOREIGN_KEY => out.foreign_keys.push(foreign_key_attr(cx, meta, key)?),
-            _ => unreachable!("every key of TABLE_KEYS is handled"),
+            _ => return unknown_key(cx, meta, &key, TABLE, TABLE_KEYS),
         }
         Ok(())
     });
@@ -377,7 +415,7 @@ fn foreign_key_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Resul
         }
         match k.to_string().as_str() {
             COLUMNS => out.columns = ident_list(&inner)?,
-            REFERENCES => out.references = Some(inner.value()?.parse()?),
+            REFERENCES => out.references = Some(table_path(&inner)?),
             ON_DELETE => out.on_delete = Some(action(&inner, &k)?),
             ON_UPDATE => out.on_update = Some(action(&inner, &k)?),
             MATCH_FULL => out.match_full = true,
@@ -661,15 +699,7 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
             }
             NAME => out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
             RENAMED_FROM => out.renamed_from = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
-            REFERENCES => {
-                let path: syn::Path = meta.value()?.parse().map_err(|e| {
-                    syn::Error::new(
-                        e.span(),
-                        "`references` takes the referenced table's type: `references = Customer`",
-                    )
-                })?;
-                out.references = Some(path);
-            }
+            REFERENCES => out.references = Some(table_path(meta)?),
             ON_DELETE => out.on_delete = Some(action(meta, &key)?),
             ON_UPDATE => out.on_update = Some(action(meta, &key)?),
             DEFAULT => out.default = Some(meta.value()?.parse()?),
@@ -697,11 +727,12 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
             }
             GENERATED => out.generated = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
             CHECK => out.check = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
-            JSON => out.json = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
-            FLOAT => out.float = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
-            NOT_MONEY => out.not_money = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            JSON => out.json = Some(reason(cx, meta, &key)?),
+            FLOAT => out.float = Some(reason(cx, meta, &key)?),
+            NOT_MONEY => out.not_money = Some(reason(cx, meta, &key)?),
+            NOT_SECRET => out.not_secret = Some(reason(cx, meta, &key)?),
             COMMENT => out.comment = Some(lit_str(meta, &key)?),
-            _ => unreachable!("every key of COLUMN_KEYS is handled"),
+            _ => return unknown_key(cx, meta, &key, COLUMN, COLUMN_KEYS),
         }
         Ok(())
     });

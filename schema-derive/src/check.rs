@@ -8,6 +8,7 @@ use syn::{Ident, LitStr};
 use crate::ast::{Field, Input};
 use crate::attr::KeyTarget;
 use crate::ctxt::Ctxt;
+use crate::{names, rules};
 
 /// Postgres keeps the first 63 bytes of an identifier and silently drops the rest.
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -177,25 +178,39 @@ fn check_columns(cx: &Ctxt, input: &Input) {
 
 fn check_column(cx: &Ctxt, input: &Input, field: &Field) {
     let attrs = &field.attrs;
-    match (&attrs.references, &attrs.on_delete) {
-        (Some(path), None) => cx.error_spanned_by(
-            path,
-            format!(
-                "foreign key rule: `{}` references `{}` but does not state ON DELETE: add `on_delete = \"cascade\"`, `\"restrict\"`, `\"set null\"` or `\"no action\"`",
-                field.column,
-                path.to_token_stream()
+    // A misspelled key is one error: the keys it leaves "missing" are not reported as well.
+    if !field.attr_error {
+        match (&attrs.references, &attrs.on_delete) {
+            (Some(path), None) => cx.error_spanned_by(
+                path,
+                format!(
+                    "foreign key rule: `{}` references `{}` but does not state ON DELETE: add `on_delete = \"cascade\"`, `\"restrict\"`, `\"set null\"` or `\"no action\"`",
+                    field.column,
+                    path.to_token_stream()
+                ),
             ),
-        ),
-        (None, Some(action)) => cx.error_spanned_by(
-            &action.lit,
-            "`on_delete` is only meaningful on a foreign key: add `references = Table`",
-        ),
-        _ => {}
+            (None, Some(action)) => cx.error_spanned_by(
+                &action.lit,
+                "`on_delete` is only meaningful on a foreign key: add `references = Table`",
+            ),
+            _ => {}
+        }
+        if let (None, Some(action)) = (&attrs.references, &attrs.on_update) {
+            cx.error_spanned_by(
+                &action.lit,
+                "`on_update` is only meaningful on a foreign key: add `references = Table`",
+            );
+        }
     }
-    if let (None, Some(action)) = (&attrs.references, &attrs.on_update) {
+    if let Some(key) = &attrs.primary_key
+        && crate::expand::option_inner(field.ty()).is_some()
+    {
         cx.error_spanned_by(
-            &action.lit,
-            "`on_update` is only meaningful on a foreign key: add `references = Table`",
+            key,
+            format!(
+                "primary key column `{}` cannot be NULL, but its type is an `Option`: remove the `Option`",
+                field.column
+            ),
         );
     }
     if let (Some(_), Some(sql)) = (&attrs.default, &attrs.default_sql) {
@@ -221,14 +236,34 @@ fn check_column(cx: &Ctxt, input: &Input, field: &Field) {
             cx.error_spanned_by(generated, "a generated column cannot be part of the primary key");
         }
     }
-    if let (Some(reason), true) = (&attrs.not_money, !crate::names::denotes_money(&field.column)) {
+    if let Some(reason) = &attrs.not_money
+        && !names::mentions_money(&field.name)
+        && !names::mentions_money(&field.column)
+    {
         cx.error_spanned_by(
             reason,
             format!(
-                "`not_money` is only needed on a column whose name denotes money; `{}` does not: remove it",
+                "`not_money` is only needed on a column whose name holds a money word; `{}` holds none: remove it",
                 field.column
             ),
         );
+    }
+    if let Some(reason) = &attrs.not_secret
+        && !names::mentions_secret(&field.name)
+        && !names::mentions_secret(&field.column)
+    {
+        cx.error_spanned_by(
+            reason,
+            format!(
+                "`not_secret` is only needed on a column whose name holds a secret word; `{}` holds none: remove it",
+                field.column
+            ),
+        );
+    }
+    if let Some(lit) = &attrs.sql_type {
+        for broken in rules::rendered(field) {
+            cx.error_spanned_by(lit, broken.message);
+        }
     }
     if let (Some(_), Some(float)) = (&attrs.json, &attrs.float) {
         cx.error_spanned_by(
@@ -263,6 +298,24 @@ fn field_exists(cx: &Ctxt, input: &Input, ident: &Ident, object: &str) -> bool {
     false
 }
 
+/// Index methods Postgres has.
+const INDEX_METHODS: &[&str] = &["btree", "hash", "gist", "spgist", "gin", "brin"];
+
+/// A column listed twice in one constraint or index is an error at the second.
+fn no_repeats<'a>(cx: &Ctxt, columns: impl Iterator<Item = &'a Ident>, object: &str) {
+    let mut seen: Vec<&Ident> = Vec::new();
+    for column in columns {
+        if seen.contains(&column) {
+            cx.error_spanned_by(
+                column,
+                format!("{object} lists `{column}` twice: list each column once"),
+            );
+        } else {
+            seen.push(column);
+        }
+    }
+}
+
 fn check_table_objects(cx: &Ctxt, input: &Input) {
     for check in &input.attrs.checks {
         if check.name.is_none() {
@@ -282,6 +335,7 @@ fn check_table_objects(cx: &Ctxt, input: &Input) {
         for column in &unique.columns {
             field_exists(cx, input, column, "`unique(...)`");
         }
+        no_repeats(cx, unique.columns.iter(), "`unique(...)`");
     }
     for index in &input.attrs.indexes {
         for key in &index.keys {
@@ -291,6 +345,27 @@ fn check_table_objects(cx: &Ctxt, input: &Input) {
         }
         for column in &index.include {
             field_exists(cx, input, column, "`include(...)`");
+        }
+        no_repeats(
+            cx,
+            index.keys.iter().filter_map(|key| match &key.target {
+                KeyTarget::Column(column) => Some(column),
+                KeyTarget::Expression(_) => None,
+            }),
+            "`index(...)`",
+        );
+        if let Some(method) = &index.method {
+            let name = method.value().trim().to_ascii_lowercase();
+            if !INDEX_METHODS.contains(&name.as_str()) {
+                cx.error_spanned_by(
+                    method,
+                    format!(
+                        "unknown index method `{}`; Postgres has {}",
+                        method.value(),
+                        crate::symbol::list(INDEX_METHODS)
+                    ),
+                );
+            }
         }
         if index.nulls_not_distinct && !index.unique {
             cx.error_spanned_by(
@@ -306,6 +381,7 @@ fn check_table_objects(cx: &Ctxt, input: &Input) {
         for column in &foreign_key.columns {
             field_exists(cx, input, column, "`foreign_key(...)`");
         }
+        no_repeats(cx, foreign_key.columns.iter(), "`foreign_key(...)`");
         if foreign_key.references.is_none() {
             cx.error_spanned_by(&foreign_key.key, "`foreign_key(...)` needs `references = Table`");
         }

@@ -31,6 +31,12 @@ impl Ctxt {
             .push(error);
     }
 
+    /// How many errors have been recorded so far: a caller compares counts to learn whether one
+    /// part of the input had errors.
+    pub fn error_count(&self) -> usize {
+        self.errors.borrow().as_ref().map_or(0, Vec::len)
+    }
+
     /// Consume the context: `Err` with every error combined into one.
     pub fn check(self) -> Result<(), syn::Error> {
         let errors = self.errors.borrow_mut().take().expect("Ctxt checked twice");

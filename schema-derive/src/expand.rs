@@ -10,7 +10,15 @@ use crate::ast::{Field, Input};
 use crate::attr::{Action, IdentityKind, KeyTarget};
 use crate::check::{self, TENANT_COLUMN, TIMESTAMP_COLUMNS};
 use crate::ctxt::Ctxt;
-use crate::{fallback, names};
+use crate::{fallback, rules};
+
+/// `#[derive(Table)]` on tokens (diesel's `*_inner`), so an expansion can be snapshot-tested.
+pub fn derive_inner(input: TokenStream) -> TokenStream {
+    match syn::parse2::<DeriveInput>(input) {
+        Ok(input) => derive(&input),
+        Err(error) => error.to_compile_error(),
+    }
+}
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let cx = Ctxt::new();
@@ -20,12 +28,20 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     };
     check::check(&cx, &parsed);
     let iden = iden_enum(&parsed);
+    let one_root = one_root_per_module(&parsed);
+    // The type rules are checked even when an attribute is wrong, so every error of the struct is
+    // reported at once; a generic struct has no rules (its one error says why).
+    let assertions = if parsed.original.generics.params.is_empty() {
+        assertions(&parsed)
+    } else {
+        TokenStream::new()
+    };
     match cx.check() {
         Ok(()) => {
-            let assertions = assertions(&parsed);
             let table_impl = table_impl(&parsed);
             quote! {
                 #iden
+                #one_root
                 #assertions
                 #table_impl
             }
@@ -36,9 +52,26 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             quote! {
                 #errors
                 #iden
+                #one_root
+                #assertions
                 #stub
             }
         }
+    }
+}
+
+/// Two tenant roots in one module are a compile error: each declares this constant, spanned at
+/// its `tenant_root`, and Rust refuses a name defined twice. A derive sees no other module or
+/// crate, so roots declared apart are reported by `SchemaBuilder::build`.
+fn one_root_per_module(input: &Input) -> TokenStream {
+    let Some(key) = &input.attrs.tenant_root else {
+        return TokenStream::new();
+    };
+    let name = Ident::new("ONE_TENANT_ROOT_PER_MODULE", key.span());
+    quote! {
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        const #name: () = ();
     }
 }
 
@@ -46,14 +79,28 @@ pub fn iden_ident(input: &Input) -> Ident {
     format_ident!("{}Iden", input.ident)
 }
 
-fn variant_ident(field: &Field) -> Ident {
-    let name = crate::ast::unraw(field.ident).to_upper_camel_case();
-    let name = if name == "Table" {
-        "TableColumn".to_owned()
-    } else {
-        name
-    };
-    Ident::new(&name, field.ident.span())
+/// The sea-query identifier variants, one per field: the field's name in UpperCamelCase, or
+/// `Column<n>` when that is no identifier (`_0`, `__`) or is taken (`a_b` and `aB`, `Table`).
+fn variant_idents(input: &Input) -> Vec<Ident> {
+    let mut taken = vec!["Table".to_owned()];
+    input
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let camel = match field.name.to_upper_camel_case() {
+                table if table == "Table" => "TableColumn".to_owned(),
+                camel => camel,
+            };
+            let usable = syn::parse_str::<Ident>(&camel).is_ok() && !taken.contains(&camel);
+            let mut name = if usable { camel } else { format!("Column{i}") };
+            while taken.contains(&name) {
+                name.push('_');
+            }
+            taken.push(name.clone());
+            Ident::new(&name, field.ident.span())
+        })
+        .collect()
 }
 
 /// `InvoiceIden::{Table, Id, TotalCents, ...}`: typed identifiers for sea-query.
@@ -61,7 +108,7 @@ fn iden_enum(input: &Input) -> TokenStream {
     let vis = &input.original.vis;
     let ident = iden_ident(input);
     let table = &input.table;
-    let variants: Vec<Ident> = input.fields.iter().map(variant_ident).collect();
+    let variants = variant_idents(input);
     let columns = input.fields.iter().map(|f| &f.column);
     let doc = format!("Identifiers of table `{table}` and its columns, for sea-query.");
     quote! {
@@ -86,49 +133,47 @@ fn iden_enum(input: &Input) -> TokenStream {
 /// The type rules, as trait-bound assertions spanned at each field's type.
 fn assertions(input: &Input) -> TokenStream {
     let mut out = Vec::new();
-    for field in &input.fields {
-        let ty = field.ty;
+    for field in input.fields.iter().filter(|f| !f.attr_error) {
+        let ty = field.ty();
         let span = ty.span();
         let attrs = &field.attrs;
-        let rule = |name: &str| {
+        let fixed = |name: &str| {
             let name = Ident::new(name, span);
             quote_spanned!(span=> ::schema_core::__private::rules::#name::<#ty>();)
         };
-        out.push(quote_spanned!(span=> ::schema_core::__private::rules::assert_sql_type::<#ty>();));
+        // A field whose type is fixed by a rule gets that rule alone: its type is then a standard
+        // type, and a wrong one gives one error, not one per rule.
+        let mut fixed_rule = None;
         if field.column == TENANT_COLUMN && input.is_tenant() {
-            out.push(rule("assert_organization_id"));
+            fixed_rule = Some(fixed("assert_organization_id"));
+        } else if field.column == "id" && input.is_root() {
+            fixed_rule = Some(fixed("assert_tenant_root_key"));
+        } else if TIMESTAMP_COLUMNS.contains(&field.column.as_str()) {
+            fixed_rule = Some(fixed("assert_timestamp"));
         }
-        if field.column == "id" && input.is_root() {
-            out.push(rule("assert_tenant_root_key"));
+        let has_exceptions = attrs.float.is_some() || attrs.json.is_some() || attrs.sql_type.is_some();
+        match fixed_rule {
+            Some(rule) if !has_exceptions => out.push(rule),
+            Some(rule) => {
+                out.push(rule);
+                out.push(column_rules(field));
+            }
+            None => out.push(column_rules(field)),
         }
-        if TIMESTAMP_COLUMNS.contains(&field.column.as_str()) {
-            out.push(rule("assert_timestamp"));
-        }
-        let money = names::denotes_money(&field.column) && attrs.not_money.is_none();
-        if money {
-            out.push(rule("assert_money"));
-        }
-        // The money rule already rejects floats; one mistake gives one error.
-        if attrs.float.is_some() {
-            out.push(rule("assert_float"));
-        } else if !money {
-            out.push(rule("assert_not_float"));
-        }
-        out.push(rule(if attrs.json.is_some() {
-            "assert_json"
-        } else {
-            "assert_not_json"
-        }));
-        if names::denotes_secret(&field.column) {
-            out.push(rule("assert_secret"));
-        }
-        if let Some(target) = &attrs.references {
+        // `references` on the tenant key is an error of its own (the key is added for it).
+        let tenant_key = field.column == TENANT_COLUMN && input.is_tenant();
+        if let Some(target) = attrs.references.as_ref().filter(|_| !tenant_key) {
+            let target = self_to(input, target);
             let target_span = target.span();
             out.push(quote_spanned! {target_span=>
                 ::schema_core::__private::rules::assert_foreign_key::<#ty, <#target as ::schema_core::Table>::PrimaryKey>();
             });
-            if attrs.on_delete.as_ref().is_some_and(Action::is_set_null) {
-                out.push(rule("assert_nullable"));
+            let set_null = [&attrs.on_delete, &attrs.on_update]
+                .into_iter()
+                .flatten()
+                .any(Action::is_set_null);
+            if set_null {
+                out.push(fixed("assert_nullable"));
             }
         }
     }
@@ -139,21 +184,34 @@ fn assertions(input: &Input) -> TokenStream {
         // `organization_id` among several columns scopes the key to the tenant: it references the
         // target's `organization_id`, the other columns its primary key.
         let scoped = foreign_key.columns.len() > 1 && foreign_key.columns.iter().any(|c| c == TENANT_COLUMN);
-        let types: Vec<&syn::Type> = foreign_key
+        let fields: Vec<&Field> = foreign_key
             .columns
             .iter()
             .filter(|c| !scoped || *c != TENANT_COLUMN)
             .filter_map(|c| input.field(c))
-            .map(|f| f.ty)
             .collect();
-        let key_type = match types.as_slice() {
-            [one] if scoped => quote!(#one),
-            _ => quote!((#(#types,)*)),
-        };
+        // A foreign key whose attribute has an error is not type-checked: one mistake, one error.
+        let expected = foreign_key.columns.len() - usize::from(scoped);
+        if fields.len() != expected || fields.is_empty() || foreign_key.on_delete.is_none() {
+            continue;
+        }
+        let types = fields.iter().map(|f| f.ty());
+        let target = self_to(input, target);
         let span = target.span();
         out.push(quote_spanned! {span=>
-            ::schema_core::__private::rules::assert_foreign_key::<#key_type, <#target as ::schema_core::Table>::PrimaryKey>();
+            ::schema_core::__private::rules::assert_foreign_key_columns::<(#(#types,)*), <#target as ::schema_core::Table>::PrimaryKey>();
         });
+        let set_null = [&foreign_key.on_delete, &foreign_key.on_update]
+            .into_iter()
+            .flatten()
+            .any(Action::is_set_null);
+        if set_null {
+            for field in fields {
+                let ty = field.ty();
+                let span = field.ident.span();
+                out.push(quote_spanned!(span=> ::schema_core::__private::rules::assert_nullable::<#ty>();));
+            }
+        }
     }
     quote! {
         const _: () = {
@@ -165,17 +223,89 @@ fn assertions(input: &Input) -> TokenStream {
     }
 }
 
+/// One field's kind rules, each a trait local to this block (so no code elsewhere can implement
+/// it) whose message names the column and the type as written; one call, spanned at the field's
+/// type, checks them all and that the type is a column type at all: a type that is none gives one
+/// error, not one per rule.
+fn column_rules(field: &Field) -> TokenStream {
+    let ty = field.ty();
+    let span = ty.span();
+    let written = type_text(ty);
+    let column = if field.name == field.column {
+        format!("`{}`", field.column)
+    } else {
+        format!("`{}` (field `{}`)", field.column, field.name)
+    };
+    let column = column.replace('{', "{{").replace('}', "}}");
+    let written = written.replace('{', "{{").replace('}', "}}");
+    let mut traits = Vec::new();
+    let mut bounds = Vec::new();
+    for (check, rule) in rules::plan(field).flags().into_iter().zip(&rules::KIND_RULES) {
+        if !check {
+            continue;
+        }
+        let name = Ident::new(rule.name, Span::call_site());
+        let message = rule.message(&column, &written);
+        let (label, note) = (rule.label, rule.note);
+        let facts = rule.facts.iter().map(|(assoc, answer)| {
+            let assoc = Ident::new(assoc, Span::call_site());
+            let answer = Ident::new(answer, Span::call_site());
+            quote!(#assoc = ::schema_core::__private::kind::#answer)
+        });
+        traits.push(quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            trait #name {}
+            #[diagnostic::do_not_recommend]
+            impl<K: ::schema_core::__private::Facts<#(#facts),*>> #name for K {}
+        });
+        bounds.push(quote!(<T as ::schema_core::SqlType>::Kind: #name));
+    }
+    let call = quote_spanned!(span=> check::<#ty>(););
+    quote! {
+        {
+            #(#traits)*
+            fn check<T: ::schema_core::SqlType + ?::core::marker::Sized>() where #(#bounds,)* {}
+            #call
+        }
+    }
+}
+
+/// A type as written, for messages: `::core::primitive::f64`, `Option<Decimal>`.
+fn type_text(ty: &syn::Type) -> String {
+    quote!(#ty)
+        .to_string()
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("& ", "&")
+}
+
+/// `references = Self` names the struct itself (a self-reference); elsewhere `Self` would be the
+/// constant block the checks live in.
+pub fn self_to(input: &Input, target: &syn::Path) -> syn::Path {
+    if target.is_ident("Self") {
+        let ident = input.ident;
+        let span = target.span();
+        syn::parse_quote_spanned!(span=> #ident)
+    } else {
+        target.clone()
+    }
+}
+
 /// The `Table::PrimaryKey` type: the key field's type, or a tuple for a composite key.
 pub fn primary_key_type(input: &Input) -> TokenStream {
     let key = input.primary_key();
     match key.as_slice() {
         [] => quote!(()),
         [single] => {
-            let ty = single.ty;
+            let ty = single.ty();
             quote!(#ty)
         }
         several => {
-            let types = several.iter().map(|f| f.ty);
+            let types = several.iter().map(|f| f.ty());
             quote!((#(#types,)*))
         }
     }
@@ -203,22 +333,28 @@ fn column_name(input: &Input, ident: &Ident) -> String {
 }
 
 fn column(field: &Field) -> TokenStream {
-    let ty = field.ty;
+    let ty = field.ty();
     let name = &field.column;
     let attrs = &field.attrs;
     let column_type = match &attrs.sql_type {
-        Some(sql) => quote!(model::ColumnType::parse(#sql)),
+        // Parsed at expansion time; a type that cannot be parsed is an error, and then this code
+        // is not generated.
+        Some(_) => match &field.rendered {
+            Some(rendered) => rendered.to_tokens(),
+            None => quote!(<#ty as SqlType>::column_type()),
+        },
         None => quote!(<#ty as SqlType>::column_type()),
     };
     let default = if let Some(expr) = &attrs.default {
-        // The value has the column's type (without `Option`); a string literal becomes a String.
+        // The value has the column's type (without `Option`); a string literal is the default of
+        // a text column, and of another column an error of the defaults rule.
         let span = expr.span();
         let inner = option_inner(ty).unwrap_or(ty);
-        let value = match expr {
+        let value = match crate::attr::ungroup_expr(expr) {
             syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(_),
                 ..
-            }) => quote_spanned!(span=> ::core::convert::From::from(#expr)),
+            }) => quote_spanned!(span=> ::schema_core::__private::rules::text_default(#expr)),
             _ => quote!(#expr),
         };
         quote_spanned! {span=>
@@ -277,7 +413,7 @@ fn table_impl(input: &Input) -> TokenStream {
     let pk_type = primary_key_type(input);
     let pk_columns: Vec<&String> = input.primary_key().iter().map(|f| &f.column).collect();
     let columns = input.fields.iter().map(column);
-    let column_types = input.fields.iter().map(|f| f.ty);
+    let column_types = input.fields.iter().map(|f| f.ty());
 
     let mut uniques = Vec::new();
     let mut checks = Vec::new();
@@ -285,7 +421,18 @@ fn table_impl(input: &Input) -> TokenStream {
     let mut indexes = Vec::new();
     let mut column_renames = Vec::new();
     let mut justifications = Vec::new();
+    let mut column_kinds = Vec::new();
     for field in &input.fields {
+        if field.attrs.sql_type.is_none() {
+            let column = &field.column;
+            let ty = field.ty();
+            column_kinds.push(quote! {
+                ColumnKind {
+                    column: ::std::string::String::from(#column),
+                    kind: ::std::string::String::from(<<#ty as SqlType>::Kind as Facts>::NAME),
+                }
+            });
+        }
         let column = &field.column;
         let attrs = &field.attrs;
         if attrs.unique.is_some() {
@@ -343,6 +490,7 @@ fn table_impl(input: &Input) -> TokenStream {
             (&attrs.json, "Json"),
             (&attrs.float, "Float"),
             (&attrs.not_money, "NotMoney"),
+            (&attrs.not_secret, "NotSecret"),
         ] {
             if let Some(reason) = reason {
                 let rule = Ident::new(rule, Span::call_site());
@@ -514,8 +662,8 @@ fn table_impl(input: &Input) -> TokenStream {
             fn definition() -> ::schema_core::__private::TableDef {
                 #[allow(unused_imports)]
                 use ::schema_core::__private::{
-                    model, ident, ColumnRename, Justification, JustifiedRule, SqlLiteral, SqlType,
-                    TableDef, Tenancy,
+                    model, ident, ColumnKind, ColumnRename, Facts, Justification, JustifiedRule,
+                    SqlLiteral, SqlType, TableDef, Tenancy,
                 };
                 const TABLE: &str = #table;
                 let mut table = model::Table::new(TABLE, ::std::vec![#(#columns),*]);
@@ -544,6 +692,7 @@ fn table_impl(input: &Input) -> TokenStream {
                     column_renames: ::std::vec![#(#column_renames),*],
                     enums,
                     justifications: ::std::vec![#(#justifications),*],
+                    column_kinds: ::std::vec![#(#column_kinds),*],
                     audited: #audited,
                     rls_exempt: #rls_exempt,
                 }
@@ -553,8 +702,10 @@ fn table_impl(input: &Input) -> TokenStream {
 }
 
 /// `T` of a field written `Option<T>`.
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else { return None };
+pub fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = crate::ast::ungroup_type(ty) else {
+        return None;
+    };
     let last = path.path.segments.last()?;
     if last.ident != "Option" {
         return None;
@@ -563,7 +714,148 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
         return None;
     };
     match args.args.first()? {
-        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(crate::ast::ungroup_type(inner)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The statements of the generated `__schema_rules` (the type checks), one per line, with
+    /// the `::schema_core::__private::rules::` prefix shortened to `rules::`.
+    fn rules_of(expansion: &proc_macro2::TokenStream) -> String {
+        // String literals (the messages) are dropped: the snapshot is of the checks.
+        let mut text = String::new();
+        let mut in_string = false;
+        let mut escaped = false;
+        for c in expansion.to_string().chars() {
+            match (in_string, escaped, c) {
+                (true, false, '\\') => escaped = true,
+                (true, false, '"') => in_string = false,
+                (true, _, _) => escaped = false,
+                (false, _, '"') => in_string = true,
+                (false, _, c) => text.push(c),
+            }
+        }
+        let start = text
+            .find("fn __schema_rules")
+            .map_or(0, |i| i + "fn __schema_rules () {".len());
+        let body = &text[start..];
+        let end = body.find("} } ;").unwrap_or(body.len());
+        body[..end]
+            .split(';')
+            .map(|statement| {
+                statement
+                    .replace(" :: ", "::")
+                    .replace(":: ", "::")
+                    .replace(" < ", "<")
+                    .replace("< ", "<")
+                    .replace(" > ", ">")
+                    .replace(" >", ">")
+                    .replace(" ,", ",")
+                    .replace(" ()", "()")
+                    .replace("::schema_core::__private::rules::", "rules::")
+                    .trim_start_matches(['}', ' '])
+                    .trim()
+                    .to_owned()
+            })
+            .map(|statement| name_the_modes(&statement))
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(";\n")
+    }
+
+    /// A field's block of local rule traits and its `check::<T>()` call as `check::<T>: MoneyRule,
+    /// JsonRule`: the rules checked, by name.
+    fn name_the_modes(statement: &str) -> String {
+        let Some(call) = statement.rfind("check::<") else {
+            return statement.to_owned();
+        };
+        let rest = &statement[call + "check::<".len()..];
+        let ty = rest.strip_suffix(">()").unwrap_or(rest);
+        let rules: Vec<&str> = statement
+            .match_indices("trait ")
+            .filter_map(|(i, _)| statement[i + "trait ".len()..].split_whitespace().next())
+            .collect();
+        format!("check::<{ty}>: {}", rules.join(", "))
+    }
+
+    #[test]
+    fn generated_checks_of_one_struct() {
+        let expansion = super::derive_inner(quote! {
+            #[table(foreign_key(columns(customer_id, line), references = Line, on_delete = "set null"))]
+            pub struct Invoice {
+                #[column(primary_key)]
+                pub id: Uuid,
+                pub organization_id: OrganizationId,
+                #[column(references = Self, on_delete = "set null")]
+                pub parent_id: Option<Uuid>,
+                pub customer_id: Option<Uuid>,
+                pub line: Option<i32>,
+                pub total_cents: Money,
+                #[column(sql_type = "double precision", float = "an estimate")]
+                pub estimate: i64,
+                #[column(not_money = "a count of changes")]
+                pub price_changes: i32,
+                pub tax_number: String,
+                pub api_key_hash: TokenHash,
+                #[column(sql_type = "character varying(255)")]
+                pub password_hash: PasswordHash,
+                #[column(json = "shape owned by the partner")]
+                pub payload: Json<String>,
+                pub created_at: Timestamp,
+                pub updated_at: Timestamp,
+            }
+        });
+        insta::assert_snapshot!(rules_of(&expansion));
+    }
+
+    #[test]
+    fn an_attribute_error_keeps_the_other_fields_checks() {
+        let expansion = super::derive_inner(quote! {
+            pub struct Invoice {
+                #[column(primary_key)]
+                pub id: Uuid,
+                pub organization_id: OrganizationId,
+                #[column(unqiue)]
+                pub number: i64,
+                #[column(sql_type = "money")]
+                pub balance: Money,
+                pub total: f64,
+                pub created_at: Timestamp,
+                pub updated_at: Timestamp,
+            }
+        });
+        let text = expansion.to_string();
+        assert_eq!(text.matches("compile_error").count(), 2, "{text}");
+        insta::assert_snapshot!(rules_of(&expansion));
+    }
+
+    proptest::proptest! {
+        /// No identifier Rust accepts, and no `sql_type` or name string, panics the derive.
+        #[test]
+        fn no_input_panics_the_derive(
+            table in "(r#)?[_a-zA-Zéß][_a-zA-Z0-9éß]{0,10}",
+            field in "(r#)?[_a-zA-Zéß][_a-zA-Z0-9éß]{0,10}",
+            sql in "\\PC{0,24}",
+            name in "\\PC{0,24}",
+        ) {
+            let source = format!(
+                "pub struct {table} {{ #[column(primary_key)] pub {field}: Uuid, \
+                 #[column(sql_type = {sql:?}, name = {name:?})] pub other: f64, \
+                 pub created_at: Timestamp, pub updated_at: Timestamp }}"
+            );
+            // Keywords and the like are no identifiers: Rust rejects them before any derive.
+            if let Ok(tokens) = source.parse::<proc_macro2::TokenStream>()
+                && syn::parse2::<syn::DeriveInput>(tokens.clone()).is_ok()
+            {
+                let _ = super::derive_inner(tokens);
+            }
+            let _ = crate::sql::parse(&sql);
+            let _ = crate::names::words(&name);
+            let _ = crate::names::denotes_money(&name) || crate::names::denotes_secret(&name);
+        }
     }
 }

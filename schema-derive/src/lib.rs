@@ -15,6 +15,8 @@ mod expand;
 mod fallback;
 mod names;
 mod pg_enum;
+mod rules;
+mod sql;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -22,8 +24,7 @@ use syn::{DeriveInput, parse_macro_input};
 
 #[proc_macro_derive(Table, attributes(table, column))]
 pub fn derive_table(input: TokenStream) -> TokenStream {
-    let input = parse_macro_input!(input as DeriveInput);
-    expand::derive(&input).into()
+    expand::derive_inner(input.into()).into()
 }
 
 #[proc_macro_derive(PgEnum, attributes(pg_enum))]

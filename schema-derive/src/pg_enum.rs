@@ -52,7 +52,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                     .rename
                     .as_ref()
                     .map(LitStr::value)
-                    .unwrap_or_else(|| variant.ident.to_string().to_snake_case());
+                    .unwrap_or_else(|| crate::ast::unraw(&variant.ident).to_snake_case());
                 if label.len() > MAX_IDENTIFIER_BYTES {
                     cx.error_spanned_by(
                         &variant.ident,

@@ -45,6 +45,7 @@ pub const GENERATED: &str = "generated";
 pub const JSON: &str = "json";
 pub const FLOAT: &str = "float";
 pub const NOT_MONEY: &str = "not_money";
+pub const NOT_SECRET: &str = "not_secret";
 
 pub const COLUMN_KEYS: &[&str] = &[
     PRIMARY_KEY,
@@ -65,6 +66,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     JSON,
     FLOAT,
     NOT_MONEY,
+    NOT_SECRET,
     COMMENT,
 ];
 

@@ -12,7 +12,7 @@ use bytes::BytesMut;
 use postgres_types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
 use crate::model::ColumnType;
-use crate::sql_type::{SqlLiteral, SqlType, kind, rules};
+use crate::sql_type::{SqlLiteral, SqlType, kind};
 
 /// An amount of money in integer cents (`bigint`).
 ///
@@ -232,6 +232,3 @@ impl SqlLiteral for Money {
         self.0.to_string()
     }
 }
-
-impl rules::MoneyColumn for Money {}
-impl rules::MoneyColumn for Option<Money> {}

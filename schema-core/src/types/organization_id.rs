@@ -8,7 +8,7 @@ use bytes::BytesMut;
 use postgres_types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
 use crate::model::ColumnType;
-use crate::sql_type::{SqlType, kind, rules};
+use crate::sql_type::{SqlType, kind};
 
 /// The identifier of an organization (the tenant), a UUID (`uuid`).
 ///
@@ -88,6 +88,3 @@ impl SqlType for OrganizationId {
         ColumnType::Uuid
     }
 }
-
-impl rules::OrganizationIdColumn for OrganizationId {}
-impl rules::TenantRootKey for OrganizationId {}

@@ -8,7 +8,7 @@ use postgres_types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use sha2::{Digest, Sha256};
 
 use crate::model::ColumnType;
-use crate::sql_type::{SqlType, kind, rules};
+use crate::sql_type::{SqlType, kind};
 
 /// A password hash in PHC string format (`$argon2id$v=19$...`, `$2b$12$...`). Never plaintext.
 ///
@@ -288,20 +288,15 @@ impl<'a> FromSql<'a> for TokenHash {
 }
 
 impl SqlType for PasswordHash {
-    type Kind = kind::SecretHash;
+    type Kind = kind::PasswordHash;
     fn column_type() -> ColumnType {
         ColumnType::Text
     }
 }
 
 impl SqlType for TokenHash {
-    type Kind = kind::SecretHash;
+    type Kind = kind::TokenHash;
     fn column_type() -> ColumnType {
         ColumnType::Bytea
     }
 }
-
-impl rules::SecretColumn for PasswordHash {}
-impl rules::SecretColumn for Option<PasswordHash> {}
-impl rules::SecretColumn for TokenHash {}
-impl rules::SecretColumn for Option<TokenHash> {}

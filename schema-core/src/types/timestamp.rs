@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::model::ColumnType;
-use crate::sql_type::{SqlType, kind, rules};
+use crate::sql_type::{SqlType, kind};
 
 /// An instant in UTC (`timestamp with time zone`).
 ///
@@ -89,5 +89,3 @@ impl SqlType for Timestamp {
         ColumnType::Timestamptz
     }
 }
-
-impl rules::TimestampColumn for Timestamp {}

@@ -1,0 +1,16 @@
+//! An attribute error does not hide the type rules of the other fields.
+use schema_core::prelude::*;
+
+#[derive(Table)]
+pub struct Invoice {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    #[column(unqiue)]
+    pub number: i64,
+    pub total: f64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+//! A type that is no column type gives one error, not one per rule.
+use schema_core::prelude::*;
+
+pub struct Address;
+
+#[derive(Table)]
+pub struct Invoice {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    pub shipping: Address,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+//! A `Json<T>` value is JSON whatever the column says.
+use schema_core::prelude::*;
+
+#[derive(Table)]
+pub struct Invoice {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    #[column(sql_type = "text")]
+    pub payload: Json<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn main() {}

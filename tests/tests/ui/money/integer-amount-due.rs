@@ -1,0 +1,14 @@
+//! A qualifier after the money word (`due`) leaves it money.
+use schema_core::prelude::*;
+
+#[derive(Table)]
+pub struct Invoice {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    pub amount_due: i32,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn main() {}
