@@ -4,7 +4,8 @@
 //! and 200 generated migrations (the billing schema, then one more tenant table per migration, so
 //! each snapshot holds the whole schema as `generate` writes it), applies each to a database of its
 //! own, and times the real commands on them as whole processes (median of 5 runs): `status`,
-//! `check`, `up` with nothing pending, and `generate` with nothing to do. The declared schema of
+//! `check`, `up` with nothing pending, and `generate` with nothing to do; and `verify` once (10 and
+//! 50 migrations). The declared schema of
 //! each run is the history's latest, as in a project whose code and migrations agree.
 //!
 //! The same binary is the `migrate` command of those synthetic schemas: run with
@@ -136,7 +137,9 @@ fn main() -> std::process::ExitCode {
     }
     let exe = std::env::current_exe().expect("this binary");
     let server = server_url();
-    println!("history  snapshots   status    check  up (none pending)  generate (no changes)");
+    println!(
+        "history  snapshots   status    check  up (none pending)  generate (no changes)  verify (3 rows/table)"
+    );
     for n in [10usize, 50, 200] {
         let tmp = std::env::temp_dir().join(format!("bench-history-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
@@ -160,8 +163,28 @@ fn main() -> std::process::ExitCode {
         let check = time_command(&exe, &dir, &url, tables, &["check"]);
         let up = time_command(&exe, &dir, &url, tables, &["up"]);
         let generate = time_command(&exe, &dir, &url, tables, &["generate", "nothing"]);
+        // verify is one run: it replays the whole history, and it is slower by nature.
+        let verify = if n <= 50 {
+            let start = Instant::now();
+            let out = Command::new(&exe)
+                .arg("--dir")
+                .arg(&dir)
+                .arg("verify")
+                .env("DATABASE_URL", &server)
+                .env(TABLES_VAR, tables.to_string())
+                .output()
+                .expect("run verify");
+            assert!(
+                out.status.success(),
+                "verify: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            format!("{:>19.1} s", start.elapsed().as_secs_f64())
+        } else {
+            format!("{:>21}", "-")
+        };
         println!(
-            "{n:>7}  {:>6.1} MiB  {:>5.0} ms  {:>5.0} ms  {:>14.0} ms  {:>18.0} ms",
+            "{n:>7}  {:>6.1} MiB  {:>5.0} ms  {:>5.0} ms  {:>14.0} ms  {:>18.0} ms  {verify}",
             bytes as f64 / (1024.0 * 1024.0),
             status.as_secs_f64() * 1e3,
             check.as_secs_f64() * 1e3,

@@ -945,8 +945,15 @@ async fn verify_steps(
     for (round, migration) in migrations.iter().enumerate() {
         let start = std::time::Instant::now();
         let snapshot = migration.snapshot.schema()?;
-        let expected = crate::normalize::normalize_on(&normalize_client, snapshot).await?;
         let name = migration.name();
+        let expected = match crate::normalize::normalize_on(&normalize_client, snapshot).await {
+            Ok(expected) => expected,
+            Err(error) => {
+                return Ok(Err(format!(
+                    "{name}: its snapshot cannot be created on a database: {error}"
+                )));
+            }
+        };
         let isolation = [
             (&migration.up, migration.up_transactional(), snapshot, "up"),
             (&migration.down, migration.down_transactional(), &previous, "down"),
@@ -959,13 +966,17 @@ async fn verify_steps(
         // Rows first, so that what fails on a table with rows fails here. Enough of them to
         // use every label of every enum.
         let labels = previous.enums.iter().map(|e| e.values.len()).max().unwrap_or(0);
-        let seeded = crate::seed::seed(
+        let seeded = match crate::seed::seed(
             &work,
             &previous,
             if rows == 0 { 0 } else { rows.max(labels) },
             round,
         )
-        .await?;
+        .await
+        {
+            Ok(seeded) => seeded,
+            Err(error) => return Ok(Err(format!("{name}: generating rows before it failed: {error}"))),
+        };
         let on_rows = if seeded.rows > 0 {
             format!(" (with {} generated row(s) in the tables)", seeded.rows)
         } else {
@@ -1061,8 +1072,11 @@ async fn diff_command(
     } else {
         None
     };
-    let (mut from_schema, from_db) = load_source(app, cli, from, &declared).await?;
-    let (mut to_schema, to_db) = load_source(app, cli, to, &declared).await?;
+    // The two sides are read at once: two databases take the time of the slower one.
+    let ((mut from_schema, from_db), (mut to_schema, to_db)) = tokio::try_join!(
+        load_source(app, cli, from, &declared),
+        load_source(app, cli, to, &declared)
+    )?;
     // Compare like with like: a declared or snapshot side is spelled the way Postgres prints it
     // by creating it on a throwaway database of the other side's server.
     let server = match (from, to) {
