@@ -7,3 +7,9 @@
 pub mod schema;
 
 pub use schema::schema;
+
+/// The README's Rust examples, compiled (and run, where they can run) as doctests, so that what
+/// the README shows keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{hand_written, migrate, run_ok, text};
+use common::{hand_written, migrate, newest_migration, run_ok, text};
 use testkit::TestDb;
 
 fn run(dir: &Path, url: &str, args: &[&str]) -> Output {
@@ -114,22 +114,13 @@ async fn exit_1_differences_or_violations() {
     // A destructive plan refused: the latest snapshot has a table the code no longer declares.
     let dir = tmp.path().join("destructive");
     run_ok(&dir, db.url(), &["generate", "initial"]);
-    run_ok(&dir, db.url(), &["generate", "--empty", "extra"]);
-    let extra = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .max()
-        .unwrap()
-        .join("schema.json");
-    let mut snapshot: serde_json::Value = serde_json::from_slice(&std::fs::read(&extra).unwrap()).unwrap();
-    let tables = snapshot["tables"].as_array_mut().unwrap();
-    let mut table = tables.iter().find(|t| t["name"] == "currencies").unwrap().clone();
-    table["name"] = "legacy_currencies".into();
-    table.as_object_mut().unwrap().remove("primary_key");
-    tables.push(table);
-    std::fs::write(&extra, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
-    run_ok(&dir, db.url(), &["hash"]);
+    diverge(&dir, |snapshot| {
+        let tables = snapshot["tables"].as_array_mut().unwrap();
+        let mut table = tables.iter().find(|t| t["name"] == "currencies").unwrap().clone();
+        table["name"] = "legacy_currencies".into();
+        table.as_object_mut().unwrap().remove("primary_key");
+        tables.push(table);
+    });
     expect(
         &run(&dir, db.url(), &["generate", "next"]),
         1,
@@ -419,13 +410,7 @@ fn a_closed_pipe_ends_quietly_and_long_urls_are_cut() {
 /// schema differs from it as `change` says.
 fn diverge(dir: &Path, change: impl Fn(&mut serde_json::Value)) {
     run_ok(dir, "postgres://unused", &["generate", "--empty", "diverge"]);
-    let newest = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .max()
-        .unwrap()
-        .join("schema.json");
+    let newest = newest_migration(dir).join("schema.json");
     let mut snapshot: serde_json::Value = serde_json::from_slice(&std::fs::read(&newest).unwrap()).unwrap();
     change(&mut snapshot);
     std::fs::write(&newest, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
@@ -547,13 +532,7 @@ fn hazards_acknowledged_when_generated_pass_lint_and_check_and_nothing_else_does
             ]
         ))
     );
-    let newest = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .max()
-        .unwrap();
-    let up = std::fs::read_to_string(newest.join("up.sql")).unwrap();
+    let up = std::fs::read_to_string(newest_migration(&dir).join("up.sql")).unwrap();
     assert!(
         up.contains("-- migrate:ack rewrites_table invoices has 300 rows here"),
         "{up}"

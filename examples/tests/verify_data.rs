@@ -20,12 +20,7 @@ async fn history_with(dir: &Path, up: &str, down: &str) {
     client.batch_execute(up).await.unwrap();
     let snapshot = inspect(&client, &InspectOptions::default()).await.unwrap().schema;
     run_ok(dir, db.url(), &["generate", "--empty", "data_dependent"]);
-    let newest = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .max()
-        .unwrap();
+    let newest = common::newest_migration(dir);
     std::fs::write(newest.join("up.sql"), up).unwrap();
     std::fs::write(newest.join("down.sql"), down).unwrap();
     std::fs::write(newest.join("schema.json"), snapshot.to_json()).unwrap();

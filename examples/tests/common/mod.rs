@@ -37,13 +37,7 @@ pub fn hand_written(dir: &Path, scripts: &[(String, String)]) -> Vec<String> {
     let mut versions = Vec::new();
     for (i, (up, down)) in scripts.iter().enumerate() {
         run_ok(dir, unused, &["generate", "--empty", &format!("step_{i}")]);
-        let mut created: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir())
-            .collect();
-        created.sort();
-        let newest = created.last().unwrap();
+        let newest = &newest_migration(dir);
         std::fs::write(newest.join("up.sql"), up).unwrap();
         std::fs::write(newest.join("down.sql"), down).unwrap();
         run_ok(dir, unused, &["hash"]);
@@ -51,6 +45,16 @@ pub fn hand_written(dir: &Path, scripts: &[(String, String)]) -> Vec<String> {
         versions.push(name[..14].to_owned());
     }
     versions
+}
+
+/// The newest migration's directory in `dir`.
+pub fn newest_migration(dir: &Path) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .max()
+        .expect("a migration")
 }
 
 /// stdout and stderr, for assertion messages.
