@@ -20,13 +20,17 @@ use crate::model::{Column, ColumnType, EnumType, ForeignKey, Identity, Referenti
 pub use raw::*;
 
 /// The whole schema as DDL, in dependency order: enum types, functions, tables, foreign keys,
-/// indexes, comments, row-level security and policies, triggers.
+/// indexes, comments, row-level security and policies, triggers, SQL functions (whose bodies
+/// Postgres checks against the tables), grants.
 pub fn schema(schema: &Schema) -> Vec<String> {
     let mut statements = Vec::new();
     for enum_type in &schema.enums {
         statements.push(create_enum(enum_type));
     }
-    for function in &schema.functions {
+    // Postgres checks a SQL function's body against the tables it reads, so those come last.
+    let (sql_functions, functions): (Vec<_>, Vec<_>) =
+        schema.functions.iter().partition(|f| f.language == "sql");
+    for function in functions {
         statements.push(create_function(function));
         if function.execute.is_some() {
             statements.extend(function_execute(function, None));
@@ -61,6 +65,12 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     for table in &schema.tables {
         for trigger in &table.triggers {
             statements.push(create_trigger(&table.name, trigger));
+        }
+    }
+    for function in sql_functions {
+        statements.push(create_function(function));
+        if function.execute.is_some() {
+            statements.extend(function_execute(function, None));
         }
     }
     let mut roles: Vec<&str> = schema

@@ -186,13 +186,18 @@ async fn example_ddl_applies_and_catalog_matches() {
     assert_eq!(
         constraints[&(
             "invoice_line_items".into(),
-            "invoice_line_items_product_id_fkey".into()
+            // Tenant-scoped since issue 11: (organization_id, product_id).
+            "invoice_line_items_organization_id_product_id_fkey".into()
         )]
             .1,
         "n"
     );
     assert_eq!(
-        constraints[&("invoices".into(), "invoices_customer_id_fkey".into())].1,
+        constraints[&(
+            "invoices".into(),
+            "invoices_organization_id_customer_id_fkey".into()
+        )]
+            .1,
         "r"
     );
     assert_eq!(

@@ -515,9 +515,35 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                     crate::diff::names_identifier(sql, column) || crate::diff::names_identifier(sql, table)
                 })
         };
+        let new_policy = changes.iter().find_map(|c| match c {
+            Change::CreatePolicy { table: t, policy: p } if t == table && p.name == policy.name => Some(p),
+            _ => None,
+        });
+        let uses_either = |name: &str| {
+            uses(name)
+                || new_policy.is_some_and(|p| {
+                    [&p.using, &p.with_check]
+                        .into_iter()
+                        .flatten()
+                        .any(|sql| crate::diff::names_identifier(sql, name))
+                })
+        };
         let mut replacement = Some(PolicyReplacement::Together);
         for other in changes {
             match other {
+                // An enum change of a column the policy names: the old definition may need a value
+                // the change removes, the new one a value it adds (usable only once committed),
+                // and the recreation (in either direction) converts the column, which Postgres
+                // refuses under a policy. The drop keeps its early place and the create its late
+                // one, around the enum change.
+                Change::AddEnumValues { from, columns, .. } | Change::RecreateEnum { from, columns, .. }
+                    if uses_either(&from.name)
+                        || columns
+                            .iter()
+                            .any(|c| &c.table == table && uses_either(&c.column)) =>
+                {
+                    replacement = None
+                }
                 // Dropped with the column: the drop keeps its early place.
                 Change::DropColumn { table: t, column } if t == table && uses(&column.name) => {
                     replacement = None

@@ -119,7 +119,10 @@ fn main() {
     let orders = declared.schema.table("orders").expect("orders");
     assert_eq!(orders.column("reference").unwrap().collation.as_deref(), Some("C"));
     let shipments = declared.schema.table("shipments").expect("shipments");
-    assert!(shipments.foreign_keys.iter().any(|fk| fk.columns.len() == 2 && fk.match_full));
+    // The composite key between tenant tables is tenant-scoped (issue 11).
+    assert!(shipments.foreign_keys.iter().any(|fk| fk.columns == ["organization_id", "order_id", "line"]
+        && fk.referenced_columns == ["organization_id", "order_id", "line"]
+        && fk.match_full));
     let sql = Query::select()
         .column(OrderIden::TotalCents)
         .from(OrderIden::Table)
