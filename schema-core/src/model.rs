@@ -68,6 +68,10 @@ pub struct Column {
     pub default: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// The options of an identity column's sequence (`GENERATED ... AS IDENTITY (START WITH ...)`);
+    /// the default options are the default value.
+    #[serde(default, skip_serializing_if = "SequenceOptions::is_default")]
+    pub identity_options: SequenceOptions,
     /// `GENERATED ALWAYS AS (expr) STORED`: the expression, as SQL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
@@ -85,6 +89,36 @@ pub enum Identity {
     ByDefault,
     /// `serial`/`bigserial`/`smallserial`: a sequence owned by the column and a `nextval` default.
     Serial,
+}
+
+/// The options of a sequence. `None` means Postgres' default for the sequence's data type and
+/// direction (see [`SequenceOptions::resolved`]), so a default spelled out and a default left out
+/// compare equal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SequenceOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub increment: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<i64>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cycle: bool,
+}
+
+/// Every option of a sequence with its value, defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResolvedSequenceOptions {
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
 }
 
 /// A column's data type.
@@ -153,6 +187,14 @@ pub struct CheckConstraint {
     pub name: String,
     /// The boolean expression, as SQL, without the surrounding `CHECK (...)`.
     pub expression: String,
+    /// Added `NOT VALID` and not validated since: the rows that were there are not known to
+    /// pass. Validating is `VALIDATE CONSTRAINT`; a check cannot be un-validated in place, so the
+    /// way back drops it and adds it again `NOT VALID` (a catalog change, no scan).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
+    /// `NO INHERIT`: the check does not apply to child tables.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_inherit: bool,
 }
 
 /// A FOREIGN KEY constraint.
@@ -355,6 +397,62 @@ pub enum TriggerEvent {
     Truncate,
 }
 
+impl SequenceOptions {
+    pub fn is_default(&self) -> bool {
+        *self == SequenceOptions::default()
+    }
+
+    /// The bounds of a sequence of `data_type` (`smallint`, `integer`, anything else is `bigint`).
+    pub fn type_range(data_type: &ColumnType) -> (i64, i64) {
+        match data_type {
+            ColumnType::SmallInt => (i16::MIN.into(), i16::MAX.into()),
+            ColumnType::Integer => (i32::MIN.into(), i32::MAX.into()),
+            _ => (i64::MIN, i64::MAX),
+        }
+    }
+
+    /// Every option with its value for a sequence of `data_type`, as `CREATE SEQUENCE` fills in
+    /// the ones left out.
+    pub fn resolved(&self, data_type: &ColumnType) -> ResolvedSequenceOptions {
+        let (type_min, type_max) = SequenceOptions::type_range(data_type);
+        let increment = self.increment.unwrap_or(1);
+        let ascending = increment > 0;
+        let min_value = self.min_value.unwrap_or(if ascending { 1 } else { type_min });
+        let max_value = self.max_value.unwrap_or(if ascending { type_max } else { -1 });
+        ResolvedSequenceOptions {
+            start: self
+                .start
+                .unwrap_or(if ascending { min_value } else { max_value }),
+            increment,
+            min_value,
+            max_value,
+            cache: self.cache.unwrap_or(1),
+            cycle: self.cycle,
+        }
+    }
+
+    /// The options as written down, each default left out: the canonical form of `resolved`.
+    pub fn from_resolved(resolved: ResolvedSequenceOptions, data_type: &ColumnType) -> SequenceOptions {
+        let mut options = SequenceOptions {
+            increment: (resolved.increment != 1).then_some(resolved.increment),
+            cache: (resolved.cache != 1).then_some(resolved.cache),
+            cycle: resolved.cycle,
+            ..SequenceOptions::default()
+        };
+        let defaults = options.resolved(data_type);
+        options.min_value = (resolved.min_value != defaults.min_value).then_some(resolved.min_value);
+        options.max_value = (resolved.max_value != defaults.max_value).then_some(resolved.max_value);
+        let defaults = options.resolved(data_type);
+        options.start = (resolved.start != defaults.start).then_some(resolved.start);
+        options
+    }
+
+    /// The same options in canonical form: every option equal to its default left out.
+    pub fn canonical(&self, data_type: &ColumnType) -> SequenceOptions {
+        SequenceOptions::from_resolved(self.resolved(data_type), data_type)
+    }
+}
+
 fn is_false(value: &bool) -> bool {
     !*value
 }
@@ -451,6 +549,9 @@ impl Table {
     }
 
     pub fn canonicalize(&mut self) {
+        for column in &mut self.columns {
+            column.identity_options = column.identity_options.canonical(&column.ty);
+        }
         self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
         self.checks.sort_by(|a, b| a.name.cmp(&b.name));
         self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
@@ -521,6 +622,7 @@ impl Column {
             nullable: false,
             default: None,
             identity: None,
+            identity_options: SequenceOptions::default(),
             generated: None,
             comment: None,
         }

@@ -22,6 +22,9 @@ use schema_core::model::{
 use crate::sql_split::tokenize;
 
 /// One typed change between two schemas.
+// A plan holds tens of changes, not millions: boxing the large variants (a column's two states)
+// would cost every match a dereference for no measurable gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
@@ -95,6 +98,17 @@ pub enum Change {
         check: CheckConstraint,
     },
     DropCheck {
+        table: String,
+        check: CheckConstraint,
+    },
+    /// A check added `NOT VALID` is validated: `VALIDATE CONSTRAINT`.
+    ValidateCheck {
+        table: String,
+        check: CheckConstraint,
+    },
+    /// A validated check becomes `NOT VALID` again, which Postgres cannot do in place: it is
+    /// dropped and added `NOT VALID` (a catalog change, no scan).
+    InvalidateCheck {
         table: String,
         check: CheckConstraint,
     },
@@ -272,6 +286,14 @@ impl Change {
                 table: table_of(table),
                 check: check.clone(),
             },
+            ValidateCheck { table, check } => InvalidateCheck {
+                table: table_of(table),
+                check: check.clone(),
+            },
+            InvalidateCheck { table, check } => ValidateCheck {
+                table: table_of(table),
+                check: check.clone(),
+            },
             AddForeignKey { table, foreign_key } => DropForeignKey {
                 table: table_of(table),
                 foreign_key: foreign_key.clone(),
@@ -359,6 +381,8 @@ impl Change {
             | DropUnique { table, .. }
             | AddCheck { table, .. }
             | DropCheck { table, .. }
+            | ValidateCheck { table, .. }
+            | InvalidateCheck { table, .. }
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
             | RenameConstraint { table, .. }
@@ -681,12 +705,19 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     let table = new.name.clone();
 
     // Columns, matched by name; their order is not compared (Postgres appends added columns).
-    for column in &old.columns {
-        match new.column(&column.name) {
-            None => changes.push(Change::DropColumn {
+    // Dropped columns are dropped last first, so that the down, which runs the steps backwards,
+    // adds them again in their original order.
+    for column in old.columns.iter().rev() {
+        if new.column(&column.name).is_none() {
+            changes.push(Change::DropColumn {
                 table: table.clone(),
                 column: column.clone(),
-            }),
+            });
+        }
+    }
+    for column in &old.columns {
+        match new.column(&column.name) {
+            None => {}
             Some(target) => {
                 let mut from_column = column.clone();
                 let mut to_column = target.clone();
@@ -774,7 +805,7 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         &old.checks,
         &new.checks,
         |c| &c.name,
-        |a, b| a.expression == b.expression,
+        |a, b| a.expression == b.expression && a.no_inherit == b.no_inherit && a.not_valid == b.not_valid,
     );
     let drop = |c: &CheckConstraint| Change::DropCheck {
         table: table.clone(),
@@ -784,8 +815,25 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         table: table.clone(),
         check: c.clone(),
     };
+    let replace = |o: &CheckConstraint, n: &CheckConstraint| {
+        let same_definition = CheckConstraint {
+            not_valid: n.not_valid,
+            ..o.clone()
+        } == *n;
+        match (same_definition, o.not_valid, n.not_valid) {
+            (true, true, false) => vec![Change::ValidateCheck {
+                table: table.clone(),
+                check: n.clone(),
+            }],
+            (true, false, true) => vec![Change::InvalidateCheck {
+                table: table.clone(),
+                check: n.clone(),
+            }],
+            _ => vec![drop(o), add(n)],
+        }
+    };
     let rename = |o: &CheckConstraint, n: &CheckConstraint| rename_constraint(&o.name, &n.name);
-    checks.emit(changes, Some(&rename), drop, |o, n| vec![drop(o), add(n)], add);
+    checks.emit(changes, Some(&rename), drop, replace, add);
 
     let fks = match_named(
         &old.foreign_keys,

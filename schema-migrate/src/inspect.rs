@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 use schema_core::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Identity, Index,
     IndexKey, IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, ReferentialAction,
-    RowLevelSecurity, Schema, SortOrder, Table, Trigger, TriggerEvent, TriggerTiming, UniqueConstraint,
-    Volatility,
+    ResolvedSequenceOptions, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table, Trigger,
+    TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
 };
 use tokio_postgres::{GenericClient, Row};
 
@@ -278,6 +278,10 @@ impl Reader<'_> {
                      the model names it {collation}"
                 ));
             }
+            let identity_options = match identity {
+                Some(Identity::Always | Identity::ByDefault) => identity_options(row, &ty)?,
+                _ => SequenceOptions::default(),
+            };
             let column = Column {
                 name,
                 ty,
@@ -285,6 +289,7 @@ impl Reader<'_> {
                 nullable: !row.try_get::<_, bool>("not_null")?,
                 default,
                 identity,
+                identity_options,
                 generated,
                 comment: None,
             };
@@ -339,12 +344,12 @@ impl Reader<'_> {
                             "cannot read the CHECK constraint {qualified}: {definition}"
                         )));
                     };
-                    table.checks.push(CheckConstraint { name, expression });
-                    if row.try_get::<_, bool>("no_inherit")? {
-                        self.unsupported.push(format!(
-                            "check {qualified} is NO INHERIT, which the model does not keep"
-                        ));
-                    }
+                    table.checks.push(CheckConstraint {
+                        name,
+                        expression,
+                        not_valid: !validated,
+                        no_inherit: row.try_get("no_inherit")?,
+                    });
                 }
                 "f" => {
                     let referenced_table: Option<String> = row.try_get("referenced_table")?;
@@ -683,6 +688,25 @@ impl Reader<'_> {
             queries,
         }
     }
+}
+
+/// The options of the identity sequence of a column row (`seq_*` columns), defaults left out.
+fn identity_options(row: &Row, ty: &ColumnType) -> Result<SequenceOptions, InspectError> {
+    let option = |name: &str| -> Result<i64, InspectError> {
+        row.try_get::<_, Option<i64>>(name)?
+            .ok_or_else(|| InspectError::Catalog(format!("an identity column has no sequence ({name})")))
+    };
+    Ok(SequenceOptions::from_resolved(
+        ResolvedSequenceOptions {
+            start: option("seq_start")?,
+            increment: option("seq_increment")?,
+            min_value: option("seq_min")?,
+            max_value: option("seq_max")?,
+            cache: option("seq_cache")?,
+            cycle: row.try_get::<_, Option<bool>>("seq_cycle")?.unwrap_or(false),
+        },
+        ty,
+    ))
 }
 
 fn referential_action(code: &str, constraint: &str) -> Result<ReferentialAction, InspectError> {

@@ -263,11 +263,15 @@ async fn constraints() {
         vec![
             CheckConstraint {
                 name: "age_positive".into(),
-                expression: "(age > 0)".into()
+                expression: "(age > 0)".into(),
+                not_valid: false,
+                no_inherit: false,
             },
             CheckConstraint {
                 name: "email_has_at".into(),
-                expression: "(email ~~ '%@%'::text)".into()
+                expression: "(email ~~ '%@%'::text)".into(),
+                not_valid: true,
+                no_inherit: false,
             },
         ]
     );

@@ -26,6 +26,13 @@ SELECT c.relname::text AS table_name,
               AND owned.refobjsubid = a.attnum
               AND owned.deptype = 'a'
        ) AS is_serial,
+       -- The options of an identity column's sequence.
+       idseq.seqstart AS seq_start,
+       idseq.seqincrement AS seq_increment,
+       idseq.seqmin AS seq_min,
+       idseq.seqmax AS seq_max,
+       idseq.seqcache AS seq_cache,
+       idseq.seqcycle AS seq_cycle,
        CASE WHEN a.attcollation <> t.typcollation THEN coll.collname::text END AS collation,
        CASE WHEN a.attcollation <> t.typcollation THEN collns.nspname::text END AS collation_schema
   FROM pg_catalog.pg_attribute a
@@ -35,6 +42,15 @@ SELECT c.relname::text AS table_name,
   LEFT JOIN pg_catalog.pg_type et
     ON et.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+  LEFT JOIN pg_catalog.pg_depend iddep
+    ON a.attidentity <> ''
+   AND iddep.classid = 'pg_catalog.pg_class'::regclass
+   AND iddep.refclassid = 'pg_catalog.pg_class'::regclass
+   AND iddep.refobjid = c.oid
+   AND iddep.refobjsubid = a.attnum
+   AND iddep.deptype = 'i'
+   AND iddep.objid IN (SELECT seqrelid FROM pg_catalog.pg_sequence)
+  LEFT JOIN pg_catalog.pg_sequence idseq ON idseq.seqrelid = iddep.objid
   LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
   LEFT JOIN pg_catalog.pg_namespace collns ON collns.oid = coll.collnamespace
  WHERE n.nspname = $1

@@ -152,6 +152,15 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
                 if per_row { WhileRewriting } else { Briefly },
             ));
         }
+        AddCheck { table, check } if cx.exists(table) && check.not_valid => {
+            locks.push(lock(table, AccessExclusive, Briefly));
+        }
+        InvalidateCheck { table, .. } if cx.exists(table) => {
+            locks.push(lock(table, AccessExclusive, Briefly));
+        }
+        ValidateCheck { table, .. } if cx.exists(table) => {
+            locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
+        }
         AddCheck { table, .. } if cx.exists(table) => {
             if online {
                 locks.push(lock(table, AccessExclusive, Briefly));
@@ -299,6 +308,23 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                     format!("fails if {table}.{} holds NULLs", to.name),
                 ));
             }
+            let (old_options, new_options) = (
+                from.identity_options.resolved(&to.ty),
+                to.identity_options.resolved(&to.ty),
+            );
+            let narrows_sequence = old_options.min_value < new_options.min_value
+                || old_options.max_value > new_options.max_value
+                || old_options.increment.signum() != new_options.increment.signum();
+            if from.identity.is_some() && to.identity.is_some() && narrows_sequence {
+                found.push(hazard(
+                    MayFail,
+                    format!(
+                        "fails if the current value of the identity sequence of {table}.{} is outside its new bounds \
+                         (Postgres does not restart it: a restart could hand out values already used)",
+                        to.name
+                    ),
+                ));
+            }
         }
         RecreateEnum { from, to, .. } => {
             let removed: Vec<&str> = from
@@ -328,7 +354,9 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 format!("fails if {table} has duplicate (or NULL) keys"),
             ));
         }
-        AddCheck { table, check } if cx.exists(table) => {
+        AddCheck { table, check } | ValidateCheck { table, check }
+            if cx.exists(table) && !matches!(change, AddCheck { .. } if check.not_valid) =>
+        {
             found.push(hazard(
                 ValidatesConstraint,
                 format!("checks every row of {table} against {}", check.name),

@@ -384,6 +384,8 @@ fn phase(change: &Change) -> u8 {
         AddPrimaryKey { .. }
         | AddUnique { .. }
         | AddCheck { .. }
+        | ValidateCheck { .. }
+        | InvalidateCheck { .. }
         | CreateIndex { .. }
         | ReplaceIndex { .. } => 15,
         AddForeignKey { .. } => 16,
@@ -469,6 +471,9 @@ fn summary(change: &Change) -> String {
             if from.identity != to.identity {
                 what.push("identity".to_owned());
             }
+            if from.identity_options != to.identity_options {
+                what.push("identity options".to_owned());
+            }
             if from.generated != to.generated {
                 what.push("generation expression".to_owned());
             }
@@ -492,6 +497,10 @@ fn summary(change: &Change) -> String {
         DropUnique { table, unique } => format!("drop unique constraint {} on {table}", unique.name),
         AddCheck { table, check } => format!("add check constraint {} on {table}", check.name),
         DropCheck { table, check } => format!("drop check constraint {} on {table}", check.name),
+        ValidateCheck { table, check } => format!("validate check constraint {} on {table}", check.name),
+        InvalidateCheck { table, check } => {
+            format!("mark check constraint {} on {table} NOT VALID", check.name)
+        }
         AddForeignKey { table, foreign_key } => format!(
             "add foreign key {} on {table} ({}) → {}",
             foreign_key.name,

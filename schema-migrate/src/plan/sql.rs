@@ -87,6 +87,7 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         DropFunction(f) => vec![cx.ddl(render::drop_function(f))],
         CreateTable(table) => {
             let mut statements = vec![cx.ddl(render::create_table(table))];
+            statements.extend(render::add_not_valid_checks(table).into_iter().map(|s| cx.ddl(s)));
             for index in &table.indexes {
                 statements.push(cx.ddl(render::create_index(&table.name, index, false)));
             }
@@ -112,6 +113,13 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         DropUnique { table, unique } => vec![cx.ddl(render::drop_constraint(table, &unique.name))],
         AddCheck { table, check } => add_check(table, check, cx),
         DropCheck { table, check } => vec![cx.ddl(render::drop_constraint(table, &check.name))],
+        ValidateCheck { table, check } => {
+            vec![cx.alone(Alone::Validate, render::validate_constraint(table, &check.name))]
+        }
+        InvalidateCheck { table, check } => vec![
+            cx.ddl(render::drop_constraint(table, &check.name)),
+            cx.ddl(render::add_check(table, check, true)),
+        ],
         AddForeignKey { table, foreign_key } => {
             if cx.online(table) {
                 vec![
@@ -337,6 +345,14 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
             statements.push(cx.ddl(render::set_nullable(table, name, to.nullable)));
         }
     }
+    let keeps_identity = matches!(from.identity, Some(Identity::Always | Identity::ByDefault))
+        && matches!(to.identity, Some(Identity::Always | Identity::ByDefault));
+    if keeps_identity
+        && let Some(sql) =
+            render::alter_identity_options(table, name, &from.identity_options, &to.identity_options, &to.ty)
+    {
+        statements.push(cx.ddl(sql));
+    }
     if identity_changes {
         let restart = || {
             // New values must not collide with the rows already there.
@@ -352,6 +368,16 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
             Some(Identity::Always | Identity::ByDefault) => {
                 statements.push(cx.ddl(render::set_identity(table, name, from.identity, to.identity)));
                 if !matches!(from.identity, Some(Identity::Always | Identity::ByDefault)) {
+                    statements.extend(
+                        render::alter_identity_options(
+                            table,
+                            name,
+                            &Default::default(),
+                            &to.identity_options,
+                            &to.ty,
+                        )
+                        .map(|sql| cx.ddl(sql)),
+                    );
                     statements.push(restart());
                 }
             }
@@ -422,6 +448,8 @@ fn set_not_null_online(table: &str, column: &str, cx: &Context) -> Vec<Statement
     let check = CheckConstraint {
         name: ident::make_object_name(table, Some(column), Some("not_null")),
         expression: format!("{} IS NOT NULL", quote(column)),
+        not_valid: false,
+        no_inherit: false,
     };
     vec![
         cx.ddl(render::add_check(table, &check, true)),
@@ -473,6 +501,9 @@ fn add_unique(table: &str, unique: &UniqueConstraint, cx: &Context) -> Vec<State
 }
 
 fn add_check(table: &str, check: &CheckConstraint, cx: &Context) -> Vec<Statement> {
+    if check.not_valid {
+        return vec![cx.ddl(render::add_check(table, check, true))];
+    }
     if !cx.online(table) {
         return vec![cx.ddl(render::add_check(table, check, false))];
     }
