@@ -998,6 +998,17 @@ cases! {
         destructive: true,
     }
 
+    timestamp_to_timestamptz_pins_the_time_zone {
+        old: "CREATE TABLE t (id int PRIMARY KEY, at timestamp NOT NULL DEFAULT now());",
+        new: "CREATE TABLE t (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    timestamptz_array_to_timestamp_array_pins_the_time_zone {
+        old: "CREATE TABLE t (id int PRIMARY KEY, seen timestamptz[]);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, seen timestamp[]);",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');

@@ -316,6 +316,14 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
         statements.push(cx.ddl(render::set_default(table, name, None)));
         current_default = None;
     }
+    if type_changes && converts_wall_clock(&from.ty, &to.ty) {
+        statements.push(with_comment(
+            cx.rewrite("SET LOCAL timezone = 'UTC'".to_owned()),
+            "timestamp <-> timestamptz converts by the session's time zone: pinned, so the result does not\n\
+             depend on who runs the migration. The values without a zone are taken as UTC; if they were\n\
+             written in another zone, name it here.",
+        ));
+    }
     if type_changes {
         let using = using_expression(name, &from.ty, &to.ty);
         let sql = render::alter_column_type(table, name, &to.ty, to.collation.as_deref(), using.as_deref());
@@ -403,6 +411,15 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
         }
     }
     statements
+}
+
+/// Whether converting `from` to `to` reads or writes wall-clock times in the session's time zone
+/// (`timestamp` to `timestamptz` and back, also as array elements).
+fn converts_wall_clock(from: &ColumnType, to: &ColumnType) -> bool {
+    matches!(
+        (from.element(), to.element()),
+        (ColumnType::Timestamp, ColumnType::Timestamptz) | (ColumnType::Timestamptz, ColumnType::Timestamp)
+    )
 }
 
 /// The `USING` expression of a type change, if Postgres needs one: a direct cast where one exists
