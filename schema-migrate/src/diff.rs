@@ -21,6 +21,8 @@ use schema_core::model::{
 
 use crate::sql_split::tokenize;
 
+mod uniques;
+
 /// One typed change between two schemas.
 // A plan holds tens of changes, not millions: boxing the large variants (a column's two states)
 // would cost every match a dereference for no measurable gain.
@@ -124,6 +126,20 @@ pub enum Change {
         table: String,
         from: String,
         to: String,
+    },
+    /// A unique index becomes a unique constraint over the same columns: the index is attached
+    /// (`USING INDEX`), so uniqueness holds throughout.
+    IndexToUnique {
+        table: String,
+        index: Index,
+        unique: UniqueConstraint,
+    },
+    /// A unique constraint becomes a unique index: the index is built beside the constraint
+    /// before the constraint goes.
+    UniqueToIndex {
+        table: String,
+        unique: UniqueConstraint,
+        index: Index,
     },
 
     CreateIndex {
@@ -286,6 +302,16 @@ impl Change {
                 table: table_of(table),
                 check: check.clone(),
             },
+            IndexToUnique { table, index, unique } => UniqueToIndex {
+                table: table_of(table),
+                unique: unique.clone(),
+                index: index.clone(),
+            },
+            UniqueToIndex { table, unique, index } => IndexToUnique {
+                table: table_of(table),
+                index: index.clone(),
+                unique: unique.clone(),
+            },
             ValidateCheck { table, check } => InvalidateCheck {
                 table: table_of(table),
                 check: check.clone(),
@@ -383,6 +409,8 @@ impl Change {
             | DropCheck { table, .. }
             | ValidateCheck { table, .. }
             | InvalidateCheck { table, .. }
+            | IndexToUnique { table, .. }
+            | UniqueToIndex { table, .. }
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
             | RenameConstraint { table, .. }
@@ -428,6 +456,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             Some(old) => diff_table(old, table, &mut changes),
         }
     }
+    uniques::keep_indexes(&mut changes);
     rebuild_dependents(from, to, &mut changes);
     give_enum_column_defaults_to_enum_changes(&mut changes);
     dedup(changes)

@@ -1009,6 +1009,38 @@ cases! {
         hazards: [RewritesTable, AccessExclusiveLock],
     }
 
+    unique_index_becomes_unique_constraint {
+        old: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL);
+              CREATE UNIQUE INDEX t_email_key ON t (email);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL UNIQUE);",
+        hazards: [],
+    }
+    unique_index_becomes_unique_constraint_of_another_name {
+        old: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL, email text NOT NULL);
+              CREATE UNIQUE INDEX t_org_email_idx ON t (org, email);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL, email text NOT NULL,
+                              CONSTRAINT t_org_email_key UNIQUE (org, email));",
+        hazards: [],
+    }
+    unique_index_nulls_not_distinct_becomes_constraint {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code text);
+              CREATE UNIQUE INDEX t_code_key ON t (code) NULLS NOT DISTINCT;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, code text UNIQUE NULLS NOT DISTINCT);",
+        hazards: [],
+    }
+    unique_constraint_becomes_unique_index {
+        old: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL UNIQUE);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL);
+              CREATE UNIQUE INDEX t_email_key ON t (email);",
+        hazards: [BuildsIndex],
+    }
+    partial_unique_index_to_constraint_is_rebuilt {
+        old: "CREATE TABLE t (id int PRIMARY KEY, email text);
+              CREATE UNIQUE INDEX t_email_key ON t (email) WHERE email IS NOT NULL;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text UNIQUE);",
+        hazards: [BuildsIndex, MayFail],
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');

@@ -155,7 +155,15 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
         AddCheck { table, check } if cx.exists(table) && check.not_valid => {
             locks.push(lock(table, AccessExclusive, Briefly));
         }
-        InvalidateCheck { table, .. } if cx.exists(table) => {
+        InvalidateCheck { table, .. } | IndexToUnique { table, .. } if cx.exists(table) => {
+            locks.push(lock(table, AccessExclusive, Briefly));
+        }
+        UniqueToIndex { table, .. } if cx.exists(table) => {
+            locks.push(lock(
+                table,
+                if online { ShareUpdateExclusive } else { Share },
+                WhileBuilding,
+            ));
             locks.push(lock(table, AccessExclusive, Briefly));
         }
         ValidateCheck { table, .. } if cx.exists(table) => {
@@ -377,6 +385,12 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
             found.push(hazard(
                 MayFail,
                 format!("fails if a row of {table} references a missing row"),
+            ));
+        }
+        UniqueToIndex { table, index, .. } if cx.exists(table) => {
+            found.push(hazard(
+                BuildsIndex,
+                format!("builds index {} on {table}{}", index.name, building(cx)),
             ));
         }
         CreateIndex { table, index } | ReplaceIndex { table, to: index, .. } if cx.exists(table) => {

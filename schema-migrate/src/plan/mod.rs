@@ -386,6 +386,8 @@ fn phase(change: &Change) -> u8 {
         | AddCheck { .. }
         | ValidateCheck { .. }
         | InvalidateCheck { .. }
+        | IndexToUnique { .. }
+        | UniqueToIndex { .. }
         | CreateIndex { .. }
         | ReplaceIndex { .. } => 15,
         AddForeignKey { .. } => 16,
@@ -497,6 +499,14 @@ fn summary(change: &Change) -> String {
         DropUnique { table, unique } => format!("drop unique constraint {} on {table}", unique.name),
         AddCheck { table, check } => format!("add check constraint {} on {table}", check.name),
         DropCheck { table, check } => format!("drop check constraint {} on {table}", check.name),
+        IndexToUnique { table, index, unique } => format!(
+            "attach unique index {} on {table} as unique constraint {}",
+            index.name, unique.name
+        ),
+        UniqueToIndex { table, unique, index } => format!(
+            "replace unique constraint {} on {table} by unique index {}",
+            unique.name, index.name
+        ),
         ValidateCheck { table, check } => format!("validate check constraint {} on {table}", check.name),
         InvalidateCheck { table, check } => {
             format!("mark check constraint {} on {table} NOT VALID", check.name)

@@ -113,6 +113,10 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         DropUnique { table, unique } => vec![cx.ddl(render::drop_constraint(table, &unique.name))],
         AddCheck { table, check } => add_check(table, check, cx),
         DropCheck { table, check } => vec![cx.ddl(render::drop_constraint(table, &check.name))],
+        IndexToUnique { table, index, unique } => {
+            vec![cx.ddl(render::add_unique(table, unique, Some(&index.name)))]
+        }
+        UniqueToIndex { table, unique, index } => unique_to_index(table, unique, index, cx),
         ValidateCheck { table, check } => {
             vec![cx.alone(Alone::Validate, render::validate_constraint(table, &check.name))]
         }
@@ -528,6 +532,30 @@ fn add_check(table: &str, check: &CheckConstraint, cx: &Context) -> Vec<Statemen
         cx.ddl(render::add_check(table, check, true)),
         cx.alone(Alone::Validate, render::validate_constraint(table, &check.name)),
     ]
+}
+
+/// A unique constraint becomes a unique index: the index is built first (under a temporary name
+/// when it takes the constraint's), so the keys stay unique while the constraint goes.
+fn unique_to_index(table: &str, unique: &UniqueConstraint, index: &Index, cx: &Context) -> Vec<Statement> {
+    let clashes = index.name == unique.name;
+    let built = if clashes {
+        Index {
+            name: ident::make_object_name(&index.name, None, Some("new")),
+            ..index.clone()
+        }
+    } else {
+        index.clone()
+    };
+    let mut statements = vec![if cx.online(table) {
+        cx.build_index(table, &built)
+    } else {
+        cx.ddl(render::create_index(table, &built, false))
+    }];
+    statements.push(cx.ddl(render::drop_constraint(table, &unique.name)));
+    if clashes {
+        statements.push(cx.ddl(render::rename_index(&built.name, &index.name)));
+    }
+    statements
 }
 
 /// A changed index: online, the new definition is built beside the old one under a temporary
