@@ -36,8 +36,10 @@ const FUNCTIONS_SQL: &str = include_str!("inspect/functions.sql");
 const TRIGGERS_SQL: &str = include_str!("inspect/triggers.sql");
 const COMMENTS_SQL: &str = include_str!("inspect/comments.sql");
 
+mod unmodelled;
+
 /// The number of catalog queries one [`inspect`] issues, whatever the size of the schema.
-pub const QUERY_COUNT: usize = 9;
+pub const QUERY_COUNT: usize = 10;
 
 /// What to inspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +105,18 @@ pub async fn inspect(
         issued.set(issued.get() + 1);
         client.query(sql, &params)
     };
-    let (relations, types, columns, constraints, indexes, policies, functions, triggers, comments) = tokio::try_join!(
+    let (
+        relations,
+        types,
+        columns,
+        constraints,
+        indexes,
+        policies,
+        functions,
+        triggers,
+        comments,
+        unmodelled,
+    ) = tokio::try_join!(
         query(RELATIONS_SQL),
         query(TYPES_SQL),
         query(COLUMNS_SQL),
@@ -113,6 +126,7 @@ pub async fn inspect(
         query(FUNCTIONS_SQL),
         query(TRIGGERS_SQL),
         query(COMMENTS_SQL),
+        query(unmodelled::SQL),
     )?;
 
     let mut reader = Reader {
@@ -132,6 +146,8 @@ pub async fn inspect(
     reader.functions(&functions)?;
     reader.triggers(&triggers)?;
     reader.comments(&comments)?;
+    let notes = unmodelled::notes(&unmodelled, |table| reader.excluded(table))?;
+    reader.unsupported.extend(notes);
     Ok(reader.finish(issued.get()))
 }
 

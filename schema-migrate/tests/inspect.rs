@@ -715,13 +715,14 @@ async fn unsupported_objects_and_exclusions() {
         "sequence loose_seq",
         "domain positive",
         "exclusion constraint rooms.no_overlap",
+        "extension btree_gist",
     ] {
         assert!(
             unsupported.contains(expected),
             "{expected:?} missing from:\n{unsupported}"
         );
     }
-    assert_eq!(inspection.unsupported.len(), 7, "{unsupported}");
+    assert_eq!(inspection.unsupported.len(), 8, "{unsupported}");
 }
 
 #[tokio::test]
