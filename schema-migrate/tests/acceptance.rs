@@ -1041,6 +1041,16 @@ cases! {
         hazards: [BuildsIndex, MayFail],
     }
 
+    dropped_not_null_columns_come_back_on_a_table_with_rows {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code text NOT NULL, qty int NOT NULL, at timestamptz NOT NULL,
+                              tags text[] NOT NULL, ok boolean NOT NULL);
+              INSERT INTO t VALUES (1, 'a', 2, now(), '{x}', true), (2, 'b', 3, now(), '{}', false);",
+        new: "CREATE TABLE t (id int PRIMARY KEY);
+              INSERT INTO t VALUES (1), (2);",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');

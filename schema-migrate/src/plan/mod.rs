@@ -301,20 +301,36 @@ fn through_text_around_enum_changes(changes: Vec<Change>) -> Vec<Change> {
 fn plan_step(change: &Change, context: &Context) -> Step {
     let reverse = change.reverse();
     let hazards = hazards::hazards(change, context);
-    let mut down = sql::statements(&reverse, context);
+    // A dropped NOT NULL column without a default cannot come back as it was on a table with
+    // rows: it is added with a placeholder default (the rows get it), which is then dropped.
+    let placeholder = match change {
+        Change::DropColumn { table, column } if context.exists(table) => {
+            sql::readd_not_null_column(table, column, context)
+        }
+        _ => None,
+    };
+    let down_hazards = match placeholder {
+        Some(_) => Vec::new(),
+        None => hazards::hazards(&reverse, context),
+    };
+    let mut down = placeholder.unwrap_or_else(|| sql::statements(&reverse, context));
     if hazards.iter().any(|h| h.kind == HazardKind::Irreversible)
         && let Some(first) = down.first_mut()
     {
-        first.comment = Some(format!(
+        let note = format!(
             "The data is not restored: this recreates the structure removed by \"{}\".",
             describe_change(change)
-        ));
+        );
+        first.comment = Some(match first.comment.take() {
+            Some(own) => format!("{note}\n{own}"),
+            None => note,
+        });
     }
     Step {
         summary: describe_change(change),
         up: sql::statements(change, context),
         down,
-        down_hazards: hazards::hazards(&reverse, context),
+        down_hazards,
         hazards,
         locks: hazards::locks(change, context),
     }

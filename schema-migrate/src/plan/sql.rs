@@ -282,6 +282,57 @@ fn add_column(table: &str, column: &Column, cx: &Context) -> Vec<Statement> {
     statements
 }
 
+/// The down of dropping a NOT NULL column without a default from a table with rows: `ADD COLUMN`
+/// as declared would fail on the first row, so the column is added with a placeholder default
+/// of its type (constant: no rewrite), which is dropped at once. The values are not restored
+/// either way; the rows hold the placeholder. `None` when the column needs no placeholder, or
+/// its type has none (enum and other types: the plain down, which fails on a table with rows).
+pub(super) fn readd_not_null_column(table: &str, column: &Column, cx: &Context) -> Option<Vec<Statement>> {
+    if column.nullable || column.default.is_some() || column.identity.is_some() || column.generated.is_some()
+    {
+        return None;
+    }
+    let placeholder = placeholder(&column.ty)?;
+    let with_default = Column {
+        default: Some(placeholder.to_owned()),
+        comment: None,
+        ..column.clone()
+    };
+    let mut statements = vec![
+        with_comment(
+            cx.ddl(render::add_column(table, &with_default)),
+            format!(
+                "The rows of {table} get the placeholder {placeholder} in {}: the dropped values are not restored.",
+                column.name
+            ),
+        ),
+        cx.ddl(render::set_default(table, &column.name, None)),
+    ];
+    if let Some(comment) = &column.comment {
+        statements.push(cx.ddl(render::comment_on_column(table, &column.name, Some(comment))));
+    }
+    Some(statements)
+}
+
+/// A constant every column of the type accepts (checks aside).
+fn placeholder(ty: &ColumnType) -> Option<&'static str> {
+    use ColumnType::*;
+    Some(match ty {
+        SmallInt | Integer | BigInt | Real | DoublePrecision | Numeric(_) => "0",
+        Text | Varchar(_) | Char(_) | Bytea => "''",
+        Boolean => "false",
+        Uuid => "'00000000-0000-0000-0000-000000000000'",
+        Timestamptz | Timestamp | Date => "'epoch'",
+        Time => "'00:00'",
+        Interval => "'0'",
+        Json | Jsonb => "'null'",
+        Inet => "'0.0.0.0'",
+        Cidr => "'0.0.0.0/0'",
+        Array(_) => "'{}'",
+        Enum(_) | Other(_) => return None,
+    })
+}
+
 fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<Statement> {
     let mut statements = Vec::new();
     let name = &to.name;
