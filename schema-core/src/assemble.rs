@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
-    EnumType, ForeignKey, Index, Policy, PolicyCommand, ReferentialAction, RowLevelSecurity, Schema,
+    EnumType, ForeignKey, Index, Policy, PolicyCommand, ReferentialAction, RowLevelSecurity, Schema, Sequence,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
@@ -32,6 +32,7 @@ pub const TENANT_POLICY: &str = "tenant_isolation";
 #[derive(Debug, Clone)]
 pub struct SchemaBuilder {
     tables: Vec<TableDef>,
+    sequences: Vec<Sequence>,
     tenant_setting: String,
     actor_setting: String,
 }
@@ -242,6 +243,7 @@ impl SchemaBuilder {
     pub fn new() -> Self {
         SchemaBuilder {
             tables: Vec::new(),
+            sequences: Vec::new(),
             tenant_setting: DEFAULT_TENANT_SETTING.to_owned(),
             actor_setting: DEFAULT_ACTOR_SETTING.to_owned(),
         }
@@ -256,6 +258,13 @@ impl SchemaBuilder {
     /// Add a table declaration built by hand.
     pub fn table_def(mut self, table: TableDef) -> Self {
         self.tables.push(table);
+        self
+    }
+
+    /// Add a sequence: a free one (a column takes its values with `default_sql(seq.nextval())`),
+    /// or one `owned_by` a column.
+    pub fn sequence(mut self, sequence: Sequence) -> Self {
+        self.sequences.push(sequence);
         self
     }
 
@@ -286,6 +295,7 @@ impl SchemaBuilder {
             enums,
             functions: Vec::new(),
             tables: defs.iter().map(|d| d.table.clone()).collect(),
+            sequences: self.sequences,
         };
         for def in &defs {
             let table = schema.table_mut(&def.table.name).expect("just added");

@@ -26,6 +26,89 @@ pub struct Schema {
     pub functions: Vec<Function>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<Table>,
+    /// Sequences other than those behind identity and serial columns (which their columns stand
+    /// for): free ones, and ones owned by a column that does not take its values from them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<Sequence>,
+}
+
+/// A sequence (`CREATE SEQUENCE`), e.g. one that numbers invoices across tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub name: String,
+    /// `AS smallint`, `AS integer` or `AS bigint` (the default).
+    #[serde(default = "bigint", skip_serializing_if = "is_bigint")]
+    pub data_type: ColumnType,
+    #[serde(default, skip_serializing_if = "SequenceOptions::is_default")]
+    pub options: SequenceOptions,
+    /// `OWNED BY table.column`: the sequence is dropped with the column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<ColumnRef>,
+}
+
+/// A column of a table, by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ColumnRef {
+    pub table: String,
+    pub column: String,
+}
+
+fn bigint() -> ColumnType {
+    ColumnType::BigInt
+}
+
+fn is_bigint(ty: &ColumnType) -> bool {
+    *ty == ColumnType::BigInt
+}
+
+impl Sequence {
+    /// A free `bigint` sequence with the default options.
+    pub fn new(name: impl Into<String>) -> Self {
+        Sequence {
+            name: name.into(),
+            data_type: ColumnType::BigInt,
+            options: SequenceOptions::default(),
+            owned_by: None,
+        }
+    }
+
+    /// `AS smallint` / `AS integer` / `AS bigint`.
+    pub fn data_type(mut self, data_type: ColumnType) -> Self {
+        self.data_type = data_type;
+        self
+    }
+
+    pub fn options(mut self, options: SequenceOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// `OWNED BY table.column`.
+    pub fn owned_by(mut self, table: impl Into<String>, column: impl Into<String>) -> Self {
+        self.owned_by = Some(ColumnRef {
+            table: table.into(),
+            column: column.into(),
+        });
+        self
+    }
+
+    /// `nextval('name'::regclass)`, as Postgres prints it in a column default (the name quoted
+    /// only when it must be; reserved words aside).
+    pub fn nextval(&self) -> String {
+        let plain = self
+            .name
+            .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let name = if plain {
+            self.name.clone()
+        } else {
+            crate::ident::quote(&self.name)
+        };
+        format!("nextval({}::regclass)", crate::ident::quote_literal(&name))
+    }
 }
 
 /// A table with its columns, constraints, indexes, row-level security, policies and triggers.
@@ -493,6 +576,10 @@ impl Schema {
         for table in &mut self.tables {
             table.canonicalize();
         }
+        self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+        for sequence in &mut self.sequences {
+            sequence.options = sequence.options.canonical(&sequence.data_type);
+        }
     }
 
     /// This schema in canonical form.
@@ -511,6 +598,10 @@ impl Schema {
 
     pub fn enum_type(&self, name: &str) -> Option<&EnumType> {
         self.enums.iter().find(|e| e.name == name)
+    }
+
+    pub fn sequence(&self, name: &str) -> Option<&Sequence> {
+        self.sequences.iter().find(|s| s.name == name)
     }
 
     pub fn function(&self, name: &str) -> Option<&Function> {

@@ -26,11 +26,19 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     for enum_type in &schema.enums {
         statements.push(create_enum(enum_type));
     }
+    for sequence in &schema.sequences {
+        statements.push(create_sequence(sequence));
+    }
     for function in &schema.functions {
         statements.push(create_function(function));
     }
     for table in &schema.tables {
         statements.push(create_table(table));
+    }
+    for sequence in &schema.sequences {
+        if let Some(owner) = &sequence.owned_by {
+            statements.push(set_sequence_owner(&sequence.name, Some(owner)));
+        }
     }
     for table in &schema.tables {
         statements.extend(add_not_valid_checks(table));
@@ -395,8 +403,9 @@ impl Scanner {
 pub mod raw {
     use crate::ident::{quote, quote_list, quote_literal};
     use crate::model::{
-        CheckConstraint, Column, ColumnType, Deferrable, Function, Identity, Index, IndexTarget, NullsOrder,
-        Policy, PrimaryKey, RowLevelSecurity, SequenceOptions, SortOrder, Table, Trigger, UniqueConstraint,
+        CheckConstraint, Column, ColumnRef, ColumnType, Deferrable, Function, Identity, Index, IndexTarget,
+        NullsOrder, Policy, PrimaryKey, RowLevelSecurity, Sequence, SequenceOptions, SortOrder, Table,
+        Trigger, UniqueConstraint,
     };
 
     pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
@@ -697,6 +706,53 @@ pub mod raw {
                 sets.join(" ")
             )
         })
+    }
+
+    /// `CREATE SEQUENCE "s" [AS type] [options]`, without its owner (see [`set_sequence_owner`]).
+    pub fn create_sequence(sequence: &Sequence) -> String {
+        let mut sql = format!("CREATE SEQUENCE {}", quote(&sequence.name));
+        if sequence.data_type != ColumnType::BigInt {
+            sql.push_str(&format!(" AS {}", sequence.data_type.sql()));
+        }
+        let options = sequence_options(&sequence.options, &sequence.data_type);
+        if !options.is_empty() {
+            sql.push(' ');
+            sql.push_str(&options);
+        }
+        sql
+    }
+
+    /// `DROP SEQUENCE "s"`
+    pub fn drop_sequence(name: &str) -> String {
+        format!("DROP SEQUENCE {}", quote(name))
+    }
+
+    /// `ALTER SEQUENCE "s" [AS type] ...`: the changed data type and options. `None` when nothing
+    /// changes.
+    pub fn alter_sequence(from: &Sequence, to: &Sequence) -> Option<String> {
+        let mut clauses = Vec::new();
+        if from.data_type != to.data_type {
+            clauses.push(format!("AS {}", to.data_type.sql()));
+        }
+        // Compared as resolved for the new type: `AS` already moved the bounds that were the old
+        // type's defaults.
+        let from_options =
+            SequenceOptions::from_resolved(from.options.resolved(&from.data_type), &to.data_type);
+        clauses.extend(sequence_option_changes(&from_options, &to.options, &to.data_type));
+        (!clauses.is_empty()).then(|| format!("ALTER SEQUENCE {} {}", quote(&to.name), clauses.join(" ")))
+    }
+
+    /// `ALTER SEQUENCE "s" OWNED BY "t"."c"` (or `OWNED BY NONE`).
+    pub fn set_sequence_owner(name: &str, owner: Option<&ColumnRef>) -> String {
+        match owner {
+            Some(owner) => format!(
+                "ALTER SEQUENCE {} OWNED BY {}.{}",
+                quote(name),
+                quote(&owner.table),
+                quote(&owner.column)
+            ),
+            None => format!("ALTER SEQUENCE {} OWNED BY NONE", quote(name)),
+        }
     }
 
     /// `ALTER TABLE "t" ALTER COLUMN "c" DROP EXPRESSION`: a generated column becomes a plain one.

@@ -15,12 +15,13 @@ use serde::Serialize;
 
 use schema_core::Renames;
 use schema_core::model::{
-    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Function, Index, IndexTarget, Policy,
-    PrimaryKey, RowLevelSecurity, Schema, Table, Trigger, UniqueConstraint,
+    CheckConstraint, Column, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Index, IndexTarget,
+    Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger, UniqueConstraint,
 };
 
 use crate::sql_split::tokenize;
 
+mod sequences;
 mod uniques;
 
 /// One typed change between two schemas.
@@ -51,6 +52,21 @@ pub enum Change {
     ReplaceFunction {
         from: Function,
         to: Function,
+    },
+
+    /// A sequence, created without its owner (set by [`Change::SetSequenceOwner`]).
+    CreateSequence(Sequence),
+    DropSequence(Sequence),
+    /// New data type or options (`ALTER SEQUENCE`); the owner is not part of either side.
+    AlterSequence {
+        from: Sequence,
+        to: Sequence,
+    },
+    /// `OWNED BY`: either `from` or `to` is `None` (a move is a release and a new owner).
+    SetSequenceOwner {
+        sequence: String,
+        from: Option<ColumnRef>,
+        to: Option<ColumnRef>,
     },
 
     CreateTable(Table),
@@ -254,6 +270,17 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            CreateSequence(s) => DropSequence(s.clone()),
+            DropSequence(s) => CreateSequence(s.clone()),
+            AlterSequence { from, to } => AlterSequence {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            SetSequenceOwner { sequence, from, to } => SetSequenceOwner {
+                sequence: sequence.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
             CreateTable(t) => DropTable(t.clone()),
             DropTable(t) => CreateTable(t.clone()),
             RenameTable { from, to } => RenameTable {
@@ -431,7 +458,11 @@ impl Change {
             | RecreateEnum { .. }
             | CreateFunction(_)
             | DropFunction(_)
-            | ReplaceFunction { .. } => None,
+            | ReplaceFunction { .. }
+            | CreateSequence(_)
+            | DropSequence(_)
+            | AlterSequence { .. } => None,
+            SetSequenceOwner { from, to, .. } => to.as_ref().or(from.as_ref()).map(|c| c.table.as_str()),
         }
     }
 }
@@ -444,6 +475,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
 
     diff_enums(from, to, &mut changes);
     diff_functions(from, to, &mut changes);
+    sequences::diff_sequences(from, to, &mut changes);
 
     for table in &from.tables {
         if to.table(&table.name).is_none() {

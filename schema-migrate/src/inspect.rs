@@ -36,10 +36,11 @@ const FUNCTIONS_SQL: &str = include_str!("inspect/functions.sql");
 const TRIGGERS_SQL: &str = include_str!("inspect/triggers.sql");
 const COMMENTS_SQL: &str = include_str!("inspect/comments.sql");
 
+mod sequences;
 mod unmodelled;
 
 /// The number of catalog queries one [`inspect`] issues, whatever the size of the schema.
-pub const QUERY_COUNT: usize = 10;
+pub const QUERY_COUNT: usize = 11;
 
 /// What to inspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +117,7 @@ pub async fn inspect(
         triggers,
         comments,
         unmodelled,
+        sequences,
     ) = tokio::try_join!(
         query(RELATIONS_SQL),
         query(TYPES_SQL),
@@ -127,6 +129,7 @@ pub async fn inspect(
         query(TRIGGERS_SQL),
         query(COMMENTS_SQL),
         query(unmodelled::SQL),
+        query(sequences::SQL),
     )?;
 
     let mut reader = Reader {
@@ -148,6 +151,9 @@ pub async fn inspect(
     reader.comments(&comments)?;
     let notes = unmodelled::notes(&unmodelled, |table| reader.excluded(table))?;
     reader.unsupported.extend(notes);
+    let sequences = sequences::read(&sequences, &options.schema, |table| reader.excluded(table))?;
+    reader.schema.sequences = sequences.sequences;
+    reader.unsupported.extend(sequences.notes);
     Ok(reader.finish(issued.get()))
 }
 
@@ -216,13 +222,8 @@ impl Reader<'_> {
                 "m" => self.note(format!("materialized view {name} is not represented")),
                 "f" => self.note(format!("foreign table {name} is not represented")),
                 "c" => self.note(format!("composite type {name} is not represented")),
-                "S" => {
-                    if !row.try_get::<_, bool>("owned_by_column")? {
-                        self.note(format!(
-                            "sequence {name} is not owned by a column and is not represented"
-                        ));
-                    }
-                }
+                // Read with their options by `sequences`.
+                "S" => {}
                 other => self.note(format!("relation {name} of kind {other:?} is not represented")),
             }
         }

@@ -25,6 +25,9 @@ const MODELLED: &str = "
     ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
     CREATE POLICY accounts_all ON accounts USING (true);
     CREATE TABLE nothing ();
+    CREATE SEQUENCE loose_seq AS integer START WITH 5;
+    CREATE SEQUENCE accounts_refs OWNED BY accounts.balance;
+    CREATE TABLE numbered (id bigint PRIMARY KEY DEFAULT nextval('loose_seq'), n serial);
 ";
 
 /// One object (or attribute) of every kind the model cannot hold, each with the words its note
@@ -53,7 +56,6 @@ const UNMODELLED: &[(&str, &str)] = &[
     ),
     ("CREATE TYPE pair AS (a int, b int)", "composite type pair"),
     ("CREATE TABLE typed OF pair", "table typed is a typed table"),
-    ("CREATE SEQUENCE loose_seq", "sequence loose_seq"),
     (
         "CREATE DOMAIN positive AS int CHECK (VALUE > 0)",
         "domain positive",

@@ -352,6 +352,31 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 ));
             }
         }
+        DropSequence(sequence) => found.push(hazard(
+            Irreversible,
+            format!(
+                "drops sequence {}: the down creates it again from its start value, not where it was",
+                sequence.name
+            ),
+        )),
+        AlterSequence { from, to } => {
+            let (old, new) = (
+                from.options.resolved(&from.data_type),
+                to.options.resolved(&to.data_type),
+            );
+            if new.min_value > old.min_value
+                || new.max_value < old.max_value
+                || old.increment.signum() != new.increment.signum()
+            {
+                found.push(hazard(
+                    MayFail,
+                    format!(
+                        "fails if the current value of sequence {} is outside its new bounds",
+                        to.name
+                    ),
+                ));
+            }
+        }
         AddPrimaryKey { table, .. } | AddUnique { table, .. } if cx.exists(table) => {
             found.push(hazard(
                 BuildsIndex,

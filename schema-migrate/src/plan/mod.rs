@@ -380,6 +380,8 @@ fn phase(change: &Change) -> u8 {
         RenameColumn { .. } => 1,
         RenameIndex { .. } | RenameConstraint { .. } => 2,
         DropTrigger { .. } | DropPolicy { .. } => 3,
+        // Released before tables and columns go, so the sequence does not go with them.
+        SetSequenceOwner { to: None, .. } => 3,
         DropForeignKey { .. } => 4,
         DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 5,
         // What uses an enum type leaves it before its values change and comes after: a
@@ -392,11 +394,14 @@ fn phase(change: &Change) -> u8 {
             8
         }
         CreateEnum(_) | AddEnumValues { .. } | RecreateEnum { .. } => 9,
+        // Before the columns whose defaults take values from them.
+        CreateSequence(_) | AlterSequence { .. } => 9,
         CreateFunction(_) | ReplaceFunction { .. } => 10,
         CreateTable(_) => 11,
         AddColumn { .. } => 12,
         AlterColumn { .. } => 13,
-        DropEnum(_) => 14,
+        // After the columns whose defaults took values from them.
+        DropEnum(_) | DropSequence(_) => 14,
         AddPrimaryKey { .. }
         | AddUnique { .. }
         | AddCheck { .. }
@@ -407,6 +412,8 @@ fn phase(change: &Change) -> u8 {
         | CreateIndex { .. }
         | ReplaceIndex { .. } => 15,
         AddForeignKey { .. } => 16,
+        // Once the owning column exists.
+        SetSequenceOwner { .. } => 16,
         SetRowLevelSecurity { .. } | CreatePolicy { .. } => 17,
         CreateTrigger { .. } => 18,
         DropFunction(_) => 19,
@@ -453,6 +460,13 @@ fn summary(change: &Change) -> String {
         CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
         DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
         ReplaceFunction { to, .. } => format!("replace function {}({})", to.name, to.arguments),
+        CreateSequence(s) => format!("create sequence {}", s.name),
+        DropSequence(s) => format!("drop sequence {}", s.name),
+        AlterSequence { to, .. } => format!("alter sequence {}", to.name),
+        SetSequenceOwner { sequence, to, .. } => match to {
+            Some(owner) => format!("sequence {sequence} owned by {}.{}", owner.table, owner.column),
+            None => format!("sequence {sequence} owned by no column"),
+        },
         CreateTable(t) => format!("create table {}", t.name),
         DropTable(t) => format!("drop table {}", t.name),
         RenameTable { from, to } => format!("rename table {from} to {to}"),

@@ -75,9 +75,15 @@ fn with_comment(mut statement: Statement, comment: impl Into<String>) -> Stateme
     statement
 }
 
+mod sequences;
+
 pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
     use Change::*;
     match change {
+        CreateSequence(s) => sequences::create(s, cx),
+        DropSequence(s) => sequences::drop(s, cx),
+        AlterSequence { from, to } => sequences::alter(from, to, cx),
+        SetSequenceOwner { sequence, to, .. } => sequences::set_owner(sequence, to.as_ref(), cx),
         CreateEnum(e) => vec![cx.ddl(render::create_enum(e))],
         DropEnum(e) => vec![cx.ddl(render::drop_enum(&e.name))],
         AddEnumValues { from, to, columns } => add_enum_values(from, to, columns, cx),
@@ -359,6 +365,12 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
         }
         Some(Identity::Serial) if identity_changes => {
             statements.push(cx.ddl(render::set_default(table, name, None)));
+            // The serial's sequence goes with it (it would be left behind, owned by the column).
+            statements.push(cx.ddl(format!(
+                "DO $$BEGIN EXECUTE 'DROP SEQUENCE ' || pg_get_serial_sequence({}, {}); END$$",
+                ident::quote_literal(&quote(table)),
+                ident::quote_literal(name),
+            )));
         }
         _ => {}
     }
@@ -446,9 +458,12 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
             }
             Some(Identity::Serial) => {
                 let sequence = ident::make_object_name(table, Some(name), Some("seq"));
+                // As the column's type: a bigint sequence would hand out values the column
+                // cannot hold, and would not read back as a serial.
                 statements.push(cx.ddl(format!(
-                    "CREATE SEQUENCE {} OWNED BY {}.{}",
+                    "CREATE SEQUENCE {} AS {} OWNED BY {}.{}",
                     quote(&sequence),
+                    to.ty.sql(),
                     quote(table),
                     quote(name)
                 )));
