@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
-    EnumType, ForeignKey, Index, Policy, PolicyCommand, ReferentialAction, RowLevelSecurity, Schema, Sequence,
+    EnumType, ForeignKey, Index, Policy, PolicyCommand, ReferentialAction, RowLevelSecurity, Schema,
+    Sequence, View,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
@@ -33,6 +34,7 @@ pub const TENANT_POLICY: &str = "tenant_isolation";
 pub struct SchemaBuilder {
     tables: Vec<TableDef>,
     sequences: Vec<Sequence>,
+    views: Vec<View>,
     tenant_setting: String,
     actor_setting: String,
 }
@@ -244,6 +246,7 @@ impl SchemaBuilder {
         SchemaBuilder {
             tables: Vec::new(),
             sequences: Vec::new(),
+            views: Vec::new(),
             tenant_setting: DEFAULT_TENANT_SETTING.to_owned(),
             actor_setting: DEFAULT_ACTOR_SETTING.to_owned(),
         }
@@ -265,6 +268,13 @@ impl SchemaBuilder {
     /// or one `owned_by` a column.
     pub fn sequence(mut self, sequence: Sequence) -> Self {
         self.sequences.push(sequence);
+        self
+    }
+
+    /// Add a view or a materialized view, its query as SQL:
+    /// `.view(View::new("open_invoices", "SELECT id, total FROM invoices WHERE paid_at IS NULL"))`.
+    pub fn view(mut self, view: View) -> Self {
+        self.views.push(view);
         self
     }
 
@@ -296,6 +306,7 @@ impl SchemaBuilder {
             functions: Vec::new(),
             tables: defs.iter().map(|d| d.table.clone()).collect(),
             sequences: self.sequences,
+            views: self.views,
         };
         for def in &defs {
             let table = schema.table_mut(&def.table.name).expect("just added");

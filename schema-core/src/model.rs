@@ -30,6 +30,60 @@ pub struct Schema {
     /// for): free ones, and ones owned by a column that does not take its values from them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sequences: Vec<Sequence>,
+    /// Views and materialized views.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<View>,
+}
+
+/// A view or a materialized view: a name for a query.
+///
+/// The tables and views it reads are found in the query (any identifier naming one): they are
+/// created before it, and a change to their columns rebuilds it around the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub name: String,
+    /// The `SELECT`, as SQL, without a trailing semicolon. Postgres prints it back in its own
+    /// spelling; `schema-migrate` normalizes by letting Postgres print both sides.
+    pub query: String,
+    /// `CREATE MATERIALIZED VIEW`: the rows are stored, and read again with `REFRESH
+    /// MATERIALIZED VIEW [CONCURRENTLY]` (concurrently needs a unique index).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub materialized: bool,
+    /// The indexes of a materialized view.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+}
+
+impl View {
+    /// Whether the query names `relation` (unquoted, folded to lower case, or quoted), outside
+    /// string literals. A column of the same name counts too: it only costs a rebuild.
+    pub fn names(&self, relation: &str) -> bool {
+        identifiers(&self.query).any(|identifier| identifier == relation)
+    }
+
+    /// A view of `query`.
+    pub fn new(name: impl Into<String>, query: impl Into<String>) -> Self {
+        View {
+            name: name.into(),
+            query: query.into().trim().trim_end_matches(';').trim_end().to_owned(),
+            materialized: false,
+            indexes: Vec::new(),
+        }
+    }
+
+    /// A materialized view of `query`.
+    pub fn materialized(name: impl Into<String>, query: impl Into<String>) -> Self {
+        View {
+            materialized: true,
+            ..View::new(name, query)
+        }
+    }
+
+    /// An index of a materialized view (a unique one lets it be refreshed concurrently).
+    pub fn index(mut self, index: Index) -> Self {
+        self.indexes.push(index);
+        self
+    }
 }
 
 /// A sequence (`CREATE SEQUENCE`), e.g. one that numbers invoices across tables.
@@ -536,6 +590,86 @@ impl SequenceOptions {
     }
 }
 
+/// The identifiers of an SQL text: unquoted ones folded to lower case, quoted ones as written;
+/// string literals and comments skipped.
+fn identifiers(sql: &str) -> impl Iterator<Item = String> + '_ {
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\'' {
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                    } else if bytes[i] == b'\'' {
+                        i += 1;
+                        break;
+                    } else {
+                        i += 1;
+                    }
+                }
+            } else if b == b'-' && bytes.get(i + 1) == Some(&b'-') {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            } else if b == b'"' {
+                let start = i + 1;
+                let mut name = String::new();
+                i = start;
+                while i < bytes.len() {
+                    if bytes[i] == b'"' && bytes.get(i + 1) == Some(&b'"') {
+                        name.push('"');
+                        i += 2;
+                    } else if bytes[i] == b'"' {
+                        i += 1;
+                        break;
+                    } else {
+                        let ch = sql[i..].chars().next().expect("in bounds");
+                        name.push(ch);
+                        i += ch.len_utf8();
+                    }
+                }
+                return Some(name);
+            } else if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || bytes[i] == b'_'
+                        || bytes[i] == b'$'
+                        || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                return Some(sql[start..i].to_lowercase());
+            } else {
+                i += 1;
+            }
+        }
+        None
+    })
+}
+
+impl Schema {
+    /// The views, each after the views its query names (a cycle, which Postgres cannot create,
+    /// keeps the given order).
+    pub fn views_in_dependency_order(&self) -> Vec<&View> {
+        let mut ordered: Vec<&View> = Vec::with_capacity(self.views.len());
+        let mut pending: Vec<&View> = self.views.iter().collect();
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|view| {
+                pending
+                    .iter()
+                    .all(|other| other.name == view.name || !view.names(&other.name))
+            });
+            let view = pending.remove(ready.unwrap_or(0));
+            ordered.push(view);
+        }
+        ordered
+    }
+}
+
 fn is_false(value: &bool) -> bool {
     !*value
 }
@@ -576,6 +710,10 @@ impl Schema {
         for table in &mut self.tables {
             table.canonicalize();
         }
+        self.views.sort_by(|a, b| a.name.cmp(&b.name));
+        for view in &mut self.views {
+            view.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
         for sequence in &mut self.sequences {
             sequence.options = sequence.options.canonical(&sequence.data_type);
@@ -598,6 +736,10 @@ impl Schema {
 
     pub fn enum_type(&self, name: &str) -> Option<&EnumType> {
         self.enums.iter().find(|e| e.name == name)
+    }
+
+    pub fn view(&self, name: &str) -> Option<&View> {
+        self.views.iter().find(|v| v.name == name)
     }
 
     pub fn sequence(&self, name: &str) -> Option<&Sequence> {

@@ -71,6 +71,9 @@ pub fn schema(schema: &Schema) -> Vec<String> {
             statements.push(create_trigger(&table.name, trigger));
         }
     }
+    for view in schema.views_in_dependency_order() {
+        statements.extend(create_view(view));
+    }
     statements
 }
 
@@ -405,7 +408,7 @@ pub mod raw {
     use crate::model::{
         CheckConstraint, Column, ColumnRef, ColumnType, Deferrable, Function, Identity, Index, IndexTarget,
         NullsOrder, Policy, PrimaryKey, RowLevelSecurity, Sequence, SequenceOptions, SortOrder, Table,
-        Trigger, UniqueConstraint,
+        Trigger, UniqueConstraint, View,
     };
 
     pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
@@ -720,6 +723,29 @@ pub mod raw {
             sql.push_str(&options);
         }
         sql
+    }
+
+    /// `CREATE [MATERIALIZED] VIEW "v" AS ...`, and the indexes of a materialized view.
+    pub fn create_view(view: &View) -> Vec<String> {
+        let mut statements = vec![format!(
+            "CREATE {}VIEW {} AS\n{}",
+            if view.materialized { "MATERIALIZED " } else { "" },
+            quote(&view.name),
+            view.query
+        )];
+        for index in &view.indexes {
+            statements.push(create_index(&view.name, index, false));
+        }
+        statements
+    }
+
+    /// `DROP [MATERIALIZED] VIEW "v"`
+    pub fn drop_view(view: &View) -> String {
+        format!(
+            "DROP {}VIEW {}",
+            if view.materialized { "MATERIALIZED " } else { "" },
+            quote(&view.name)
+        )
     }
 
     /// `DROP SEQUENCE "s"`

@@ -16,13 +16,14 @@ use serde::Serialize;
 use schema_core::Renames;
 use schema_core::model::{
     CheckConstraint, Column, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Index, IndexTarget,
-    Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger, UniqueConstraint,
+    Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger, UniqueConstraint, View,
 };
 
 use crate::sql_split::tokenize;
 
 mod sequences;
 mod uniques;
+mod views;
 
 /// One typed change between two schemas.
 // A plan holds tens of changes, not millions: boxing the large variants (a column's two states)
@@ -68,6 +69,10 @@ pub enum Change {
         from: Option<ColumnRef>,
         to: Option<ColumnRef>,
     },
+
+    /// A view or materialized view, with a materialized view's indexes.
+    CreateView(View),
+    DropView(View),
 
     CreateTable(Table),
     DropTable(Table),
@@ -281,6 +286,8 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            CreateView(v) => DropView(v.clone()),
+            DropView(v) => CreateView(v.clone()),
             CreateTable(t) => DropTable(t.clone()),
             DropTable(t) => CreateTable(t.clone()),
             RenameTable { from, to } => RenameTable {
@@ -461,7 +468,9 @@ impl Change {
             | ReplaceFunction { .. }
             | CreateSequence(_)
             | DropSequence(_)
-            | AlterSequence { .. } => None,
+            | AlterSequence { .. }
+            | CreateView(_)
+            | DropView(_) => None,
             SetSequenceOwner { from, to, .. } => to.as_ref().or(from.as_ref()).map(|c| c.table.as_str()),
         }
     }
@@ -490,6 +499,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     }
     uniques::keep_indexes(&mut changes);
     rebuild_dependents(from, to, &mut changes);
+    views::diff_views(from, to, &mut changes);
     give_enum_column_defaults_to_enum_changes(&mut changes);
     dedup(changes)
 }

@@ -38,9 +38,10 @@ const COMMENTS_SQL: &str = include_str!("inspect/comments.sql");
 
 mod sequences;
 mod unmodelled;
+mod views;
 
 /// The number of catalog queries one [`inspect`] issues, whatever the size of the schema.
-pub const QUERY_COUNT: usize = 11;
+pub const QUERY_COUNT: usize = 12;
 
 /// What to inspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +119,7 @@ pub async fn inspect(
         comments,
         unmodelled,
         sequences,
+        views,
     ) = tokio::try_join!(
         query(RELATIONS_SQL),
         query(TYPES_SQL),
@@ -130,6 +132,7 @@ pub async fn inspect(
         query(COMMENTS_SQL),
         query(unmodelled::SQL),
         query(sequences::SQL),
+        query(views::SQL),
     )?;
 
     let mut reader = Reader {
@@ -139,6 +142,7 @@ pub async fn inspect(
         invalid_indexes: Vec::new(),
         unvalidated_constraints: Vec::new(),
         unsupported: Vec::new(),
+        view_indexes: BTreeMap::new(),
     };
     reader.relations(&relations)?;
     reader.types(&types)?;
@@ -154,6 +158,9 @@ pub async fn inspect(
     let sequences = sequences::read(&sequences, &options.schema, |table| reader.excluded(table))?;
     reader.schema.sequences = sequences.sequences;
     reader.unsupported.extend(sequences.notes);
+    let views = views::read(&views, std::mem::take(&mut reader.view_indexes))?;
+    reader.schema.views = views.views;
+    reader.unsupported.extend(views.notes);
     Ok(reader.finish(issued.get()))
 }
 
@@ -165,6 +172,8 @@ struct Reader<'a> {
     invalid_indexes: Vec<String>,
     unvalidated_constraints: Vec<String>,
     unsupported: Vec<String>,
+    /// The indexes of materialized views, by view.
+    view_indexes: BTreeMap<String, Vec<Index>>,
 }
 
 impl Reader<'_> {
@@ -218,8 +227,8 @@ impl Reader<'_> {
                 "p" => self.note(format!(
                     "table {name} is partitioned, which the model cannot represent"
                 )),
-                "v" => self.note(format!("view {name} is not represented")),
-                "m" => self.note(format!("materialized view {name} is not represented")),
+                // Read with their queries by `views`.
+                "v" | "m" => {}
                 "f" => self.note(format!("foreign table {name} is not represented")),
                 "c" => self.note(format!("composite type {name} is not represented")),
                 // Read with their options by `sequences`.
@@ -419,7 +428,8 @@ impl Reader<'_> {
     fn indexes(&mut self, rows: &[Row]) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
-            if !self.tables.contains_key(&table_name) {
+            let of_view = row.try_get::<_, String>("relation_kind")? == "m";
+            if !of_view && !self.tables.contains_key(&table_name) {
                 continue;
             }
             let name: String = row.try_get("name")?;
@@ -480,7 +490,9 @@ impl Reader<'_> {
                 include: row.try_get("include")?,
                 predicate: row.try_get("predicate")?,
             };
-            if let Some(table) = self.tables.get_mut(&table_name) {
+            if of_view {
+                self.view_indexes.entry(table_name).or_default().push(index);
+            } else if let Some(table) = self.tables.get_mut(&table_name) {
                 table.indexes.push(index);
             }
         }

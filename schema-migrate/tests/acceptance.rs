@@ -1162,6 +1162,115 @@ cases! {
         hazards: [],
     }
 
+    // ---- issue 14: views and materialized views ----
+    create_view {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL, paid_at timestamptz);",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL, paid_at timestamptz);
+              CREATE VIEW open_invoices AS SELECT id, total FROM invoices WHERE paid_at IS NULL;",
+        hazards: [],
+    }
+    drop_view {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL);
+              CREATE VIEW big_invoices AS SELECT id FROM invoices WHERE total > 1000;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL);",
+        hazards: [],
+    }
+    change_view_query {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL);
+              CREATE VIEW big_invoices AS SELECT id FROM invoices WHERE total > 1000;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL);
+              CREATE VIEW big_invoices AS SELECT id, total FROM invoices WHERE total > 5000;",
+        hazards: [],
+    }
+    create_table_and_view_over_it {
+        old: "",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW v AS SELECT id, n * 2 AS double FROM t;",
+        hazards: [],
+    }
+    column_type_changes_under_a_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, amount int NOT NULL);
+              CREATE VIEW amounts AS SELECT id, amount FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, amount bigint NOT NULL);
+              CREATE VIEW amounts AS SELECT id, amount FROM t;",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    column_type_changes_under_a_view_over_a_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, amount int NOT NULL);
+              CREATE VIEW amounts AS SELECT id, amount FROM t;
+              CREATE VIEW big_amounts AS SELECT id FROM amounts WHERE amount > 100;
+              CREATE VIEW big_amount_count AS SELECT count(*) AS n FROM big_amounts;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, amount bigint NOT NULL);
+              CREATE VIEW amounts AS SELECT id, amount FROM t;
+              CREATE VIEW big_amounts AS SELECT id FROM amounts WHERE amount > 100;
+              CREATE VIEW big_amount_count AS SELECT count(*) AS n FROM big_amounts;",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    column_dropped_from_under_a_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, legacy text, note text);
+              CREATE VIEW notes AS SELECT id, legacy, note FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, note text);
+              CREATE VIEW notes AS SELECT id, note FROM t;",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    column_renamed_under_a_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, mail text);
+              CREATE VIEW mails AS SELECT id, mail FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text);
+              CREATE VIEW mails AS SELECT id, email FROM t;",
+        hazards: [],
+        renames: column_renames("t", &[("mail", "email")]),
+    }
+    table_renamed_under_a_view {
+        old: "CREATE TABLE bills (id int PRIMARY KEY);
+              CREATE VIEW bill_ids AS SELECT id FROM bills;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY);
+              CREATE VIEW bill_ids AS SELECT id FROM invoices;",
+        hazards: [],
+        renames: table_renames(&[("bills", "invoices")]),
+    }
+    create_materialized_view_with_unique_index {
+        old: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);",
+        new: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;
+              CREATE UNIQUE INDEX sales_by_org_org ON sales_by_org (org);",
+        hazards: [],
+    }
+    materialized_view_gains_a_unique_index {
+        old: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;",
+        new: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;
+              CREATE UNIQUE INDEX sales_by_org_org ON sales_by_org (org);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    materialized_view_rebuilt_with_its_index_around_a_column_change {
+        old: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount int NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;
+              CREATE UNIQUE INDEX sales_by_org_org ON sales_by_org (org);",
+        new: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;
+              CREATE UNIQUE INDEX sales_by_org_org ON sales_by_org (org);",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    view_becomes_materialized {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW counts AS SELECT count(*) AS n FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE MATERIALIZED VIEW counts AS SELECT count(*) AS n FROM t;",
+        hazards: [],
+    }
+    view_over_two_tables_and_a_function {
+        old: "",
+        new: "CREATE TABLE orgs (id int PRIMARY KEY, name text NOT NULL);
+              CREATE TABLE members (id int PRIMARY KEY, org int NOT NULL, email text NOT NULL);
+              CREATE FUNCTION domain_of(email text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT split_part(email, ''@'', 2)';
+              CREATE VIEW org_domains AS
+                SELECT o.name, domain_of(m.email) AS domain FROM orgs o JOIN members m ON m.org = o.id;",
+        hazards: [],
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');
@@ -1299,6 +1408,83 @@ async fn declared_sequences_are_planned_and_proven() {
         let proof = prove(&testkit::server_url(), from, to, &plan)
             .await
             .expect("prove");
+        assert!(
+            proof.is_proven(),
+            "{proof}\n{}\n{}",
+            plan.up_script(),
+            plan.down_script()
+        );
+    }
+}
+
+/// Views declared in Rust (`SchemaBuilder::view`): a view, a view over it and a materialized view
+/// with a unique index, normalized by Postgres (`normalize`), then planned from an empty database
+/// and around a column type change, and proven both ways.
+#[tokio::test]
+async fn declared_views_are_planned_and_proven() {
+    use schema_core::model::{Index, PrimaryKey, View};
+    use schema_core::{SchemaBuilder, TableDef, Tenancy};
+    use schema_migrate::normalize::normalize;
+
+    let declare = |amount: ColumnType| {
+        let mut invoices = Table::new(
+            "invoices",
+            vec![
+                Column::new("id", ColumnType::BigInt),
+                Column::new("org", ColumnType::BigInt),
+                Column::new("amount", amount),
+                Column::new("paid", ColumnType::Boolean),
+            ],
+        );
+        invoices.primary_key = Some(PrimaryKey {
+            name: "invoices_pkey".into(),
+            columns: vec!["id".into()],
+        });
+        let mut by_org = Index::on_columns("org_totals_org", &["org"]);
+        by_org.unique = true;
+        SchemaBuilder::new()
+            .table_def(TableDef::new(invoices, Tenancy::Global))
+            .view(View::new(
+                "open_invoices",
+                "SELECT id, org, amount FROM invoices WHERE NOT paid;",
+            ))
+            .view(View::new(
+                "open_totals",
+                "SELECT org, sum(amount) AS total FROM open_invoices GROUP BY org",
+            ))
+            .view(
+                View::materialized(
+                    "org_totals",
+                    "SELECT org, count(*) AS n FROM invoices GROUP BY org",
+                )
+                .index(by_org),
+            )
+            .build()
+            .expect("a valid schema")
+            .schema
+    };
+    let server = testkit::server_url();
+    let empty = Schema::default();
+    let first = normalize(&server, &declare(ColumnType::Integer))
+        .await
+        .expect("normalize");
+    let second = normalize(&server, &declare(ColumnType::BigInt))
+        .await
+        .expect("normalize");
+    assert_eq!(first.views.len(), 3);
+    for (from, to) in [(&empty, &first), (&first, &second)] {
+        let plan = plan(
+            from,
+            to,
+            &Renames::default(),
+            &PlanOptions {
+                allow_destructive: true,
+                ..PlanOptions::default()
+            },
+        )
+        .expect("plan");
+        assert!(!plan.is_empty());
+        let proof = prove(&server, from, to, &plan).await.expect("prove");
         assert!(
             proof.is_proven(),
             "{proof}\n{}\n{}",

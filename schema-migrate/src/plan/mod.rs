@@ -376,8 +376,10 @@ impl Context {
 fn phase(change: &Change) -> u8 {
     use Change::*;
     match change {
-        RenameTable { .. } => 0,
-        RenameColumn { .. } => 1,
+        // Before renames too: the down creates them again after the renames are undone.
+        DropView(_) => 0,
+        // Table renames come first among the renames: `diff` lists them first.
+        RenameTable { .. } | RenameColumn { .. } => 1,
         RenameIndex { .. } | RenameConstraint { .. } => 2,
         DropTrigger { .. } | DropPolicy { .. } => 3,
         // Released before tables and columns go, so the sequence does not go with them.
@@ -416,6 +418,8 @@ fn phase(change: &Change) -> u8 {
         SetSequenceOwner { .. } => 16,
         SetRowLevelSecurity { .. } | CreatePolicy { .. } => 17,
         CreateTrigger { .. } => 18,
+        // Once what they read exists as it will be.
+        CreateView(_) => 18,
         DropFunction(_) => 19,
         SetTableComment { .. } | SetColumnComment { .. } => 20,
     }
@@ -460,6 +464,16 @@ fn summary(change: &Change) -> String {
         CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
         DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
         ReplaceFunction { to, .. } => format!("replace function {}({})", to.name, to.arguments),
+        CreateView(v) => format!(
+            "create {}view {}",
+            if v.materialized { "materialized " } else { "" },
+            v.name
+        ),
+        DropView(v) => format!(
+            "drop {}view {}",
+            if v.materialized { "materialized " } else { "" },
+            v.name
+        ),
         CreateSequence(s) => format!("create sequence {}", s.name),
         DropSequence(s) => format!("drop sequence {}", s.name),
         AlterSequence { to, .. } => format!("alter sequence {}", to.name),

@@ -76,10 +76,13 @@ fn with_comment(mut statement: Statement, comment: impl Into<String>) -> Stateme
 }
 
 mod sequences;
+mod views;
 
 pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
     use Change::*;
     match change {
+        CreateView(v) => views::create(v, cx),
+        DropView(v) => views::drop(v, cx),
         CreateSequence(s) => sequences::create(s, cx),
         DropSequence(s) => sequences::drop(s, cx),
         AlterSequence { from, to } => sequences::alter(from, to, cx),
