@@ -30,25 +30,30 @@ struct Case {
 }
 
 async fn build(name: &str, ddl: &str) -> (TestDb, Schema) {
+    let (db, schema, _) = build_noting(name, ddl).await;
+    (db, schema)
+}
+
+/// The database built from `ddl`, its schema, and what it holds that the model cannot.
+async fn build_noting(name: &str, ddl: &str) -> (TestDb, Schema, Vec<String>) {
     let db = TestDb::create(name).await;
     let client = db.connect().await;
     client
         .batch_execute(ddl)
         .await
         .unwrap_or_else(|e| panic!("{name}: DDL failed: {e:?}\n{ddl}"));
-    let schema = inspect(&client, &InspectOptions::default())
+    let inspection = inspect(&client, &InspectOptions::default())
         .await
-        .expect("inspect")
-        .schema;
-    (db, schema)
+        .expect("inspect");
+    (db, inspection.schema, inspection.unsupported)
 }
 
-async fn read(db: &TestDb) -> Schema {
+async fn read_noting(db: &TestDb) -> (Schema, Vec<String>) {
     let client = db.connect().await;
-    inspect(&client, &InspectOptions::default())
+    let inspection = inspect(&client, &InspectOptions::default())
         .await
-        .expect("inspect")
-        .schema
+        .expect("inspect");
+    (inspection.schema, inspection.unsupported)
 }
 
 fn psql(db: &TestDb, script: &str, what: &str) {
@@ -69,8 +74,8 @@ fn psql(db: &TestDb, script: &str, what: &str) {
 }
 
 async fn run(case: Case) {
-    let (old_db, from) = build(case.name, case.old).await;
-    let (_new_db, to) = build(case.name, case.new).await;
+    let (old_db, from, old_notes) = build_noting(case.name, case.old).await;
+    let (_new_db, to, new_notes) = build_noting(case.name, case.new).await;
 
     let refused = plan(&from, &to, &case.renames, &PlanOptions::default());
     match (&refused, case.destructive) {
@@ -118,7 +123,13 @@ async fn run(case: Case) {
     insta::assert_snapshot!(case.name, format!("-- up\n{up}\n-- down\n{down}"));
 
     psql(&old_db, &up, "up");
-    let after_up = read(&old_db).await;
+    let (after_up, notes_after_up) = read_noting(&old_db).await;
+    // What the model cannot hold is not compared, but a plan must not lose it either.
+    assert_eq!(
+        notes_after_up, new_notes,
+        "{}: after up, what is not compared differs",
+        case.name
+    );
     let remaining = diff(&after_up, &to, &Renames::default());
     assert!(
         remaining.is_empty(),
@@ -143,7 +154,12 @@ async fn run(case: Case) {
     );
 
     psql(&old_db, &down, "down");
-    let after_down = read(&old_db).await;
+    let (after_down, notes_after_down) = read_noting(&old_db).await;
+    assert_eq!(
+        notes_after_down, old_notes,
+        "{}: after down, what is not compared differs",
+        case.name
+    );
     let remaining = diff(&after_down, &from, &Renames::default());
     assert!(
         remaining.is_empty(),
@@ -1268,6 +1284,37 @@ cases! {
               CREATE FUNCTION domain_of(email text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT split_part(email, ''@'', 2)';
               CREATE VIEW org_domains AS
                 SELECT o.name, domain_of(m.email) AS domain FROM orgs o JOIN members m ON m.org = o.id;",
+        hazards: [],
+    }
+
+    // ---- issue 14: what is not compared survives the plans around it ----
+    storage_parameters_survive_a_new_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY) WITH (fillfactor = 70);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, note text) WITH (fillfactor = 70);",
+        hazards: [],
+    }
+    replica_identity_survives_a_new_index {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int); ALTER TABLE t REPLICA IDENTITY FULL;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int); ALTER TABLE t REPLICA IDENTITY FULL;
+              CREATE INDEX t_n_idx ON t (n);",
+        hazards: [BuildsIndex],
+    }
+    index_comment_survives_a_column_type_change {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int); CREATE INDEX t_n_idx ON t (n);
+              COMMENT ON INDEX t_n_idx IS 'for lookups';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n bigint); CREATE INDEX t_n_idx ON t (n);
+              COMMENT ON INDEX t_n_idx IS 'for lookups';",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    extension_beside_a_new_table {
+        old: "CREATE EXTENSION IF NOT EXISTS citext;",
+        new: "CREATE EXTENSION IF NOT EXISTS citext;
+              CREATE TABLE t (id int PRIMARY KEY, email citext NOT NULL);",
+        hazards: [],
+    }
+    column_statistics_survive_a_default_change {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int); ALTER TABLE t ALTER COLUMN n SET STATISTICS 300;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int DEFAULT 0); ALTER TABLE t ALTER COLUMN n SET STATISTICS 300;",
         hazards: [],
     }
 
