@@ -304,6 +304,9 @@ impl Reader<'_> {
                      the model names it {collation}"
                 ));
             }
+            if let Some(unmodelled) = row.try_get::<_, Option<String>>("unmodelled")? {
+                self.note(format!("column {table_name}.{name} {unmodelled}"));
+            }
             let identity_options = match identity {
                 Some(Identity::Always | Identity::ByDefault) => identity_options(row, &ty)?,
                 _ => SequenceOptions::default(),

@@ -29,26 +29,7 @@ UNION ALL
 SELECT 'table', t.relname::text, 'is a typed table (OF ' || t.reloftype::regtype::text || ')', t.relname::text
   FROM tables t WHERE t.reloftype <> 0
 UNION ALL
--- Column attributes.
-SELECT 'column', t.relname || '.' || a.attname,
-       concat_ws(', ',
-           CASE WHEN a.attstattarget >= 0 THEN 'has SET STATISTICS ' || a.attstattarget END,
-           CASE WHEN a.attstorage <> ty.typstorage THEN 'has SET STORAGE ' ||
-                CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN'
-                                  ELSE 'EXTENDED' END END,
-           CASE WHEN a.attcompression <> '' THEN 'has SET COMPRESSION ' ||
-                CASE a.attcompression WHEN 'p' THEN 'pglz' ELSE 'lz4' END END,
-           CASE WHEN a.options <> '{}' THEN 'has options (' || array_to_string(a.options, ', ') || ')' END),
-       t.relname::text
-  FROM tables t
-  -- Options named pg_* are the server's own bookkeeping, not set by ALTER COLUMN ... SET (...).
-  JOIN (SELECT at.*, ARRAY(SELECT o FROM unnest(at.attoptions) AS o WHERE o NOT LIKE 'pg\_%') AS options
-          FROM pg_catalog.pg_attribute at) a
-    ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
-  JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
- WHERE a.attstattarget >= 0 OR a.attstorage <> ty.typstorage OR a.attcompression <> ''
-    OR a.options <> '{}'
-UNION ALL
+-- Column attributes are read by columns.sql (one scan of pg_attribute).
 -- Index attributes.
 SELECT 'index', ic.relname::text,
        'has storage parameters (' || array_to_string(ic.reloptions, ', ') || ')', t.relname::text
