@@ -37,15 +37,10 @@ pub(super) fn read(
             },
             &data_type,
         );
-        let owner_kind: Option<String> = row.try_get("owner_kind")?;
         let owner_table: Option<String> = row.try_get("owner_table")?;
         let owner_column: Option<String> = row.try_get("owner_column")?;
         let owner_schema: Option<String> = row.try_get("owner_schema")?;
         if owner_table.as_deref().is_some_and(&excluded) {
-            continue;
-        }
-        // An identity column's sequence: its options are the column's.
-        if owner_kind.as_deref() == Some("i") {
             continue;
         }
         let owned_by = match (owner_table, owner_column) {

@@ -1,5 +1,5 @@
 -- Sequences of the schema ($1) that do not belong to an extension, with their options, the
--- column that owns them (OWNED BY, or the identity column they serve) and whether that column is
+-- column that owns them (OWNED BY; identity sequences are left out) and whether that column is
 -- a serial: an integer column whose default takes its values from this very sequence.
 SELECT c.relname::text AS name,
        pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
@@ -9,7 +9,6 @@ SELECT c.relname::text AS name,
        s.seqmax AS seq_max,
        s.seqcache AS seq_cache,
        s.seqcycle AS seq_cycle,
-       d.deptype::text AS owner_kind,
        oc.relname::text AS owner_table,
        owner_ns.nspname::text AS owner_schema,
        oa.attname::text AS owner_column,
@@ -34,12 +33,20 @@ SELECT c.relname::text AS name,
    AND d.objid = c.oid
    AND d.refclassid = 'pg_catalog.pg_class'::regclass
    AND d.refobjsubid > 0
-   AND d.deptype IN ('a', 'i')
+   AND d.deptype = 'a'
   LEFT JOIN pg_catalog.pg_class oc ON oc.oid = d.refobjid
   LEFT JOIN pg_catalog.pg_namespace owner_ns ON owner_ns.oid = oc.relnamespace
   LEFT JOIN pg_catalog.pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
  WHERE n.nspname = $1
    AND c.relkind = 'S'
+   -- Identity columns' sequences are their columns' (read with them).
+   AND NOT EXISTS (
+       SELECT 1
+         FROM pg_catalog.pg_depend i
+        WHERE i.classid = 'pg_catalog.pg_class'::regclass
+          AND i.objid = c.oid
+          AND i.deptype = 'i'
+   )
    AND NOT EXISTS (
        SELECT 1
          FROM pg_catalog.pg_depend e
