@@ -31,6 +31,10 @@ pub(crate) fn diff_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) 
                 touched.insert(from.clone());
                 touched.insert(to.clone());
             }
+            // Converted to the new type (added values: by the down, which recreates the type).
+            Change::RecreateEnum { columns, .. } | Change::AddEnumValues { columns, .. } => {
+                touched.extend(columns.iter().map(|c| c.table.clone()));
+            }
             _ => {}
         }
     }
