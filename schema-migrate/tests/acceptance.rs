@@ -1442,6 +1442,12 @@ cases! {
         hazards: [BuildsIndex],
     }
 
+    timestamp_with_precision_to_timestamptz_pins_the_time_zone {
+        old: "CREATE TABLE t (id int PRIMARY KEY, at timestamp(3));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, at timestamptz(3));",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');

@@ -508,12 +508,32 @@ pub(super) fn is_lossless(from: &ColumnType, to: &ColumnType) -> bool {
         (Char(_), Text | Varchar(None)) => true,
         (Char(a), Varchar(Some(b))) => a <= b,
         (Date, Timestamp | Timestamptz) => true,
-        (Timestamp, Timestamptz) | (Timestamptz, Timestamp) => true,
+        // Between `timestamp[(p)]` and `timestamptz[(p)]`, either way: only a lower precision
+        // rounds values.
+        (a, b) if timestamp_precision(a).is_some() && timestamp_precision(b).is_some() => {
+            timestamp_precision(a) <= timestamp_precision(b)
+        }
         (Json, Jsonb) => true,
         (Cidr, Inet) => true,
         (_, Text) => true,
         (Array(a), Array(b)) => is_lossless(a, b),
         _ => false,
+    }
+}
+
+/// The fractional-second precision of a timestamp type (6 when not given), or `None` for other
+/// types. With a precision, Postgres spells the type out (`timestamp(3) with time zone`).
+fn timestamp_precision(ty: &ColumnType) -> Option<u32> {
+    match ty {
+        ColumnType::Timestamp | ColumnType::Timestamptz => Some(6),
+        ColumnType::Other(sql) => {
+            let rest = sql.strip_prefix("timestamp(")?;
+            let (digits, zone) = rest.split_once(')')?;
+            matches!(zone, " with time zone" | " without time zone")
+                .then(|| digits.parse().ok())
+                .flatten()
+        }
+        _ => None,
     }
 }
 

@@ -489,9 +489,16 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
 /// Whether converting `from` to `to` reads or writes wall-clock times in the session's time zone
 /// (`timestamp` to `timestamptz` and back, also as array elements).
 fn converts_wall_clock(from: &ColumnType, to: &ColumnType) -> bool {
+    // With a precision, `timestamp(3) with time zone` is spelled out in `Other`.
+    let zoned = |ty: &ColumnType| match ty {
+        ColumnType::Timestamptz => Some(true),
+        ColumnType::Timestamp => Some(false),
+        ColumnType::Other(sql) if sql.starts_with("timestamp(") => Some(sql.ends_with(" with time zone")),
+        _ => None,
+    };
     matches!(
-        (from.element(), to.element()),
-        (ColumnType::Timestamp, ColumnType::Timestamptz) | (ColumnType::Timestamptz, ColumnType::Timestamp)
+        (zoned(from.element()), zoned(to.element())),
+        (Some(a), Some(b)) if a != b
     )
 }
 
