@@ -16,7 +16,7 @@ use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
     ColumnType, EnumType, ForeignKey, Function, Grant, Index, Policy, PolicyCommand, Privilege,
-    ReferentialAction, RowLevelSecurity, Schema, UniqueConstraint, Volatility,
+    ReferentialAction, RowLevelSecurity, Schema, Sequence, UniqueConstraint, View, Volatility,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
@@ -33,6 +33,8 @@ pub const TENANT_POLICY: &str = "tenant_isolation";
 #[derive(Debug, Clone)]
 pub struct SchemaBuilder {
     tables: Vec<TableDef>,
+    sequences: Vec<Sequence>,
+    views: Vec<View>,
     tenant_setting: String,
     actor_setting: String,
     app_role: Option<String>,
@@ -288,6 +290,8 @@ impl SchemaBuilder {
     pub fn new() -> Self {
         SchemaBuilder {
             tables: Vec::new(),
+            sequences: Vec::new(),
+            views: Vec::new(),
             tenant_setting: DEFAULT_TENANT_SETTING.to_owned(),
             actor_setting: DEFAULT_ACTOR_SETTING.to_owned(),
             app_role: None,
@@ -343,6 +347,20 @@ impl SchemaBuilder {
         self
     }
 
+    /// Add a sequence: a free one (a column takes its values with `default_sql(seq.nextval())`),
+    /// or one `owned_by` a column.
+    pub fn sequence(mut self, sequence: Sequence) -> Self {
+        self.sequences.push(sequence);
+        self
+    }
+
+    /// Add a view or a materialized view, its query as SQL:
+    /// `.view(View::new("open_invoices", "SELECT id, total FROM invoices WHERE paid_at IS NULL"))`.
+    pub fn view(mut self, view: View) -> Self {
+        self.views.push(view);
+        self
+    }
+
     /// Read the current tenant for row-level security from this session setting instead of
     /// `app.current_organization_id`.
     pub fn tenant_setting(mut self, setting: impl Into<String>) -> Self {
@@ -371,6 +389,8 @@ impl SchemaBuilder {
             enums,
             functions: Vec::new(),
             tables: defs.iter().map(|d| d.table.clone()).collect(),
+            sequences: self.sequences,
+            views: self.views,
         };
         for def in &defs {
             let table = schema.table_mut(&def.table.name).expect("just added");

@@ -27,6 +27,143 @@ pub struct Schema {
     pub functions: Vec<Function>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<Table>,
+    /// Sequences other than those behind identity and serial columns (which their columns stand
+    /// for): free ones, and ones owned by a column that does not take its values from them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<Sequence>,
+    /// Views and materialized views.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<View>,
+}
+
+/// A view or a materialized view: a name for a query.
+///
+/// The tables and views it reads are found in the query (any identifier naming one): they are
+/// created before it, and a change to their columns rebuilds it around the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub name: String,
+    /// The `SELECT`, as SQL, without a trailing semicolon. Postgres prints it back in its own
+    /// spelling; `schema-migrate` normalizes by letting Postgres print both sides.
+    pub query: String,
+    /// `CREATE MATERIALIZED VIEW`: the rows are stored, and read again with `REFRESH
+    /// MATERIALIZED VIEW [CONCURRENTLY]` (concurrently needs a unique index).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub materialized: bool,
+    /// The indexes of a materialized view.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+}
+
+impl View {
+    /// Whether the query names `relation` (unquoted, folded to lower case, or quoted), outside
+    /// string literals. A column of the same name counts too: it only costs a rebuild.
+    pub fn names(&self, relation: &str) -> bool {
+        identifiers(&self.query).any(|identifier| identifier == relation)
+    }
+
+    /// A view of `query`.
+    pub fn new(name: impl Into<String>, query: impl Into<String>) -> Self {
+        View {
+            name: name.into(),
+            query: query.into().trim().trim_end_matches(';').trim_end().to_owned(),
+            materialized: false,
+            indexes: Vec::new(),
+        }
+    }
+
+    /// A materialized view of `query`.
+    pub fn materialized(name: impl Into<String>, query: impl Into<String>) -> Self {
+        View {
+            materialized: true,
+            ..View::new(name, query)
+        }
+    }
+
+    /// An index of a materialized view (a unique one lets it be refreshed concurrently).
+    pub fn index(mut self, index: Index) -> Self {
+        self.indexes.push(index);
+        self
+    }
+}
+
+/// A sequence (`CREATE SEQUENCE`), e.g. one that numbers invoices across tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub name: String,
+    /// `AS smallint`, `AS integer` or `AS bigint` (the default).
+    #[serde(default = "bigint", skip_serializing_if = "is_bigint")]
+    pub data_type: ColumnType,
+    #[serde(default, skip_serializing_if = "SequenceOptions::is_default")]
+    pub options: SequenceOptions,
+    /// `OWNED BY table.column`: the sequence is dropped with the column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<ColumnRef>,
+}
+
+/// A column of a table, by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ColumnRef {
+    pub table: String,
+    pub column: String,
+}
+
+fn bigint() -> ColumnType {
+    ColumnType::BigInt
+}
+
+fn is_bigint(ty: &ColumnType) -> bool {
+    *ty == ColumnType::BigInt
+}
+
+impl Sequence {
+    /// A free `bigint` sequence with the default options.
+    pub fn new(name: impl Into<String>) -> Self {
+        Sequence {
+            name: name.into(),
+            data_type: ColumnType::BigInt,
+            options: SequenceOptions::default(),
+            owned_by: None,
+        }
+    }
+
+    /// `AS smallint` / `AS integer` / `AS bigint`.
+    pub fn data_type(mut self, data_type: ColumnType) -> Self {
+        self.data_type = data_type;
+        self
+    }
+
+    pub fn options(mut self, options: SequenceOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// `OWNED BY table.column`.
+    pub fn owned_by(mut self, table: impl Into<String>, column: impl Into<String>) -> Self {
+        self.owned_by = Some(ColumnRef {
+            table: table.into(),
+            column: column.into(),
+        });
+        self
+    }
+
+    /// `nextval('name'::regclass)`, as Postgres prints it in a column default (the name quoted
+    /// only when it must be; reserved words aside).
+    pub fn nextval(&self) -> String {
+        let plain = self
+            .name
+            .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let name = if plain {
+            self.name.clone()
+        } else {
+            crate::ident::quote(&self.name)
+        };
+        format!("nextval({}::regclass)", crate::ident::quote_literal(&name))
+    }
 }
 
 /// A table with its columns, constraints, indexes, row-level security, policies and triggers.
@@ -93,6 +230,10 @@ pub struct Column {
     pub default: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// The options of an identity column's sequence (`GENERATED ... AS IDENTITY (START WITH ...)`);
+    /// the default options are the default value.
+    #[serde(default, skip_serializing_if = "SequenceOptions::is_default")]
+    pub identity_options: SequenceOptions,
     /// `GENERATED ALWAYS AS (expr) STORED`: the expression, as SQL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
@@ -110,6 +251,36 @@ pub enum Identity {
     ByDefault,
     /// `serial`/`bigserial`/`smallserial`: a sequence owned by the column and a `nextval` default.
     Serial,
+}
+
+/// The options of a sequence. `None` means Postgres' default for the sequence's data type and
+/// direction (see [`SequenceOptions::resolved`]), so a default spelled out and a default left out
+/// compare equal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SequenceOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub increment: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<i64>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cycle: bool,
+}
+
+/// Every option of a sequence with its value, defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResolvedSequenceOptions {
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
 }
 
 /// A column's data type.
@@ -178,6 +349,14 @@ pub struct CheckConstraint {
     pub name: String,
     /// The boolean expression, as SQL, without the surrounding `CHECK (...)`.
     pub expression: String,
+    /// Added `NOT VALID` and not validated since: the rows that were there are not known to
+    /// pass. Validating is `VALIDATE CONSTRAINT`; a check cannot be un-validated in place, so the
+    /// way back drops it and adds it again `NOT VALID` (a catalog change, no scan).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
+    /// `NO INHERIT`: the check does not apply to child tables.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_inherit: bool,
 }
 
 /// A FOREIGN KEY constraint.
@@ -393,6 +572,142 @@ pub enum TriggerEvent {
     Truncate,
 }
 
+impl SequenceOptions {
+    pub fn is_default(&self) -> bool {
+        *self == SequenceOptions::default()
+    }
+
+    /// The bounds of a sequence of `data_type` (`smallint`, `integer`, anything else is `bigint`).
+    pub fn type_range(data_type: &ColumnType) -> (i64, i64) {
+        match data_type {
+            ColumnType::SmallInt => (i16::MIN.into(), i16::MAX.into()),
+            ColumnType::Integer => (i32::MIN.into(), i32::MAX.into()),
+            _ => (i64::MIN, i64::MAX),
+        }
+    }
+
+    /// Every option with its value for a sequence of `data_type`, as `CREATE SEQUENCE` fills in
+    /// the ones left out.
+    pub fn resolved(&self, data_type: &ColumnType) -> ResolvedSequenceOptions {
+        let (type_min, type_max) = SequenceOptions::type_range(data_type);
+        let increment = self.increment.unwrap_or(1);
+        let ascending = increment > 0;
+        let min_value = self.min_value.unwrap_or(if ascending { 1 } else { type_min });
+        let max_value = self.max_value.unwrap_or(if ascending { type_max } else { -1 });
+        ResolvedSequenceOptions {
+            start: self
+                .start
+                .unwrap_or(if ascending { min_value } else { max_value }),
+            increment,
+            min_value,
+            max_value,
+            cache: self.cache.unwrap_or(1),
+            cycle: self.cycle,
+        }
+    }
+
+    /// The options as written down, each default left out: the canonical form of `resolved`.
+    pub fn from_resolved(resolved: ResolvedSequenceOptions, data_type: &ColumnType) -> SequenceOptions {
+        let mut options = SequenceOptions {
+            increment: (resolved.increment != 1).then_some(resolved.increment),
+            cache: (resolved.cache != 1).then_some(resolved.cache),
+            cycle: resolved.cycle,
+            ..SequenceOptions::default()
+        };
+        let defaults = options.resolved(data_type);
+        options.min_value = (resolved.min_value != defaults.min_value).then_some(resolved.min_value);
+        options.max_value = (resolved.max_value != defaults.max_value).then_some(resolved.max_value);
+        let defaults = options.resolved(data_type);
+        options.start = (resolved.start != defaults.start).then_some(resolved.start);
+        options
+    }
+
+    /// The same options in canonical form: every option equal to its default left out.
+    pub fn canonical(&self, data_type: &ColumnType) -> SequenceOptions {
+        SequenceOptions::from_resolved(self.resolved(data_type), data_type)
+    }
+}
+
+/// The identifiers of an SQL text: unquoted ones folded to lower case, quoted ones as written;
+/// string literals and comments skipped.
+fn identifiers(sql: &str) -> impl Iterator<Item = String> + '_ {
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\'' {
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                    } else if bytes[i] == b'\'' {
+                        i += 1;
+                        break;
+                    } else {
+                        i += 1;
+                    }
+                }
+            } else if b == b'-' && bytes.get(i + 1) == Some(&b'-') {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            } else if b == b'"' {
+                let start = i + 1;
+                let mut name = String::new();
+                i = start;
+                while i < bytes.len() {
+                    if bytes[i] == b'"' && bytes.get(i + 1) == Some(&b'"') {
+                        name.push('"');
+                        i += 2;
+                    } else if bytes[i] == b'"' {
+                        i += 1;
+                        break;
+                    } else {
+                        let ch = sql[i..].chars().next().expect("in bounds");
+                        name.push(ch);
+                        i += ch.len_utf8();
+                    }
+                }
+                return Some(name);
+            } else if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || bytes[i] == b'_'
+                        || bytes[i] == b'$'
+                        || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                return Some(sql[start..i].to_lowercase());
+            } else {
+                i += 1;
+            }
+        }
+        None
+    })
+}
+
+impl Schema {
+    /// The views, each after the views its query names (a cycle, which Postgres cannot create,
+    /// keeps the given order).
+    pub fn views_in_dependency_order(&self) -> Vec<&View> {
+        let mut ordered: Vec<&View> = Vec::with_capacity(self.views.len());
+        let mut pending: Vec<&View> = self.views.iter().collect();
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|view| {
+                pending
+                    .iter()
+                    .all(|other| other.name == view.name || !view.names(&other.name))
+            });
+            let view = pending.remove(ready.unwrap_or(0));
+            ordered.push(view);
+        }
+        ordered
+    }
+}
+
 fn is_false(value: &bool) -> bool {
     !*value
 }
@@ -433,6 +748,14 @@ impl Schema {
         for table in &mut self.tables {
             table.canonicalize();
         }
+        self.views.sort_by(|a, b| a.name.cmp(&b.name));
+        for view in &mut self.views {
+            view.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+        for sequence in &mut self.sequences {
+            sequence.options = sequence.options.canonical(&sequence.data_type);
+        }
     }
 
     /// This schema in canonical form.
@@ -451,6 +774,14 @@ impl Schema {
 
     pub fn enum_type(&self, name: &str) -> Option<&EnumType> {
         self.enums.iter().find(|e| e.name == name)
+    }
+
+    pub fn view(&self, name: &str) -> Option<&View> {
+        self.views.iter().find(|v| v.name == name)
+    }
+
+    pub fn sequence(&self, name: &str) -> Option<&Sequence> {
+        self.sequences.iter().find(|s| s.name == name)
     }
 
     pub fn function(&self, name: &str) -> Option<&Function> {
@@ -490,6 +821,9 @@ impl Table {
     }
 
     pub fn canonicalize(&mut self) {
+        for column in &mut self.columns {
+            column.identity_options = column.identity_options.canonical(&column.ty);
+        }
         self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
         self.checks.sort_by(|a, b| a.name.cmp(&b.name));
         self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
@@ -582,6 +916,7 @@ impl Column {
             nullable: false,
             default: None,
             identity: None,
+            identity_options: SequenceOptions::default(),
             generated: None,
             comment: None,
         }

@@ -152,6 +152,8 @@ pub fn audit_table(tenant_predicate: &str) -> Table {
     table.checks.push(CheckConstraint {
         name: ident::check_name(AUDIT_TABLE, "operation"),
         expression: "operation IN ('INSERT', 'UPDATE', 'DELETE')".to_owned(),
+        not_valid: false,
+        no_inherit: false,
     });
     table.indexes.push(Index::on_columns(
         ident::index_name(AUDIT_TABLE, &["organization_id", "acted_at"]),

@@ -394,6 +394,7 @@ fn column(field: &Field) -> TokenStream {
             nullable: #nullable,
             default: #default,
             identity: #identity,
+            identity_options: ::core::default::Default::default(),
             generated: #generated,
             comment: #comment,
         }
@@ -449,6 +450,8 @@ fn table_impl(input: &Input) -> TokenStream {
                 model::CheckConstraint {
                     name: ident::check_name(TABLE, #column),
                     expression: ::std::string::String::from(#expression),
+                    not_valid: false,
+                    no_inherit: false,
                 }
             });
         }
@@ -524,6 +527,8 @@ fn table_impl(input: &Input) -> TokenStream {
             model::CheckConstraint {
                 name: ::std::string::String::from(#name),
                 expression: ::std::string::String::from(#expr),
+                not_valid: false,
+                no_inherit: false,
             }
         });
     }

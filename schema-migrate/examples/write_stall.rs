@@ -227,6 +227,8 @@ fn target(from: &Schema) -> Result<Schema, Box<dyn Error>> {
     invoices.checks.push(CheckConstraint {
         name: "invoices_amount_cents_check".to_owned(),
         expression: "(amount_cents >= 0)".to_owned(),
+        not_valid: false,
+        no_inherit: false,
     });
     invoices.foreign_keys.push(ForeignKey {
         name: "invoices_customer_id_fkey".to_owned(),

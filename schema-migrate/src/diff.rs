@@ -15,13 +15,21 @@ use serde::Serialize;
 
 use schema_core::Renames;
 use schema_core::model::{
-    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Function, Grant, Index, IndexTarget, Policy,
-    PrimaryKey, RowLevelSecurity, Schema, Table, Trigger, UniqueConstraint,
+    CheckConstraint, Column, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Grant, Index,
+    IndexTarget, Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger, UniqueConstraint,
+    View,
 };
 
 use crate::sql_split::tokenize;
 
+mod sequences;
+mod uniques;
+mod views;
+
 /// One typed change between two schemas.
+// A plan holds tens of changes, not millions: boxing the large variants (a column's two states)
+// would cost every match a dereference for no measurable gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
@@ -58,6 +66,25 @@ pub enum Change {
         from: Function,
         to: Function,
     },
+
+    /// A sequence, created without its owner (set by [`Change::SetSequenceOwner`]).
+    CreateSequence(Sequence),
+    DropSequence(Sequence),
+    /// New data type or options (`ALTER SEQUENCE`); the owner is not part of either side.
+    AlterSequence {
+        from: Sequence,
+        to: Sequence,
+    },
+    /// `OWNED BY`: either `from` or `to` is `None` (a move is a release and a new owner).
+    SetSequenceOwner {
+        sequence: String,
+        from: Option<ColumnRef>,
+        to: Option<ColumnRef>,
+    },
+
+    /// A view or materialized view, with a materialized view's indexes.
+    CreateView(View),
+    DropView(View),
 
     CreateTable(Table),
     DropTable(Table),
@@ -109,6 +136,17 @@ pub enum Change {
         table: String,
         check: CheckConstraint,
     },
+    /// A check added `NOT VALID` is validated: `VALIDATE CONSTRAINT`.
+    ValidateCheck {
+        table: String,
+        check: CheckConstraint,
+    },
+    /// A validated check becomes `NOT VALID` again, which Postgres cannot do in place: it is
+    /// dropped and added `NOT VALID` (a catalog change, no scan).
+    InvalidateCheck {
+        table: String,
+        check: CheckConstraint,
+    },
     AddForeignKey {
         table: String,
         foreign_key: ForeignKey,
@@ -121,6 +159,20 @@ pub enum Change {
         table: String,
         from: String,
         to: String,
+    },
+    /// A unique index becomes a unique constraint over the same columns: the index is attached
+    /// (`USING INDEX`), so uniqueness holds throughout.
+    IndexToUnique {
+        table: String,
+        index: Index,
+        unique: UniqueConstraint,
+    },
+    /// A unique constraint becomes a unique index: the index is built beside the constraint
+    /// before the constraint goes.
+    UniqueToIndex {
+        table: String,
+        unique: UniqueConstraint,
+        index: Index,
     },
 
     CreateIndex {
@@ -276,6 +328,19 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            CreateSequence(s) => DropSequence(s.clone()),
+            DropSequence(s) => CreateSequence(s.clone()),
+            AlterSequence { from, to } => AlterSequence {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            SetSequenceOwner { sequence, from, to } => SetSequenceOwner {
+                sequence: sequence.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            CreateView(v) => DropView(v.clone()),
+            DropView(v) => CreateView(v.clone()),
             CreateTable(t) => DropTable(t.clone()),
             DropTable(t) => CreateTable(t.clone()),
             RenameTable { from, to } => RenameTable {
@@ -321,6 +386,24 @@ impl Change {
                 check: check.clone(),
             },
             DropCheck { table, check } => AddCheck {
+                table: table_of(table),
+                check: check.clone(),
+            },
+            IndexToUnique { table, index, unique } => UniqueToIndex {
+                table: table_of(table),
+                unique: unique.clone(),
+                index: index.clone(),
+            },
+            UniqueToIndex { table, unique, index } => IndexToUnique {
+                table: table_of(table),
+                index: index.clone(),
+                unique: unique.clone(),
+            },
+            ValidateCheck { table, check } => InvalidateCheck {
+                table: table_of(table),
+                check: check.clone(),
+            },
+            InvalidateCheck { table, check } => ValidateCheck {
                 table: table_of(table),
                 check: check.clone(),
             },
@@ -419,6 +502,10 @@ impl Change {
             | DropUnique { table, .. }
             | AddCheck { table, .. }
             | DropCheck { table, .. }
+            | ValidateCheck { table, .. }
+            | InvalidateCheck { table, .. }
+            | IndexToUnique { table, .. }
+            | UniqueToIndex { table, .. }
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
             | Grant { table, .. }
@@ -441,7 +528,13 @@ impl Change {
             | RecreateEnum { .. }
             | CreateFunction(_)
             | DropFunction(_)
-            | ReplaceFunction { .. } => None,
+            | ReplaceFunction { .. }
+            | CreateSequence(_)
+            | DropSequence(_)
+            | AlterSequence { .. }
+            | CreateView(_)
+            | DropView(_) => None,
+            SetSequenceOwner { from, to, .. } => to.as_ref().or(from.as_ref()).map(|c| c.table.as_str()),
         }
     }
 }
@@ -454,6 +547,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
 
     diff_enums(from, to, &mut changes);
     diff_functions(from, to, &mut changes);
+    sequences::diff_sequences(from, to, &mut changes);
 
     for table in &from.tables {
         if to.table(&table.name).is_none() {
@@ -466,7 +560,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             Some(old) => diff_table(old, table, &mut changes),
         }
     }
+    uniques::keep_indexes(&mut changes);
     rebuild_dependents(from, to, &mut changes);
+    views::diff_views(from, to, &mut changes);
     give_enum_column_defaults_to_enum_changes(&mut changes);
     dedup(changes)
 }
@@ -756,12 +852,19 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     let table = new.name.clone();
 
     // Columns, matched by name; their order is not compared (Postgres appends added columns).
-    for column in &old.columns {
-        match new.column(&column.name) {
-            None => changes.push(Change::DropColumn {
+    // Dropped columns are dropped last first, so that the down, which runs the steps backwards,
+    // adds them again in their original order.
+    for column in old.columns.iter().rev() {
+        if new.column(&column.name).is_none() {
+            changes.push(Change::DropColumn {
                 table: table.clone(),
                 column: column.clone(),
-            }),
+            });
+        }
+    }
+    for column in &old.columns {
+        match new.column(&column.name) {
+            None => {}
             Some(target) => {
                 let mut from_column = column.clone();
                 let mut to_column = target.clone();
@@ -849,7 +952,7 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         &old.checks,
         &new.checks,
         |c| &c.name,
-        |a, b| a.expression == b.expression,
+        |a, b| a.expression == b.expression && a.no_inherit == b.no_inherit && a.not_valid == b.not_valid,
     );
     let drop = |c: &CheckConstraint| Change::DropCheck {
         table: table.clone(),
@@ -859,8 +962,25 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         table: table.clone(),
         check: c.clone(),
     };
+    let replace = |o: &CheckConstraint, n: &CheckConstraint| {
+        let same_definition = CheckConstraint {
+            not_valid: n.not_valid,
+            ..o.clone()
+        } == *n;
+        match (same_definition, o.not_valid, n.not_valid) {
+            (true, true, false) => vec![Change::ValidateCheck {
+                table: table.clone(),
+                check: n.clone(),
+            }],
+            (true, false, true) => vec![Change::InvalidateCheck {
+                table: table.clone(),
+                check: n.clone(),
+            }],
+            _ => vec![drop(o), add(n)],
+        }
+    };
     let rename = |o: &CheckConstraint, n: &CheckConstraint| rename_constraint(&o.name, &n.name);
-    checks.emit(changes, Some(&rename), drop, |o, n| vec![drop(o), add(n)], add);
+    checks.emit(changes, Some(&rename), drop, replace, add);
 
     let fks = match_named(
         &old.foreign_keys,

@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 use schema_core::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Grant, Identity, Index,
     IndexKey, IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, Privilege, ReferentialAction,
-    RowLevelSecurity, Schema, SortOrder, Table, Trigger, TriggerEvent, TriggerTiming, UniqueConstraint,
-    Volatility,
+    ResolvedSequenceOptions, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table, Trigger,
+    TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
 };
 use tokio_postgres::{GenericClient, Row};
 
@@ -37,8 +37,12 @@ const TRIGGERS_SQL: &str = include_str!("inspect/triggers.sql");
 const COMMENTS_SQL: &str = include_str!("inspect/comments.sql");
 const GRANTS_SQL: &str = include_str!("inspect/grants.sql");
 
+mod sequences;
+mod unmodelled;
+mod views;
+
 /// The number of catalog queries one [`inspect`] issues, whatever the size of the schema.
-pub const QUERY_COUNT: usize = 10;
+pub const QUERY_COUNT: usize = 13;
 
 /// What to inspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,19 +108,35 @@ pub async fn inspect(
         issued.set(issued.get() + 1);
         client.query(sql, &params)
     };
-    let (relations, types, columns, constraints, indexes, policies, functions, triggers, comments, grants) =
-        tokio::try_join!(
-            query(RELATIONS_SQL),
-            query(TYPES_SQL),
-            query(COLUMNS_SQL),
-            query(CONSTRAINTS_SQL),
-            query(INDEXES_SQL),
-            query(POLICIES_SQL),
-            query(FUNCTIONS_SQL),
-            query(TRIGGERS_SQL),
-            query(COMMENTS_SQL),
-            query(GRANTS_SQL),
-        )?;
+    let (
+        relations,
+        types,
+        columns,
+        constraints,
+        indexes,
+        policies,
+        functions,
+        triggers,
+        comments,
+        unmodelled,
+        sequences,
+        views,
+        grants,
+    ) = tokio::try_join!(
+        query(RELATIONS_SQL),
+        query(TYPES_SQL),
+        query(COLUMNS_SQL),
+        query(CONSTRAINTS_SQL),
+        query(INDEXES_SQL),
+        query(POLICIES_SQL),
+        query(FUNCTIONS_SQL),
+        query(TRIGGERS_SQL),
+        query(COMMENTS_SQL),
+        query(unmodelled::SQL),
+        query(sequences::SQL),
+        query(views::SQL),
+        query(GRANTS_SQL),
+    )?;
 
     let mut reader = Reader {
         options,
@@ -125,6 +145,7 @@ pub async fn inspect(
         invalid_indexes: Vec::new(),
         unvalidated_constraints: Vec::new(),
         unsupported: Vec::new(),
+        view_indexes: BTreeMap::new(),
     };
     reader.relations(&relations)?;
     reader.types(&types)?;
@@ -136,6 +157,14 @@ pub async fn inspect(
     reader.triggers(&triggers)?;
     reader.comments(&comments)?;
     reader.grants(&grants)?;
+    let notes = unmodelled::notes(&unmodelled, |table| reader.excluded(table))?;
+    reader.unsupported.extend(notes);
+    let sequences = sequences::read(&sequences, &options.schema, |table| reader.excluded(table))?;
+    reader.schema.sequences = sequences.sequences;
+    reader.unsupported.extend(sequences.notes);
+    let views = views::read(&views, std::mem::take(&mut reader.view_indexes))?;
+    reader.schema.views = views.views;
+    reader.unsupported.extend(views.notes);
     Ok(reader.finish(issued.get()))
 }
 
@@ -147,6 +176,8 @@ struct Reader<'a> {
     invalid_indexes: Vec<String>,
     unvalidated_constraints: Vec<String>,
     unsupported: Vec<String>,
+    /// The indexes of materialized views, by view.
+    view_indexes: BTreeMap<String, Vec<Index>>,
 }
 
 impl Reader<'_> {
@@ -200,17 +231,12 @@ impl Reader<'_> {
                 "p" => self.note(format!(
                     "table {name} is partitioned, which the model cannot represent"
                 )),
-                "v" => self.note(format!("view {name} is not represented")),
-                "m" => self.note(format!("materialized view {name} is not represented")),
+                // Read with their queries by `views`.
+                "v" | "m" => {}
                 "f" => self.note(format!("foreign table {name} is not represented")),
                 "c" => self.note(format!("composite type {name} is not represented")),
-                "S" => {
-                    if !row.try_get::<_, bool>("owned_by_column")? {
-                        self.note(format!(
-                            "sequence {name} is not owned by a column and is not represented"
-                        ));
-                    }
-                }
+                // Read with their options by `sequences`.
+                "S" => {}
                 other => self.note(format!("relation {name} of kind {other:?} is not represented")),
             }
         }
@@ -282,6 +308,13 @@ impl Reader<'_> {
                      the model names it {collation}"
                 ));
             }
+            if let Some(unmodelled) = row.try_get::<_, Option<String>>("unmodelled")? {
+                self.note(format!("column {table_name}.{name} {unmodelled}"));
+            }
+            let identity_options = match identity {
+                Some(Identity::Always | Identity::ByDefault) => identity_options(row, &ty)?,
+                _ => SequenceOptions::default(),
+            };
             let column = Column {
                 name,
                 ty,
@@ -289,6 +322,7 @@ impl Reader<'_> {
                 nullable: !row.try_get::<_, bool>("not_null")?,
                 default,
                 identity,
+                identity_options,
                 generated,
                 comment: None,
             };
@@ -343,12 +377,12 @@ impl Reader<'_> {
                             "cannot read the CHECK constraint {qualified}: {definition}"
                         )));
                     };
-                    table.checks.push(CheckConstraint { name, expression });
-                    if row.try_get::<_, bool>("no_inherit")? {
-                        self.unsupported.push(format!(
-                            "check {qualified} is NO INHERIT, which the model does not keep"
-                        ));
-                    }
+                    table.checks.push(CheckConstraint {
+                        name,
+                        expression,
+                        not_valid: !validated,
+                        no_inherit: row.try_get("no_inherit")?,
+                    });
                 }
                 "f" => {
                     let referenced_table: Option<String> = row.try_get("referenced_table")?;
@@ -397,7 +431,8 @@ impl Reader<'_> {
     fn indexes(&mut self, rows: &[Row]) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
-            if !self.tables.contains_key(&table_name) {
+            let of_view = row.try_get::<_, String>("relation_kind")? == "m";
+            if !of_view && !self.tables.contains_key(&table_name) {
                 continue;
             }
             let name: String = row.try_get("name")?;
@@ -458,7 +493,9 @@ impl Reader<'_> {
                 include: row.try_get("include")?,
                 predicate: row.try_get("predicate")?,
             };
-            if let Some(table) = self.tables.get_mut(&table_name) {
+            if of_view {
+                self.view_indexes.entry(table_name).or_default().push(index);
+            } else if let Some(table) = self.tables.get_mut(&table_name) {
                 table.indexes.push(index);
             }
         }
@@ -736,6 +773,25 @@ impl Reader<'_> {
             queries,
         }
     }
+}
+
+/// The options of the identity sequence of a column row (`seq_*` columns), defaults left out.
+fn identity_options(row: &Row, ty: &ColumnType) -> Result<SequenceOptions, InspectError> {
+    let option = |name: &str| -> Result<i64, InspectError> {
+        row.try_get::<_, Option<i64>>(name)?
+            .ok_or_else(|| InspectError::Catalog(format!("an identity column has no sequence ({name})")))
+    };
+    Ok(SequenceOptions::from_resolved(
+        ResolvedSequenceOptions {
+            start: option("seq_start")?,
+            increment: option("seq_increment")?,
+            min_value: option("seq_min")?,
+            max_value: option("seq_max")?,
+            cache: option("seq_cache")?,
+            cycle: row.try_get::<_, Option<bool>>("seq_cycle")?.unwrap_or(false),
+        },
+        ty,
+    ))
 }
 
 fn referential_action(code: &str, constraint: &str) -> Result<ReferentialAction, InspectError> {

@@ -32,25 +32,30 @@ struct Case {
 }
 
 async fn build(name: &str, ddl: &str) -> (TestDb, Schema) {
+    let (db, schema, _) = build_noting(name, ddl).await;
+    (db, schema)
+}
+
+/// The database built from `ddl`, its schema, and what it holds that the model cannot.
+async fn build_noting(name: &str, ddl: &str) -> (TestDb, Schema, Vec<String>) {
     let db = TestDb::create(name).await;
     let client = db.connect().await;
     client
         .batch_execute(ddl)
         .await
         .unwrap_or_else(|e| panic!("{name}: DDL failed: {e:?}\n{ddl}"));
-    let schema = inspect(&client, &InspectOptions::default())
+    let inspection = inspect(&client, &InspectOptions::default())
         .await
-        .expect("inspect")
-        .schema;
-    (db, schema)
+        .expect("inspect");
+    (db, inspection.schema, inspection.unsupported)
 }
 
-async fn read(db: &TestDb) -> Schema {
+async fn read_noting(db: &TestDb) -> (Schema, Vec<String>) {
     let client = db.connect().await;
-    inspect(&client, &InspectOptions::default())
+    let inspection = inspect(&client, &InspectOptions::default())
         .await
-        .expect("inspect")
-        .schema
+        .expect("inspect");
+    (inspection.schema, inspection.unsupported)
 }
 
 fn psql(db: &TestDb, script: &str, what: &str) {
@@ -71,8 +76,8 @@ fn psql(db: &TestDb, script: &str, what: &str) {
 }
 
 async fn run(case: Case) {
-    let (old_db, from) = build(case.name, case.old).await;
-    let (_new_db, to) = build(case.name, case.new).await;
+    let (old_db, from, old_notes) = build_noting(case.name, case.old).await;
+    let (_new_db, to, new_notes) = build_noting(case.name, case.new).await;
 
     let refused = plan(&from, &to, &case.renames, &PlanOptions::default());
     match (&refused, case.destructive) {
@@ -130,7 +135,13 @@ async fn run(case: Case) {
     }
 
     psql(&old_db, &up, "up");
-    let after_up = read(&old_db).await;
+    let (after_up, notes_after_up) = read_noting(&old_db).await;
+    // What the model cannot hold is not compared, but a plan must not lose it either.
+    assert_eq!(
+        notes_after_up, new_notes,
+        "{}: after up, what is not compared differs",
+        case.name
+    );
     let remaining = diff(&after_up, &to, &Renames::default());
     assert!(
         remaining.is_empty(),
@@ -155,13 +166,39 @@ async fn run(case: Case) {
     );
 
     psql(&old_db, &down, "down");
-    let after_down = read(&old_db).await;
+    let (after_down, notes_after_down) = read_noting(&old_db).await;
+    assert_eq!(
+        notes_after_down, old_notes,
+        "{}: after down, what is not compared differs",
+        case.name
+    );
     let remaining = diff(&after_down, &from, &Renames::default());
     assert!(
         remaining.is_empty(),
         "{}: after down, differences remain: {remaining:#?}",
         case.name
     );
+    // The diff does not compare column order. Postgres appends the columns the down adds back,
+    // so they come after the others, but among themselves in their original order.
+    for table in &from.tables {
+        let Some(restored) = after_down.table(&table.name) else {
+            continue;
+        };
+        let readded = |t: &Table| -> Vec<String> {
+            t.columns
+                .iter()
+                .filter(|c| to.table(&table.name).is_some_and(|n| n.column(&c.name).is_none()))
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        assert_eq!(
+            readded(restored),
+            readded(table),
+            "{}: after down, the columns of {} added back are not in their original order",
+            case.name,
+            table.name
+        );
+    }
 }
 
 fn table_renames(pairs: &[(&str, &str)]) -> Renames {
@@ -1020,6 +1057,538 @@ cases! {
         hazards: [DeletesData, Irreversible],
         destructive: true,
     }
+    // ---- issue 14: check constraint state ----
+    check_not_valid_is_validated {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              ALTER TABLE t ADD CONSTRAINT t_n_positive CHECK (n > 0) NOT VALID;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int CONSTRAINT t_n_positive CHECK (n > 0));",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    check_validated_becomes_not_valid {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int CONSTRAINT t_n_positive CHECK (n > 0));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              ALTER TABLE t ADD CONSTRAINT t_n_positive CHECK (n > 0) NOT VALID;",
+        hazards: [],
+    }
+    add_not_valid_check_to_existing_table {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              ALTER TABLE t ADD CONSTRAINT t_n_small CHECK (n < 1000) NOT VALID;",
+        hazards: [],
+    }
+    create_table_with_not_valid_check {
+        old: "",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              ALTER TABLE t ADD CONSTRAINT t_n_small CHECK (n < 1000) NOT VALID;",
+        hazards: [],
+    }
+    not_valid_check_changes_expression {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              ALTER TABLE t ADD CONSTRAINT t_n_small CHECK (n < 1000) NOT VALID;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              ALTER TABLE t ADD CONSTRAINT t_n_small CHECK (n < 500) NOT VALID;",
+        hazards: [],
+    }
+    check_becomes_no_inherit {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int CONSTRAINT t_n_positive CHECK (n > 0));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int CONSTRAINT t_n_positive CHECK (n > 0) NO INHERIT);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    create_table_with_no_inherit_check {
+        old: "",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int CONSTRAINT t_n_positive CHECK (n > 0) NO INHERIT);",
+        hazards: [],
+    }
+
+    // ---- issue 14: identity options ----
+    identity_options_change {
+        old: "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+        new: "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START WITH 100 INCREMENT BY 5 CACHE 10) PRIMARY KEY);",
+        hazards: [],
+    }
+    identity_options_bounds_widen {
+        old: "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY (MAXVALUE 1000) PRIMARY KEY);",
+        new: "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY (MINVALUE -5000 START WITH 1 MAXVALUE 100000) PRIMARY KEY);",
+        hazards: [],
+    }
+    create_table_with_descending_identity {
+        old: "",
+        new: "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY (INCREMENT BY -1 MINVALUE -5000 MAXVALUE -1 START WITH -10) PRIMARY KEY);",
+        hazards: [],
+    }
+    identity_cycle_and_max_value {
+        old: "CREATE TABLE t (id smallint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+        new: "CREATE TABLE t (id smallint GENERATED ALWAYS AS IDENTITY (MAXVALUE 500 CYCLE) PRIMARY KEY);",
+        hazards: [MayFail],
+    }
+    create_table_with_identity_options {
+        old: "",
+        new: "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START WITH 1000 CACHE 20) PRIMARY KEY, n text);",
+        hazards: [],
+    }
+    identity_with_options_added_to_existing_column {
+        old: "CREATE TABLE t (id int NOT NULL PRIMARY KEY);",
+        new: "CREATE TABLE t (id int GENERATED BY DEFAULT AS IDENTITY (START WITH 50 INCREMENT BY 10) PRIMARY KEY);",
+        hazards: [],
+    }
+    identity_options_with_a_type_change {
+        old: "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START WITH 7) PRIMARY KEY);",
+        new: "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY (START WITH 7 INCREMENT BY 3) PRIMARY KEY);",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+
+    // ---- issue 14: tables and columns ----
+    create_table_without_columns {
+        old: "",
+        new: "CREATE TABLE nothing ();",
+        hazards: [],
+    }
+    table_without_columns_gains_one {
+        old: "CREATE TABLE t ();",
+        new: "CREATE TABLE t (note text);",
+        hazards: [],
+    }
+    dropped_columns_come_back_in_order {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a text, b int, c boolean, d date);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, c boolean);",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+
+    timestamp_to_timestamptz_pins_the_time_zone {
+        old: "CREATE TABLE t (id int PRIMARY KEY, at timestamp NOT NULL DEFAULT now());",
+        new: "CREATE TABLE t (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    timestamptz_array_to_timestamp_array_pins_the_time_zone {
+        old: "CREATE TABLE t (id int PRIMARY KEY, seen timestamptz[]);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, seen timestamp[]);",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+
+    unique_index_becomes_unique_constraint {
+        old: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL);
+              CREATE UNIQUE INDEX t_email_key ON t (email);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL UNIQUE);",
+        hazards: [],
+    }
+    unique_index_becomes_unique_constraint_of_another_name {
+        old: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL, email text NOT NULL);
+              CREATE UNIQUE INDEX t_org_email_idx ON t (org, email);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL, email text NOT NULL,
+                              CONSTRAINT t_org_email_key UNIQUE (org, email));",
+        hazards: [],
+    }
+    unique_index_nulls_not_distinct_becomes_constraint {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code text);
+              CREATE UNIQUE INDEX t_code_key ON t (code) NULLS NOT DISTINCT;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, code text UNIQUE NULLS NOT DISTINCT);",
+        hazards: [],
+    }
+    unique_constraint_becomes_unique_index {
+        old: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL UNIQUE);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL);
+              CREATE UNIQUE INDEX t_email_key ON t (email);",
+        hazards: [BuildsIndex],
+    }
+    partial_unique_index_to_constraint_is_rebuilt {
+        old: "CREATE TABLE t (id int PRIMARY KEY, email text);
+              CREATE UNIQUE INDEX t_email_key ON t (email) WHERE email IS NOT NULL;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text UNIQUE);",
+        hazards: [BuildsIndex, MayFail],
+    }
+
+    dropped_not_null_columns_come_back_on_a_table_with_rows {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code text NOT NULL, qty int NOT NULL, at timestamptz NOT NULL,
+                              tags text[] NOT NULL, ok boolean NOT NULL);
+              INSERT INTO t VALUES (1, 'a', 2, now(), '{x}', true), (2, 'b', 3, now(), '{}', false);",
+        new: "CREATE TABLE t (id int PRIMARY KEY);
+              INSERT INTO t VALUES (1), (2);",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+
+    // ---- issue 14: serial conversions ----
+    integer_becomes_serial {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n serial);",
+        hazards: [],
+    }
+    smallint_becomes_smallserial {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n smallint NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n smallserial);",
+        hazards: [],
+    }
+    serial_becomes_plain_integer {
+        old: "CREATE TABLE t (id serial PRIMARY KEY, note text);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, note text);",
+        hazards: [],
+    }
+    serial_becomes_identity {
+        old: "CREATE TABLE t (id bigserial PRIMARY KEY);",
+        new: "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);",
+        hazards: [],
+    }
+
+    // ---- issue 14: sequences ----
+    create_free_sequence {
+        old: "",
+        new: "CREATE SEQUENCE invoice_numbers AS integer START WITH 1000 INCREMENT BY 10 CACHE 5;",
+        hazards: [],
+    }
+    drop_free_sequence {
+        old: "CREATE SEQUENCE invoice_numbers;",
+        new: "",
+        hazards: [Irreversible],
+    }
+    sequence_options_change {
+        old: "CREATE SEQUENCE s;",
+        new: "CREATE SEQUENCE s INCREMENT BY 5 MINVALUE 0 START WITH 0 MAXVALUE 100000 CYCLE CACHE 3;",
+        hazards: [MayFail],
+    }
+    sequence_data_type_widens {
+        old: "CREATE SEQUENCE s AS smallint;",
+        new: "CREATE SEQUENCE s AS bigint;",
+        hazards: [],
+    }
+    sequence_data_type_narrows {
+        old: "CREATE SEQUENCE s AS bigint;",
+        new: "CREATE SEQUENCE s AS integer;",
+        hazards: [MayFail],
+    }
+    sequence_used_by_a_default {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY);",
+        new: "CREATE SEQUENCE invoice_numbers;
+              CREATE TABLE invoices (id int PRIMARY KEY, number bigint NOT NULL DEFAULT nextval('invoice_numbers'));",
+        hazards: [AccessExclusiveLock, RewritesTable],
+    }
+    sequence_used_by_a_new_table {
+        old: "",
+        new: "CREATE SEQUENCE numbers;
+              CREATE TABLE a (id bigint PRIMARY KEY DEFAULT nextval('numbers'));
+              CREATE TABLE b (id bigint PRIMARY KEY DEFAULT nextval('numbers'));",
+        hazards: [],
+    }
+    sequence_and_the_tables_using_it_dropped {
+        old: "CREATE SEQUENCE numbers;
+              CREATE TABLE a (id bigint PRIMARY KEY DEFAULT nextval('numbers'));",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    owned_sequence_created {
+        old: "CREATE TABLE t (id int PRIMARY KEY, ref bigint);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, ref bigint);
+              CREATE SEQUENCE t_refs OWNED BY t.ref;",
+        hazards: [],
+    }
+    owned_sequence_moved_between_columns {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a bigint, b bigint);
+              CREATE SEQUENCE counter OWNED BY t.a;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a bigint, b bigint);
+              CREATE SEQUENCE counter OWNED BY t.b;",
+        hazards: [],
+    }
+    owned_sequence_survives_its_dropped_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a bigint, b bigint);
+              CREATE SEQUENCE counter OWNED BY t.a;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, b bigint);
+              CREATE SEQUENCE counter OWNED BY t.b;",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    owned_sequence_moves_to_a_new_table {
+        old: "CREATE TABLE old_t (id int PRIMARY KEY);
+              CREATE SEQUENCE counter OWNED BY old_t.id;",
+        new: "CREATE TABLE new_t (id int PRIMARY KEY);
+              CREATE SEQUENCE counter OWNED BY new_t.id;",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    sequence_released_by_its_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a bigint);
+              CREATE SEQUENCE counter OWNED BY t.a;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a bigint);
+              CREATE SEQUENCE counter;",
+        hazards: [],
+    }
+    quoted_sequence_name_in_a_default {
+        old: "",
+        new: "CREATE SEQUENCE \"Order Numbers\";
+              CREATE TABLE t (id bigint PRIMARY KEY DEFAULT nextval('\"Order Numbers\"'));",
+        hazards: [],
+    }
+
+    // ---- issue 14: views and materialized views ----
+    create_view {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL, paid_at timestamptz);",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL, paid_at timestamptz);
+              CREATE VIEW open_invoices AS SELECT id, total FROM invoices WHERE paid_at IS NULL;",
+        hazards: [],
+    }
+    drop_view {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL);
+              CREATE VIEW big_invoices AS SELECT id FROM invoices WHERE total > 1000;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL);",
+        hazards: [],
+    }
+    change_view_query {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL);
+              CREATE VIEW big_invoices AS SELECT id FROM invoices WHERE total > 1000;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint NOT NULL);
+              CREATE VIEW big_invoices AS SELECT id, total FROM invoices WHERE total > 5000;",
+        hazards: [],
+    }
+    create_table_and_view_over_it {
+        old: "",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW v AS SELECT id, n * 2 AS double FROM t;",
+        hazards: [],
+    }
+    column_type_changes_under_a_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, amount int NOT NULL);
+              CREATE VIEW amounts AS SELECT id, amount FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, amount bigint NOT NULL);
+              CREATE VIEW amounts AS SELECT id, amount FROM t;",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    column_type_changes_under_a_view_over_a_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, amount int NOT NULL);
+              CREATE VIEW amounts AS SELECT id, amount FROM t;
+              CREATE VIEW big_amounts AS SELECT id FROM amounts WHERE amount > 100;
+              CREATE VIEW big_amount_count AS SELECT count(*) AS n FROM big_amounts;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, amount bigint NOT NULL);
+              CREATE VIEW amounts AS SELECT id, amount FROM t;
+              CREATE VIEW big_amounts AS SELECT id FROM amounts WHERE amount > 100;
+              CREATE VIEW big_amount_count AS SELECT count(*) AS n FROM big_amounts;",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    column_dropped_from_under_a_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, legacy text, note text);
+              CREATE VIEW notes AS SELECT id, legacy, note FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, note text);
+              CREATE VIEW notes AS SELECT id, note FROM t;",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    column_renamed_under_a_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, mail text);
+              CREATE VIEW mails AS SELECT id, mail FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text);
+              CREATE VIEW mails AS SELECT id, email FROM t;",
+        hazards: [],
+        renames: column_renames("t", &[("mail", "email")]),
+    }
+    table_renamed_under_a_view {
+        old: "CREATE TABLE bills (id int PRIMARY KEY);
+              CREATE VIEW bill_ids AS SELECT id FROM bills;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY);
+              CREATE VIEW bill_ids AS SELECT id FROM invoices;",
+        hazards: [],
+        renames: table_renames(&[("bills", "invoices")]),
+    }
+    create_materialized_view_with_unique_index {
+        old: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);",
+        new: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;
+              CREATE UNIQUE INDEX sales_by_org_org ON sales_by_org (org);",
+        hazards: [],
+    }
+    materialized_view_gains_a_unique_index {
+        old: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;",
+        new: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;
+              CREATE UNIQUE INDEX sales_by_org_org ON sales_by_org (org);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    materialized_view_rebuilt_with_its_index_around_a_column_change {
+        old: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount int NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;
+              CREATE UNIQUE INDEX sales_by_org_org ON sales_by_org (org);",
+        new: "CREATE TABLE sales (id int PRIMARY KEY, org int NOT NULL, amount bigint NOT NULL);
+              CREATE MATERIALIZED VIEW sales_by_org AS SELECT org, sum(amount) AS total FROM sales GROUP BY org;
+              CREATE UNIQUE INDEX sales_by_org_org ON sales_by_org (org);",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    view_becomes_materialized {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW counts AS SELECT count(*) AS n FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE MATERIALIZED VIEW counts AS SELECT count(*) AS n FROM t;",
+        hazards: [],
+    }
+    view_over_two_tables_and_a_function {
+        old: "",
+        new: "CREATE TABLE orgs (id int PRIMARY KEY, name text NOT NULL);
+              CREATE TABLE members (id int PRIMARY KEY, org int NOT NULL, email text NOT NULL);
+              CREATE FUNCTION domain_of(email text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT split_part(email, ''@'', 2)';
+              CREATE VIEW org_domains AS
+                SELECT o.name, domain_of(m.email) AS domain FROM orgs o JOIN members m ON m.org = o.id;",
+        hazards: [],
+    }
+
+    // ---- issue 14: what is not compared survives the plans around it ----
+    storage_parameters_survive_a_new_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY) WITH (fillfactor = 70);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, note text) WITH (fillfactor = 70);",
+        hazards: [],
+    }
+    replica_identity_survives_a_new_index {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int); ALTER TABLE t REPLICA IDENTITY FULL;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int); ALTER TABLE t REPLICA IDENTITY FULL;
+              CREATE INDEX t_n_idx ON t (n);",
+        hazards: [BuildsIndex],
+    }
+    index_comment_survives_a_column_type_change {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int); CREATE INDEX t_n_idx ON t (n);
+              COMMENT ON INDEX t_n_idx IS 'for lookups';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n bigint); CREATE INDEX t_n_idx ON t (n);
+              COMMENT ON INDEX t_n_idx IS 'for lookups';",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    extension_beside_a_new_table {
+        old: "CREATE EXTENSION IF NOT EXISTS citext;",
+        new: "CREATE EXTENSION IF NOT EXISTS citext;
+              CREATE TABLE t (id int PRIMARY KEY, email citext NOT NULL);",
+        hazards: [],
+    }
+    column_statistics_survive_a_default_change {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int); ALTER TABLE t ALTER COLUMN n SET STATISTICS 300;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int DEFAULT 0); ALTER TABLE t ALTER COLUMN n SET STATISTICS 300;",
+        hazards: [],
+    }
+
+    // ---- issue 14: more views, sequences, identity and checks ----
+    base_view_query_changes_under_a_dependent_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW positive AS SELECT id, n FROM t WHERE n > 0;
+              CREATE VIEW positive_ids AS SELECT id FROM positive;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW positive AS SELECT id, n FROM t WHERE n > 10;
+              CREATE VIEW positive_ids AS SELECT id FROM positive;",
+        hazards: [],
+    }
+    drop_view_over_a_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW positive AS SELECT id, n FROM t WHERE n > 0;
+              CREATE VIEW positive_ids AS SELECT id FROM positive;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);",
+        hazards: [],
+    }
+    materialized_view_loses_its_index {
+        old: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL);
+              CREATE MATERIALIZED VIEW orgs AS SELECT DISTINCT org FROM t;
+              CREATE UNIQUE INDEX orgs_org ON orgs (org);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL);
+              CREATE MATERIALIZED VIEW orgs AS SELECT DISTINCT org FROM t;",
+        hazards: [],
+    }
+    materialized_view_index_changes {
+        old: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL, n int NOT NULL);
+              CREATE MATERIALIZED VIEW sums AS SELECT org, sum(n) AS total FROM t GROUP BY org;
+              CREATE INDEX sums_total ON sums (total);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL, n int NOT NULL);
+              CREATE MATERIALIZED VIEW sums AS SELECT org, sum(n) AS total FROM t GROUP BY org;
+              CREATE INDEX sums_total ON sums (total DESC);",
+        hazards: [BuildsIndex],
+    }
+    drop_materialized_view {
+        old: "CREATE TABLE t (id int PRIMARY KEY);
+              CREATE MATERIALIZED VIEW n AS SELECT count(*) AS n FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY);",
+        hazards: [],
+    }
+    view_over_a_column_whose_enum_loses_a_value {
+        old: "CREATE TYPE status AS ENUM ('open', 'paid', 'void');
+              CREATE TABLE invoices (id int PRIMARY KEY, status status NOT NULL);
+              CREATE VIEW statuses AS SELECT id, status FROM invoices;",
+        new: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TABLE invoices (id int PRIMARY KEY, status status NOT NULL);
+              CREATE VIEW statuses AS SELECT id, status FROM invoices;",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock],
+        destructive: true,
+    }
+    view_over_a_column_whose_enum_gains_a_value {
+        old: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TABLE invoices (id int PRIMARY KEY, status status NOT NULL);
+              CREATE VIEW statuses AS SELECT id, status FROM invoices;",
+        new: "CREATE TYPE status AS ENUM ('open', 'paid', 'void');
+              CREATE TABLE invoices (id int PRIMARY KEY, status status NOT NULL);
+              CREATE VIEW statuses AS SELECT id, status FROM invoices;",
+        hazards: [],
+    }
+    sequence_becomes_a_column_default {
+        old: "CREATE SEQUENCE numbers; CREATE TABLE t (id int PRIMARY KEY, number bigint);",
+        new: "CREATE SEQUENCE numbers; CREATE TABLE t (id int PRIMARY KEY, number bigint DEFAULT nextval('numbers'));",
+        hazards: [],
+    }
+    two_sequences_one_renamed_by_drop_and_create {
+        old: "CREATE SEQUENCE a_numbers START WITH 10; CREATE SEQUENCE b_numbers;",
+        new: "CREATE SEQUENCE a_numbers START WITH 10; CREATE SEQUENCE c_numbers AS smallint MAXVALUE 999;",
+        hazards: [Irreversible],
+    }
+    owned_sequence_dropped_with_its_table {
+        old: "CREATE TABLE t (id int PRIMARY KEY, ref bigint);
+              CREATE SEQUENCE refs OWNED BY t.ref;",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    owned_sequence_kept_when_its_table_goes {
+        old: "CREATE TABLE t (id int PRIMARY KEY, ref bigint);
+              CREATE SEQUENCE refs OWNED BY t.ref;",
+        new: "CREATE SEQUENCE refs;",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    sequence_cycle_toggled_off {
+        old: "CREATE SEQUENCE s MAXVALUE 100 CYCLE;",
+        new: "CREATE SEQUENCE s MAXVALUE 100;",
+        hazards: [],
+    }
+    identity_by_default_becomes_always_keeping_options {
+        old: "CREATE TABLE t (id int GENERATED BY DEFAULT AS IDENTITY (START WITH 100) PRIMARY KEY);",
+        new: "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START WITH 100) PRIMARY KEY);",
+        hazards: [],
+    }
+    identity_with_options_dropped {
+        old: "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START WITH 100 CACHE 10) PRIMARY KEY);",
+        new: "CREATE TABLE t (id int PRIMARY KEY);",
+        hazards: [],
+    }
+    not_valid_check_on_a_new_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              ALTER TABLE t ADD CONSTRAINT t_n_positive CHECK (n > 0) NOT VALID;",
+        hazards: [],
+    }
+    not_valid_check_renamed {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              ALTER TABLE t ADD CONSTRAINT n_positive CHECK (n > 0) NOT VALID;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              ALTER TABLE t ADD CONSTRAINT t_n_positive CHECK (n > 0) NOT VALID;",
+        hazards: [],
+    }
+    table_loses_its_last_column {
+        old: "CREATE TABLE t (note text);",
+        new: "CREATE TABLE t ();",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    unique_constraint_becomes_unique_index_of_another_name {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code text NOT NULL UNIQUE);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, code text NOT NULL);
+              CREATE UNIQUE INDEX t_code_idx ON t (code);",
+        hazards: [BuildsIndex],
+    }
+
+    timestamp_with_precision_to_timestamptz_pins_the_time_zone {
+        old: "CREATE TABLE t (id int PRIMARY KEY, at timestamp(3));",
+        new: "CREATE TABLE t (id int PRIMARY KEY, at timestamptz(3));",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');
@@ -1054,6 +1623,8 @@ async fn declared_check_on_a_retyped_column_is_rebuilt() {
         table.checks.push(CheckConstraint {
             name: "t_n_positive".into(),
             expression: "n > 0".into(),
+            not_valid: false,
+            no_inherit: false,
         });
         Schema {
             tables: vec![table],
@@ -1093,5 +1664,150 @@ async fn destructive_refusal_lists_what_would_be_lost() {
         "--allow-destructive",
     ] {
         assert!(message.contains(expected), "missing {expected:?} in:\n{message}");
+    }
+}
+
+/// Sequences declared in Rust (`SchemaBuilder::sequence`): a free one whose values a column
+/// takes, and one owned by a column. Planned from the declared model both ways and proven on
+/// throwaway databases, then moved to another owner and given new options.
+#[tokio::test]
+async fn declared_sequences_are_planned_and_proven() {
+    use schema_core::model::{PrimaryKey, Sequence, SequenceOptions};
+    use schema_core::{SchemaBuilder, TableDef, Tenancy};
+
+    let declare = |owner: &str, options: SequenceOptions| {
+        let numbers = Sequence::new("invoice_numbers")
+            .data_type(ColumnType::Integer)
+            .options(options);
+        let mut invoices = Table::new(
+            "invoices",
+            vec![
+                Column::new("id", ColumnType::BigInt),
+                Column::new("number", ColumnType::Integer).default_sql(numbers.nextval()),
+                Column::new("legacy_ref", ColumnType::BigInt).nullable(),
+                Column::new("batch_ref", ColumnType::BigInt).nullable(),
+            ],
+        );
+        invoices.primary_key = Some(PrimaryKey {
+            name: "invoices_pkey".into(),
+            columns: vec!["id".into()],
+        });
+        SchemaBuilder::new()
+            .table_def(TableDef::new(invoices, Tenancy::Global))
+            .sequence(numbers)
+            .sequence(Sequence::new("refs").owned_by("invoices", owner))
+            .build()
+            .expect("a valid schema")
+            .schema
+    };
+    let empty = Schema::default();
+    let first = declare("legacy_ref", SequenceOptions::default());
+    let second = declare(
+        "batch_ref",
+        SequenceOptions {
+            start: Some(1000),
+            increment: Some(10),
+            cache: Some(20),
+            ..SequenceOptions::default()
+        },
+    );
+    for (from, to) in [(&empty, &first), (&first, &second)] {
+        let plan = plan(
+            from,
+            to,
+            &Renames::default(),
+            &PlanOptions {
+                allow_destructive: true,
+                ..PlanOptions::default()
+            },
+        )
+        .expect("plan");
+        assert!(!plan.is_empty());
+        let proof = prove(&testkit::server_url(), from, to, &plan)
+            .await
+            .expect("prove");
+        assert!(
+            proof.is_proven(),
+            "{proof}\n{}\n{}",
+            plan.up_script(),
+            plan.down_script()
+        );
+    }
+}
+
+/// Views declared in Rust (`SchemaBuilder::view`): a view, a view over it and a materialized view
+/// with a unique index, normalized by Postgres (`normalize`), then planned from an empty database
+/// and around a column type change, and proven both ways.
+#[tokio::test]
+async fn declared_views_are_planned_and_proven() {
+    use schema_core::model::{Index, PrimaryKey, View};
+    use schema_core::{SchemaBuilder, TableDef, Tenancy};
+    use schema_migrate::normalize::normalize;
+
+    let declare = |amount: ColumnType| {
+        let mut invoices = Table::new(
+            "invoices",
+            vec![
+                Column::new("id", ColumnType::BigInt),
+                Column::new("org", ColumnType::BigInt),
+                Column::new("amount", amount),
+                Column::new("paid", ColumnType::Boolean),
+            ],
+        );
+        invoices.primary_key = Some(PrimaryKey {
+            name: "invoices_pkey".into(),
+            columns: vec!["id".into()],
+        });
+        let mut by_org = Index::on_columns("org_totals_org", &["org"]);
+        by_org.unique = true;
+        SchemaBuilder::new()
+            .table_def(TableDef::new(invoices, Tenancy::Global))
+            .view(View::new(
+                "open_invoices",
+                "SELECT id, org, amount FROM invoices WHERE NOT paid;",
+            ))
+            .view(View::new(
+                "open_totals",
+                "SELECT org, sum(amount) AS total FROM open_invoices GROUP BY org",
+            ))
+            .view(
+                View::materialized(
+                    "org_totals",
+                    "SELECT org, count(*) AS n FROM invoices GROUP BY org",
+                )
+                .index(by_org),
+            )
+            .build()
+            .expect("a valid schema")
+            .schema
+    };
+    let server = testkit::server_url();
+    let empty = Schema::default();
+    let first = normalize(&server, &declare(ColumnType::Integer))
+        .await
+        .expect("normalize");
+    let second = normalize(&server, &declare(ColumnType::BigInt))
+        .await
+        .expect("normalize");
+    assert_eq!(first.views.len(), 3);
+    for (from, to) in [(&empty, &first), (&first, &second)] {
+        let plan = plan(
+            from,
+            to,
+            &Renames::default(),
+            &PlanOptions {
+                allow_destructive: true,
+                ..PlanOptions::default()
+            },
+        )
+        .expect("plan");
+        assert!(!plan.is_empty());
+        let proof = prove(&server, from, to, &plan).await.expect("prove");
+        assert!(
+            proof.is_proven(),
+            "{proof}\n{}\n{}",
+            plan.up_script(),
+            plan.down_script()
+        );
     }
 }

@@ -653,6 +653,7 @@ fn build_column(name: String, spec: &ColumnSpec, enums: &[EnumType]) -> Column {
         ty,
         nullable: spec.nullable,
         identity: None,
+        identity_options: Default::default(),
         generated: None,
         comment: spec
             .comment
@@ -734,6 +735,8 @@ fn build_check(table: &Table, column: Pick, enums: &[EnumType]) -> Option<CheckC
     Some(CheckConstraint {
         name: fresh_object(table, "ck"),
         expression: condition(picked(&table.columns, column)?, enums),
+        not_valid: false,
+        no_inherit: false,
     })
 }
 

@@ -26,6 +26,27 @@ SELECT c.relname::text AS table_name,
               AND owned.refobjsubid = a.attnum
               AND owned.deptype = 'a'
        ) AS is_serial,
+       -- The options of an identity column's sequence.
+       idseq.seqstart AS seq_start,
+       idseq.seqincrement AS seq_increment,
+       idseq.seqmin AS seq_min,
+       idseq.seqmax AS seq_max,
+       idseq.seqcache AS seq_cache,
+       idseq.seqcycle AS seq_cycle,
+       -- Attributes the model does not keep, as the note that reports them (NULL: none).
+       NULLIF(concat_ws(', ',
+           CASE WHEN a.attstattarget >= 0 THEN 'has SET STATISTICS ' || a.attstattarget END,
+           CASE WHEN a.attstorage <> t.typstorage THEN 'has SET STORAGE ' ||
+                CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN'
+                                  ELSE 'EXTENDED' END END,
+           CASE WHEN a.attcompression <> '' THEN 'has SET COMPRESSION ' ||
+                CASE a.attcompression WHEN 'p' THEN 'pglz' ELSE 'lz4' END END,
+           -- Options named pg_* are the server's own bookkeeping, not ALTER COLUMN ... SET (...).
+           CASE WHEN a.attoptions IS NOT NULL
+                 AND EXISTS (SELECT 1 FROM unnest(a.attoptions) AS o WHERE o NOT LIKE 'pg\_%')
+                THEN 'has options (' || array_to_string(
+                    ARRAY(SELECT o FROM unnest(a.attoptions) AS o WHERE o NOT LIKE 'pg\_%'), ', ') || ')'
+           END), '') AS unmodelled,
        CASE WHEN a.attcollation <> t.typcollation THEN coll.collname::text END AS collation,
        CASE WHEN a.attcollation <> t.typcollation THEN collns.nspname::text END AS collation_schema
   FROM pg_catalog.pg_attribute a
@@ -35,6 +56,18 @@ SELECT c.relname::text AS table_name,
   LEFT JOIN pg_catalog.pg_type et
     ON et.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+  -- Looked up only for identity columns.
+  LEFT JOIN LATERAL (
+      SELECT s.*
+        FROM pg_catalog.pg_depend iddep
+        JOIN pg_catalog.pg_sequence s ON s.seqrelid = iddep.objid
+       WHERE a.attidentity <> ''
+         AND iddep.refclassid = 'pg_catalog.pg_class'::regclass
+         AND iddep.refobjid = c.oid
+         AND iddep.refobjsubid = a.attnum
+         AND iddep.classid = 'pg_catalog.pg_class'::regclass
+         AND iddep.deptype = 'i'
+  ) idseq ON true
   LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
   LEFT JOIN pg_catalog.pg_namespace collns ON collns.oid = coll.collnamespace
  WHERE n.nspname = $1

@@ -33,4 +33,13 @@ SELECT p.proname::text AS name,
           AND e.objid = p.oid
           AND e.deptype = 'e'
    )
+   -- Nor those Postgres made for another object (a range type's constructors): they come and go
+   -- with it, and it is reported.
+   AND NOT EXISTS (
+       SELECT 1
+         FROM pg_catalog.pg_depend i
+        WHERE i.classid = 'pg_catalog.pg_proc'::regclass
+          AND i.objid = p.oid
+          AND i.deptype = 'i'
+   )
  ORDER BY p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)

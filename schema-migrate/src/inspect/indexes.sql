@@ -1,7 +1,8 @@
--- Indexes of the ordinary tables of the schema ($1), except those backing a primary key, unique or
+-- Indexes of the ordinary tables and materialized views of the schema ($1), except those backing a primary key, unique or
 -- exclusion constraint (the constraint stands for them). One row per index; the keys come as
 -- parallel arrays, one element per key column (the first indnkeyatts entries of indkey).
 SELECT c.relname::text AS table_name,
+       c.relkind::text AS relation_kind,
        ic.relname::text AS name,
        i.indisunique AS is_unique,
        i.indnullsnotdistinct AS nulls_not_distinct,
@@ -61,7 +62,7 @@ SELECT c.relname::text AS table_name,
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_am am ON am.oid = ic.relam
  WHERE n.nspname = $1
-   AND c.relkind = 'r'
+   AND c.relkind IN ('r', 'm')
    AND NOT EXISTS (
        SELECT 1
          FROM pg_catalog.pg_constraint con

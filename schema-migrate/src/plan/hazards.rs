@@ -154,6 +154,23 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
                 if per_row { WhileRewriting } else { Briefly },
             ));
         }
+        AddCheck { table, check } if cx.exists(table) && check.not_valid => {
+            locks.push(lock(table, AccessExclusive, Briefly));
+        }
+        InvalidateCheck { table, .. } | IndexToUnique { table, .. } if cx.exists(table) => {
+            locks.push(lock(table, AccessExclusive, Briefly));
+        }
+        UniqueToIndex { table, .. } if cx.exists(table) => {
+            locks.push(lock(
+                table,
+                if online { ShareUpdateExclusive } else { Share },
+                WhileBuilding,
+            ));
+            locks.push(lock(table, AccessExclusive, Briefly));
+        }
+        ValidateCheck { table, .. } if cx.exists(table) => {
+            locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
+        }
         AddCheck { table, .. } if cx.exists(table) => {
             if online {
                 locks.push(lock(table, AccessExclusive, Briefly));
@@ -301,6 +318,23 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                     format!("fails if {table}.{} holds NULLs", to.name),
                 ));
             }
+            let (old_options, new_options) = (
+                from.identity_options.resolved(&to.ty),
+                to.identity_options.resolved(&to.ty),
+            );
+            let narrows_sequence = old_options.min_value < new_options.min_value
+                || old_options.max_value > new_options.max_value
+                || old_options.increment.signum() != new_options.increment.signum();
+            if from.identity.is_some() && to.identity.is_some() && narrows_sequence {
+                found.push(hazard(
+                    MayFail,
+                    format!(
+                        "fails if the current value of the identity sequence of {table}.{} is outside its new bounds \
+                         (Postgres does not restart it: a restart could hand out values already used)",
+                        to.name
+                    ),
+                ));
+            }
         }
         RecreateEnum {
             from, to, dependents, ..
@@ -326,6 +360,31 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 ));
             }
         }
+        DropSequence(sequence) => found.push(hazard(
+            Irreversible,
+            format!(
+                "drops sequence {}: the down creates it again from its start value, not where it was",
+                sequence.name
+            ),
+        )),
+        AlterSequence { from, to } => {
+            let (old, new) = (
+                from.options.resolved(&from.data_type),
+                to.options.resolved(&to.data_type),
+            );
+            if new.min_value > old.min_value
+                || new.max_value < old.max_value
+                || old.increment.signum() != new.increment.signum()
+            {
+                found.push(hazard(
+                    MayFail,
+                    format!(
+                        "fails if the current value of sequence {} is outside its new bounds",
+                        to.name
+                    ),
+                ));
+            }
+        }
         AddPrimaryKey { table, .. } | AddUnique { table, .. } if cx.exists(table) => {
             found.push(hazard(
                 BuildsIndex,
@@ -336,7 +395,9 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 format!("fails if {table} has duplicate (or NULL) keys"),
             ));
         }
-        AddCheck { table, check } if cx.exists(table) => {
+        AddCheck { table, check } | ValidateCheck { table, check }
+            if cx.exists(table) && !matches!(change, AddCheck { .. } if check.not_valid) =>
+        {
             found.push(hazard(
                 ValidatesConstraint,
                 format!("checks every row of {table} against {}", check.name),
@@ -357,6 +418,12 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
             found.push(hazard(
                 MayFail,
                 format!("fails if a row of {table} references a missing row"),
+            ));
+        }
+        UniqueToIndex { table, index, .. } if cx.exists(table) => {
+            found.push(hazard(
+                BuildsIndex,
+                format!("builds index {} on {table}{}", index.name, building(cx)),
             ));
         }
         CreateIndex { table, index } | ReplaceIndex { table, to: index, .. } if cx.exists(table) => {
@@ -449,12 +516,32 @@ pub(super) fn is_lossless(from: &ColumnType, to: &ColumnType) -> bool {
         (Char(_), Text | Varchar(None)) => true,
         (Char(a), Varchar(Some(b))) => a <= b,
         (Date, Timestamp | Timestamptz) => true,
-        (Timestamp, Timestamptz) | (Timestamptz, Timestamp) => true,
+        // Between `timestamp[(p)]` and `timestamptz[(p)]`, either way: only a lower precision
+        // rounds values.
+        (a, b) if timestamp_precision(a).is_some() && timestamp_precision(b).is_some() => {
+            timestamp_precision(a) <= timestamp_precision(b)
+        }
         (Json, Jsonb) => true,
         (Cidr, Inet) => true,
         (_, Text) => true,
         (Array(a), Array(b)) => is_lossless(a, b),
         _ => false,
+    }
+}
+
+/// The fractional-second precision of a timestamp type (6 when not given), or `None` for other
+/// types. With a precision, Postgres spells the type out (`timestamp(3) with time zone`).
+fn timestamp_precision(ty: &ColumnType) -> Option<u32> {
+    match ty {
+        ColumnType::Timestamp | ColumnType::Timestamptz => Some(6),
+        ColumnType::Other(sql) => {
+            let rest = sql.strip_prefix("timestamp(")?;
+            let (digits, zone) = rest.split_once(')')?;
+            matches!(zone, " with time zone" | " without time zone")
+                .then(|| digits.parse().ok())
+                .flatten()
+        }
+        _ => None,
     }
 }
 

@@ -326,20 +326,36 @@ fn through_text_around_enum_changes(changes: Vec<Change>) -> Vec<Change> {
 fn plan_step(change: &Change, context: &Context) -> Step {
     let reverse = change.reverse();
     let hazards = hazards::hazards(change, context);
-    let mut down = sql::statements(&reverse, context);
+    // A dropped NOT NULL column without a default cannot come back as it was on a table with
+    // rows: it is added with a placeholder default (the rows get it), which is then dropped.
+    let placeholder = match change {
+        Change::DropColumn { table, column } if context.exists(table) => {
+            sql::readd_not_null_column(table, column, context)
+        }
+        _ => None,
+    };
+    let down_hazards = match placeholder {
+        Some(_) => Vec::new(),
+        None => hazards::hazards(&reverse, context),
+    };
+    let mut down = placeholder.unwrap_or_else(|| sql::statements(&reverse, context));
     if hazards.iter().any(|h| h.kind == HazardKind::Irreversible)
         && let Some(first) = down.first_mut()
     {
-        first.comment = Some(format!(
+        let note = format!(
             "The data is not restored: this recreates the structure removed by \"{}\".",
             describe_change(change)
-        ));
+        );
+        first.comment = Some(match first.comment.take() {
+            Some(own) => format!("{note}\n{own}"),
+            None => note,
+        });
     }
     Step {
         summary: describe_change(change),
         up: sql::statements(change, context),
         down,
-        down_hazards: hazards::hazards(&reverse, context),
+        down_hazards,
         hazards,
         locks: hazards::locks(change, context),
     }
@@ -584,10 +600,14 @@ const LATE_DROP: u8 = 16;
 fn phase(change: &Change) -> u8 {
     use Change::*;
     match change {
-        RenameTable { .. } => 0,
-        RenameColumn { .. } => 1,
+        // Before renames too: the down creates them again after the renames are undone.
+        DropView(_) => 0,
+        // Table renames come first among the renames: `diff` lists them first.
+        RenameTable { .. } | RenameColumn { .. } => 1,
         RenameIndex { .. } | RenameConstraint { .. } => 2,
         DropTrigger { .. } | DropPolicy { .. } | Revoke { .. } => 3,
+        // Released before tables and columns go, so the sequence does not go with them.
+        SetSequenceOwner { to: None, .. } => 3,
         DropForeignKey { .. } => 4,
         DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 5,
         // What uses an enum type leaves it before its values change and comes after: a
@@ -603,19 +623,30 @@ fn phase(change: &Change) -> u8 {
         // Postgres checks a SQL function's body against the tables it reads (a lookup's), so
         // those come after the tables and columns; other bodies are checked when they run.
         CreateFunction(f) | ReplaceFunction { to: f, .. } if f.language == "sql" => 16,
+        // Before the columns whose defaults take values from them.
+        CreateSequence(_) | AlterSequence { .. } => 9,
         CreateFunction(_) | ReplaceFunction { .. } => 10,
         CreateTable(_) => 11,
         AddColumn { .. } => 12,
         AlterColumn { .. } => 13,
-        DropEnum(_) => 14,
+        // After the columns whose defaults took values from them.
+        DropEnum(_) | DropSequence(_) => 14,
         AddPrimaryKey { .. }
         | AddUnique { .. }
         | AddCheck { .. }
+        | ValidateCheck { .. }
+        | InvalidateCheck { .. }
+        | IndexToUnique { .. }
+        | UniqueToIndex { .. }
         | CreateIndex { .. }
         | ReplaceIndex { .. } => 15,
         AddForeignKey { .. } => 16,
+        // Once the owning column exists.
+        SetSequenceOwner { .. } => 16,
         SetRowLevelSecurity { .. } | CreatePolicy { .. } | Grant { .. } => 17,
         CreateTrigger { .. } => 18,
+        // Once what they read exists as it will be.
+        CreateView(_) => 18,
         DropFunction(_) => 19,
         SetTableComment { .. } | SetColumnComment { .. } => 20,
     }
@@ -660,6 +691,23 @@ fn summary(change: &Change) -> String {
         CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
         DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
         ReplaceFunction { to, .. } => format!("replace function {}({})", to.name, to.arguments),
+        CreateView(v) => format!(
+            "create {}view {}",
+            if v.materialized { "materialized " } else { "" },
+            v.name
+        ),
+        DropView(v) => format!(
+            "drop {}view {}",
+            if v.materialized { "materialized " } else { "" },
+            v.name
+        ),
+        CreateSequence(s) => format!("create sequence {}", s.name),
+        DropSequence(s) => format!("drop sequence {}", s.name),
+        AlterSequence { to, .. } => format!("alter sequence {}", to.name),
+        SetSequenceOwner { sequence, to, .. } => match to {
+            Some(owner) => format!("sequence {sequence} owned by {}.{}", owner.table, owner.column),
+            None => format!("sequence {sequence} owned by no column"),
+        },
         CreateTable(t) => format!("create table {}", t.name),
         DropTable(t) => format!("drop table {}", t.name),
         RenameTable { from, to } => format!("rename table {from} to {to}"),
@@ -696,6 +744,9 @@ fn summary(change: &Change) -> String {
             if from.identity != to.identity {
                 what.push("identity".to_owned());
             }
+            if from.identity_options != to.identity_options {
+                what.push("identity options".to_owned());
+            }
             if from.generated != to.generated {
                 what.push("generation expression".to_owned());
             }
@@ -719,6 +770,18 @@ fn summary(change: &Change) -> String {
         DropUnique { table, unique } => format!("drop unique constraint {} on {table}", unique.name),
         AddCheck { table, check } => format!("add check constraint {} on {table}", check.name),
         DropCheck { table, check } => format!("drop check constraint {} on {table}", check.name),
+        IndexToUnique { table, index, unique } => format!(
+            "attach unique index {} on {table} as unique constraint {}",
+            index.name, unique.name
+        ),
+        UniqueToIndex { table, unique, index } => format!(
+            "replace unique constraint {} on {table} by unique index {}",
+            unique.name, index.name
+        ),
+        ValidateCheck { table, check } => format!("validate check constraint {} on {table}", check.name),
+        InvalidateCheck { table, check } => {
+            format!("mark check constraint {} on {table} NOT VALID", check.name)
+        }
         AddForeignKey { table, foreign_key } => format!(
             "add foreign key {} on {table} ({}) → {}",
             foreign_key.name,

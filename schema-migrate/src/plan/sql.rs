@@ -75,9 +75,18 @@ fn with_comment(mut statement: Statement, comment: impl Into<String>) -> Stateme
     statement
 }
 
+mod sequences;
+mod views;
+
 pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
     use Change::*;
     match change {
+        CreateView(v) => views::create(v, cx),
+        DropView(v) => views::drop(v, cx),
+        CreateSequence(s) => sequences::create(s, cx),
+        DropSequence(s) => sequences::drop(s, cx),
+        AlterSequence { from, to } => sequences::alter(from, to, cx),
+        SetSequenceOwner { sequence, to, .. } => sequences::set_owner(sequence, to.as_ref(), cx),
         CreateEnum(e) => vec![cx.ddl(render::create_enum(e))],
         DropEnum(e) => vec![cx.ddl(render::drop_enum(&e.name))],
         AddEnumValues {
@@ -114,6 +123,7 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         DropFunction(f) => vec![cx.ddl(render::drop_function(f))],
         CreateTable(table) => {
             let mut statements = vec![cx.ddl(render::create_table(table))];
+            statements.extend(render::add_not_valid_checks(table).into_iter().map(|s| cx.ddl(s)));
             for index in &table.indexes {
                 statements.push(cx.ddl(render::create_index(&table.name, index, false)));
             }
@@ -139,6 +149,17 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         DropUnique { table, unique } => vec![cx.ddl(render::drop_constraint(table, &unique.name))],
         AddCheck { table, check } => add_check(table, check, cx),
         DropCheck { table, check } => vec![cx.ddl(render::drop_constraint(table, &check.name))],
+        IndexToUnique { table, index, unique } => {
+            vec![cx.ddl(render::add_unique(table, unique, Some(&index.name)))]
+        }
+        UniqueToIndex { table, unique, index } => unique_to_index(table, unique, index, cx),
+        ValidateCheck { table, check } => {
+            vec![cx.alone(Alone::Validate, render::validate_constraint(table, &check.name))]
+        }
+        InvalidateCheck { table, check } => vec![
+            cx.ddl(render::drop_constraint(table, &check.name)),
+            cx.ddl(render::add_check(table, check, true)),
+        ],
         AddForeignKey { table, foreign_key } => {
             if cx.online(table) {
                 vec![
@@ -333,6 +354,57 @@ fn add_column(table: &str, column: &Column, cx: &Context) -> Vec<Statement> {
     statements
 }
 
+/// The down of dropping a NOT NULL column without a default from a table with rows: `ADD COLUMN`
+/// as declared would fail on the first row, so the column is added with a placeholder default
+/// of its type (constant: no rewrite), which is dropped at once. The values are not restored
+/// either way; the rows hold the placeholder. `None` when the column needs no placeholder, or
+/// its type has none (enum and other types: the plain down, which fails on a table with rows).
+pub(super) fn readd_not_null_column(table: &str, column: &Column, cx: &Context) -> Option<Vec<Statement>> {
+    if column.nullable || column.default.is_some() || column.identity.is_some() || column.generated.is_some()
+    {
+        return None;
+    }
+    let placeholder = placeholder(&column.ty)?;
+    let with_default = Column {
+        default: Some(placeholder.to_owned()),
+        comment: None,
+        ..column.clone()
+    };
+    let mut statements = vec![
+        with_comment(
+            cx.ddl(render::add_column(table, &with_default)),
+            format!(
+                "The rows of {table} get the placeholder {placeholder} in {}: the dropped values are not restored.",
+                column.name
+            ),
+        ),
+        cx.ddl(render::set_default(table, &column.name, None)),
+    ];
+    if let Some(comment) = &column.comment {
+        statements.push(cx.ddl(render::comment_on_column(table, &column.name, Some(comment))));
+    }
+    Some(statements)
+}
+
+/// A constant every column of the type accepts (checks aside).
+fn placeholder(ty: &ColumnType) -> Option<&'static str> {
+    use ColumnType::*;
+    Some(match ty {
+        SmallInt | Integer | BigInt | Real | DoublePrecision | Numeric(_) => "0",
+        Text | Varchar(_) | Char(_) | Bytea => "''",
+        Boolean => "false",
+        Uuid => "'00000000-0000-0000-0000-000000000000'",
+        Timestamptz | Timestamp | Date => "'epoch'",
+        Time => "'00:00'",
+        Interval => "'0'",
+        Json | Jsonb => "'null'",
+        Inet => "'0.0.0.0'",
+        Cidr => "'0.0.0.0/0'",
+        Array(_) => "'{}'",
+        Enum(_) | Other(_) => return None,
+    })
+}
+
 fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<Statement> {
     let mut statements = Vec::new();
     let name = &to.name;
@@ -359,6 +431,12 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
         }
         Some(Identity::Serial) if identity_changes => {
             statements.push(cx.ddl(render::set_default(table, name, None)));
+            // The serial's sequence goes with it (it would be left behind, owned by the column).
+            statements.push(cx.ddl(format!(
+                "DO $$BEGIN EXECUTE 'DROP SEQUENCE ' || pg_get_serial_sequence({}, {}); END$$",
+                ident::quote_literal(&quote(table)),
+                ident::quote_literal(name),
+            )));
         }
         _ => {}
     }
@@ -370,6 +448,14 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
     if type_changes && current_default.is_some() {
         statements.push(cx.ddl(render::set_default(table, name, None)));
         current_default = None;
+    }
+    if type_changes && converts_wall_clock(&from.ty, &to.ty) {
+        statements.push(with_comment(
+            cx.rewrite("SET LOCAL timezone = 'UTC'".to_owned()),
+            "timestamp <-> timestamptz converts by the session's time zone: pinned, so the result does not\n\
+             depend on who runs the migration. The values without a zone are taken as UTC; if they were\n\
+             written in another zone, name it here.",
+        ));
     }
     if type_changes {
         let using = using_expression(name, &from.ty, &to.ty);
@@ -400,6 +486,14 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
             statements.push(cx.ddl(render::set_nullable(table, name, to.nullable)));
         }
     }
+    let keeps_identity = matches!(from.identity, Some(Identity::Always | Identity::ByDefault))
+        && matches!(to.identity, Some(Identity::Always | Identity::ByDefault));
+    if keeps_identity
+        && let Some(sql) =
+            render::alter_identity_options(table, name, &from.identity_options, &to.identity_options, &to.ty)
+    {
+        statements.push(cx.ddl(sql));
+    }
     if identity_changes {
         let restart = || {
             // New values must not collide with the rows already there.
@@ -415,14 +509,27 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
             Some(Identity::Always | Identity::ByDefault) => {
                 statements.push(cx.ddl(render::set_identity(table, name, from.identity, to.identity)));
                 if !matches!(from.identity, Some(Identity::Always | Identity::ByDefault)) {
+                    statements.extend(
+                        render::alter_identity_options(
+                            table,
+                            name,
+                            &Default::default(),
+                            &to.identity_options,
+                            &to.ty,
+                        )
+                        .map(|sql| cx.ddl(sql)),
+                    );
                     statements.push(restart());
                 }
             }
             Some(Identity::Serial) => {
                 let sequence = ident::make_object_name(table, Some(name), Some("seq"));
+                // As the column's type: a bigint sequence would hand out values the column
+                // cannot hold, and would not read back as a serial.
                 statements.push(cx.ddl(format!(
-                    "CREATE SEQUENCE {} OWNED BY {}.{}",
+                    "CREATE SEQUENCE {} AS {} OWNED BY {}.{}",
                     quote(&sequence),
+                    to.ty.sql(),
                     quote(table),
                     quote(name)
                 )));
@@ -440,6 +547,22 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
         }
     }
     statements
+}
+
+/// Whether converting `from` to `to` reads or writes wall-clock times in the session's time zone
+/// (`timestamp` to `timestamptz` and back, also as array elements).
+fn converts_wall_clock(from: &ColumnType, to: &ColumnType) -> bool {
+    // With a precision, `timestamp(3) with time zone` is spelled out in `Other`.
+    let zoned = |ty: &ColumnType| match ty {
+        ColumnType::Timestamptz => Some(true),
+        ColumnType::Timestamp => Some(false),
+        ColumnType::Other(sql) if sql.starts_with("timestamp(") => Some(sql.ends_with(" with time zone")),
+        _ => None,
+    };
+    matches!(
+        (zoned(from.element()), zoned(to.element())),
+        (Some(a), Some(b)) if a != b
+    )
 }
 
 /// The `USING` expression of a type change, if Postgres needs one: a direct cast where one exists
@@ -485,6 +608,8 @@ fn set_not_null_online(table: &str, column: &str, cx: &Context) -> Vec<Statement
     let check = CheckConstraint {
         name: ident::make_object_name(table, Some(column), Some("not_null")),
         expression: format!("{} IS NOT NULL", quote(column)),
+        not_valid: false,
+        no_inherit: false,
     };
     vec![
         cx.ddl(render::add_check(table, &check, true)),
@@ -536,6 +661,9 @@ fn add_unique(table: &str, unique: &UniqueConstraint, cx: &Context) -> Vec<State
 }
 
 fn add_check(table: &str, check: &CheckConstraint, cx: &Context) -> Vec<Statement> {
+    if check.not_valid {
+        return vec![cx.ddl(render::add_check(table, check, true))];
+    }
     if !cx.online(table) {
         return vec![cx.ddl(render::add_check(table, check, false))];
     }
@@ -543,6 +671,30 @@ fn add_check(table: &str, check: &CheckConstraint, cx: &Context) -> Vec<Statemen
         cx.ddl(render::add_check(table, check, true)),
         cx.alone(Alone::Validate, render::validate_constraint(table, &check.name)),
     ]
+}
+
+/// A unique constraint becomes a unique index: the index is built first (under a temporary name
+/// when it takes the constraint's), so the keys stay unique while the constraint goes.
+fn unique_to_index(table: &str, unique: &UniqueConstraint, index: &Index, cx: &Context) -> Vec<Statement> {
+    let clashes = index.name == unique.name;
+    let built = if clashes {
+        Index {
+            name: ident::make_object_name(&index.name, None, Some("new")),
+            ..index.clone()
+        }
+    } else {
+        index.clone()
+    };
+    let mut statements = vec![if cx.online(table) {
+        cx.build_index(table, &built)
+    } else {
+        cx.ddl(render::create_index(table, &built, false))
+    }];
+    statements.push(cx.ddl(render::drop_constraint(table, &unique.name)));
+    if clashes {
+        statements.push(cx.ddl(render::rename_index(&built.name, &index.name)));
+    }
+    statements
 }
 
 /// A changed index: online, the new definition is built beside the old one under a temporary

@@ -1,0 +1,93 @@
+//! Views and materialized views, matched by name. A view whose definition changes, or that reads a
+//! table whose columns change (Postgres refuses to change or drop a column a view uses) or a view
+//! that is rebuilt, is dropped before the changes and created again after them; views are dropped
+//! dependents first and created in dependency order. An unchanged materialized view's indexes
+//! are diffed like a table's.
+
+use std::collections::BTreeSet;
+
+use schema_core::model::{Schema, View};
+
+use super::Change;
+
+pub(crate) fn diff_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+    if from.views.is_empty() && to.views.is_empty() {
+        return;
+    }
+    // Relations whose columns change under the views that read them.
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    for change in changes.iter() {
+        match change {
+            Change::AlterColumn { table, from, to } if from.ty != to.ty || from.collation != to.collation => {
+                touched.insert(table.clone());
+            }
+            Change::DropColumn { table, .. } | Change::RenameColumn { table, .. } => {
+                touched.insert(table.clone());
+            }
+            Change::DropTable(t) | Change::CreateTable(t) => {
+                touched.insert(t.name.clone());
+            }
+            Change::RenameTable { from, to } => {
+                touched.insert(from.clone());
+                touched.insert(to.clone());
+            }
+            // Converted to the new type (added values: by the down, which recreates the type).
+            Change::RecreateEnum { columns, .. } | Change::AddEnumValues { columns, .. } => {
+                touched.extend(columns.iter().map(|c| c.table.clone()));
+            }
+            _ => {}
+        }
+    }
+    let same = |old: &View, new: &View| old.query == new.query && old.materialized == new.materialized;
+    let mut rebuilt: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let before = rebuilt.len();
+        for new in &to.views {
+            let Some(old) = from.view(&new.name) else {
+                continue;
+            };
+            if rebuilt.contains(&new.name) {
+                continue;
+            }
+            let reads_changed = touched
+                .iter()
+                .chain(rebuilt.iter())
+                .any(|r| old.names(r) || new.names(r));
+            if !same(old, new) || reads_changed {
+                rebuilt.insert(new.name.clone());
+            }
+        }
+        if rebuilt.len() == before {
+            break;
+        }
+    }
+    for old in from.views_in_dependency_order().into_iter().rev() {
+        if to.view(&old.name).is_none() || rebuilt.contains(&old.name) {
+            changes.push(Change::DropView(old.clone()));
+        }
+    }
+    for new in to.views_in_dependency_order() {
+        match from.view(&new.name) {
+            None => changes.push(Change::CreateView(new.clone())),
+            Some(_) if rebuilt.contains(&new.name) => changes.push(Change::CreateView(new.clone())),
+            Some(old) => {
+                for index in &old.indexes {
+                    if !new.indexes.contains(index) {
+                        changes.push(Change::DropIndex {
+                            table: new.name.clone(),
+                            index: index.clone(),
+                        });
+                    }
+                }
+                for index in &new.indexes {
+                    if !old.indexes.contains(index) {
+                        changes.push(Change::CreateIndex {
+                            table: new.name.clone(),
+                            index: index.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}

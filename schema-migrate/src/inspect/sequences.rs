@@ -1,0 +1,89 @@
+//! Sequences: free ones and ones owned by a column, read into [`Schema::sequences`]. The
+//! sequences behind identity and serial columns are their columns' (`Identity`), not listed.
+
+use schema_core::model::{ColumnRef, ColumnType, ResolvedSequenceOptions, Sequence, SequenceOptions};
+use tokio_postgres::Row;
+
+use super::InspectError;
+
+pub(super) const SQL: &str = include_str!("sequences.sql");
+
+/// What the rows hold: the sequences, and notes on what the model cannot keep of the others.
+pub(super) struct Read {
+    pub sequences: Vec<Sequence>,
+    pub notes: Vec<String>,
+}
+
+pub(super) fn read(
+    rows: &[Row],
+    schema: &str,
+    excluded: impl Fn(&str) -> bool,
+) -> Result<Read, InspectError> {
+    let mut read = Read {
+        sequences: Vec::new(),
+        notes: Vec::new(),
+    };
+    for row in rows {
+        let name: String = row.try_get("name")?;
+        let data_type = ColumnType::parse(&row.try_get::<_, String>("data_type")?);
+        let options = SequenceOptions::from_resolved(
+            ResolvedSequenceOptions {
+                start: row.try_get("seq_start")?,
+                increment: row.try_get("seq_increment")?,
+                min_value: row.try_get("seq_min")?,
+                max_value: row.try_get("seq_max")?,
+                cache: row.try_get("seq_cache")?,
+                cycle: row.try_get("seq_cycle")?,
+            },
+            &data_type,
+        );
+        let owner_table: Option<String> = row.try_get("owner_table")?;
+        let owner_column: Option<String> = row.try_get("owner_column")?;
+        let owner_schema: Option<String> = row.try_get("owner_schema")?;
+        if owner_table.as_deref().is_some_and(&excluded) {
+            continue;
+        }
+        let owned_by = match (owner_table, owner_column) {
+            (Some(table), Some(column)) => Some(ColumnRef { table, column }),
+            _ => None,
+        };
+        if let (Some(owner), true) = (
+            &owned_by,
+            row.try_get::<_, Option<bool>>("serves_owner")?.unwrap_or(false),
+        ) {
+            // A serial: the column stands for it. What a serial cannot say is reported.
+            let owner_type = ColumnType::parse(&row.try_get::<_, String>("owner_type")?);
+            if data_type != owner_type || !options.is_default() {
+                read.notes.push(format!(
+                    "sequence {name} of serial column {}.{} has a data type or options of its own, \
+                     which the model does not keep for serials",
+                    owner.table, owner.column
+                ));
+            }
+            continue;
+        }
+        if let (Some(owner), Some(owner_schema)) = (&owned_by, &owner_schema)
+            && owner_schema != schema
+        {
+            read.notes.push(format!(
+                "sequence {name} is owned by {owner_schema}.{}.{}, outside the schema; the model names it {}.{}",
+                owner.table, owner.column, owner.table, owner.column
+            ));
+        }
+        if !matches!(
+            data_type,
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+        ) {
+            return Err(InspectError::Catalog(format!(
+                "sequence {name} has data type {data_type}"
+            )));
+        }
+        read.sequences.push(Sequence {
+            name,
+            data_type,
+            options,
+            owned_by,
+        });
+    }
+    Ok(read)
+}

@@ -1,0 +1,57 @@
+-- Sequences of the schema ($1) that do not belong to an extension, with their options, the
+-- column that owns them (OWNED BY; identity sequences are left out) and whether that column is
+-- a serial: an integer column whose default takes its values from this very sequence.
+SELECT c.relname::text AS name,
+       pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
+       s.seqstart AS seq_start,
+       s.seqincrement AS seq_increment,
+       s.seqmin AS seq_min,
+       s.seqmax AS seq_max,
+       s.seqcache AS seq_cache,
+       s.seqcycle AS seq_cycle,
+       oc.relname::text AS owner_table,
+       owner_ns.nspname::text AS owner_schema,
+       oa.attname::text AS owner_column,
+       pg_catalog.format_type(oa.atttypid, NULL) AS owner_type,
+       (oa.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+        AND oa.attidentity = '' AND oa.attgenerated = ''
+        AND EXISTS (
+            SELECT 1
+              FROM pg_catalog.pg_attrdef ad
+              JOIN pg_catalog.pg_depend used
+                ON used.classid = 'pg_catalog.pg_attrdef'::regclass
+               AND used.objid = ad.oid
+               AND used.refclassid = 'pg_catalog.pg_class'::regclass
+               AND used.refobjid = c.oid
+             WHERE ad.adrelid = oa.attrelid AND ad.adnum = oa.attnum
+        )) AS serves_owner
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
+  LEFT JOIN pg_catalog.pg_depend d
+    ON d.classid = 'pg_catalog.pg_class'::regclass
+   AND d.objid = c.oid
+   AND d.refclassid = 'pg_catalog.pg_class'::regclass
+   AND d.refobjsubid > 0
+   AND d.deptype = 'a'
+  LEFT JOIN pg_catalog.pg_class oc ON oc.oid = d.refobjid
+  LEFT JOIN pg_catalog.pg_namespace owner_ns ON owner_ns.oid = oc.relnamespace
+  LEFT JOIN pg_catalog.pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
+ WHERE n.nspname = $1
+   AND c.relkind = 'S'
+   -- Identity columns' sequences are their columns' (read with them).
+   AND NOT EXISTS (
+       SELECT 1
+         FROM pg_catalog.pg_depend i
+        WHERE i.classid = 'pg_catalog.pg_class'::regclass
+          AND i.objid = c.oid
+          AND i.deptype = 'i'
+   )
+   AND NOT EXISTS (
+       SELECT 1
+         FROM pg_catalog.pg_depend e
+        WHERE e.classid = 'pg_catalog.pg_class'::regclass
+          AND e.objid = c.oid
+          AND e.deptype = 'e'
+   )
+ ORDER BY c.relname

@@ -1,0 +1,169 @@
+-- Everything in the database that the model cannot hold and no other catalog query reports, one
+-- row per object or attribute: `what` and `name` say what it is, `detail` why it is not compared,
+-- `table_name` (when the object belongs to a table of the schema $1) lets excluded tables be
+-- skipped. Objects that belong to an extension are the extension's, reported once with it.
+WITH ext_members AS (
+    SELECT d.classid, d.objid FROM pg_catalog.pg_depend d WHERE d.deptype = 'e'
+),
+tables AS (
+    SELECT c.oid, c.relname, c.reloptions, c.relreplident, c.reltablespace, c.reloftype
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relkind = 'r'
+)
+-- Table attributes.
+SELECT 'table' AS what, t.relname::text AS name,
+       'has storage parameters (' || array_to_string(t.reloptions, ', ') || ')' AS detail,
+       t.relname::text AS table_name
+  FROM tables t WHERE t.reloptions IS NOT NULL
+UNION ALL
+SELECT 'table', t.relname::text,
+       'has REPLICA IDENTITY ' || CASE t.relreplident WHEN 'n' THEN 'NOTHING' WHEN 'f' THEN 'FULL'
+                                                      ELSE 'USING INDEX' END,
+       t.relname::text
+  FROM tables t WHERE t.relreplident <> 'd'
+UNION ALL
+SELECT 'table', t.relname::text, 'is in tablespace ' || ts.spcname, t.relname::text
+  FROM tables t JOIN pg_catalog.pg_tablespace ts ON ts.oid = t.reltablespace
+UNION ALL
+SELECT 'table', t.relname::text, 'is a typed table (OF ' || t.reloftype::regtype::text || ')', t.relname::text
+  FROM tables t WHERE t.reloftype <> 0
+UNION ALL
+-- Column attributes are read by columns.sql (one scan of pg_attribute).
+-- Index attributes.
+SELECT 'index', ic.relname::text,
+       'has storage parameters (' || array_to_string(ic.reloptions, ', ') || ')', t.relname::text
+  FROM tables t
+  JOIN pg_catalog.pg_index i ON i.indrelid = t.oid
+  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+ WHERE ic.reloptions IS NOT NULL
+UNION ALL
+-- Comments on objects whose comments the model does not keep (it keeps tables' and columns').
+SELECT 'index', ic.relname::text, 'has a comment', t.relname::text
+  FROM tables t
+  JOIN pg_catalog.pg_index i ON i.indrelid = t.oid
+  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_catalog.pg_description d
+    ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = ic.oid AND d.objsubid = 0
+UNION ALL
+SELECT 'constraint', t.relname || '.' || con.conname, 'has a comment', t.relname::text
+  FROM tables t
+  JOIN pg_catalog.pg_constraint con ON con.conrelid = t.oid
+  JOIN pg_catalog.pg_description d
+    ON d.classoid = 'pg_catalog.pg_constraint'::regclass AND d.objoid = con.oid
+UNION ALL
+SELECT 'type', ty.typname::text, 'has a comment', NULL
+  FROM pg_catalog.pg_type ty
+  JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
+  JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_type'::regclass AND d.objoid = ty.oid
+ WHERE n.nspname = $1
+UNION ALL
+-- Rules (a view's _RETURN rule is the view itself, reported with it).
+SELECT 'rule', t.relname || '.' || r.rulename, 'is not represented', t.relname::text
+  FROM tables t JOIN pg_catalog.pg_rewrite r ON r.ev_class = t.oid
+UNION ALL
+-- Extended statistics.
+SELECT 'statistics object', s.stxname::text, 'is not represented', t.relname::text
+  FROM pg_catalog.pg_statistic_ext s
+  JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
+  LEFT JOIN tables t ON t.oid = s.stxrelid
+ WHERE n.nspname = $1
+UNION ALL
+-- Database-wide and per-schema objects of kinds the model has no place for.
+SELECT 'extension', e.extname || ' ' || e.extversion, 'in schema ' || n.nspname || ' is not represented', NULL
+  FROM pg_catalog.pg_extension e
+  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+ WHERE e.extname <> 'plpgsql'
+UNION ALL
+SELECT 'schema', n.nspname::text, 'is not inspected (only ' || $1 || ' is)', NULL
+  FROM pg_catalog.pg_namespace n
+ WHERE n.nspname <> $1
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+   AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'
+   AND NOT (n.nspname = 'public' AND NOT EXISTS (
+       SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid
+       UNION ALL SELECT 1 FROM pg_catalog.pg_proc p WHERE p.pronamespace = n.oid
+       UNION ALL SELECT 1 FROM pg_catalog.pg_type ty WHERE ty.typnamespace = n.oid))
+   AND NOT EXISTS (SELECT 1 FROM ext_members m
+                    WHERE m.classid = 'pg_catalog.pg_namespace'::regclass AND m.objid = n.oid)
+UNION ALL
+SELECT 'collation', c.collname::text, 'is not represented', NULL
+  FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+ WHERE n.nspname = $1
+   AND NOT EXISTS (SELECT 1 FROM ext_members m
+                    WHERE m.classid = 'pg_catalog.pg_collation'::regclass AND m.objid = c.oid)
+UNION ALL
+SELECT 'operator', o.oprname || '(' || o.oprleft::regtype || ', ' || o.oprright::regtype || ')',
+       'is not represented', NULL
+  FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+ WHERE n.nspname = $1
+   AND NOT EXISTS (SELECT 1 FROM ext_members m
+                    WHERE m.classid = 'pg_catalog.pg_operator'::regclass AND m.objid = o.oid)
+UNION ALL
+SELECT 'operator family', f.opfname || ' (' || am.amname || ')', 'is not represented', NULL
+  FROM pg_catalog.pg_opfamily f
+  JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
+  JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod
+ WHERE n.nspname = $1
+   AND NOT EXISTS (SELECT 1 FROM ext_members m
+                    WHERE m.classid = 'pg_catalog.pg_opfamily'::regclass AND m.objid = f.oid)
+UNION ALL
+SELECT 'conversion', c.conname::text, 'is not represented', NULL
+  FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
+ WHERE n.nspname = $1
+UNION ALL
+SELECT 'text search configuration', c.cfgname::text, 'is not represented', NULL
+  FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
+ WHERE n.nspname = $1
+   AND NOT EXISTS (SELECT 1 FROM ext_members m
+                    WHERE m.classid = 'pg_catalog.pg_ts_config'::regclass AND m.objid = c.oid)
+UNION ALL
+SELECT 'text search dictionary', d.dictname::text, 'is not represented', NULL
+  FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace
+ WHERE n.nspname = $1
+   AND NOT EXISTS (SELECT 1 FROM ext_members m
+                    WHERE m.classid = 'pg_catalog.pg_ts_dict'::regclass AND m.objid = d.oid)
+UNION ALL
+SELECT 'text search parser', p.prsname::text, 'is not represented', NULL
+  FROM pg_catalog.pg_ts_parser p JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace
+ WHERE n.nspname = $1
+   AND NOT EXISTS (SELECT 1 FROM ext_members m
+                    WHERE m.classid = 'pg_catalog.pg_ts_parser'::regclass AND m.objid = p.oid)
+UNION ALL
+SELECT 'text search template', tt.tmplname::text, 'is not represented', NULL
+  FROM pg_catalog.pg_ts_template tt JOIN pg_catalog.pg_namespace n ON n.oid = tt.tmplnamespace
+ WHERE n.nspname = $1
+   AND NOT EXISTS (SELECT 1 FROM ext_members m
+                    WHERE m.classid = 'pg_catalog.pg_ts_template'::regclass AND m.objid = tt.oid)
+UNION ALL
+-- User-made objects without a schema (oids from 16384 up are not built in).
+SELECT 'cast', '(' || c.castsource::regtype || ' AS ' || c.casttarget::regtype || ')', 'is not represented', NULL
+  FROM pg_catalog.pg_cast c
+ WHERE c.oid >= 16384
+   AND NOT EXISTS (SELECT 1 FROM ext_members m WHERE m.classid = 'pg_catalog.pg_cast'::regclass AND m.objid = c.oid)
+UNION ALL
+SELECT 'language', l.lanname::text, 'is not represented', NULL
+  FROM pg_catalog.pg_language l
+ WHERE l.oid >= 16384 AND l.lanname <> 'plpgsql'
+   AND NOT EXISTS (SELECT 1 FROM ext_members m WHERE m.classid = 'pg_catalog.pg_language'::regclass AND m.objid = l.oid)
+UNION ALL
+SELECT 'access method', am.amname::text, 'is not represented', NULL
+  FROM pg_catalog.pg_am am
+ WHERE am.oid >= 16384
+   AND NOT EXISTS (SELECT 1 FROM ext_members m WHERE m.classid = 'pg_catalog.pg_am'::regclass AND m.objid = am.oid)
+UNION ALL
+SELECT 'event trigger', et.evtname::text, 'is not represented', NULL FROM pg_catalog.pg_event_trigger et
+UNION ALL
+SELECT 'publication', p.pubname::text, 'is not represented', NULL FROM pg_catalog.pg_publication p
+UNION ALL
+SELECT 'foreign-data wrapper', w.fdwname::text, 'is not represented', NULL
+  FROM pg_catalog.pg_foreign_data_wrapper w
+ WHERE NOT EXISTS (SELECT 1 FROM ext_members m
+                    WHERE m.classid = 'pg_catalog.pg_foreign_data_wrapper'::regclass AND m.objid = w.oid)
+UNION ALL
+SELECT 'foreign server', s.srvname::text, 'is not represented', NULL FROM pg_catalog.pg_foreign_server s
+UNION ALL
+SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole)::text,
+       'are not represented', NULL
+  FROM pg_catalog.pg_default_acl da
+ORDER BY 1, 2, 3

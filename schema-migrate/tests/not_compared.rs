@@ -1,0 +1,272 @@
+//! Never silent: a database holding one object of every kind Postgres 15 can create (that a test
+//! can create without a second server or a tablespace directory). Each is either in the model, and
+//! then a database built from the model reads back the same, or reported as `not compared`.
+
+use schema_core::Renames;
+use schema_migrate::diff::{Change, diff};
+use schema_migrate::inspect::{InspectOptions, inspect};
+use schema_migrate::normalize::apply_schema;
+use testkit::TestDb;
+
+/// Objects the model holds.
+const MODELLED: &str = "
+    CREATE TYPE mood AS ENUM ('calm', 'busy');
+    CREATE TABLE accounts (
+        id int GENERATED ALWAYS AS IDENTITY (START WITH 10 CACHE 5) PRIMARY KEY,
+        email text NOT NULL UNIQUE,
+        mood mood NOT NULL DEFAULT 'calm',
+        balance bigint NOT NULL CHECK (balance >= 0) NO INHERIT
+    );
+    ALTER TABLE accounts ADD CONSTRAINT accounts_email_at CHECK (email LIKE '%@%') NOT VALID;
+    CREATE INDEX accounts_mood_idx ON accounts (mood) WHERE balance > 0;
+    COMMENT ON TABLE accounts IS 'who pays';
+    CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+    CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();
+    ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY accounts_all ON accounts USING (true);
+    CREATE TABLE nothing ();
+    CREATE SEQUENCE loose_seq AS integer START WITH 5;
+    CREATE SEQUENCE accounts_refs OWNED BY accounts.balance;
+    CREATE TABLE numbered (id bigint PRIMARY KEY DEFAULT nextval('loose_seq'), n serial);
+    CREATE VIEW rich AS SELECT id, email FROM accounts WHERE balance > 1000;
+    CREATE VIEW rich_count AS SELECT count(*) AS n FROM rich;
+    CREATE MATERIALIZED VIEW balances AS SELECT mood, sum(balance) AS total FROM accounts GROUP BY mood;
+    CREATE UNIQUE INDEX balances_mood ON balances (mood);
+";
+
+/// One object (or attribute) of every kind the model cannot hold, each with the words its note
+/// must contain.
+const UNMODELLED: &[(&str, &str)] = &[
+    (
+        "CREATE VIEW guarded WITH (security_barrier) AS SELECT 1 AS one",
+        "view guarded has options (security_barrier=true)",
+    ),
+    (
+        "CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at)",
+        "table parted is partitioned",
+    ),
+    (
+        "CREATE TABLE parted_2024 PARTITION OF parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+        "table parted_2024 is a partition",
+    ),
+    (
+        "CREATE TABLE parent (id int); CREATE TABLE child () INHERITS (parent)",
+        "table child inherits",
+    ),
+    (
+        "CREATE UNLOGGED TABLE scratch (id int)",
+        "table scratch is UNLOGGED",
+    ),
+    ("CREATE TYPE pair AS (a int, b int)", "composite type pair"),
+    ("CREATE TABLE typed OF pair", "table typed is a typed table"),
+    (
+        "CREATE DOMAIN positive AS int CHECK (VALUE > 0)",
+        "domain positive",
+    ),
+    ("CREATE TYPE span AS RANGE (subtype = int4)", "range type span"),
+    ("CREATE PROCEDURE p() LANGUAGE sql AS 'SELECT 1'", "procedure p()"),
+    (
+        "CREATE AGGREGATE total(int) (SFUNC = int4pl, STYPE = int)",
+        "aggregate total(integer)",
+    ),
+    (
+        "CREATE TABLE rooms (id int, during int4range, EXCLUDE USING gist (during WITH &&))",
+        "exclusion constraint rooms.rooms_during_excl",
+    ),
+    (
+        "CREATE TABLE tuned (id int) WITH (fillfactor = 70)",
+        "table tuned has storage parameters (fillfactor=70)",
+    ),
+    (
+        "CREATE TABLE replicated (id int); ALTER TABLE replicated REPLICA IDENTITY FULL",
+        "table replicated has REPLICA IDENTITY FULL",
+    ),
+    (
+        "CREATE TABLE stats (a int, b int); ALTER TABLE stats ALTER COLUMN a SET STATISTICS 500",
+        "column stats.a has SET STATISTICS 500",
+    ),
+    (
+        "CREATE TABLE stored (doc text); ALTER TABLE stored ALTER COLUMN doc SET STORAGE EXTERNAL",
+        "column stored.doc has SET STORAGE EXTERNAL",
+    ),
+    (
+        "CREATE TABLE packed (doc text COMPRESSION pglz)",
+        "column packed.doc has SET COMPRESSION pglz",
+    ),
+    (
+        "CREATE INDEX stats_b_idx ON stats (b) WITH (fillfactor = 50)",
+        "index stats_b_idx has storage parameters",
+    ),
+    (
+        "COMMENT ON INDEX accounts_mood_idx IS 'for the dashboard'",
+        "index accounts_mood_idx has a comment",
+    ),
+    (
+        "COMMENT ON CONSTRAINT accounts_email_at ON accounts IS 'loose'",
+        "constraint accounts.accounts_email_at has a comment",
+    ),
+    (
+        "COMMENT ON TYPE mood IS 'how it feels'",
+        "type mood has a comment",
+    ),
+    (
+        "CREATE RULE stats_nothing AS ON DELETE TO stats DO INSTEAD NOTHING",
+        "rule stats.stats_nothing",
+    ),
+    (
+        "CREATE STATISTICS stats_ab (dependencies) ON a, b FROM stats",
+        "statistics object stats_ab",
+    ),
+    ("CREATE EXTENSION pg_trgm", "extension pg_trgm"),
+    (
+        "CREATE SCHEMA billing; CREATE TABLE billing.invoices (id int)",
+        "schema billing is not inspected",
+    ),
+    (
+        "CREATE COLLATION german (provider = icu, locale = 'de-DE')",
+        "collation german",
+    ),
+    (
+        "CREATE FUNCTION pair_eq(pair, pair) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1.a = $2.a';
+         CREATE OPERATOR === (LEFTARG = pair, RIGHTARG = pair, FUNCTION = pair_eq)",
+        "operator ===(pair, pair)",
+    ),
+    (
+        "CREATE OPERATOR FAMILY pair_ops USING btree",
+        "operator family pair_ops (btree)",
+    ),
+    (
+        "CREATE CONVERSION latin_to_utf FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8",
+        "conversion latin_to_utf",
+    ),
+    (
+        "CREATE TEXT SEARCH CONFIGURATION plain (COPY = simple)",
+        "text search configuration plain",
+    ),
+    (
+        "CREATE TEXT SEARCH DICTIONARY short_words (TEMPLATE = simple)",
+        "text search dictionary short_words",
+    ),
+    (
+        "CREATE TEXT SEARCH PARSER words (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end, LEXTYPES = prsd_lextype)",
+        "text search parser words",
+    ),
+    (
+        "CREATE TEXT SEARCH TEMPLATE lexer (LEXIZE = dsimple_lexize)",
+        "text search template lexer",
+    ),
+    ("CREATE CAST (pair AS text) WITH INOUT", "cast (pair AS text)"),
+    (
+        "CREATE LANGUAGE plpgsql_again HANDLER plpgsql_call_handler",
+        "language plpgsql_again",
+    ),
+    (
+        "CREATE ACCESS METHOD heap_again TYPE TABLE HANDLER heap_tableam_handler",
+        "access method heap_again",
+    ),
+    (
+        "CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+         CREATE EVENT TRIGGER ddl_watch ON ddl_command_end EXECUTE FUNCTION on_ddl()",
+        "event trigger ddl_watch",
+    ),
+    (
+        "CREATE PUBLICATION everything FOR TABLE accounts",
+        "publication everything",
+    ),
+    (
+        "CREATE FOREIGN DATA WRAPPER nowhere",
+        "foreign-data wrapper nowhere",
+    ),
+    (
+        "CREATE SERVER far FOREIGN DATA WRAPPER nowhere",
+        "foreign server far",
+    ),
+    (
+        "CREATE FOREIGN TABLE remote (id int) SERVER far",
+        "foreign table remote",
+    ),
+    (
+        "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC",
+        "default privileges",
+    ),
+];
+
+#[tokio::test]
+async fn every_catalog_kind_is_modelled_or_reported() {
+    let db = TestDb::create("every_kind").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(MODELLED)
+        .await
+        .unwrap_or_else(|e| panic!("modelled DDL failed: {e:?}"));
+    let modelled_only = inspect(&client, &InspectOptions::default())
+        .await
+        .expect("inspect");
+    assert!(
+        modelled_only.unsupported.is_empty(),
+        "the modelled objects are all in the model: {:#?}",
+        modelled_only.unsupported
+    );
+    for (ddl, _) in UNMODELLED {
+        client
+            .batch_execute(ddl)
+            .await
+            .unwrap_or_else(|e| panic!("DDL failed: {e:?}\n{ddl}"));
+    }
+    let inspection = inspect(&client, &InspectOptions::default())
+        .await
+        .expect("inspect");
+    let notes = inspection.unsupported.join("\n");
+    let missing: Vec<&str> = UNMODELLED
+        .iter()
+        .map(|(_, expected)| *expected)
+        .filter(|expected| !notes.contains(expected))
+        .collect();
+    assert!(missing.is_empty(), "not reported: {missing:#?}\nnotes:\n{notes}");
+
+    // The unmodelled objects add to the model only what they are made of and it holds: two
+    // functions, and the ordinary tables whose unmodelled attributes are reported.
+    let added = diff(&modelled_only.schema, &inspection.schema, &Renames::default());
+    let mut names: Vec<String> = added
+        .iter()
+        .map(|change| match change {
+            Change::CreateFunction(f) => format!("function {}", f.name),
+            Change::CreateTable(t) => format!("table {}", t.name),
+            Change::CreateView(v) => format!("view {}", v.name),
+            other => panic!("the unmodelled objects changed the model: {other:#?}"),
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "function on_ddl",
+            "function pair_eq",
+            "table child",
+            "table packed",
+            "table parent",
+            "table replicated",
+            "table rooms",
+            "table scratch",
+            "table stats",
+            "table stored",
+            "table tuned",
+            "table typed",
+            "view guarded",
+        ]
+    );
+
+    // What the model holds round-trips: built from the model on an empty database, it reads back
+    // equal, with nothing to report.
+    let copy = TestDb::create("every_kind_copy").await;
+    let copy_client = copy.connect().await;
+    apply_schema(&copy_client, &modelled_only.schema)
+        .await
+        .expect("apply the model");
+    let read_back = inspect(&copy_client, &InspectOptions::default())
+        .await
+        .expect("inspect");
+    let remaining = diff(&read_back.schema, &modelled_only.schema, &Renames::default());
+    assert!(remaining.is_empty(), "{remaining:#?}");
+    assert!(read_back.unsupported.is_empty(), "{:#?}", read_back.unsupported);
+}
