@@ -246,6 +246,14 @@ async fn every_sslmode_against_a_tls_only_server() {
     );
     assert_eq!(encrypted(&keywords).await, Ok(true));
 
+    // As with libpq, sslmode does not apply to the Unix-domain socket.
+    let socket = format!(
+        "host={} port={} user=postgres dbname=postgres sslmode=verify-full",
+        cluster.dir.path().display(),
+        cluster.port
+    );
+    assert_eq!(encrypted(&socket).await, Ok(false));
+
     // A missing root file is a configuration error, before any connection.
     let error = encrypted(&cluster.url(
         "localhost",

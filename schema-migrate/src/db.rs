@@ -34,6 +34,16 @@ async fn connect_with(
     tls: Option<MakeRustlsConnect>,
 ) -> Result<Client, tokio_postgres::Error> {
     let mut config = info.config.clone();
+    // As libpq: sslmode does not apply to Unix-domain sockets.
+    #[cfg(unix)]
+    let local = !config.get_hosts().is_empty()
+        && config
+            .get_hosts()
+            .iter()
+            .all(|host| matches!(host, tokio_postgres::config::Host::Unix(_)));
+    #[cfg(not(unix))]
+    let local = false;
+    let tls = tls.filter(|_| !local);
     let Some(tls) = tls else {
         return plain(config.ssl_mode(PgSslMode::Disable)).await;
     };
