@@ -54,6 +54,7 @@ use crate::db::{self, describe};
 use crate::error::{Error, first_line};
 use crate::migrations::{Migration, NO_TRANSACTION_MARKER};
 use crate::sql_split::split_statements;
+use schema_core::ident::quote_literal;
 
 pub use resolve::{Repair, Resolution, repair, resolve};
 use units::{Control, control};
@@ -1167,10 +1168,6 @@ impl Record<'_> {
             quote_literal(self.version)
         )
     }
-}
-
-fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// A failure of a bookkeeping statement, which is not retried.

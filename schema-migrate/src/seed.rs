@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use schema_core::ident::{quote, quote_literal};
 use schema_core::model::{Column, ColumnType, IndexTarget, Schema, Table};
 use tokio_postgres::Client;
 
@@ -92,14 +93,6 @@ fn statement_error(what: &str, source: tokio_postgres::Error) -> Error {
         sql: what.to_owned(),
         source,
     }
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// Tables ordered so that a table comes after those its foreign keys reference (cycles and
@@ -233,7 +226,7 @@ async fn row(
                 .map(|c| c.ty.sql());
             let text: Option<String> = found.get(n);
             let value = match (text, ty) {
-                (Some(text), Some(ty)) => format!("{}::{ty}", literal(&text)),
+                (Some(text), Some(ty)) => format!("{}::{ty}", quote_literal(&text)),
                 _ => "NULL".to_owned(),
             };
             values.entry(column.as_str()).or_insert(value);
@@ -261,12 +254,16 @@ async fn row(
         {
             format!(
                 "{}::{}",
-                literal(&format!("user{}@example.com", k + 1)),
+                quote_literal(&format!("user{}@example.com", k + 1)),
                 column.ty.sql()
             )
         } else if let Some(allowed) = checked_literals(table, column) {
             // A check that lists the values the column may take (`operation IN ('INSERT', ...)`).
-            format!("{}::{}", literal(&allowed[i % allowed.len()]), column.ty.sql())
+            format!(
+                "{}::{}",
+                quote_literal(&allowed[i % allowed.len()]),
+                column.ty.sql()
+            )
         } else {
             let distinct = unique.contains(column.name.as_str());
             match value_of(schema, &column.ty, distinct.then_some(k), i) {
@@ -307,11 +304,11 @@ fn value_of(schema: &Schema, ty: &ColumnType, k: Option<usize>, row: usize) -> O
         | ColumnType::Numeric(_)
         | ColumnType::Real
         | ColumnType::DoublePrecision => typed(number.to_string()),
-        ColumnType::Text => typed(literal(&text_of(k, 64))),
-        ColumnType::Varchar(limit) => typed(literal(&text_of(k, limit.unwrap_or(64)))),
-        ColumnType::Char(limit) => typed(literal(&text_of(k, *limit))),
+        ColumnType::Text => typed(quote_literal(&text_of(k, 64))),
+        ColumnType::Varchar(limit) => typed(quote_literal(&text_of(k, limit.unwrap_or(64)))),
+        ColumnType::Char(limit) => typed(quote_literal(&text_of(k, *limit))),
         ColumnType::Boolean => typed(if number.is_multiple_of(2) { "true" } else { "false" }.to_owned()),
-        ColumnType::Uuid => typed(format!("md5({})", literal(&format!("seed {number}")))),
+        ColumnType::Uuid => typed(format!("md5({})", quote_literal(&format!("seed {number}")))),
         ColumnType::Timestamptz | ColumnType::Timestamp => {
             typed(format!("(timestamp '2020-01-01' + interval '1 hour' * {number})"))
         }
@@ -322,7 +319,10 @@ fn value_of(schema: &Schema, ty: &ColumnType, k: Option<usize>, row: usize) -> O
         )),
         ColumnType::Interval => typed(format!("(interval '1 second' * {number})")),
         ColumnType::Json | ColumnType::Jsonb => typed(format!("json_build_object('seed', {number})::text")),
-        ColumnType::Bytea => typed(format!("decode(md5({}), 'hex')", literal(&number.to_string()))),
+        ColumnType::Bytea => typed(format!(
+            "decode(md5({}), 'hex')",
+            quote_literal(&number.to_string())
+        )),
         ColumnType::Inet => typed(format!("(inet '10.0.0.0' + {number})")),
         ColumnType::Cidr => typed(format!("network(set_masklen(inet '10.0.0.0' + {number}, 32))")),
         ColumnType::Array(element) => typed(format!("ARRAY[{}]", value_of(schema, element, k, row)?)),
@@ -331,7 +331,7 @@ fn value_of(schema: &Schema, ty: &ColumnType, k: Option<usize>, row: usize) -> O
             if labels.is_empty() {
                 return None;
             }
-            typed(literal(&labels[row % labels.len()]))
+            typed(quote_literal(&labels[row % labels.len()]))
         }
         ColumnType::Other(_) => return None,
     })
