@@ -995,6 +995,28 @@ cases! {
               CREATE POLICY low ON docs USING (level < 5);",
         hazards: [RewritesTable, AccessExclusiveLock],
     }
+    // Found by proptest_plans (CI): another column's online SET NOT NULL validates, and commits,
+    // on its own; it runs before the policy's drop, never between the drop and the re-creation.
+    column_type_change_under_a_policy_beside_a_new_not_null {
+        old: "CREATE TABLE docs (id int PRIMARY KEY, level int NOT NULL, note int);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY low ON docs USING (level < 5);",
+        new: "CREATE TABLE docs (id int PRIMARY KEY, level bigint NOT NULL, note int NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY low ON docs USING (level < 5);",
+        hazards: [RewritesTable, AccessExclusiveLock, ValidatesConstraint, MayFail],
+    }
+    // The column under the policy itself becomes NOT NULL while its type changes: the rewrite
+    // holds ACCESS EXCLUSIVE anyway, so a plain SET NOT NULL commits with it.
+    column_type_change_and_not_null_under_a_policy {
+        old: "CREATE TABLE docs (id int PRIMARY KEY, level int);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY low ON docs USING (level < 5);",
+        new: "CREATE TABLE docs (id int PRIMARY KEY, level bigint NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY low ON docs USING (level < 5);",
+        hazards: [RewritesTable, AccessExclusiveLock, ValidatesConstraint, MayFail],
+    }
 
     // ---- functions and triggers ----
     add_trigger_function_and_trigger {

@@ -299,7 +299,8 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 ));
             }
             if from.nullable && !to.nullable {
-                if !cx.online {
+                let rewrites = from.ty != to.ty && !is_binary_compatible(&from.ty, &to.ty);
+                if !cx.online || rewrites {
                     found.push(hazard(
                         ValidatesConstraint,
                         format!("SET NOT NULL scans {table} under an ACCESS EXCLUSIVE lock"),

@@ -256,6 +256,7 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
             _ => (phase(change), 0),
         }
     });
+    let changes = close_policy_windows(changes, &replaced_policies);
     let context = Context::new(&changes, options);
     let steps: Vec<Step> = changes.iter().map(|change| plan_step(change, &context)).collect();
     if !options.allow_destructive {
@@ -523,14 +524,7 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
         if !created.contains(&(table.as_str(), policy.name.as_str())) {
             continue;
         }
-        let uses = |column: &str| {
-            [&policy.using, &policy.with_check]
-                .into_iter()
-                .flatten()
-                .any(|sql| {
-                    crate::diff::names_identifier(sql, column) || crate::diff::names_identifier(sql, table)
-                })
-        };
+        let uses = |column: &str| policy_uses(policy, table, column);
         let new_policy = changes.iter().find_map(|c| match c {
             Change::CreatePolicy { table: t, policy: p } if t == table && p.name == policy.name => Some(p),
             _ => None,
@@ -591,6 +585,66 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
         }
     }
     out
+}
+
+/// Keep nothing but the column changes that need it between a policy's drop and its creation
+/// around column changes: the sort puts the drop before the first of them and the creation after
+/// the last, so other changes of the same phases fall in between, and one that commits (a
+/// `SET NOT NULL` through a validated check, a concurrent index build) would leave the table
+/// without its policy at that commit. They move before the drop: none of them needs the policy
+/// gone, and everything they need already ran before them.
+fn close_policy_windows(
+    mut changes: Vec<Change>,
+    replaced: &BTreeMap<(String, String), PolicyReplacement>,
+) -> Vec<Change> {
+    for ((table, name), replacement) in replaced {
+        if !matches!(replacement, PolicyReplacement::AroundColumnChanges { .. }) {
+            continue;
+        }
+        let drop = changes.iter().position(
+            |c| matches!(c, Change::DropPolicy { table: t, policy } if t == table && &policy.name == name),
+        );
+        let create = changes.iter().position(
+            |c| matches!(c, Change::CreatePolicy { table: t, policy } if t == table && &policy.name == name),
+        );
+        let (Some(drop), Some(create)) = (drop, create) else {
+            continue;
+        };
+        if create <= drop {
+            continue;
+        }
+        let Change::DropPolicy { policy, .. } = &changes[drop] else {
+            unreachable!("found as a policy drop above")
+        };
+        let policy = policy.clone();
+        let needs_it = |change: &Change| match change {
+            Change::AlterColumn { table: t, from, to } => {
+                t == table
+                    && (from.ty != to.ty || from.collation != to.collation)
+                    && policy_uses(&policy, table, &from.name)
+            }
+            _ => false,
+        };
+        let window: Vec<Change> = changes.drain(drop..=create).collect();
+        let (inside, outside): (Vec<Change>, Vec<Change>) = window[1..window.len() - 1]
+            .iter()
+            .cloned()
+            .partition(|c| needs_it(c));
+        let mut reordered = outside;
+        reordered.push(window[0].clone());
+        reordered.extend(inside);
+        reordered.push(window[window.len() - 1].clone());
+        changes.splice(drop..drop, reordered);
+    }
+    changes
+}
+
+/// Whether the old definition of a policy names `column` (or its own table, in a subquery).
+fn policy_uses(policy: &schema_core::model::Policy, table: &str, column: &str) -> bool {
+    [&policy.using, &policy.with_check]
+        .into_iter()
+        .flatten()
+        .any(|sql| crate::diff::names_identifier(sql, column) || crate::diff::names_identifier(sql, table))
 }
 
 /// Where superseded drops run: after the foreign keys are added (16), before row-level security.

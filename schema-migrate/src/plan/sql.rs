@@ -457,10 +457,13 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
              written in another zone, name it here.",
         ));
     }
+    // Whether this change rewrites the table under ACCESS EXCLUSIVE anyway.
+    let mut rewrites = false;
     if type_changes {
         let using = using_expression(name, &from.ty, &to.ty);
         let sql = render::alter_column_type(table, name, &to.ty, to.collation.as_deref(), using.as_deref());
         if cx.exists(table) && from.ty != to.ty && !is_binary_compatible(&from.ty, &to.ty) {
+            rewrites = true;
             statements.push(with_comment(
                 cx.rewrite(sql),
                 format!(
@@ -480,8 +483,14 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
         statements.push(cx.ddl(render::set_default(table, name, to.default.as_deref())));
     }
     if from.nullable != to.nullable {
-        if !to.nullable && cx.online(table) {
+        // Under the rewrite's lock the scan of a plain SET NOT NULL costs nothing more, and it
+        // commits with the rewrite instead of on its own (the validation of the online way would
+        // commit the type change early, between a policy's drop and its re-creation).
+        if !to.nullable && cx.online(table) && !rewrites {
             statements.extend(set_not_null_online(table, name, cx));
+        } else if !to.nullable && rewrites {
+            // The scan runs as long as the rewrite may.
+            statements.push(cx.rewrite(render::set_nullable(table, name, false)));
         } else {
             statements.push(cx.ddl(render::set_nullable(table, name, to.nullable)));
         }
