@@ -125,7 +125,9 @@ pub mod kind {
     // (`impl Kind<MyType> for kind::Money` would otherwise pass the orphan rule).
     macro_rules! kind_for {
         ($(impl$(<$t:ident>)? for $kind:ident: $ty:ty;)*) => {$(
+            #[diagnostic::do_not_recommend]
             impl$(<$t: ?Sized>)? Kind<$ty> for $kind {}
+            #[diagnostic::do_not_recommend]
             impl$(<$t: ?Sized>)? sealed::KindOf<$ty> for $kind {}
         )*};
     }
@@ -171,6 +173,7 @@ pub mod rules {
 
         impl OrganizationId for crate::OrganizationId {}
         impl TenantRootKey for crate::OrganizationId {}
+        #[diagnostic::do_not_recommend]
         impl Timestamp for crate::Timestamp {}
         impl<T> ForeignKey<T> for T {}
         impl<T> ForeignKey<T> for Option<T> {}
@@ -267,6 +270,7 @@ pub mod rules {
         fn from_text(text: &'static str) -> Self;
     }
 
+    #[diagnostic::do_not_recommend]
     impl TextDefault for String {
         fn from_text(text: &'static str) -> Self {
             text.to_owned()
@@ -275,6 +279,51 @@ pub mod rules {
 
     pub fn text_default<T: TextDefault>(text: &'static str) -> T {
         T::from_text(text)
+    }
+
+    /// Defaults: an integer literal is the default of an integer column. The literal keeps the
+    /// column's own Rust type, so an out-of-range value is still the compiler's error.
+    #[diagnostic::on_unimplemented(
+        message = "defaults rule: an integer default is for an integer column, and this column is `{Self}`",
+        label = "an integer, for a `{Self}` column",
+        note = "write the value in the column's type (`default = Money::from_cents(1500)`, `default = Status::Draft`), or write the default as SQL: `default_sql = \"...\"`"
+    )]
+    pub trait IntegerDefault: Sized {
+        type Literal;
+        fn from_literal(literal: Self::Literal) -> Self;
+    }
+
+    /// Defaults: a decimal literal is the default of a float column (money is never a float).
+    #[diagnostic::on_unimplemented(
+        message = "defaults rule: a decimal default is for a float column, and this column is `{Self}`",
+        label = "a decimal number, for a `{Self}` column",
+        note = "money is integer cents: `default = Money::from_cents(150)` for 1.50; another type takes a value of its own, or write the default as SQL: `default_sql = \"...\"`"
+    )]
+    pub trait FloatDefault: Sized {
+        type Literal;
+        fn from_literal(literal: Self::Literal) -> Self;
+    }
+
+    macro_rules! literal_defaults {
+        ($trait:ident: $($ty:ty),*) => {$(
+            #[diagnostic::do_not_recommend]
+            impl $trait for $ty {
+                type Literal = $ty;
+                fn from_literal(literal: $ty) -> Self {
+                    literal
+                }
+            }
+        )*};
+    }
+    literal_defaults!(IntegerDefault: i16, i32, i64);
+    literal_defaults!(FloatDefault: f32, f64);
+
+    pub fn integer_default<T: IntegerDefault>(literal: T::Literal) -> T {
+        T::from_literal(literal)
+    }
+
+    pub fn float_default<T: FloatDefault>(literal: T::Literal) -> T {
+        T::from_literal(literal)
     }
 
     pub fn assert_sql_type<T: SqlType + ?Sized>() {}
@@ -299,6 +348,7 @@ pub trait SqlLiteral {
 
 macro_rules! plain_sql_type {
     ($($ty:ty => $kind:ident $column:expr),* $(,)?) => {$(
+        #[diagnostic::do_not_recommend]
         impl SqlType for $ty {
             type Kind = kind::$kind;
             fn column_type() -> ColumnType {
@@ -322,6 +372,7 @@ plain_sql_type! {
     time::OffsetDateTime => Plain ColumnType::Timestamptz,
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlType for f32 {
     type Kind = kind::Float;
     fn column_type() -> ColumnType {
@@ -329,6 +380,7 @@ impl SqlType for f32 {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlType for f64 {
     type Kind = kind::Float;
     fn column_type() -> ColumnType {
@@ -337,6 +389,7 @@ impl SqlType for f64 {
 }
 
 #[cfg(feature = "decimal")]
+#[diagnostic::do_not_recommend]
 impl SqlType for rust_decimal::Decimal {
     type Kind = kind::Decimal;
     fn column_type() -> ColumnType {
@@ -344,6 +397,7 @@ impl SqlType for rust_decimal::Decimal {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: SqlType> SqlType for Option<T>
 where
     T::Kind: kind::Kind<Option<T>>,
@@ -361,6 +415,7 @@ where
 /// Arrays: `Vec<T>` is `T[]` for every element type but `u8` (which is `bytea`).
 macro_rules! array_sql_type {
     ($($ty:ty),* $(,)?) => {$(
+        #[diagnostic::do_not_recommend]
         impl SqlType for Vec<$ty> {
             type Kind = <$ty as SqlType>::Kind;
             fn column_type() -> ColumnType {
@@ -374,6 +429,7 @@ array_sql_type!(i16, i32, i64, f32, f64, bool, String, uuid::Uuid, time::Date);
 
 macro_rules! literal_via_display {
     ($($ty:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl SqlLiteral for $ty {
             fn sql_literal(&self) -> String {
                 self.to_string()
@@ -384,24 +440,28 @@ macro_rules! literal_via_display {
 
 literal_via_display!(i16, i32, i64, f32, f64);
 
+#[diagnostic::do_not_recommend]
 impl SqlLiteral for bool {
     fn sql_literal(&self) -> String {
         if *self { "true" } else { "false" }.to_owned()
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlLiteral for String {
     fn sql_literal(&self) -> String {
         crate::ident::quote_literal(self)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlLiteral for &str {
     fn sql_literal(&self) -> String {
         crate::ident::quote_literal(self)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: SqlLiteral> SqlLiteral for Option<T> {
     fn sql_literal(&self) -> String {
         match self {

@@ -332,6 +332,34 @@ fn column_name(input: &Input, ident: &Ident) -> String {
         .map_or_else(|| ident.to_string(), |f| f.column.clone())
 }
 
+/// The literal forms of `default = ...` that the defaults rule judges by the column's type.
+enum LiteralKind {
+    Text,
+    Integer,
+    Decimal,
+}
+
+fn literal_kind(expr: &syn::Expr) -> Option<LiteralKind> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit { lit, .. }) => match lit {
+            // A suffixed literal (`5i64`, `1.5f32`) states its own type: the compiler judges it.
+            syn::Lit::Str(_) => Some(LiteralKind::Text),
+            syn::Lit::Int(int) if int.suffix().is_empty() => Some(LiteralKind::Integer),
+            syn::Lit::Float(float) if float.suffix().is_empty() => Some(LiteralKind::Decimal),
+            _ => None,
+        },
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => match literal_kind(crate::attr::ungroup_expr(expr)) {
+            Some(LiteralKind::Text) | None => None,
+            numeric => numeric,
+        },
+        _ => None,
+    }
+}
+
 fn column(field: &Field) -> TokenStream {
     let ty = field.ty();
     let name = &field.column;
@@ -350,12 +378,17 @@ fn column(field: &Field) -> TokenStream {
         // a text column, and of another column an error of the defaults rule.
         let span = expr.span();
         let inner = option_inner(ty).unwrap_or(ty);
-        let value = match crate::attr::ungroup_expr(expr) {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(_),
-                ..
-            }) => quote_spanned!(span=> ::schema_core::__private::rules::text_default(#expr)),
-            _ => quote!(#expr),
+        let value = match literal_kind(crate::attr::ungroup_expr(expr)) {
+            Some(LiteralKind::Text) => {
+                quote_spanned!(span=> ::schema_core::__private::rules::text_default(#expr))
+            }
+            Some(LiteralKind::Integer) => {
+                quote_spanned!(span=> ::schema_core::__private::rules::integer_default(#expr))
+            }
+            Some(LiteralKind::Decimal) => {
+                quote_spanned!(span=> ::schema_core::__private::rules::float_default(#expr))
+            }
+            None => quote!(#expr),
         };
         quote_spanned! {span=>
             ::core::option::Option::Some({
@@ -658,6 +691,7 @@ fn table_impl(input: &Input) -> TokenStream {
     let pk_columns_model = strings(pk_columns.iter().copied());
 
     quote! {
+        #[diagnostic::do_not_recommend]
         impl ::schema_core::Table for #ident {
             const NAME: &'static str = #table;
             const PRIMARY_KEY_COLUMNS: &'static [&'static str] = &[#(#pk_columns),*];

@@ -114,6 +114,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             }
         }
 
+        #[diagnostic::do_not_recommend]
         impl ::schema_core::SqlType for #ident {
             type Kind = ::schema_core::__private::kind::Plain;
             fn column_type() -> ::schema_core::__private::model::ColumnType {
@@ -124,6 +125,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             }
         }
 
+        #[diagnostic::do_not_recommend]
         impl ::schema_core::SqlLiteral for #ident {
             fn sql_literal(&self) -> ::std::string::String {
                 ::schema_core::__private::ident::quote_literal(::schema_core::PgEnum::as_label(self))

@@ -86,6 +86,7 @@ impl<'a, T: DeserializeOwned> FromSql<'a> for Json<T> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T> SqlType for Json<T> {
     type Kind = kind::Json;
     fn column_type() -> ColumnType {

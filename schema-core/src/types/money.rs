@@ -220,6 +220,7 @@ impl<'a> FromSql<'a> for Money {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlType for Money {
     type Kind = kind::Money;
     fn column_type() -> ColumnType {
@@ -227,6 +228,7 @@ impl SqlType for Money {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlLiteral for Money {
     fn sql_literal(&self) -> String {
         self.0.to_string()

@@ -82,6 +82,7 @@ impl<'a> FromSql<'a> for OrganizationId {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlType for OrganizationId {
     type Kind = kind::Plain;
     fn column_type() -> ColumnType {

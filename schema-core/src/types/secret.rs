@@ -287,6 +287,7 @@ impl<'a> FromSql<'a> for TokenHash {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlType for PasswordHash {
     type Kind = kind::PasswordHash;
     fn column_type() -> ColumnType {
@@ -294,6 +295,7 @@ impl SqlType for PasswordHash {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlType for TokenHash {
     type Kind = kind::TokenHash;
     fn column_type() -> ColumnType {

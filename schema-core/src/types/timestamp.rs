@@ -83,6 +83,7 @@ impl<'a> FromSql<'a> for Timestamp {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl SqlType for Timestamp {
     type Kind = kind::Plain;
     fn column_type() -> ColumnType {
