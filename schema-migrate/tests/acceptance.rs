@@ -1006,6 +1006,19 @@ cases! {
               CREATE POLICY low ON docs USING (level < 5);",
         hazards: [RewritesTable, AccessExclusiveLock, ValidatesConstraint, MayFail],
     }
+    // Found by proptest_plans: two policies over the column; neither window is moved out of the
+    // other, so both are dropped before the type change and created after it.
+    column_type_change_under_two_policies {
+        old: "CREATE TABLE docs (id int PRIMARY KEY, level int NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY low ON docs AS RESTRICTIVE USING (level > 0);
+              CREATE POLICY high ON docs USING (level < 100);",
+        new: "CREATE TABLE docs (id int PRIMARY KEY, level text NOT NULL DEFAULT '');
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY low ON docs AS RESTRICTIVE USING (char_length(level) > 0);
+              CREATE POLICY high ON docs USING (char_length(level) < 100);",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
     // The column under the policy itself becomes NOT NULL while its type changes: the rewrite
     // holds ACCESS EXCLUSIVE anyway, so a plain SET NOT NULL commits with it.
     column_type_change_and_not_null_under_a_policy {

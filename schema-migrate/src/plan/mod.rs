@@ -617,11 +617,20 @@ fn close_policy_windows(
             unreachable!("found as a policy drop above")
         };
         let policy = policy.clone();
+        // The column changes this policy is dropped for, and the drops and creations of the
+        // other policies around column changes (another policy over the same column has its
+        // window over the same change: the windows nest, none is moved out of another).
         let needs_it = |change: &Change| match change {
             Change::AlterColumn { table: t, from, to } => {
                 t == table
                     && (from.ty != to.ty || from.collation != to.collation)
                     && policy_uses(&policy, table, &from.name)
+            }
+            Change::DropPolicy { table: t, policy: p } | Change::CreatePolicy { table: t, policy: p } => {
+                matches!(
+                    replaced.get(&(t.clone(), p.name.clone())),
+                    Some(PolicyReplacement::AroundColumnChanges { .. })
+                )
             }
             _ => false,
         };
