@@ -609,6 +609,7 @@ fn add_tenant_foreign_keys(schema: &mut Schema, defs: &[TableDef], root: &str) {
                 deferrable: Default::default(),
                 match_full: false,
                 on_delete_set_columns: Vec::new(),
+                not_valid: false,
             });
         }
     }
@@ -687,6 +688,7 @@ fn scope_foreign_keys_to_tenant(schema: &mut Schema, defs: &[TableDef]) {
                 name: ident::unique_name(&target, &columns),
                 columns,
                 nulls_not_distinct: false,
+                deferrable: Default::default(),
             });
         }
     }

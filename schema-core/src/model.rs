@@ -341,6 +341,11 @@ pub struct UniqueConstraint {
     /// `NULLS NOT DISTINCT` (Postgres 15+): two NULLs conflict.
     #[serde(default, skip_serializing_if = "is_false")]
     pub nulls_not_distinct: bool,
+    /// `DEFERRABLE [INITIALLY DEFERRED]`: uniqueness is checked at the end of the statement's
+    /// transaction (when deferred) instead of row by row. Postgres cannot alter it in place for
+    /// a unique constraint, so a change rebuilds the constraint.
+    #[serde(default, skip_serializing_if = "Deferrable::is_not_deferrable")]
+    pub deferrable: Deferrable,
 }
 
 /// A CHECK constraint.
@@ -379,6 +384,10 @@ pub struct ForeignKey {
     /// SIMPLE`, skips the check as soon as one column is NULL).
     #[serde(default, skip_serializing_if = "is_false")]
     pub match_full: bool,
+    /// Added `NOT VALID` and not validated since, as a check's [`CheckConstraint::not_valid`]:
+    /// new rows are checked, the rows that were there are not known to reference anything.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
 }
 
 /// `ON DELETE` / `ON UPDATE` actions.

@@ -52,7 +52,7 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     }
     for table in &schema.tables {
         for fk in &table.foreign_keys {
-            statements.push(add_foreign_key(&table.name, fk, false));
+            statements.push(add_foreign_key(&table.name, fk, fk.not_valid));
         }
     }
     for table in &schema.tables {
@@ -229,7 +229,8 @@ pub fn create_table(table: &Table) -> String {
         }
         statement.primary_key(&mut index);
     }
-    for unique in &table.uniques {
+    // sea-query has no DEFERRABLE: deferrable uniques are written by hand, after the others.
+    for unique in table.uniques.iter().filter(|u| u.deferrable.is_not_deferrable()) {
         let mut index = SeaIndex::create();
         index.unique().name(&unique.name);
         if unique.nulls_not_distinct {
@@ -242,13 +243,20 @@ pub fn create_table(table: &Table) -> String {
     }
     // Checks are written by hand (sea-query has no NO INHERIT); NOT VALID ones are added after
     // the table (see [`add_not_valid_checks`]): in CREATE TABLE, Postgres validates them anyway.
-    let checks: Vec<String> = table
-        .checks
+    let extra: Vec<String> = table
+        .uniques
         .iter()
-        .filter(|check| !check.not_valid)
-        .map(raw::check_clause)
+        .filter(|u| !u.deferrable.is_not_deferrable())
+        .map(raw::unique_clause)
+        .chain(
+            table
+                .checks
+                .iter()
+                .filter(|check| !check.not_valid)
+                .map(raw::check_clause),
+        )
         .collect();
-    pretty_create_table(&statement.to_string(PostgresQueryBuilder), &checks)
+    pretty_create_table(&statement.to_string(PostgresQueryBuilder), &extra)
 }
 
 /// `ALTER TABLE ... ADD CONSTRAINT ... NOT VALID` for the table's checks that are not validated.
@@ -548,27 +556,47 @@ pub mod raw {
         }
     }
 
-    /// `ALTER TABLE "t" ADD CONSTRAINT "u" UNIQUE (...)`, or `... UNIQUE USING INDEX "i"`.
+    /// `ALTER TABLE "t" ADD CONSTRAINT "u" UNIQUE (...) [DEFERRABLE ...]`, or `... UNIQUE USING
+    /// INDEX "i" [DEFERRABLE ...]`.
     pub fn add_unique(table: &str, unique: &UniqueConstraint, using_index: Option<&str>) -> String {
         match using_index {
             Some(index) => format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}{}",
                 quote(table),
                 quote(&unique.name),
-                quote(index)
+                quote(index),
+                deferrable_clause(unique.deferrable)
             ),
-            None => format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE {}({})",
-                quote(table),
-                quote(&unique.name),
-                if unique.nulls_not_distinct {
-                    "NULLS NOT DISTINCT "
-                } else {
-                    ""
-                },
-                quote_list(&unique.columns)
-            ),
+            None => format!("ALTER TABLE {} ADD {}", quote(table), unique_clause(unique)),
         }
+    }
+
+    /// `CONSTRAINT "u" UNIQUE [NULLS NOT DISTINCT] (...) [DEFERRABLE ...]`
+    pub fn unique_clause(unique: &UniqueConstraint) -> String {
+        format!(
+            "CONSTRAINT {} UNIQUE {}({}){}",
+            quote(&unique.name),
+            if unique.nulls_not_distinct {
+                "NULLS NOT DISTINCT "
+            } else {
+                ""
+            },
+            quote_list(&unique.columns),
+            deferrable_clause(unique.deferrable)
+        )
+    }
+
+    /// `ALTER TABLE "t" ALTER CONSTRAINT "fk" [NOT] DEFERRABLE [INITIALLY ...]` (foreign keys only).
+    pub fn alter_constraint_deferrable(table: &str, name: &str, deferrable: Deferrable) -> String {
+        format!(
+            "ALTER TABLE {} ALTER CONSTRAINT {}{}",
+            quote(table),
+            quote(name),
+            match deferrable {
+                Deferrable::NotDeferrable => " NOT DEFERRABLE",
+                other => deferrable_clause(other),
+            }
+        )
     }
 
     /// `ALTER TABLE "t" ADD CONSTRAINT "c" CHECK (...) [NOT VALID]`

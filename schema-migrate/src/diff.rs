@@ -128,6 +128,14 @@ pub enum Change {
         table: String,
         unique: UniqueConstraint,
     },
+    /// A unique constraint over the same columns whose other attributes change (deferrability,
+    /// `NULLS NOT DISTINCT`): the new index is built beside the old constraint and attached in
+    /// its place, so the keys stay unique throughout.
+    ReplaceUnique {
+        table: String,
+        from: UniqueConstraint,
+        to: UniqueConstraint,
+    },
     AddCheck {
         table: String,
         check: CheckConstraint,
@@ -154,6 +162,14 @@ pub enum Change {
     DropForeignKey {
         table: String,
         foreign_key: ForeignKey,
+    },
+    /// A foreign key whose definition stays and whose state changes: its deferrability
+    /// (`ALTER CONSTRAINT`, in place) or its validation (`VALIDATE CONSTRAINT`; un-validating
+    /// drops it and adds it again `NOT VALID`, a catalog change without a scan).
+    AlterForeignKey {
+        table: String,
+        from: ForeignKey,
+        to: ForeignKey,
     },
     RenameConstraint {
         table: String,
@@ -381,6 +397,11 @@ impl Change {
                 table: table_of(table),
                 unique: unique.clone(),
             },
+            ReplaceUnique { table, from, to } => ReplaceUnique {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
             AddCheck { table, check } => DropCheck {
                 table: table_of(table),
                 check: check.clone(),
@@ -414,6 +435,11 @@ impl Change {
             DropForeignKey { table, foreign_key } => AddForeignKey {
                 table: table_of(table),
                 foreign_key: foreign_key.clone(),
+            },
+            AlterForeignKey { table, from, to } => AlterForeignKey {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
             },
             Grant { table, grant } => Revoke {
                 table: table_of(table),
@@ -500,6 +526,7 @@ impl Change {
             | DropPrimaryKey { table, .. }
             | AddUnique { table, .. }
             | DropUnique { table, .. }
+            | ReplaceUnique { table, .. }
             | AddCheck { table, .. }
             | DropCheck { table, .. }
             | ValidateCheck { table, .. }
@@ -508,6 +535,7 @@ impl Change {
             | UniqueToIndex { table, .. }
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
+            | AlterForeignKey { table, .. }
             | Grant { table, .. }
             | Revoke { table, .. }
             | RenameConstraint { table, .. }
@@ -935,7 +963,11 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         &old.uniques,
         &new.uniques,
         |u| &u.name,
-        |a, b| a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct,
+        |a, b| {
+            a.columns == b.columns
+                && a.nulls_not_distinct == b.nulls_not_distinct
+                && a.deferrable == b.deferrable
+        },
     );
     let drop = |u: &UniqueConstraint| Change::DropUnique {
         table: table.clone(),
@@ -946,7 +978,18 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         unique: u.clone(),
     };
     let rename = |o: &UniqueConstraint, n: &UniqueConstraint| rename_constraint(&o.name, &n.name);
-    uniques.emit(changes, Some(&rename), drop, |o, n| vec![drop(o), add(n)], add);
+    let replace = |o: &UniqueConstraint, n: &UniqueConstraint| {
+        if o.columns == n.columns {
+            vec![Change::ReplaceUnique {
+                table: table.clone(),
+                from: o.clone(),
+                to: n.clone(),
+            }]
+        } else {
+            vec![drop(o), add(n)]
+        }
+    };
+    uniques.emit(changes, Some(&rename), drop, replace, add);
 
     let checks = match_named(
         &old.checks,
@@ -1005,7 +1048,23 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         foreign_key: f.clone(),
     };
     let rename = |o: &ForeignKey, n: &ForeignKey| rename_constraint(&o.name, &n.name);
-    fks.emit(changes, Some(&rename), drop, |o, n| vec![drop(o), add(n)], add);
+    let replace = |o: &ForeignKey, n: &ForeignKey| {
+        let same_definition = ForeignKey {
+            deferrable: n.deferrable,
+            not_valid: n.not_valid,
+            ..o.clone()
+        } == *n;
+        if same_definition {
+            vec![Change::AlterForeignKey {
+                table: table.clone(),
+                from: o.clone(),
+                to: n.clone(),
+            }]
+        } else {
+            vec![drop(o), add(n)]
+        }
+    };
+    fks.emit(changes, Some(&rename), drop, replace, add);
 
     let indexes = match_named(
         &old.indexes,
@@ -1147,7 +1206,10 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
             Change::DropPrimaryKey { table, primary_key } => {
                 rebuilt_keys.insert((table.clone(), sorted(&primary_key.columns)));
             }
-            Change::DropUnique { table, unique } => {
+            Change::DropUnique { table, unique }
+            | Change::ReplaceUnique {
+                table, from: unique, ..
+            } => {
                 rebuilt_keys.insert((table.clone(), sorted(&unique.columns)));
             }
             Change::DropIndex { table, index }

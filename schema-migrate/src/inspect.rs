@@ -355,9 +355,10 @@ impl Reader<'_> {
             if !validated && matches!(kind.as_str(), "c" | "f") {
                 self.unvalidated_constraints.push(qualified.clone());
             }
-            if deferrable != Deferrable::NotDeferrable && matches!(kind.as_str(), "p" | "u") {
+            if deferrable != Deferrable::NotDeferrable && kind == "p" {
                 self.note(format!(
-                    "constraint {qualified} is DEFERRABLE, which the model keeps for foreign keys only"
+                    "constraint {qualified} is DEFERRABLE, which the model keeps for foreign keys and \
+                     unique constraints only"
                 ));
             }
             let Some(table) = self.tables.get_mut(&table_name) else {
@@ -369,6 +370,7 @@ impl Reader<'_> {
                     name,
                     columns,
                     nulls_not_distinct: row.try_get("nulls_not_distinct")?,
+                    deferrable,
                 }),
                 "c" => {
                     let definition: String = row.try_get("definition")?;
@@ -406,6 +408,7 @@ impl Reader<'_> {
                         on_update,
                         deferrable,
                         match_full: row.try_get::<_, String>("match_type")? == "f",
+                        not_valid: !validated,
                     });
                     if referenced_schema != self.options.schema {
                         self.unsupported.push(format!(

@@ -606,7 +606,7 @@ cases! {
         old: "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);",
         new: "CREATE TABLE a (id int PRIMARY KEY);
               CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a DEFERRABLE INITIALLY DEFERRED);",
-        hazards: [ValidatesConstraint, MayFail],
+        hazards: [],
     }
     composite_foreign_key {
         old: "CREATE TABLE orgs_users (org uuid, uid int, PRIMARY KEY (org, uid));
@@ -1609,6 +1609,79 @@ cases! {
         old: "CREATE TABLE t (id int PRIMARY KEY, at timestamp(3));",
         new: "CREATE TABLE t (id int PRIMARY KEY, at timestamptz(3));",
         hazards: [RewritesTable, AccessExclusiveLock],
+    }
+
+    // ---- issue 14: foreign key and unique constraint state ----
+    foreign_key_not_valid_is_validated {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    foreign_key_validated_becomes_not_valid {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a ON DELETE CASCADE);",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a ON DELETE CASCADE NOT VALID;",
+        hazards: [],
+    }
+    add_not_valid_foreign_key_to_existing_table {
+        old: "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, a_id int);",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        hazards: [],
+    }
+    create_table_with_not_valid_foreign_key {
+        old: "CREATE TABLE a (id int PRIMARY KEY);",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        hazards: [],
+    }
+    foreign_key_deferrable_immediate_becomes_deferred {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a DEFERRABLE);",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [],
+    }
+    not_valid_foreign_key_becomes_deferrable_and_validated {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    not_valid_foreign_key_changes_action {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a ON DELETE CASCADE NOT VALID;",
+        hazards: [],
+    }
+    create_table_with_deferrable_unique {
+        old: "",
+        new: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL,
+                  CONSTRAINT t_pos_key UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [],
+    }
+    unique_becomes_deferrable {
+        old: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL CONSTRAINT t_pos_key UNIQUE);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL CONSTRAINT t_pos_key UNIQUE DEFERRABLE);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    add_deferrable_unique_to_existing_table {
+        old: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL,
+                  CONSTRAINT t_pos_key UNIQUE NULLS NOT DISTINCT (pos) DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [BuildsIndex, MayFail],
     }
 
     quoted_identifiers_everywhere {

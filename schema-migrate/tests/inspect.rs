@@ -251,12 +251,14 @@ async fn constraints() {
             UniqueConstraint {
                 name: "members_email_key".into(),
                 columns: vec!["email".into()],
-                nulls_not_distinct: false
+                nulls_not_distinct: false,
+                deferrable: Deferrable::NotDeferrable,
             },
             UniqueConstraint {
                 name: "members_email_team_key".into(),
                 columns: vec!["email".into(), "team".into()],
-                nulls_not_distinct: true
+                nulls_not_distinct: true,
+                deferrable: Deferrable::NotDeferrable,
             },
         ]
     );
@@ -290,6 +292,7 @@ async fn constraints() {
                 deferrable: Deferrable::InitiallyDeferred,
                 match_full: true,
                 on_delete_set_columns: Vec::new(),
+                not_valid: false,
             },
             ForeignKey {
                 name: "members_org_id_fkey".into(),
@@ -301,6 +304,7 @@ async fn constraints() {
                 deferrable: Deferrable::NotDeferrable,
                 match_full: false,
                 on_delete_set_columns: Vec::new(),
+                not_valid: false,
             },
         ]
     );

@@ -171,6 +171,14 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
         ValidateCheck { table, .. } if cx.exists(table) => {
             locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
         }
+        AlterForeignKey { table, from, to } if cx.exists(table) => {
+            if from.deferrable != to.deferrable || to.not_valid {
+                locks.push(lock(table, AccessExclusive, Briefly));
+            }
+            if from.not_valid && !to.not_valid {
+                locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
+            }
+        }
         AddCheck { table, .. } if cx.exists(table) => {
             if online {
                 locks.push(lock(table, AccessExclusive, Briefly));
@@ -180,7 +188,9 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
             }
         }
         AddForeignKey { table, foreign_key } if cx.exists(table) => {
-            if online {
+            if foreign_key.not_valid {
+                locks.push(lock(table, ShareRowExclusive, Briefly));
+            } else if online {
                 locks.push(lock(table, ShareRowExclusive, Briefly));
                 locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
             } else {
@@ -216,7 +226,9 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
                 Briefly,
             ));
         }
-        AddPrimaryKey { table, .. } | AddUnique { table, .. } if cx.exists(table) => {
+        AddPrimaryKey { table, .. } | AddUnique { table, .. } | ReplaceUnique { table, .. }
+            if cx.exists(table) =>
+        {
             locks.push(lock(
                 table,
                 if online { ShareUpdateExclusive } else { Share },
@@ -386,7 +398,9 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 ));
             }
         }
-        AddPrimaryKey { table, .. } | AddUnique { table, .. } if cx.exists(table) => {
+        AddPrimaryKey { table, .. } | AddUnique { table, .. } | ReplaceUnique { table, .. }
+            if cx.exists(table) =>
+        {
             found.push(hazard(
                 BuildsIndex,
                 format!("builds a unique index on {table}{}", building(cx)),
@@ -408,7 +422,17 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 format!("fails if a row of {table} violates {}", check.name),
             ));
         }
-        AddForeignKey { table, foreign_key } if cx.exists(table) => {
+        AlterForeignKey { table, from, to } if cx.exists(table) && from.not_valid && !to.not_valid => {
+            found.push(hazard(
+                ValidatesConstraint,
+                format!("checks every row of {table} against {}", to.referenced_table),
+            ));
+            found.push(hazard(
+                MayFail,
+                format!("fails if a row of {table} references a missing row"),
+            ));
+        }
+        AddForeignKey { table, foreign_key } if cx.exists(table) && !foreign_key.not_valid => {
             found.push(hazard(
                 ValidatesConstraint,
                 format!(

@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use schema_core::Renames;
-use schema_core::model::{Column, ColumnType, Schema};
+use schema_core::model::{Column, ColumnType, Deferrable, Schema};
 
 use crate::diff::{Change, diff};
 
@@ -440,7 +440,9 @@ fn superseded(changes: &[Change]) -> Vec<Change> {
     };
     let key_dropped = |table: &str| {
         changes.iter().any(|change| match change {
-            Change::DropPrimaryKey { table: t, .. } | Change::DropUnique { table: t, .. } => t == table,
+            Change::DropPrimaryKey { table: t, .. }
+            | Change::DropUnique { table: t, .. }
+            | Change::ReplaceUnique { table: t, .. } => t == table,
             Change::DropIndex { table: t, index } => t == table && index.unique,
             _ => false,
         })
@@ -687,6 +689,7 @@ fn phase(change: &Change) -> u8 {
         DropEnum(_) | DropSequence(_) => 14,
         AddPrimaryKey { .. }
         | AddUnique { .. }
+        | ReplaceUnique { .. }
         | AddCheck { .. }
         | ValidateCheck { .. }
         | InvalidateCheck { .. }
@@ -694,7 +697,7 @@ fn phase(change: &Change) -> u8 {
         | UniqueToIndex { .. }
         | CreateIndex { .. }
         | ReplaceIndex { .. } => 15,
-        AddForeignKey { .. } => 16,
+        AddForeignKey { .. } | AlterForeignKey { .. } => 16,
         // Once the owning column exists.
         SetSequenceOwner { .. } => 16,
         SetRowLevelSecurity { .. } | CreatePolicy { .. } | Grant { .. } => 17,
@@ -822,6 +825,7 @@ fn summary(change: &Change) -> String {
             )
         }
         DropUnique { table, unique } => format!("drop unique constraint {} on {table}", unique.name),
+        ReplaceUnique { table, to, .. } => format!("rebuild unique constraint {} on {table}", to.name),
         AddCheck { table, check } => format!("add check constraint {} on {table}", check.name),
         DropCheck { table, check } => format!("drop check constraint {} on {table}", check.name),
         IndexToUnique { table, index, unique } => format!(
@@ -843,6 +847,22 @@ fn summary(change: &Change) -> String {
             foreign_key.referenced_table
         ),
         DropForeignKey { table, foreign_key } => format!("drop foreign key {} on {table}", foreign_key.name),
+        AlterForeignKey { table, from, to } => {
+            let mut what = Vec::new();
+            if from.deferrable != to.deferrable {
+                what.push(match to.deferrable {
+                    Deferrable::NotDeferrable => "NOT DEFERRABLE",
+                    Deferrable::InitiallyImmediate => "DEFERRABLE INITIALLY IMMEDIATE",
+                    Deferrable::InitiallyDeferred => "DEFERRABLE INITIALLY DEFERRED",
+                });
+            }
+            match (from.not_valid, to.not_valid) {
+                (true, false) => what.push("validated"),
+                (false, true) => what.push("NOT VALID"),
+                _ => {}
+            }
+            format!("make foreign key {} on {table} {}", to.name, what.join(", "))
+        }
         RenameConstraint { table, from, to } => format!("rename constraint {from} on {table} to {to}"),
         CreateIndex { table, index } => format!("create index {} on {table}", index.name),
         DropIndex { table, index } => format!("drop index {} on {table}", index.name),
