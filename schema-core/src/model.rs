@@ -13,7 +13,7 @@
 //! text. Text written by hand and text printed by Postgres may spell the same expression
 //! differently; `schema-migrate` normalizes by letting Postgres print both.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -525,6 +525,19 @@ pub struct Function {
     pub returns: String,
     pub language: String,
     pub volatility: Volatility,
+    /// `STRICT` (`RETURNS NULL ON NULL INPUT`): not called when an argument is NULL.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub strict: bool,
+    #[serde(default, skip_serializing_if = "Parallel::is_unsafe")]
+    pub parallel: Parallel,
+    /// `COST n`, as Postgres prints the number (`procost`); `None` is the language's default
+    /// (1 for C and internal functions, 100 for the others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<String>,
+    /// `ROWS n`, as Postgres prints the number (`prorows`); `None` is the default (1000 for a
+    /// set-returning function; others have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub security_definer: bool,
     /// `SET search_path = ...`: the schemas the body resolves names in, pinned so that a caller's
@@ -535,8 +548,33 @@ pub struct Function {
     /// PUBLIC and grants it to these roles only (besides the owner).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute: Option<Vec<String>>,
-    /// The body, without dollar quotes.
+    /// `SET name = value` options other than `search_path` (`proconfig`), by name, with values
+    /// as Postgres keeps them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
+    /// The body, without dollar quotes; with [`Function::sql_body`], a SQL-standard body
+    /// (`RETURN expr` or `BEGIN ATOMIC ... END`), written as is.
     pub body: String,
+    /// The body is SQL-standard (`pg_proc.prosqlbody`): parsed when the function is created, so
+    /// it depends on the tables it reads.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sql_body: bool,
+}
+
+/// `PARALLEL UNSAFE | RESTRICTED | SAFE`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Parallel {
+    #[default]
+    Unsafe,
+    Restricted,
+    Safe,
+}
+
+impl Parallel {
+    pub fn is_unsafe(&self) -> bool {
+        *self == Parallel::Unsafe
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -1183,6 +1221,16 @@ impl fmt::Display for Volatility {
             Volatility::Immutable => "IMMUTABLE",
             Volatility::Stable => "STABLE",
             Volatility::Volatile => "VOLATILE",
+        })
+    }
+}
+
+impl fmt::Display for Parallel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Parallel::Unsafe => "UNSAFE",
+            Parallel::Restricted => "RESTRICTED",
+            Parallel::Safe => "SAFE",
         })
     }
 }

@@ -984,25 +984,57 @@ pub mod raw {
 
     /// `CREATE OR REPLACE FUNCTION "f"(args) RETURNS ty LANGUAGE l VOLATILITY AS $fn$ body $fn$`
     pub fn create_function(function: &Function) -> String {
-        let tag = dollar_tag(&function.body);
+        let mut attributes = format!("LANGUAGE {} {}", function.language, function.volatility);
+        if function.strict {
+            attributes.push_str(" STRICT");
+        }
+        if !function.parallel.is_unsafe() {
+            attributes.push_str(&format!(" PARALLEL {}", function.parallel));
+        }
+        if let Some(cost) = &function.cost {
+            attributes.push_str(&format!(" COST {cost}"));
+        }
+        if let Some(rows) = &function.rows {
+            attributes.push_str(&format!(" ROWS {rows}"));
+        }
+        if function.security_definer {
+            attributes.push_str(" SECURITY DEFINER");
+        }
+        if let Some(path) = &function.search_path {
+            attributes.push_str(&format!(" SET search_path = {path}"));
+        }
+        for (name, value) in &function.settings {
+            attributes.push_str(&format!(" SET {} = {}", quote(name), setting_value(name, value)));
+        }
+        let body = if function.sql_body {
+            format!("\n{}", function.body)
+        } else {
+            let tag = dollar_tag(&function.body);
+            format!(" AS {tag}{}{tag}", function.body)
+        };
         format!(
-            "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{}{} AS {tag}{}{tag}",
+            "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} {attributes}{body}",
             quote(&function.name),
             function.arguments,
             function.returns,
-            function.language,
-            function.volatility,
-            if function.security_definer {
-                " SECURITY DEFINER"
-            } else {
-                ""
-            },
-            match &function.search_path {
-                Some(path) => format!(" SET search_path = {path}"),
-                None => String::new(),
-            },
-            function.body,
         )
+    }
+
+    /// A `SET` option's value as Postgres keeps it in `proconfig`, as SQL: a list setting's value
+    /// is its items, already quoted where they need it; any other is one literal.
+    fn setting_value(name: &str, value: &str) -> String {
+        const LISTS: [&str; 5] = [
+            "search_path",
+            "temp_tablespaces",
+            "session_preload_libraries",
+            "shared_preload_libraries",
+            "local_preload_libraries",
+        ];
+        if LISTS.contains(&name) {
+            value.to_owned()
+        } else {
+            quote_literal(value)
+        }
     }
 
     /// The statements that give a function's EXECUTE privilege to exactly `execute` (see

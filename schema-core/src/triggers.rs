@@ -43,9 +43,15 @@ pub fn updated_at_function() -> Function {
         returns: "trigger".to_owned(),
         language: "plpgsql".to_owned(),
         volatility: Volatility::Volatile,
+        strict: false,
+        parallel: Default::default(),
+        cost: None,
+        rows: None,
         security_definer: false,
         search_path: Some(FUNCTION_SEARCH_PATH.to_owned()),
         execute: None,
+        settings: Default::default(),
+        sql_body: false,
         body: format!(
             "\nBEGIN\n    NEW.{} := now();\n    RETURN NEW;\nEND\n",
             ident::quote(UPDATED_AT_COLUMN)
@@ -105,9 +111,15 @@ END
         returns: "trigger".to_owned(),
         language: "plpgsql".to_owned(),
         volatility: Volatility::Volatile,
+        strict: false,
+        parallel: Default::default(),
+        cost: None,
+        rows: None,
         security_definer: true,
         search_path: Some(FUNCTION_SEARCH_PATH.to_owned()),
         execute: None,
+        settings: Default::default(),
+        sql_body: false,
         body,
     }
 }

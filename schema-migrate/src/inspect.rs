@@ -17,9 +17,9 @@ use std::collections::BTreeMap;
 
 use schema_core::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Grant, Identity, Index,
-    IndexKey, IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, Privilege, ReferentialAction,
-    ResolvedSequenceOptions, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table, Trigger,
-    TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
+    IndexKey, IndexTarget, NullsOrder, Parallel, Policy, PolicyCommand, PrimaryKey, Privilege,
+    ReferentialAction, ResolvedSequenceOptions, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table,
+    Trigger, TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
 };
 use tokio_postgres::{GenericClient, Row};
 
@@ -624,20 +624,31 @@ impl Reader<'_> {
                     "function {signature} has argument defaults or OUT arguments ({arguments}), which the model does not keep"
                 ));
             }
-            if row.try_get::<_, bool>("strict")? {
-                self.note(format!(
-                    "function {signature} is STRICT, which the model does not keep"
-                ));
-            }
-            if row.try_get::<_, bool>("has_config")? {
-                self.note(format!(
-                    "function {signature} has SET configuration parameters other than search_path, which the model does not keep"
-                ));
-            }
-            if row.try_get::<_, bool>("has_sql_body")? {
-                self.note(format!(
-                    "function {signature} has a SQL-standard body (BEGIN ATOMIC / RETURN), which the model does not keep"
-                ));
+            let parallel = match row.try_get::<_, String>("parallel")?.as_str() {
+                "s" => Parallel::Safe,
+                "r" => Parallel::Restricted,
+                _ => Parallel::Unsafe,
+            };
+            let default_cost = if matches!(language.as_str(), "c" | "internal") {
+                "1"
+            } else {
+                "100"
+            };
+            let default_rows = if row.try_get::<_, bool>("returns_set")? {
+                "1000"
+            } else {
+                "0"
+            };
+            let cost: String = row.try_get("cost")?;
+            let rows: String = row.try_get("rows")?;
+            let mut settings = BTreeMap::new();
+            for setting in row.try_get::<_, Vec<String>>("settings")? {
+                let Some((name, value)) = setting.split_once('=') else {
+                    return Err(InspectError::Catalog(format!(
+                        "function {signature} has the SET option {setting:?}, without a value"
+                    )));
+                };
+                settings.insert(name.to_owned(), value.to_owned());
             }
             // The model knows the default (PUBLIC may call it) and "these roles only".
             let execute = match row.try_get::<_, Option<Vec<String>>>("execute")? {
@@ -662,10 +673,16 @@ impl Reader<'_> {
                 returns: row.try_get("result")?,
                 language,
                 volatility,
+                strict: row.try_get("strict")?,
+                parallel,
+                cost: (cost != default_cost).then_some(cost),
+                rows: (rows != default_rows).then_some(rows),
                 security_definer: row.try_get("security_definer")?,
                 search_path: row.try_get("search_path")?,
                 execute,
+                settings,
                 body: row.try_get("body")?,
+                sql_body: row.try_get("has_sql_body")?,
             });
         }
         Ok(())

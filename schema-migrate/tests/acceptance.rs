@@ -1684,6 +1684,64 @@ cases! {
         hazards: [BuildsIndex, MayFail],
     }
 
+    // ---- issue 14: function attributes and SQL-standard bodies ----
+    create_function_with_sql_standard_return {
+        old: "",
+        new: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN a + 1;",
+        hazards: [],
+    }
+    create_function_with_begin_atomic_over_a_new_table {
+        old: "",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE
+              BEGIN ATOMIC SELECT sum(n) FROM t; END;",
+        hazards: [],
+    }
+    sql_standard_body_changes {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(n) FROM t; END;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(n) FROM t WHERE n > 0; END;",
+        hazards: [],
+    }
+    quoted_body_becomes_sql_standard {
+        old: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT a + 1 $$;",
+        new: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN a + 1;",
+        hazards: [],
+    }
+    function_becomes_strict_and_parallel_safe {
+        old: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN a + 1; END $$;",
+        new: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+              AS $$ BEGIN RETURN a + 1; END $$;",
+        hazards: [],
+    }
+    function_cost_and_rows_change {
+        old: "CREATE FUNCTION evens(n integer) RETURNS SETOF integer LANGUAGE sql STABLE
+              AS $$ SELECT g FROM generate_series(0, n, 2) AS g $$;",
+        new: "CREATE FUNCTION evens(n integer) RETURNS SETOF integer LANGUAGE sql STABLE PARALLEL RESTRICTED COST 5 ROWS 10
+              AS $$ SELECT g FROM generate_series(0, n, 2) AS g $$;",
+        hazards: [],
+    }
+    security_definer_function_gains_a_search_path {
+        old: "CREATE FUNCTION whoami() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT current_user::text $$;",
+        new: "CREATE FUNCTION whoami() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+              AS $$ SELECT current_user::text $$;",
+        hazards: [],
+    }
+    function_set_options_change {
+        old: "CREATE FUNCTION heavy() RETURNS integer LANGUAGE plpgsql SET work_mem = '64MB' AS $$ BEGIN RETURN 1; END $$;",
+        new: "CREATE FUNCTION heavy() RETURNS integer LANGUAGE plpgsql SET work_mem = '128MB' SET statement_timeout = '5s'
+              SET app.mode = 'batch' AS $$ BEGIN RETURN 1; END $$;",
+        hazards: [],
+    }
+    sql_standard_function_dropped_with_its_table {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE RETURN (SELECT sum(n) FROM t);",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');

@@ -626,9 +626,15 @@ async fn functions_and_triggers() {
             returns: "integer".into(),
             language: "sql".into(),
             volatility: Volatility::Immutable,
+            strict: false,
+            parallel: Default::default(),
+            cost: None,
+            rows: None,
             security_definer: false,
             search_path: None,
             execute: None,
+            settings: Default::default(),
+            sql_body: false,
             body: "SELECT a + b".into(),
         }
     );

@@ -658,6 +658,8 @@ fn phase(change: &Change) -> u8 {
     match change {
         // Before renames too: the down creates them again after the renames are undone.
         DropView(_) => 0,
+        // A SQL-standard body depends on the tables and columns it reads, as a view does.
+        DropFunction(f) if f.sql_body => 0,
         // Table renames come first among the renames: `diff` lists them first.
         RenameTable { .. } | RenameColumn { .. } => 1,
         RenameIndex { .. } | RenameConstraint { .. } => 2,
