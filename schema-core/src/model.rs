@@ -592,6 +592,17 @@ pub struct Trigger {
     pub timing: TriggerTiming,
     /// Sorted in the canonical form: INSERT, UPDATE, DELETE, TRUNCATE.
     pub events: Vec<TriggerEvent>,
+    /// `UPDATE OF` these columns (in the order of the table): the trigger fires only when one is
+    /// a target of the UPDATE. Postgres refuses to change the type of such a column, so the
+    /// trigger is rebuilt around the change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub update_columns: Vec<String>,
+    /// `REFERENCING OLD TABLE AS name`: the transition table of the old rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_table: Option<String>,
+    /// `REFERENCING NEW TABLE AS name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_table: Option<String>,
     pub for_each_row: bool,
     /// The function called, by name (in the same schema).
     pub function: String,

@@ -451,7 +451,7 @@ pub mod raw {
     use crate::model::{
         CheckConstraint, Column, ColumnRef, ColumnType, Deferrable, Function, Grant, Identity, Index,
         IndexTarget, NullsOrder, Policy, PrimaryKey, Privilege, RowLevelSecurity, Sequence, SequenceOptions,
-        SortOrder, Table, Trigger, UniqueConstraint, View,
+        SortOrder, Table, Trigger, TriggerEvent, UniqueConstraint, View,
     };
 
     pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
@@ -1093,15 +1093,37 @@ pub mod raw {
 
     /// `CREATE TRIGGER "t" BEFORE UPDATE ON "table" FOR EACH ROW [WHEN (...)] EXECUTE FUNCTION "f"(args)`
     pub fn create_trigger(table: &str, trigger: &Trigger) -> String {
-        let events: Vec<String> = trigger.events.iter().map(|e| e.to_string()).collect();
+        let events: Vec<String> = trigger
+            .events
+            .iter()
+            .map(|e| match e {
+                TriggerEvent::Update if !trigger.update_columns.is_empty() => {
+                    format!("UPDATE OF {}", quote_list(&trigger.update_columns))
+                }
+                e => e.to_string(),
+            })
+            .collect();
         let mut sql = format!(
-            "CREATE TRIGGER {} {} {} ON {} FOR EACH {}",
+            "CREATE TRIGGER {} {} {} ON {}",
             quote(&trigger.name),
             trigger.timing,
             events.join(" OR "),
             quote(table),
-            if trigger.for_each_row { "ROW" } else { "STATEMENT" }
         );
+        if trigger.old_table.is_some() || trigger.new_table.is_some() {
+            sql.push_str(" REFERENCING");
+            if let Some(old) = &trigger.old_table {
+                sql.push_str(&format!(" OLD TABLE AS {}", quote(old)));
+            }
+            if let Some(new) = &trigger.new_table {
+                sql.push_str(&format!(" NEW TABLE AS {}", quote(new)));
+            }
+        }
+        sql.push_str(if trigger.for_each_row {
+            " FOR EACH ROW"
+        } else {
+            " FOR EACH STATEMENT"
+        });
         if let Some(when) = &trigger.when {
             sql.push_str(&format!(" WHEN ({when})"));
         }

@@ -1365,7 +1365,7 @@ fn unchanged_definitions(old: &Table, new: &Table) -> Vec<Change> {
     for trigger in new
         .triggers
         .iter()
-        .filter(|t| t.when.is_some() && old.triggers.contains(t))
+        .filter(|t| (t.when.is_some() || !t.update_columns.is_empty()) && old.triggers.contains(t))
     {
         out.push(Change::CreateTrigger {
             table: table(),
@@ -1398,7 +1398,18 @@ fn definitions(create: &Change) -> Vec<String> {
             .flatten()
             .cloned()
             .collect(),
-        Change::CreateTrigger { trigger, .. } => trigger.when.iter().cloned().collect(),
+        // An `UPDATE OF` column counts as named by the trigger.
+        Change::CreateTrigger { trigger, .. } => trigger
+            .when
+            .iter()
+            .cloned()
+            .chain(
+                trigger
+                    .update_columns
+                    .iter()
+                    .map(|c| schema_core::ident::quote(c)),
+            )
+            .collect(),
         Change::CreateIndex { index, .. } => {
             let keys = index.keys.iter().filter_map(|k| match &k.target {
                 IndexTarget::Expression(e) => Some(e.clone()),

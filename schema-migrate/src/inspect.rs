@@ -726,16 +726,6 @@ impl Reader<'_> {
                     "trigger {qualified} is a constraint trigger, which the model does not keep"
                 ));
             }
-            if row.try_get::<_, bool>("has_columns")? {
-                self.note(format!(
-                    "trigger {qualified} fires on UPDATE OF columns, which the model does not keep"
-                ));
-            }
-            if row.try_get::<_, bool>("has_transition_tables")? {
-                self.note(format!(
-                    "trigger {qualified} has transition tables, which the model does not keep"
-                ));
-            }
             if row.try_get::<_, String>("enabled")? != "O" {
                 self.note(format!(
                     "trigger {qualified} is disabled or set to fire on replica only, which the model does not keep"
@@ -747,6 +737,9 @@ impl Reader<'_> {
                     name,
                     timing,
                     events,
+                    update_columns: row.try_get("update_columns")?,
+                    old_table: row.try_get("old_table")?,
+                    new_table: row.try_get("new_table")?,
                     for_each_row,
                     function,
                     arguments,

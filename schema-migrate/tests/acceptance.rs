@@ -1742,6 +1742,70 @@ cases! {
         destructive: true,
     }
 
+    // ---- issue 14: trigger column lists and transition tables ----
+    create_update_of_trigger {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE INSERT OR UPDATE OF n, m ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        hazards: [],
+    }
+    trigger_gains_update_of_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF m ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        hazards: [],
+    }
+    create_trigger_with_transition_tables {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+              CREATE TRIGGER t_tally AFTER UPDATE ON t REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows
+              FOR EACH STATEMENT EXECUTE FUNCTION tally();",
+        hazards: [],
+    }
+    trigger_transition_table_renamed {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+              CREATE TRIGGER t_tally AFTER INSERT ON t REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION tally();",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+              CREATE TRIGGER t_tally AFTER INSERT ON t REFERENCING NEW TABLE AS \"Inserted Rows\" FOR EACH STATEMENT EXECUTE FUNCTION tally();",
+        hazards: [],
+    }
+    column_under_an_update_of_trigger_changes_type {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF n ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n bigint, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF n ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    column_type_change_leaves_other_update_of_triggers_alone {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF n ON t FOR EACH ROW WHEN (OLD.n IS DISTINCT FROM NEW.n) EXECUTE FUNCTION bump();",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int, m bigint);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF n ON t FOR EACH ROW WHEN (OLD.n IS DISTINCT FROM NEW.n) EXECUTE FUNCTION bump();",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    column_under_an_update_of_trigger_becomes_an_enum {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, state text);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF state ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        new: "CREATE TYPE state AS ENUM ('on', 'off');
+              CREATE TABLE t (id int PRIMARY KEY, n int, state state);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF state ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        hazards: [RewritesTable, AccessExclusiveLock, DeletesData],
+        destructive: true,
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');
