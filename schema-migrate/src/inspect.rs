@@ -23,8 +23,18 @@ use schema_core::model::{
 };
 use tokio_postgres::{GenericClient, Row};
 
-/// The table the migration runner keeps its history in; never part of the inspected schema.
-pub const HISTORY_TABLE: &str = "schema_migrations";
+/// The schema of the migration runner's own bookkeeping: no application table can be in it
+/// (the inspector reads one schema, and reports no other that holds only this).
+pub const HISTORY_SCHEMA: &str = "schema_migrate";
+
+/// The table the migration runner keeps its history in, schema-qualified.
+pub const HISTORY_TABLE: &str = "schema_migrate.schema_migrations";
+
+/// Where versions before [`HISTORY_SCHEMA`] kept the history: in the schema of the application's
+/// tables, under a name other tools (Rails, dbmate) use too. A table there is the old history,
+/// and not inspected, only when it has this tool's history columns; the runner moves it into
+/// [`HISTORY_SCHEMA`] on its next run. Any other table of that name is the application's.
+pub const LEGACY_HISTORY_TABLE: &str = "schema_migrations";
 
 const RELATIONS_SQL: &str = include_str!("inspect/relations.sql");
 const TYPES_SQL: &str = include_str!("inspect/types.sql");
@@ -146,6 +156,7 @@ pub async fn inspect(
         unvalidated_constraints: Vec::new(),
         unsupported: Vec::new(),
         view_indexes: BTreeMap::new(),
+        legacy_history: false,
     };
     reader.relations(&relations)?;
     reader.types(&types)?;
@@ -178,11 +189,14 @@ struct Reader<'a> {
     unsupported: Vec<String>,
     /// The indexes of materialized views, by view.
     view_indexes: BTreeMap<String, Vec<Index>>,
+    /// The schema holds the runner's history as versions before [`HISTORY_SCHEMA`] kept it.
+    legacy_history: bool,
 }
 
 impl Reader<'_> {
     fn excluded(&self, table: &str) -> bool {
-        table == HISTORY_TABLE || self.options.exclude_tables.iter().any(|t| t == table)
+        (self.legacy_history && table == LEGACY_HISTORY_TABLE)
+            || self.options.exclude_tables.iter().any(|t| t == table)
     }
 
     fn note(&mut self, note: String) {
@@ -199,6 +213,9 @@ impl Reader<'_> {
                 continue;
             };
             let kind: String = row.try_get("kind")?;
+            if row.try_get::<_, bool>("is_legacy_history")? {
+                self.legacy_history = true;
+            }
             if self.excluded(&name) {
                 continue;
             }

@@ -1806,6 +1806,18 @@ cases! {
         destructive: true,
     }
 
+    // ---- issue 14: an application table named like the runner's old history ----
+    create_an_application_table_named_schema_migrations {
+        old: "",
+        new: "CREATE TABLE schema_migrations (version varchar PRIMARY KEY);",
+        hazards: [],
+    }
+    application_schema_migrations_gains_a_column {
+        old: "CREATE TABLE schema_migrations (version varchar PRIMARY KEY);",
+        new: "CREATE TABLE schema_migrations (version varchar PRIMARY KEY, applied_on date);",
+        hazards: [],
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');

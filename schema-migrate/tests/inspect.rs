@@ -702,6 +702,8 @@ async fn unsupported_objects_and_exclusions() {
          CREATE SEQUENCE loose_seq;
          CREATE DOMAIN positive AS int CHECK (VALUE > 0);
          CREATE TABLE schema_migrations (version bigint PRIMARY KEY);
+         CREATE SCHEMA schema_migrate;
+         CREATE TABLE schema_migrate.schema_migrations (version text PRIMARY KEY);
          CREATE TABLE ignored (id serial PRIMARY KEY);
          CREATE TABLE kept (id int);",
     )
@@ -716,7 +718,17 @@ async fn unsupported_objects_and_exclusions() {
     .await
     .expect("inspect");
     let names: Vec<&str> = inspection.schema.tables.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, vec!["kept", "rooms"]);
+    // Another tool's `schema_migrations` (this one has only `version`, as Rails' has) is the
+    // application's table; the runner's own history is in a schema of its own.
+    assert_eq!(names, vec!["kept", "rooms", "schema_migrations"]);
+    assert!(
+        !inspection
+            .unsupported
+            .iter()
+            .any(|n| n.contains("schema_migrate ")),
+        "{:#?}",
+        inspection.unsupported
+    );
     // btree_gist's functions belong to the extension and are not the schema's.
     assert!(
         inspection.schema.functions.is_empty(),
@@ -972,4 +984,24 @@ async fn collations_of_columns_and_index_keys() {
     assert_eq!(key_collation("t_sku_default").as_deref(), Some("default"));
     assert_eq!(key_collation("t_lower").as_deref(), Some("POSIX"));
     assert_eq!(key_collation("t_lower_plain"), None);
+}
+
+#[tokio::test]
+async fn the_history_table_of_earlier_versions_is_not_inspected() {
+    let db = TestDb::create("inspect_legacy_history").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(
+            "CREATE TABLE schema_migrations (version text PRIMARY KEY, description text NOT NULL, \
+             checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), \
+             execution_ms bigint NOT NULL DEFAULT 0, success boolean NOT NULL, \
+             steps_done integer NOT NULL DEFAULT 0, error text);
+             CREATE TABLE kept (id int);",
+        )
+        .await
+        .unwrap();
+    let inspection = read(&client).await;
+    let names: Vec<&str> = inspection.schema.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, vec!["kept"]);
+    assert!(inspection.unsupported.is_empty(), "{:#?}", inspection.unsupported);
 }

@@ -19,7 +19,18 @@ SELECT c.relname::text AS name,
               AND d.refclassid = 'pg_catalog.pg_class'::regclass
               AND d.refobjsubid > 0
               AND d.deptype IN ('a', 'i')
-       ) AS owned_by_column
+       ) AS owned_by_column,
+       -- The runner's history where versions before the `schema_migrate` schema kept it: a
+       -- table of that name with the history's columns (`HISTORY_COLUMNS` in runner.rs).
+       -- Another tool's table of the name (Rails keeps only `version`) is the application's.
+       (c.relname = 'schema_migrations' AND c.relkind = 'r' AND (
+           SELECT count(*)
+             FROM pg_catalog.pg_attribute a
+            WHERE a.attrelid = c.oid
+              AND NOT a.attisdropped
+              AND a.attname IN ('version', 'description', 'checksum', 'applied_at', 'execution_ms',
+                                'success', 'steps_done', 'error')
+       ) = 8) IS TRUE AS is_legacy_history
   FROM pg_catalog.pg_namespace n
   LEFT JOIN pg_catalog.pg_class c
     ON c.relnamespace = n.oid
