@@ -85,6 +85,10 @@ pub struct Inspection {
     pub unvalidated_constraints: Vec<String>,
     /// Objects of the schema the model cannot represent, one human-readable note each.
     pub unsupported: Vec<String>,
+    /// The names the schema's relations and types take that the model does not hold (a
+    /// partitioned or foreign table, a domain, an excluded table), each with what it is. A plan
+    /// must not create anything under one of them ([`crate::plan::PlanOptions::unmodelled`]).
+    pub unmodelled_names: BTreeMap<String, String>,
     /// The number of catalog queries issued: [`QUERY_COUNT`], whatever the size of the schema.
     pub queries: usize,
 }
@@ -157,6 +161,7 @@ pub async fn inspect(
         unsupported: Vec::new(),
         view_indexes: BTreeMap::new(),
         legacy_history: false,
+        unmodelled_names: BTreeMap::new(),
     };
     reader.relations(&relations)?;
     reader.types(&types)?;
@@ -191,6 +196,7 @@ struct Reader<'a> {
     view_indexes: BTreeMap<String, Vec<Index>>,
     /// The schema holds the runner's history as versions before [`HISTORY_SCHEMA`] kept it.
     legacy_history: bool,
+    unmodelled_names: BTreeMap<String, String>,
 }
 
 impl Reader<'_> {
@@ -201,6 +207,13 @@ impl Reader<'_> {
 
     fn note(&mut self, note: String) {
         self.unsupported.push(note);
+    }
+
+    /// `name` is taken in the schema by an object the model does not hold.
+    fn occupied(&mut self, name: &str, what: &str) {
+        self.unmodelled_names
+            .entry(name.to_owned())
+            .or_insert_with(|| what.to_owned());
     }
 
     fn relations(&mut self, rows: &[Row]) -> Result<(), InspectError> {
@@ -217,6 +230,7 @@ impl Reader<'_> {
                 self.legacy_history = true;
             }
             if self.excluded(&name) {
+                self.occupied(&name, "a table left out of the comparison");
                 continue;
             }
             match kind.as_str() {
@@ -225,6 +239,7 @@ impl Reader<'_> {
                         self.note(format!(
                             "table {name} is a partition, which the model cannot represent"
                         ));
+                        self.occupied(&name, "a partition");
                         continue;
                     }
                     if row.try_get::<_, bool>("inherits")? {
@@ -245,16 +260,28 @@ impl Reader<'_> {
                     };
                     self.tables.insert(name, table);
                 }
-                "p" => self.note(format!(
-                    "table {name} is partitioned, which the model cannot represent"
-                )),
+                "p" => {
+                    self.note(format!(
+                        "table {name} is partitioned, which the model cannot represent"
+                    ));
+                    self.occupied(&name, "a partitioned table");
+                }
                 // Read with their queries by `views`.
                 "v" | "m" => {}
-                "f" => self.note(format!("foreign table {name} is not represented")),
-                "c" => self.note(format!("composite type {name} is not represented")),
+                "f" => {
+                    self.note(format!("foreign table {name} is not represented"));
+                    self.occupied(&name, "a foreign table");
+                }
+                "c" => {
+                    self.note(format!("composite type {name} is not represented"));
+                    self.occupied(&name, "a composite type");
+                }
                 // Read with their options by `sequences`.
                 "S" => {}
-                other => self.note(format!("relation {name} of kind {other:?} is not represented")),
+                other => {
+                    self.note(format!("relation {name} of kind {other:?} is not represented"));
+                    self.occupied(&name, "a relation");
+                }
             }
         }
         Ok(())
@@ -269,9 +296,18 @@ impl Reader<'_> {
                     name,
                     values: row.try_get("labels")?,
                 }),
-                "d" => self.note(format!("domain {name} is not represented")),
-                "r" => self.note(format!("range type {name} is not represented")),
-                other => self.note(format!("type {name} of kind {other:?} is not represented")),
+                "d" => {
+                    self.note(format!("domain {name} is not represented"));
+                    self.occupied(&name, "a domain");
+                }
+                "r" => {
+                    self.note(format!("range type {name} is not represented"));
+                    self.occupied(&name, "a range type");
+                }
+                other => {
+                    self.note(format!("type {name} of kind {other:?} is not represented"));
+                    self.occupied(&name, "a type");
+                }
             }
         }
         Ok(())
@@ -800,6 +836,7 @@ impl Reader<'_> {
             invalid_indexes,
             unvalidated_constraints,
             unsupported: self.unsupported,
+            unmodelled_names: self.unmodelled_names,
             queries,
         }
     }

@@ -79,7 +79,20 @@ async fn run(case: Case) {
     let (old_db, from, old_notes) = build_noting(case.name, case.old).await;
     let (_new_db, to, new_notes) = build_noting(case.name, case.new).await;
 
-    let refused = plan(&from, &to, &case.renames, &PlanOptions::default());
+    // What the old database holds that the model cannot: the plan must take none of its names.
+    let unmodelled = inspect(&old_db.connect().await, &InspectOptions::default())
+        .await
+        .expect("inspect")
+        .unmodelled_names;
+    let refused = plan(
+        &from,
+        &to,
+        &case.renames,
+        &PlanOptions {
+            unmodelled: unmodelled.clone(),
+            ..PlanOptions::default()
+        },
+    );
     match (&refused, case.destructive) {
         (Err(PlanError::Destructive { .. }), true) | (Ok(_), false) => {}
         (Ok(_), true) => panic!("{}: a destructive plan was not refused", case.name),
@@ -91,6 +104,7 @@ async fn run(case: Case) {
         &case.renames,
         &PlanOptions {
             allow_destructive: true,
+            unmodelled,
             ..PlanOptions::default()
         },
     )

@@ -39,6 +39,11 @@ pub struct PlanOptions {
     pub fast: bool,
     /// Timeouts per kind of statement (online plans only).
     pub timeouts: TimeoutPolicy,
+    /// Names taken in the database planned against by objects the model does not hold (see
+    /// [`crate::inspect::Inspection::unmodelled_names`]), each with what it is. A plan that would
+    /// create or rename anything to one of them is refused ([`PlanError::Collides`]): it would
+    /// fail, or, for an object it could replace, destroy what it never compared.
+    pub unmodelled: BTreeMap<String, String>,
 }
 
 /// `lock_timeout` and `statement_timeout` for one statement. Zero means no limit.
@@ -209,6 +214,44 @@ pub enum PlanError {
     /// The plan deletes data and `allow_destructive` was not given.
     #[error("{}", destructive_message(.steps))]
     Destructive { steps: Vec<(String, Hazard)> },
+    /// A step would create an object under a name an object the model does not hold takes.
+    #[error("{}", collision_message(.steps))]
+    Collides {
+        /// Each step, the name, and what holds it.
+        steps: Vec<(String, String, String)>,
+    },
+}
+
+fn collision_message(steps: &[(String, String, String)]) -> String {
+    let mut message = format!(
+        "refusing a plan that collides with objects not compared: {} step(s) would take a name the database \
+         already gives to an object the model does not hold:",
+        steps.len()
+    );
+    for (summary, name, what) in steps {
+        message.push_str(&format!("\n  - {summary}: {name} is {what} in the database"));
+    }
+    message.push_str(
+        "\nrename or remove that object by hand (the plan never touches what it does not compare), or give the declared \
+         object another name",
+    );
+    message
+}
+
+/// The name a change gives to a relation or a type (tables, views, sequences, indexes and their
+/// row and enum types share the schema's names).
+fn created_name(change: &Change) -> Option<&str> {
+    match change {
+        Change::CreateTable(table) => Some(&table.name),
+        Change::CreateView(view) => Some(&view.name),
+        Change::CreateSequence(sequence) => Some(&sequence.name),
+        Change::CreateEnum(enum_type) => Some(&enum_type.name),
+        Change::RenameTable { to, .. } | Change::RenameIndex { to, .. } => Some(to),
+        Change::CreateIndex { index, .. } => Some(&index.name),
+        Change::AddPrimaryKey { primary_key, .. } => Some(&primary_key.name),
+        Change::AddUnique { unique, .. } => Some(&unique.name),
+        _ => None,
+    }
 }
 
 fn destructive_message(steps: &[(String, Hazard)]) -> String {
@@ -229,6 +272,17 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
 
 /// Plan already-diffed changes.
 pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
+    let collisions: Vec<(String, String, String)> = changes
+        .iter()
+        .filter_map(|change| {
+            let name = created_name(change)?;
+            let what = options.unmodelled.get(name)?;
+            Some((summary(change), name.to_owned(), what.clone()))
+        })
+        .collect();
+    if !collisions.is_empty() {
+        return Err(PlanError::Collides { steps: collisions });
+    }
     let mut changes = through_text_around_enum_changes(changes);
     let superseded = superseded(&changes);
     let replaced_policies = replaced_policies(&changes);
