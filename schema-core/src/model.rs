@@ -192,6 +192,33 @@ pub struct Table {
     pub grants: Vec<Grant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `PARTITION BY ...`: the strategy and key as Postgres prints them (`pg_get_partkeydef`),
+    /// e.g. `RANGE (created_at)`, `LIST (region)`, `HASH (organization_id)`. A table cannot become
+    /// partitioned or stop being so in place: that is an expand/contract migration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// The partitions of a partitioned table. They take the table's columns, keys, partitioned
+    /// indexes (each partition gets its local index), checks and foreign keys from it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<Partition>,
+}
+
+/// A partition of a partitioned table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partition {
+    pub name: String,
+    /// The bound as Postgres prints it: `FOR VALUES FROM (...) TO (...)`, `FOR VALUES IN (...)`,
+    /// `FOR VALUES WITH (modulus m, remainder r)` or `DEFAULT`.
+    pub bound: String,
+}
+
+impl Partition {
+    pub fn new(name: impl Into<String>, bound: impl Into<String>) -> Self {
+        Partition {
+            name: name.into(),
+            bound: bound.into(),
+        }
+    }
 }
 
 /// `GRANT privileges ON table TO role`.
@@ -875,7 +902,21 @@ impl Table {
             triggers: Vec::new(),
             grants: Vec::new(),
             comment: None,
+            partition_by: None,
+            partitions: Vec::new(),
         }
+    }
+
+    /// This table, partitioned `by` (e.g. `RANGE (created_at)`).
+    pub fn partition_by(mut self, by: impl Into<String>) -> Self {
+        self.partition_by = Some(by.into());
+        self
+    }
+
+    /// This table with one more partition.
+    pub fn partition(mut self, partition: Partition) -> Self {
+        self.partitions.push(partition);
+        self
     }
 
     pub fn canonicalize(&mut self) {
@@ -888,6 +929,7 @@ impl Table {
         self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
         self.policies.sort_by(|a, b| a.name.cmp(&b.name));
         self.triggers.sort_by(|a, b| a.name.cmp(&b.name));
+        self.partitions.sort_by(|a, b| a.name.cmp(&b.name));
         for policy in &mut self.policies {
             policy.roles.sort();
             policy.roles.dedup();

@@ -42,6 +42,11 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     for table in &schema.tables {
         statements.push(create_table(table));
     }
+    for table in &schema.tables {
+        for partition in &table.partitions {
+            statements.push(create_partition(&table.name, partition));
+        }
+    }
     for sequence in &schema.sequences {
         if let Some(owner) = &sequence.owned_by {
             statements.push(set_sequence_owner(&sequence.name, Some(owner)));
@@ -256,7 +261,12 @@ pub fn create_table(table: &Table) -> String {
                 .map(raw::check_clause),
         )
         .collect();
-    pretty_create_table(&statement.to_string(PostgresQueryBuilder), &extra)
+    let mut sql = pretty_create_table(&statement.to_string(PostgresQueryBuilder), &extra);
+    if let Some(by) = &table.partition_by {
+        sql.push_str(" PARTITION BY ");
+        sql.push_str(by);
+    }
+    sql
 }
 
 /// `ALTER TABLE ... ADD CONSTRAINT ... NOT VALID` for the table's checks that are not validated.
@@ -450,8 +460,8 @@ pub mod raw {
     use crate::ident::{quote, quote_list, quote_literal};
     use crate::model::{
         CheckConstraint, Column, ColumnRef, ColumnType, Deferrable, Function, Grant, Identity, Index,
-        IndexTarget, NullsOrder, Policy, PrimaryKey, Privilege, RowLevelSecurity, Sequence, SequenceOptions,
-        SortOrder, Table, Trigger, TriggerEvent, UniqueConstraint, View,
+        IndexTarget, NullsOrder, Partition, Policy, PrimaryKey, Privilege, RowLevelSecurity, Sequence,
+        SequenceOptions, SortOrder, Table, Trigger, TriggerEvent, UniqueConstraint, View,
     };
 
     pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
@@ -1134,6 +1144,35 @@ pub mod raw {
             arguments.join(", ")
         ));
         sql
+    }
+
+    /// `CREATE TABLE "p" PARTITION OF "t" FOR VALUES ...`
+    pub fn create_partition(table: &str, partition: &Partition) -> String {
+        format!(
+            "CREATE TABLE {} PARTITION OF {} {}",
+            quote(&partition.name),
+            quote(table),
+            partition.bound
+        )
+    }
+
+    /// `ALTER TABLE "t" DETACH PARTITION "p"`
+    pub fn detach_partition(table: &str, partition: &str) -> String {
+        format!(
+            "ALTER TABLE {} DETACH PARTITION {}",
+            quote(table),
+            quote(partition)
+        )
+    }
+
+    /// `ALTER TABLE "t" ATTACH PARTITION "p" FOR VALUES ...`
+    pub fn attach_partition(table: &str, partition: &Partition) -> String {
+        format!(
+            "ALTER TABLE {} ATTACH PARTITION {} {}",
+            quote(table),
+            quote(&partition.name),
+            partition.bound
+        )
     }
 
     /// `DROP TRIGGER "t" ON "table"`

@@ -16,12 +16,13 @@ use serde::Serialize;
 use schema_core::Renames;
 use schema_core::model::{
     CheckConstraint, Column, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Grant, Index,
-    IndexTarget, Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger, UniqueConstraint,
-    View,
+    IndexTarget, Partition, Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger,
+    UniqueConstraint, View,
 };
 
 use crate::sql_split::tokenize;
 
+mod partitions;
 mod sequences;
 mod uniques;
 mod views;
@@ -93,6 +94,29 @@ pub enum Change {
         to: String,
     },
 
+    /// `CREATE TABLE "p" PARTITION OF "table" FOR VALUES ...`
+    CreatePartition {
+        table: String,
+        partition: Partition,
+    },
+    /// The partition and its rows are dropped.
+    DropPartition {
+        table: String,
+        partition: Partition,
+    },
+    /// Detached and attached again with the new bound; its rows stay (and must fit).
+    ChangePartitionBound {
+        table: String,
+        from: Partition,
+        to: Partition,
+    },
+    /// A table becomes partitioned, stops being so, or changes its partition key: Postgres cannot
+    /// do that in place, and the planner refuses it with the expand/contract steps.
+    Repartition {
+        table: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
     AddColumn {
         table: String,
         column: Column,
@@ -363,6 +387,24 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            CreatePartition { table, partition } => DropPartition {
+                table: table_of(table),
+                partition: partition.clone(),
+            },
+            DropPartition { table, partition } => CreatePartition {
+                table: table_of(table),
+                partition: partition.clone(),
+            },
+            ChangePartitionBound { table, from, to } => ChangePartitionBound {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Repartition { table, from, to } => Repartition {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
             AddColumn { table, column } => DropColumn {
                 table: table_of(table),
                 column: column.clone(),
@@ -518,7 +560,11 @@ impl Change {
         match self {
             CreateTable(t) | DropTable(t) => Some(&t.name),
             RenameTable { to, .. } => Some(to),
-            AddColumn { table, .. }
+            CreatePartition { table, .. }
+            | DropPartition { table, .. }
+            | ChangePartitionBound { table, .. }
+            | Repartition { table, .. }
+            | AddColumn { table, .. }
             | DropColumn { table, .. }
             | RenameColumn { table, .. }
             | AlterColumn { table, .. }
@@ -752,6 +798,7 @@ fn diff_functions(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
 /// policies, triggers) are separate changes, so tables can be created in any order.
 fn create_table(table: &Table, changes: &mut Vec<Change>) {
     changes.push(Change::CreateTable(table.clone()));
+    partitions::create_partitions(table, changes);
     for fk in &table.foreign_keys {
         changes.push(Change::AddForeignKey {
             table: table.name.clone(),
@@ -804,6 +851,7 @@ fn drop_table(table: &Table, changes: &mut Vec<Change>) {
             foreign_key: fk.clone(),
         });
     }
+    partitions::drop_partitions(table, changes);
     changes.push(Change::DropTable(table.clone()));
 }
 
@@ -878,6 +926,7 @@ where
 
 fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     let table = new.name.clone();
+    partitions::diff_partitions(old, new, changes);
 
     // Columns, matched by name; their order is not compared (Postgres appends added columns).
     // Dropped columns are dropped last first, so that the down, which runs the steps backwards,

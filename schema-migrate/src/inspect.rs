@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use schema_core::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Grant, Identity, Index,
-    IndexKey, IndexTarget, NullsOrder, Parallel, Policy, PolicyCommand, PrimaryKey, Privilege,
+    IndexKey, IndexTarget, NullsOrder, Parallel, Partition, Policy, PolicyCommand, PrimaryKey, Privilege,
     ReferentialAction, ResolvedSequenceOptions, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table,
     Trigger, TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
 };
@@ -47,6 +47,7 @@ const TRIGGERS_SQL: &str = include_str!("inspect/triggers.sql");
 const COMMENTS_SQL: &str = include_str!("inspect/comments.sql");
 const GRANTS_SQL: &str = include_str!("inspect/grants.sql");
 
+mod partitions;
 mod sequences;
 mod unmodelled;
 mod views;
@@ -162,6 +163,7 @@ pub async fn inspect(
         view_indexes: BTreeMap::new(),
         legacy_history: false,
         unmodelled_names: BTreeMap::new(),
+        partitions: partitions::Partitions::default(),
     };
     reader.relations(&relations)?;
     reader.types(&types)?;
@@ -197,6 +199,7 @@ struct Reader<'a> {
     /// The schema holds the runner's history as versions before [`HISTORY_SCHEMA`] kept it.
     legacy_history: bool,
     unmodelled_names: BTreeMap<String, String>,
+    partitions: partitions::Partitions,
 }
 
 impl Reader<'_> {
@@ -234,14 +237,23 @@ impl Reader<'_> {
                 continue;
             }
             match kind.as_str() {
-                "r" => {
-                    if row.try_get::<_, bool>("is_partition")? {
-                        self.note(format!(
-                            "table {name} is a partition, which the model cannot represent"
-                        ));
-                        self.occupied(&name, "a partition");
-                        continue;
+                _ if row.try_get::<_, bool>("is_partition")? => {
+                    let parent: Option<String> = row.try_get("partition_of")?;
+                    let bound: Option<String> = row.try_get("partition_bound")?;
+                    match (parent, bound) {
+                        (Some(parent), Some(bound)) if kind == "r" => {
+                            self.partitions.found(parent, Partition::new(name, bound));
+                        }
+                        _ => {
+                            self.note(format!(
+                                "table {name} is a partition that is partitioned itself or whose table is \
+                                 in another schema, which the model cannot represent"
+                            ));
+                            self.occupied(&name, "a partition");
+                        }
                     }
+                }
+                "r" | "p" => {
                     if row.try_get::<_, bool>("inherits")? {
                         self.note(format!(
                             "table {name} inherits from another table; the inheritance is not represented"
@@ -258,13 +270,8 @@ impl Reader<'_> {
                         enabled: row.try_get("rls_enabled")?,
                         forced: row.try_get("rls_forced")?,
                     };
+                    table.partition_by = row.try_get("partition_by")?;
                     self.tables.insert(name, table);
-                }
-                "p" => {
-                    self.note(format!(
-                        "table {name} is partitioned, which the model cannot represent"
-                    ));
-                    self.occupied(&name, "a partitioned table");
                 }
                 // Read with their queries by `views`.
                 "v" | "m" => {}
@@ -284,7 +291,27 @@ impl Reader<'_> {
                 }
             }
         }
+        for (partition, table) in self.partitions.attach(&mut self.tables) {
+            self.note(format!(
+                "table {partition} is a partition of {table}, which is not compared"
+            ));
+            self.occupied(&partition, "a partition");
+        }
         Ok(())
+    }
+
+    /// Notes what a partition of a table of the model has of its own (see [`partitions`]);
+    /// whether the row was a partition's.
+    fn partition_own(&mut self, table: &str, what: &str, name: &str, inherited: bool) -> bool {
+        if !self.partitions.contains(table) {
+            return false;
+        }
+        if !inherited {
+            self.note(format!(
+                "{what} {table}.{name} belongs to the partition, not to its table; it is not represented"
+            ));
+        }
+        true
     }
 
     fn types(&mut self, rows: &[Row]) -> Result<(), InspectError> {
@@ -389,10 +416,13 @@ impl Reader<'_> {
     fn constraints(&mut self, rows: &[Row]) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
+            let name: String = row.try_get("name")?;
+            if self.partition_own(&table_name, "constraint", &name, row.try_get("is_inherited")?) {
+                continue;
+            }
             if !self.tables.contains_key(&table_name) {
                 continue;
             }
-            let name: String = row.try_get("name")?;
             let kind: String = row.try_get("kind")?;
             let columns: Vec<String> = row.try_get("columns")?;
             let validated: bool = row.try_get("validated")?;
@@ -488,10 +518,13 @@ impl Reader<'_> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
             let of_view = row.try_get::<_, String>("relation_kind")? == "m";
+            let name: String = row.try_get("name")?;
+            if self.partition_own(&table_name, "index", &name, row.try_get("is_attached")?) {
+                continue;
+            }
             if !of_view && !self.tables.contains_key(&table_name) {
                 continue;
             }
-            let name: String = row.try_get("name")?;
             if !row.try_get::<_, bool>("is_valid")? {
                 self.invalid_indexes.push(name);
                 continue;
@@ -600,10 +633,13 @@ impl Reader<'_> {
     fn policies(&mut self, rows: &[Row]) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
+            let name: String = row.try_get("name")?;
+            if self.partition_own(&table_name, "policy", &name, false) {
+                continue;
+            }
             let Some(table) = self.tables.get_mut(&table_name) else {
                 continue;
             };
-            let name: String = row.try_get("name")?;
             let command = match row.try_get::<_, String>("command")?.as_str() {
                 "r" => PolicyCommand::Select,
                 "a" => PolicyCommand::Insert,
@@ -744,10 +780,13 @@ impl Reader<'_> {
     fn triggers(&mut self, rows: &[Row]) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
+            let name: String = row.try_get("name")?;
+            if self.partition_own(&table_name, "trigger", &name, row.try_get("is_inherited")?) {
+                continue;
+            }
             if !self.tables.contains_key(&table_name) {
                 continue;
             }
-            let name: String = row.try_get("name")?;
             let qualified = format!("{table_name}.{name}");
             let bits: i32 = row.try_get("type_bits")?;
             let definition: String = row.try_get("definition")?;

@@ -1832,6 +1832,87 @@ cases! {
         hazards: [],
     }
 
+    // ---- issue 14: partitioned tables ----
+    create_range_partitioned_table_with_partitions_and_an_index {
+        old: "",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+              CREATE INDEX events_kind_idx ON events (kind);",
+        hazards: [],
+    }
+    create_list_partitioned_table_with_a_default_partition {
+        old: "",
+        new: "CREATE TABLE regions (id int NOT NULL, region text NOT NULL) PARTITION BY LIST (region);
+              CREATE TABLE regions_eu PARTITION OF regions FOR VALUES IN ('eu', 'uk');
+              CREATE TABLE regions_other PARTITION OF regions DEFAULT;",
+        hazards: [],
+    }
+    create_hash_partitioned_table {
+        old: "",
+        new: "CREATE TABLE audit (organization_id uuid NOT NULL, at timestamptz NOT NULL) PARTITION BY HASH (organization_id);
+              CREATE TABLE audit_0 PARTITION OF audit FOR VALUES WITH (modulus 2, remainder 0);
+              CREATE TABLE audit_1 PARTITION OF audit FOR VALUES WITH (modulus 2, remainder 1);",
+        hazards: [],
+    }
+    partition_added {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        hazards: [],
+    }
+    partition_dropped {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    partition_bound_widens {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2025-01-01');",
+        hazards: [MayFail, AccessExclusiveLock],
+    }
+    index_added_to_a_partitioned_table {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE INDEX events_kind_idx ON events (kind);",
+        hazards: [BuildsIndex],
+    }
+    column_added_to_a_partitioned_table {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, note text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        hazards: [],
+    }
+    foreign_key_added_to_a_partitioned_table {
+        old: "CREATE TABLE kinds (name text PRIMARY KEY);
+              CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE kinds (name text PRIMARY KEY);
+              CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              ALTER TABLE events ADD CONSTRAINT events_kind_fkey FOREIGN KEY (kind) REFERENCES kinds;",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    partitioned_table_dropped {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');
@@ -2052,5 +2133,39 @@ async fn declared_views_are_planned_and_proven() {
             plan.up_script(),
             plan.down_script()
         );
+    }
+}
+
+/// A table that becomes partitioned (or stops being so, or changes its key) is never dropped and
+/// created again: the plan is refused with the expand/contract steps.
+#[tokio::test]
+async fn converting_a_table_to_partitioned_is_refused_with_the_steps() {
+    let (_a, from) = build(
+        "repartition_a",
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (id, at));",
+    )
+    .await;
+    let (_b, to) = build(
+        "repartition_b",
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+    )
+    .await;
+    for (a, b) in [(&from, &to), (&to, &from)] {
+        let options = PlanOptions {
+            allow_destructive: true,
+            ..PlanOptions::default()
+        };
+        let error = plan(a, b, &Renames::default(), &options).unwrap_err();
+        assert!(matches!(error, PlanError::Refused { .. }), "{error}");
+        let message = error.to_string();
+        for expected in [
+            "repartition table events",
+            "events_new",
+            "copy the rows",
+            "events_old",
+        ] {
+            assert!(message.contains(expected), "{expected}: {message}");
+        }
     }
 }

@@ -32,6 +32,10 @@ const MODELLED: &str = "
     CREATE VIEW rich_count AS SELECT count(*) AS n FROM rich;
     CREATE MATERIALIZED VIEW balances AS SELECT mood, sum(balance) AS total FROM accounts GROUP BY mood;
     CREATE UNIQUE INDEX balances_mood ON balances (mood);
+    CREATE TABLE logs (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+    CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE TABLE logs_rest PARTITION OF logs DEFAULT;
+    CREATE INDEX logs_at ON logs (at);
 ";
 
 /// One object (or attribute) of every kind the model cannot hold, each with the words its note
@@ -42,12 +46,13 @@ const UNMODELLED: &[(&str, &str)] = &[
         "view guarded has options (security_barrier=true)",
     ),
     (
-        "CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at)",
-        "table parted is partitioned",
+        "CREATE INDEX logs_2024_own ON logs_2024 (id)",
+        "index logs_2024.logs_2024_own belongs to the partition",
     ),
     (
-        "CREATE TABLE parted_2024 PARTITION OF parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
-        "table parted_2024 is a partition",
+        "CREATE TABLE logs_2025 PARTITION OF logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')
+         PARTITION BY LIST (id)",
+        "table logs_2025 is a partition that is partitioned itself",
     ),
     (
         "CREATE TABLE parent (id int); CREATE TABLE child () INHERITS (parent)",
@@ -279,10 +284,13 @@ async fn a_plan_never_takes_the_name_of_an_object_not_compared() {
     use schema_migrate::plan::{PlanError, PlanOptions, plan};
     let cases = [
         (
-            "collide_partitioned",
-            "CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);",
-            "CREATE TABLE events (id int PRIMARY KEY);",
-            "create table events: events is a partitioned table",
+            "collide_partition",
+            "CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE events PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
+             PARTITION BY LIST (id);",
+            "CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE events (id int PRIMARY KEY);",
+            "create table events: events is a partition",
         ),
         (
             "collide_foreign",
@@ -307,8 +315,10 @@ async fn a_plan_never_takes_the_name_of_an_object_not_compared() {
             "collide_partition_index",
             "CREATE TABLE t (id int PRIMARY KEY, at date);
              CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
-             CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
-            "CREATE TABLE t (id int PRIMARY KEY, at date); CREATE INDEX logs_2024 ON t (at);",
+             CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
+             PARTITION BY LIST (id);",
+            "CREATE TABLE t (id int PRIMARY KEY, at date); CREATE INDEX logs_2024 ON t (at);
+             CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);",
             "create index logs_2024 on t: logs_2024 is a partition",
         ),
     ];

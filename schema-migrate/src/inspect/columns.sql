@@ -71,7 +71,7 @@ SELECT c.relname::text AS table_name,
   LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
   LEFT JOIN pg_catalog.pg_namespace collns ON collns.oid = coll.collnamespace
  WHERE n.nspname = $1
-   AND c.relkind = 'r'
+   AND c.relkind IN ('r', 'p')
    AND a.attnum > 0
    AND NOT a.attisdropped
  ORDER BY c.relname, a.attnum

@@ -30,6 +30,8 @@ SELECT c.relname::text AS table_name,
        con.condeferred AS deferred,
        con.convalidated AS validated,
        con.connoinherit AS no_inherit,
+       -- On a partition: taken from its table (not the partition's own).
+       (con.conparentid <> 0 OR NOT con.conislocal) AS is_inherited,
        COALESCE(i.indnullsnotdistinct, false) AS nulls_not_distinct,
        pg_catalog.pg_get_constraintdef(con.oid) AS definition
   FROM pg_catalog.pg_constraint con
@@ -39,5 +41,5 @@ SELECT c.relname::text AS table_name,
   LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
   LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
  WHERE n.nspname = $1
-   AND c.relkind = 'r'
+   AND c.relkind IN ('r', 'p')
  ORDER BY c.relname, con.conname

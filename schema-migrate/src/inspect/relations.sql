@@ -5,6 +5,12 @@
 SELECT c.relname::text AS name,
        c.relkind::text AS kind,
        c.relispartition AS is_partition,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
+       (SELECT pc.relname::text
+          FROM pg_catalog.pg_inherits i
+          JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+         WHERE i.inhrelid = c.oid AND pc.relnamespace = c.relnamespace AND c.relispartition) AS partition_of,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        c.relpersistence::text AS persistence,
        c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,

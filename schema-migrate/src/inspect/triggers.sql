@@ -9,6 +9,7 @@ SELECT c.relname::text AS table_name,
        (tg.tgqual IS NOT NULL) AS has_when,
        pg_catalog.pg_get_triggerdef(tg.oid) AS definition,
        tg.tgenabled::text AS enabled,
+       (tg.tgparentid <> 0) AS is_inherited,
        (tg.tgconstraint <> 0) AS is_constraint,
        ARRAY(
            SELECT a.attname::text
@@ -24,6 +25,6 @@ SELECT c.relname::text AS table_name,
   JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid
   JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
  WHERE n.nspname = $1
-   AND c.relkind = 'r'
+   AND c.relkind IN ('r', 'p')
    AND NOT tg.tgisinternal
  ORDER BY c.relname, tg.tgname

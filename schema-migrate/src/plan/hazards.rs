@@ -106,10 +106,25 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
     use Change::*;
     use Held::*;
     use LockMode::*;
-    let online = cx.online;
+    // Whether the change's table takes the online form (partitioned tables do not).
+    let online = cx.online && change.table().is_none_or(|t| !cx.partitioned.contains(t));
     let mut locks = Vec::new();
     match change {
         DropTable(t) => locks.push(lock(&t.name, AccessExclusive, Briefly)),
+        DropPartition { table, partition } => {
+            locks.push(lock(&partition.name, AccessExclusive, Briefly));
+            if cx.exists(table) {
+                locks.push(lock(table, AccessExclusive, Briefly));
+            }
+        }
+        CreatePartition { table, .. } if cx.exists(table) => {
+            locks.push(lock(table, AccessExclusive, Briefly));
+        }
+        ChangePartitionBound { table, to, .. } if cx.exists(table) => {
+            locks.push(lock(table, AccessExclusive, Briefly));
+            locks.push(lock(&to.name, AccessExclusive, WhileScanning));
+        }
+        Repartition { .. } => {}
         CreateEnum(_)
         | DropEnum(_)
         | AddEnumValues { .. }
@@ -273,6 +288,25 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
             found.push(hazard(
                 Irreversible,
                 "the down step recreates the table empty: its rows are not restored",
+            ));
+        }
+        DropPartition { partition, .. } => {
+            found.push(hazard(
+                DeletesData,
+                format!("drops partition {} and all its rows", partition.name),
+            ));
+            found.push(hazard(
+                Irreversible,
+                "the down step recreates the partition empty: its rows are not restored",
+            ));
+        }
+        ChangePartitionBound { table, to, .. } if cx.exists(table) => {
+            found.push(hazard(
+                MayFail,
+                format!(
+                    "fails if a row of {} is outside its new bound, or inside another partition's",
+                    to.name
+                ),
             ));
         }
         DropColumn { table, column } => {

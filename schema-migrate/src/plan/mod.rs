@@ -44,6 +44,10 @@ pub struct PlanOptions {
     /// create or rename anything to one of them is refused ([`PlanError::Collides`]): it would
     /// fail, or, for an object it could replace, destroy what it never compared.
     pub unmodelled: BTreeMap<String, String>,
+    /// Partitioned tables (filled by [`plan`] from the two schemas): Postgres builds no index
+    /// `CONCURRENTLY`, attaches none `USING INDEX` and adds no foreign key `NOT VALID` on them, so
+    /// their changes take the plain form.
+    pub partitioned: BTreeSet<String>,
 }
 
 /// `lock_timeout` and `statement_timeout` for one statement. Zero means no limit.
@@ -214,12 +218,47 @@ pub enum PlanError {
     /// The plan deletes data and `allow_destructive` was not given.
     #[error("{}", destructive_message(.steps))]
     Destructive { steps: Vec<(String, Hazard)> },
+    /// A step Postgres cannot take in place, with the migration to write instead.
+    #[error("{}", refusal_message(.steps))]
+    Refused {
+        /// Each step, and what to do instead.
+        steps: Vec<(String, String)>,
+    },
     /// A step would create an object under a name an object the model does not hold takes.
     #[error("{}", collision_message(.steps))]
     Collides {
         /// Each step, the name, and what holds it.
         steps: Vec<(String, String, String)>,
     },
+}
+
+fn refusal_message(steps: &[(String, String)]) -> String {
+    let mut message = format!(
+        "refusing a plan with {} step(s) Postgres cannot take in place:",
+        steps.len()
+    );
+    for (summary, instead) in steps {
+        message.push_str(&format!("\n  - {summary}: {instead}"));
+    }
+    message
+}
+
+/// What to do instead of making `table` partitioned (or plain, or partitioned by another key),
+/// which `ALTER TABLE` cannot do: expand, migrate, contract.
+fn repartition_steps(table: &str, to: Option<&str>) -> String {
+    let new = format!("{table}_new");
+    let shape = match to {
+        Some(by) => format!("PARTITION BY {by}, with its partitions"),
+        None => "not partitioned".to_owned(),
+    };
+    format!(
+        "a table cannot change its partitioning in place (and dropping it would lose its rows). Expand and \
+         contract, in separate migrations: (1) create {new} as declared ({shape}; a primary or unique key must \
+         include the partition key); (2) write to both (a trigger on {table}, or the application) and copy the \
+         rows in batches; (3) in one transaction, rename {table} to {table}_old and {new} to {table}, and move \
+         the foreign keys that reference it; (4) once nothing reads it, drop {table}_old. Declare {new} \
+         beside {table} to generate step 1"
+    )
 }
 
 fn collision_message(steps: &[(String, String, String)]) -> String {
@@ -267,7 +306,15 @@ fn destructive_message(steps: &[(String, Hazard)]) -> String {
 
 /// Diff `from` against `to` and plan the changes.
 pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions) -> Result<Plan, PlanError> {
-    plan_changes(diff(from, to, renames), options)
+    let mut options = options.clone();
+    options.partitioned.extend(
+        from.tables
+            .iter()
+            .chain(&to.tables)
+            .filter(|t| t.partition_by.is_some())
+            .map(|t| t.name.clone()),
+    );
+    plan_changes(diff(from, to, renames), &options)
 }
 
 /// Plan already-diffed changes.
@@ -282,6 +329,18 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
         .collect();
     if !collisions.is_empty() {
         return Err(PlanError::Collides { steps: collisions });
+    }
+    let refused: Vec<(String, String)> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Repartition { table, to, .. } => {
+                Some((summary(change), repartition_steps(table, to.as_deref())))
+            }
+            _ => None,
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(PlanError::Refused { steps: refused });
     }
     let mut changes = through_text_around_enum_changes(changes);
     let superseded = superseded(&changes);
@@ -425,6 +484,7 @@ pub(crate) struct Context {
     creates_role: BTreeSet<(String, String)>,
     online: bool,
     timeouts: TimeoutPolicy,
+    partitioned: BTreeSet<String>,
 }
 
 impl Context {
@@ -450,6 +510,7 @@ impl Context {
             creates_role,
             online: !options.fast,
             timeouts: options.timeouts,
+            partitioned: options.partitioned.clone(),
         }
     }
 
@@ -460,6 +521,7 @@ impl Context {
             creates_role: self.creates_role.clone(),
             online: false,
             timeouts: self.timeouts,
+            partitioned: self.partitioned.clone(),
         }
     }
 
@@ -470,7 +532,7 @@ impl Context {
 
     /// Whether to use the online technique for a change on `table`.
     fn online(&self, table: &str) -> bool {
-        self.online && self.exists(table)
+        self.online && self.exists(table) && !self.partitioned.contains(table)
     }
 }
 
@@ -724,7 +786,8 @@ fn phase(change: &Change) -> u8 {
         DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 5,
         // What uses an enum type leaves it before its values change and comes after: a
         // recreation (the up of removed values, the down of added ones) drops the old type.
-        DropTable(_) => 7,
+        DropTable(_) | DropPartition { .. } => 7,
+        Repartition { .. } => 7,
         DropColumn { .. } => 8,
         AlterColumn { from, to, .. }
             if from.ty != to.ty && from.ty.enum_name().is_some() && to.ty.enum_name().is_none() =>
@@ -739,6 +802,8 @@ fn phase(change: &Change) -> u8 {
         CreateSequence(_) | AlterSequence { .. } => 9,
         CreateFunction(_) | ReplaceFunction { .. } => 10,
         CreateTable(_) => 11,
+        CreatePartition { .. } => 12,
+        ChangePartitionBound { .. } => 15,
         AddColumn { .. } => 12,
         AlterColumn { .. } => 13,
         // After the columns whose defaults took values from them.
@@ -823,6 +888,21 @@ fn summary(change: &Change) -> String {
         },
         CreateTable(t) => format!("create table {}", t.name),
         DropTable(t) => format!("drop table {}", t.name),
+        CreatePartition { table, partition } => {
+            format!(
+                "create partition {} of {table} {}",
+                partition.name, partition.bound
+            )
+        }
+        DropPartition { table, partition } => format!("drop partition {} of {table}", partition.name),
+        ChangePartitionBound { table, to, .. } => {
+            format!("move partition {} of {table} to {}", to.name, to.bound)
+        }
+        Repartition { table, from, to } => format!(
+            "repartition table {table} ({} → {})",
+            from.as_deref().unwrap_or("not partitioned"),
+            to.as_deref().unwrap_or("not partitioned")
+        ),
         RenameTable { from, to } => format!("rename table {from} to {to}"),
         AddColumn { table, column } => format!("add column {table}.{}", column.name),
         DropColumn { table, column } => format!("drop column {table}.{}", column.name),

@@ -75,6 +75,7 @@ fn with_comment(mut statement: Statement, comment: impl Into<String>) -> Stateme
     statement
 }
 
+mod partitions;
 mod sequences;
 mod views;
 
@@ -136,6 +137,11 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
             statements
         }
         DropTable(table) => vec![cx.ddl(render::drop_table(&table.name))],
+        CreatePartition { table, partition } => partitions::create(table, partition, cx),
+        DropPartition { partition, .. } => partitions::drop(partition, cx),
+        ChangePartitionBound { table, from, to } => partitions::change_bound(table, from, to, cx),
+        // Refused before anything is rendered (see `plan_changes`).
+        Repartition { .. } => Vec::new(),
         RenameTable { from, to } => vec![cx.ddl(render::rename_table(from, to))],
         AddColumn { table, column } => add_column(table, column, cx),
         DropColumn { table, column } => vec![cx.ddl(render::drop_column(table, &column.name))],
