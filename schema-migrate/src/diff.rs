@@ -1320,6 +1320,20 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
                 }
             }
         }
+        // A SQL-standard function body depends on the columns it reads, and Postgres refuses to
+        // change their type under it: the function is dropped first and created again after.
+        for function in to
+            .functions
+            .iter()
+            .filter(|f| f.sql_body && from.functions.contains(f))
+        {
+            let reads_converted = converted_columns.iter().any(|(table, column)| {
+                names_identifier(&function.body, table) && names_identifier(&function.body, column)
+            });
+            if reads_converted {
+                rebuild(Change::CreateFunction(function.clone()));
+            }
+        }
     }
     let rebuilt: Vec<Change> = extra.clone();
     for change in changes.iter_mut() {

@@ -1756,6 +1756,14 @@ cases! {
         destructive: true,
     }
 
+    column_read_by_a_sql_standard_function_changes_type {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(n) FROM t; END;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n bigint);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(n) FROM t; END;",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+
     // ---- issue 14: trigger column lists and transition tables ----
     create_update_of_trigger {
         old: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);",
