@@ -242,7 +242,7 @@ async fn concurrent_runners_apply_each_migration_once() {
     }
     let client = db.connect().await;
     let rows: i64 = client
-        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .query_one("SELECT count(*) FROM schema_migrate.schema_migrations", &[])
         .await
         .unwrap()
         .get(0);

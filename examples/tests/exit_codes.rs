@@ -310,7 +310,7 @@ async fn exit_3_database() {
     // execution_ms is the script's time, for transactional migrations too.
     run_ok(&dir, url, &["up"]);
     let ms: i64 = client
-        .query_one("SELECT execution_ms FROM schema_migrations", &[])
+        .query_one("SELECT execution_ms FROM schema_migrate.schema_migrations", &[])
         .await
         .unwrap()
         .get(0);
@@ -367,12 +367,15 @@ async fn exit_3_database() {
         "failed statement",
     );
 
-    // Another tool's history table of the same name.
+    // A table of another shape where this tool keeps its history (its own schema).
     let other = TestDb::create("exit3_foreign").await;
     other
         .connect()
         .await
-        .batch_execute("CREATE TABLE schema_migrations (version bigint PRIMARY KEY)")
+        .batch_execute(
+            "CREATE SCHEMA schema_migrate; \
+             CREATE TABLE schema_migrate.schema_migrations (version bigint PRIMARY KEY)",
+        )
         .await
         .unwrap();
     for args in [&["up"][..], &["status"]] {
@@ -383,6 +386,34 @@ async fn exit_3_database() {
             "foreign history",
         );
     }
+
+    // Rails' history table of the same name in the application's schema is the application's:
+    // the run leaves it alone.
+    let rails = TestDb::create("exit0_rails_history").await;
+    let client = rails.connect().await;
+    client
+        .batch_execute(
+            "CREATE TABLE schema_migrations (version varchar PRIMARY KEY); \
+             INSERT INTO schema_migrations VALUES ('20240101000000')",
+        )
+        .await
+        .unwrap();
+    run_ok(&dir, rails.url(), &["up"]);
+    let rails_rows: i64 = client
+        .query_one("SELECT count(*) FROM public.schema_migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rails_rows, 1);
+    let ours: i64 = client
+        .query_one(
+            "SELECT count(*) FROM schema_migrate.schema_migrations WHERE success",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(ours >= 1, "the tool's own history holds the applied migrations");
 }
 
 #[test]

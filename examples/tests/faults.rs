@@ -203,7 +203,7 @@ async fn assert_exactly_once(client: &Client, done: &[&str], not_yet: &[&str], w
 async fn history_rows(client: &Client) -> Vec<(String, bool)> {
     client
         .query(
-            "SELECT version, success AND down_steps_done IS NULL FROM schema_migrations ORDER BY version",
+            "SELECT version, success AND down_steps_done IS NULL FROM schema_migrate.schema_migrations ORDER BY version",
             &[],
         )
         .await

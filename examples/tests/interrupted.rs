@@ -157,7 +157,10 @@ async fn killed_during_a_non_transactional_migration_the_rerun_resumes_it() {
         "resumed without repeating: {rerun_text}"
     );
     let applied: i64 = admin
-        .query_one("SELECT count(*) FROM schema_migrations WHERE success", &[])
+        .query_one(
+            "SELECT count(*) FROM schema_migrate.schema_migrations WHERE success",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -197,7 +200,7 @@ async fn killed_during_a_transactional_migration_nothing_of_it_remains() {
     assert!(!exists, "the killed migration's transaction must roll back");
     let versions: Vec<String> = admin
         .query(
-            "SELECT version FROM schema_migrations WHERE success ORDER BY version",
+            "SELECT version FROM schema_migrate.schema_migrations WHERE success ORDER BY version",
             &[],
         )
         .await

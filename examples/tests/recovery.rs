@@ -87,7 +87,7 @@ async fn a_failed_revert_resumes_where_it_stopped() {
     assert_eq!(counter(&client, "d1").await, 1, "step 1 ran again");
     assert_eq!(counter(&client, "d2").await, 1);
     let rows: Vec<String> = client
-        .query("SELECT version FROM schema_migrations", &[])
+        .query("SELECT version FROM schema_migrate.schema_migrations", &[])
         .await
         .unwrap()
         .iter()
@@ -294,7 +294,7 @@ async fn up_and_down_refuse_what_check_refuses() {
     assert_code(&out, 2);
     assert!(one_line_error(&out).contains("pass --yes"), "{}", text(&out));
     let applied: i64 = client
-        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .query_one("SELECT count(*) FROM schema_migrate.schema_migrations", &[])
         .await
         .unwrap()
         .get(0);

@@ -609,6 +609,7 @@ fn add_tenant_foreign_keys(schema: &mut Schema, defs: &[TableDef], root: &str) {
                 deferrable: Default::default(),
                 match_full: false,
                 on_delete_set_columns: Vec::new(),
+                not_valid: false,
             });
         }
     }
@@ -687,6 +688,7 @@ fn scope_foreign_keys_to_tenant(schema: &mut Schema, defs: &[TableDef]) {
                 name: ident::unique_name(&target, &columns),
                 columns,
                 nulls_not_distinct: false,
+                deferrable: Default::default(),
             });
         }
     }
@@ -725,9 +727,15 @@ fn add_lookups(
             returns: format!("TABLE({})", returns.join(", ")),
             language: "sql".to_owned(),
             volatility: Volatility::Stable,
+            strict: false,
+            parallel: Default::default(),
+            cost: None,
+            rows: None,
             security_definer: true,
             search_path: Some(triggers::FUNCTION_SEARCH_PATH.to_owned()),
             execute: Some(app_role.into_iter().cloned().collect()),
+            settings: Default::default(),
+            sql_body: false,
             body: format!(
                 "SELECT {} FROM {} WHERE {by} = $1",
                 columns.join(", "),

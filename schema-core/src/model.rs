@@ -13,7 +13,7 @@
 //! text. Text written by hand and text printed by Postgres may spell the same expression
 //! differently; `schema-migrate` normalizes by letting Postgres print both.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -192,6 +192,33 @@ pub struct Table {
     pub grants: Vec<Grant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `PARTITION BY ...`: the strategy and key as Postgres prints them (`pg_get_partkeydef`),
+    /// e.g. `RANGE (created_at)`, `LIST (region)`, `HASH (organization_id)`. A table cannot become
+    /// partitioned or stop being so in place: that is an expand/contract migration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// The partitions of a partitioned table. They take the table's columns, keys, partitioned
+    /// indexes (each partition gets its local index), checks and foreign keys from it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<Partition>,
+}
+
+/// A partition of a partitioned table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partition {
+    pub name: String,
+    /// The bound as Postgres prints it: `FOR VALUES FROM (...) TO (...)`, `FOR VALUES IN (...)`,
+    /// `FOR VALUES WITH (modulus m, remainder r)` or `DEFAULT`.
+    pub bound: String,
+}
+
+impl Partition {
+    pub fn new(name: impl Into<String>, bound: impl Into<String>) -> Self {
+        Partition {
+            name: name.into(),
+            bound: bound.into(),
+        }
+    }
 }
 
 /// `GRANT privileges ON table TO role`.
@@ -341,6 +368,11 @@ pub struct UniqueConstraint {
     /// `NULLS NOT DISTINCT` (Postgres 15+): two NULLs conflict.
     #[serde(default, skip_serializing_if = "is_false")]
     pub nulls_not_distinct: bool,
+    /// `DEFERRABLE [INITIALLY DEFERRED]`: uniqueness is checked at the end of the statement's
+    /// transaction (when deferred) instead of row by row. Postgres cannot alter it in place for
+    /// a unique constraint, so a change rebuilds the constraint.
+    #[serde(default, skip_serializing_if = "Deferrable::is_not_deferrable")]
+    pub deferrable: Deferrable,
 }
 
 /// A CHECK constraint.
@@ -379,6 +411,10 @@ pub struct ForeignKey {
     /// SIMPLE`, skips the check as soon as one column is NULL).
     #[serde(default, skip_serializing_if = "is_false")]
     pub match_full: bool,
+    /// Added `NOT VALID` and not validated since, as a check's [`CheckConstraint::not_valid`]:
+    /// new rows are checked, the rows that were there are not known to reference anything.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
 }
 
 /// `ON DELETE` / `ON UPDATE` actions.
@@ -516,6 +552,19 @@ pub struct Function {
     pub returns: String,
     pub language: String,
     pub volatility: Volatility,
+    /// `STRICT` (`RETURNS NULL ON NULL INPUT`): not called when an argument is NULL.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub strict: bool,
+    #[serde(default, skip_serializing_if = "Parallel::is_unsafe")]
+    pub parallel: Parallel,
+    /// `COST n`, as Postgres prints the number (`procost`); `None` is the language's default
+    /// (1 for C and internal functions, 100 for the others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<String>,
+    /// `ROWS n`, as Postgres prints the number (`prorows`); `None` is the default (1000 for a
+    /// set-returning function; others have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub security_definer: bool,
     /// `SET search_path = ...`: the schemas the body resolves names in, pinned so that a caller's
@@ -526,8 +575,33 @@ pub struct Function {
     /// PUBLIC and grants it to these roles only (besides the owner).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute: Option<Vec<String>>,
-    /// The body, without dollar quotes.
+    /// `SET name = value` options other than `search_path` (`proconfig`), by name, with values
+    /// as Postgres keeps them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
+    /// The body, without dollar quotes; with [`Function::sql_body`], a SQL-standard body
+    /// (`RETURN expr` or `BEGIN ATOMIC ... END`), written as is.
     pub body: String,
+    /// The body is SQL-standard (`pg_proc.prosqlbody`): parsed when the function is created, so
+    /// it depends on the tables it reads.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sql_body: bool,
+}
+
+/// `PARALLEL UNSAFE | RESTRICTED | SAFE`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Parallel {
+    #[default]
+    Unsafe,
+    Restricted,
+    Safe,
+}
+
+impl Parallel {
+    pub fn is_unsafe(&self) -> bool {
+        *self == Parallel::Unsafe
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -545,6 +619,17 @@ pub struct Trigger {
     pub timing: TriggerTiming,
     /// Sorted in the canonical form: INSERT, UPDATE, DELETE, TRUNCATE.
     pub events: Vec<TriggerEvent>,
+    /// `UPDATE OF` these columns (in the order of the table): the trigger fires only when one is
+    /// a target of the UPDATE. Postgres refuses to change the type of such a column, so the
+    /// trigger is rebuilt around the change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub update_columns: Vec<String>,
+    /// `REFERENCING OLD TABLE AS name`: the transition table of the old rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_table: Option<String>,
+    /// `REFERENCING NEW TABLE AS name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_table: Option<String>,
     pub for_each_row: bool,
     /// The function called, by name (in the same schema).
     pub function: String,
@@ -817,7 +902,21 @@ impl Table {
             triggers: Vec::new(),
             grants: Vec::new(),
             comment: None,
+            partition_by: None,
+            partitions: Vec::new(),
         }
+    }
+
+    /// This table, partitioned `by` (e.g. `RANGE (created_at)`).
+    pub fn partition_by(mut self, by: impl Into<String>) -> Self {
+        self.partition_by = Some(by.into());
+        self
+    }
+
+    /// This table with one more partition.
+    pub fn partition(mut self, partition: Partition) -> Self {
+        self.partitions.push(partition);
+        self
     }
 
     pub fn canonicalize(&mut self) {
@@ -830,6 +929,7 @@ impl Table {
         self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
         self.policies.sort_by(|a, b| a.name.cmp(&b.name));
         self.triggers.sort_by(|a, b| a.name.cmp(&b.name));
+        self.partitions.sort_by(|a, b| a.name.cmp(&b.name));
         for policy in &mut self.policies {
             policy.roles.sort();
             policy.roles.dedup();
@@ -1174,6 +1274,16 @@ impl fmt::Display for Volatility {
             Volatility::Immutable => "IMMUTABLE",
             Volatility::Stable => "STABLE",
             Volatility::Volatile => "VOLATILE",
+        })
+    }
+}
+
+impl fmt::Display for Parallel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Parallel::Unsafe => "UNSAFE",
+            Parallel::Restricted => "RESTRICTED",
+            Parallel::Safe => "SAFE",
         })
     }
 }

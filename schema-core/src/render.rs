@@ -42,6 +42,11 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     for table in &schema.tables {
         statements.push(create_table(table));
     }
+    for table in &schema.tables {
+        for partition in &table.partitions {
+            statements.push(create_partition(&table.name, partition));
+        }
+    }
     for sequence in &schema.sequences {
         if let Some(owner) = &sequence.owned_by {
             statements.push(set_sequence_owner(&sequence.name, Some(owner)));
@@ -52,7 +57,7 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     }
     for table in &schema.tables {
         for fk in &table.foreign_keys {
-            statements.push(add_foreign_key(&table.name, fk, false));
+            statements.push(add_foreign_key(&table.name, fk, fk.not_valid));
         }
     }
     for table in &schema.tables {
@@ -229,7 +234,8 @@ pub fn create_table(table: &Table) -> String {
         }
         statement.primary_key(&mut index);
     }
-    for unique in &table.uniques {
+    // sea-query has no DEFERRABLE: deferrable uniques are written by hand, after the others.
+    for unique in table.uniques.iter().filter(|u| u.deferrable.is_not_deferrable()) {
         let mut index = SeaIndex::create();
         index.unique().name(&unique.name);
         if unique.nulls_not_distinct {
@@ -242,13 +248,25 @@ pub fn create_table(table: &Table) -> String {
     }
     // Checks are written by hand (sea-query has no NO INHERIT); NOT VALID ones are added after
     // the table (see [`add_not_valid_checks`]): in CREATE TABLE, Postgres validates them anyway.
-    let checks: Vec<String> = table
-        .checks
+    let extra: Vec<String> = table
+        .uniques
         .iter()
-        .filter(|check| !check.not_valid)
-        .map(raw::check_clause)
+        .filter(|u| !u.deferrable.is_not_deferrable())
+        .map(raw::unique_clause)
+        .chain(
+            table
+                .checks
+                .iter()
+                .filter(|check| !check.not_valid)
+                .map(raw::check_clause),
+        )
         .collect();
-    pretty_create_table(&statement.to_string(PostgresQueryBuilder), &checks)
+    let mut sql = pretty_create_table(&statement.to_string(PostgresQueryBuilder), &extra);
+    if let Some(by) = &table.partition_by {
+        sql.push_str(" PARTITION BY ");
+        sql.push_str(by);
+    }
+    sql
 }
 
 /// `ALTER TABLE ... ADD CONSTRAINT ... NOT VALID` for the table's checks that are not validated.
@@ -442,8 +460,8 @@ pub mod raw {
     use crate::ident::{quote, quote_list, quote_literal};
     use crate::model::{
         CheckConstraint, Column, ColumnRef, ColumnType, Deferrable, Function, Grant, Identity, Index,
-        IndexTarget, NullsOrder, Policy, PrimaryKey, Privilege, RowLevelSecurity, Sequence, SequenceOptions,
-        SortOrder, Table, Trigger, UniqueConstraint, View,
+        IndexTarget, NullsOrder, Partition, Policy, PrimaryKey, Privilege, RowLevelSecurity, Sequence,
+        SequenceOptions, SortOrder, Table, Trigger, TriggerEvent, UniqueConstraint, View,
     };
 
     pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
@@ -548,27 +566,47 @@ pub mod raw {
         }
     }
 
-    /// `ALTER TABLE "t" ADD CONSTRAINT "u" UNIQUE (...)`, or `... UNIQUE USING INDEX "i"`.
+    /// `ALTER TABLE "t" ADD CONSTRAINT "u" UNIQUE (...) [DEFERRABLE ...]`, or `... UNIQUE USING
+    /// INDEX "i" [DEFERRABLE ...]`.
     pub fn add_unique(table: &str, unique: &UniqueConstraint, using_index: Option<&str>) -> String {
         match using_index {
             Some(index) => format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}{}",
                 quote(table),
                 quote(&unique.name),
-                quote(index)
+                quote(index),
+                deferrable_clause(unique.deferrable)
             ),
-            None => format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE {}({})",
-                quote(table),
-                quote(&unique.name),
-                if unique.nulls_not_distinct {
-                    "NULLS NOT DISTINCT "
-                } else {
-                    ""
-                },
-                quote_list(&unique.columns)
-            ),
+            None => format!("ALTER TABLE {} ADD {}", quote(table), unique_clause(unique)),
         }
+    }
+
+    /// `CONSTRAINT "u" UNIQUE [NULLS NOT DISTINCT] (...) [DEFERRABLE ...]`
+    pub fn unique_clause(unique: &UniqueConstraint) -> String {
+        format!(
+            "CONSTRAINT {} UNIQUE {}({}){}",
+            quote(&unique.name),
+            if unique.nulls_not_distinct {
+                "NULLS NOT DISTINCT "
+            } else {
+                ""
+            },
+            quote_list(&unique.columns),
+            deferrable_clause(unique.deferrable)
+        )
+    }
+
+    /// `ALTER TABLE "t" ALTER CONSTRAINT "fk" [NOT] DEFERRABLE [INITIALLY ...]` (foreign keys only).
+    pub fn alter_constraint_deferrable(table: &str, name: &str, deferrable: Deferrable) -> String {
+        format!(
+            "ALTER TABLE {} ALTER CONSTRAINT {}{}",
+            quote(table),
+            quote(name),
+            match deferrable {
+                Deferrable::NotDeferrable => " NOT DEFERRABLE",
+                other => deferrable_clause(other),
+            }
+        )
     }
 
     /// `ALTER TABLE "t" ADD CONSTRAINT "c" CHECK (...) [NOT VALID]`
@@ -956,25 +994,57 @@ pub mod raw {
 
     /// `CREATE OR REPLACE FUNCTION "f"(args) RETURNS ty LANGUAGE l VOLATILITY AS $fn$ body $fn$`
     pub fn create_function(function: &Function) -> String {
-        let tag = dollar_tag(&function.body);
+        let mut attributes = format!("LANGUAGE {} {}", function.language, function.volatility);
+        if function.strict {
+            attributes.push_str(" STRICT");
+        }
+        if !function.parallel.is_unsafe() {
+            attributes.push_str(&format!(" PARALLEL {}", function.parallel));
+        }
+        if let Some(cost) = &function.cost {
+            attributes.push_str(&format!(" COST {cost}"));
+        }
+        if let Some(rows) = &function.rows {
+            attributes.push_str(&format!(" ROWS {rows}"));
+        }
+        if function.security_definer {
+            attributes.push_str(" SECURITY DEFINER");
+        }
+        if let Some(path) = &function.search_path {
+            attributes.push_str(&format!(" SET search_path = {path}"));
+        }
+        for (name, value) in &function.settings {
+            attributes.push_str(&format!(" SET {} = {}", quote(name), setting_value(name, value)));
+        }
+        let body = if function.sql_body {
+            format!("\n{}", function.body)
+        } else {
+            let tag = dollar_tag(&function.body);
+            format!(" AS {tag}{}{tag}", function.body)
+        };
         format!(
-            "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} LANGUAGE {} {}{}{} AS {tag}{}{tag}",
+            "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} {attributes}{body}",
             quote(&function.name),
             function.arguments,
             function.returns,
-            function.language,
-            function.volatility,
-            if function.security_definer {
-                " SECURITY DEFINER"
-            } else {
-                ""
-            },
-            match &function.search_path {
-                Some(path) => format!(" SET search_path = {path}"),
-                None => String::new(),
-            },
-            function.body,
         )
+    }
+
+    /// A `SET` option's value as Postgres keeps it in `proconfig`, as SQL: a list setting's value
+    /// is its items, already quoted where they need it; any other is one literal.
+    fn setting_value(name: &str, value: &str) -> String {
+        const LISTS: [&str; 5] = [
+            "search_path",
+            "temp_tablespaces",
+            "session_preload_libraries",
+            "shared_preload_libraries",
+            "local_preload_libraries",
+        ];
+        if LISTS.contains(&name) {
+            value.to_owned()
+        } else {
+            quote_literal(value)
+        }
     }
 
     /// The statements that give a function's EXECUTE privilege to exactly `execute` (see
@@ -1033,15 +1103,37 @@ pub mod raw {
 
     /// `CREATE TRIGGER "t" BEFORE UPDATE ON "table" FOR EACH ROW [WHEN (...)] EXECUTE FUNCTION "f"(args)`
     pub fn create_trigger(table: &str, trigger: &Trigger) -> String {
-        let events: Vec<String> = trigger.events.iter().map(|e| e.to_string()).collect();
+        let events: Vec<String> = trigger
+            .events
+            .iter()
+            .map(|e| match e {
+                TriggerEvent::Update if !trigger.update_columns.is_empty() => {
+                    format!("UPDATE OF {}", quote_list(&trigger.update_columns))
+                }
+                e => e.to_string(),
+            })
+            .collect();
         let mut sql = format!(
-            "CREATE TRIGGER {} {} {} ON {} FOR EACH {}",
+            "CREATE TRIGGER {} {} {} ON {}",
             quote(&trigger.name),
             trigger.timing,
             events.join(" OR "),
             quote(table),
-            if trigger.for_each_row { "ROW" } else { "STATEMENT" }
         );
+        if trigger.old_table.is_some() || trigger.new_table.is_some() {
+            sql.push_str(" REFERENCING");
+            if let Some(old) = &trigger.old_table {
+                sql.push_str(&format!(" OLD TABLE AS {}", quote(old)));
+            }
+            if let Some(new) = &trigger.new_table {
+                sql.push_str(&format!(" NEW TABLE AS {}", quote(new)));
+            }
+        }
+        sql.push_str(if trigger.for_each_row {
+            " FOR EACH ROW"
+        } else {
+            " FOR EACH STATEMENT"
+        });
         if let Some(when) = &trigger.when {
             sql.push_str(&format!(" WHEN ({when})"));
         }
@@ -1052,6 +1144,35 @@ pub mod raw {
             arguments.join(", ")
         ));
         sql
+    }
+
+    /// `CREATE TABLE "p" PARTITION OF "t" FOR VALUES ...`
+    pub fn create_partition(table: &str, partition: &Partition) -> String {
+        format!(
+            "CREATE TABLE {} PARTITION OF {} {}",
+            quote(&partition.name),
+            quote(table),
+            partition.bound
+        )
+    }
+
+    /// `ALTER TABLE "t" DETACH PARTITION "p"`
+    pub fn detach_partition(table: &str, partition: &str) -> String {
+        format!(
+            "ALTER TABLE {} DETACH PARTITION {}",
+            quote(table),
+            quote(partition)
+        )
+    }
+
+    /// `ALTER TABLE "t" ATTACH PARTITION "p" FOR VALUES ...`
+    pub fn attach_partition(table: &str, partition: &Partition) -> String {
+        format!(
+            "ALTER TABLE {} ATTACH PARTITION {} {}",
+            quote(table),
+            quote(&partition.name),
+            partition.bound
+        )
     }
 
     /// `DROP TRIGGER "t" ON "table"`

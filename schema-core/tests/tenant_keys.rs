@@ -107,6 +107,7 @@ fn a_reference_between_tenant_tables_includes_the_tenant() {
             name: "projects_organization_id_id_key".into(),
             columns: vec!["organization_id".into(), "id".into()],
             nulls_not_distinct: false,
+            deferrable: Default::default(),
         }]
     );
     // The index behind the key leads with both columns.

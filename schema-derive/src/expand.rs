@@ -475,6 +475,7 @@ fn table_impl(input: &Input) -> TokenStream {
                     name: ident::unique_name(TABLE, &[#column]),
                     columns: ::std::vec![::std::string::String::from(#column)],
                     nulls_not_distinct: false,
+                    deferrable: ::core::default::Default::default(),
                 }
             });
         }
@@ -505,6 +506,7 @@ fn table_impl(input: &Input) -> TokenStream {
                     deferrable: ::core::default::Default::default(),
                     match_full: false,
                     on_delete_set_columns: ::std::vec::Vec::new(),
+                    not_valid: false,
                 }
             });
         }
@@ -549,7 +551,12 @@ fn table_impl(input: &Input) -> TokenStream {
         let nulls_not_distinct = unique.nulls_not_distinct;
         let columns = strings(&columns);
         uniques.push(quote! {
-            model::UniqueConstraint { name: #name, columns: #columns, nulls_not_distinct: #nulls_not_distinct }
+            model::UniqueConstraint {
+                name: #name,
+                columns: #columns,
+                nulls_not_distinct: #nulls_not_distinct,
+                deferrable: ::core::default::Default::default(),
+            }
         });
     }
     for check in &input.attrs.checks {
@@ -614,6 +621,7 @@ fn table_impl(input: &Input) -> TokenStream {
                 deferrable: ::core::default::Default::default(),
                 match_full: #match_full,
                 on_delete_set_columns: ::std::vec::Vec::new(),
+                not_valid: false,
             }
         });
     }

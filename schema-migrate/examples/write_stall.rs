@@ -240,6 +240,7 @@ fn target(from: &Schema) -> Result<Schema, Box<dyn Error>> {
         deferrable: Deferrable::NotDeferrable,
         match_full: false,
         on_delete_set_columns: Vec::new(),
+        not_valid: false,
     });
     to.canonicalize();
     Ok(to)

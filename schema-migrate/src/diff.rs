@@ -16,12 +16,13 @@ use serde::Serialize;
 use schema_core::Renames;
 use schema_core::model::{
     CheckConstraint, Column, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Grant, Index,
-    IndexTarget, Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger, UniqueConstraint,
-    View,
+    IndexTarget, Partition, Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger,
+    UniqueConstraint, View,
 };
 
 use crate::sql_split::tokenize;
 
+mod partitions;
 mod sequences;
 mod uniques;
 mod views;
@@ -93,6 +94,29 @@ pub enum Change {
         to: String,
     },
 
+    /// `CREATE TABLE "p" PARTITION OF "table" FOR VALUES ...`
+    CreatePartition {
+        table: String,
+        partition: Partition,
+    },
+    /// The partition and its rows are dropped.
+    DropPartition {
+        table: String,
+        partition: Partition,
+    },
+    /// Detached and attached again with the new bound; its rows stay (and must fit).
+    ChangePartitionBound {
+        table: String,
+        from: Partition,
+        to: Partition,
+    },
+    /// A table becomes partitioned, stops being so, or changes its partition key: Postgres cannot
+    /// do that in place, and the planner refuses it with the expand/contract steps.
+    Repartition {
+        table: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
     AddColumn {
         table: String,
         column: Column,
@@ -128,6 +152,14 @@ pub enum Change {
         table: String,
         unique: UniqueConstraint,
     },
+    /// A unique constraint over the same columns whose other attributes change (deferrability,
+    /// `NULLS NOT DISTINCT`): the new index is built beside the old constraint and attached in
+    /// its place, so the keys stay unique throughout.
+    ReplaceUnique {
+        table: String,
+        from: UniqueConstraint,
+        to: UniqueConstraint,
+    },
     AddCheck {
         table: String,
         check: CheckConstraint,
@@ -154,6 +186,14 @@ pub enum Change {
     DropForeignKey {
         table: String,
         foreign_key: ForeignKey,
+    },
+    /// A foreign key whose definition stays and whose state changes: its deferrability
+    /// (`ALTER CONSTRAINT`, in place) or its validation (`VALIDATE CONSTRAINT`; un-validating
+    /// drops it and adds it again `NOT VALID`, a catalog change without a scan).
+    AlterForeignKey {
+        table: String,
+        from: ForeignKey,
+        to: ForeignKey,
     },
     RenameConstraint {
         table: String,
@@ -347,6 +387,24 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            CreatePartition { table, partition } => DropPartition {
+                table: table_of(table),
+                partition: partition.clone(),
+            },
+            DropPartition { table, partition } => CreatePartition {
+                table: table_of(table),
+                partition: partition.clone(),
+            },
+            ChangePartitionBound { table, from, to } => ChangePartitionBound {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Repartition { table, from, to } => Repartition {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
             AddColumn { table, column } => DropColumn {
                 table: table_of(table),
                 column: column.clone(),
@@ -381,6 +439,11 @@ impl Change {
                 table: table_of(table),
                 unique: unique.clone(),
             },
+            ReplaceUnique { table, from, to } => ReplaceUnique {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
             AddCheck { table, check } => DropCheck {
                 table: table_of(table),
                 check: check.clone(),
@@ -414,6 +477,11 @@ impl Change {
             DropForeignKey { table, foreign_key } => AddForeignKey {
                 table: table_of(table),
                 foreign_key: foreign_key.clone(),
+            },
+            AlterForeignKey { table, from, to } => AlterForeignKey {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
             },
             Grant { table, grant } => Revoke {
                 table: table_of(table),
@@ -492,7 +560,11 @@ impl Change {
         match self {
             CreateTable(t) | DropTable(t) => Some(&t.name),
             RenameTable { to, .. } => Some(to),
-            AddColumn { table, .. }
+            CreatePartition { table, .. }
+            | DropPartition { table, .. }
+            | ChangePartitionBound { table, .. }
+            | Repartition { table, .. }
+            | AddColumn { table, .. }
             | DropColumn { table, .. }
             | RenameColumn { table, .. }
             | AlterColumn { table, .. }
@@ -500,6 +572,7 @@ impl Change {
             | DropPrimaryKey { table, .. }
             | AddUnique { table, .. }
             | DropUnique { table, .. }
+            | ReplaceUnique { table, .. }
             | AddCheck { table, .. }
             | DropCheck { table, .. }
             | ValidateCheck { table, .. }
@@ -508,6 +581,7 @@ impl Change {
             | UniqueToIndex { table, .. }
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
+            | AlterForeignKey { table, .. }
             | Grant { table, .. }
             | Revoke { table, .. }
             | RenameConstraint { table, .. }
@@ -724,6 +798,7 @@ fn diff_functions(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
 /// policies, triggers) are separate changes, so tables can be created in any order.
 fn create_table(table: &Table, changes: &mut Vec<Change>) {
     changes.push(Change::CreateTable(table.clone()));
+    partitions::create_partitions(table, changes);
     for fk in &table.foreign_keys {
         changes.push(Change::AddForeignKey {
             table: table.name.clone(),
@@ -776,6 +851,7 @@ fn drop_table(table: &Table, changes: &mut Vec<Change>) {
             foreign_key: fk.clone(),
         });
     }
+    partitions::drop_partitions(table, changes);
     changes.push(Change::DropTable(table.clone()));
 }
 
@@ -850,6 +926,7 @@ where
 
 fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     let table = new.name.clone();
+    partitions::diff_partitions(old, new, changes);
 
     // Columns, matched by name; their order is not compared (Postgres appends added columns).
     // Dropped columns are dropped last first, so that the down, which runs the steps backwards,
@@ -935,7 +1012,11 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         &old.uniques,
         &new.uniques,
         |u| &u.name,
-        |a, b| a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct,
+        |a, b| {
+            a.columns == b.columns
+                && a.nulls_not_distinct == b.nulls_not_distinct
+                && a.deferrable == b.deferrable
+        },
     );
     let drop = |u: &UniqueConstraint| Change::DropUnique {
         table: table.clone(),
@@ -946,7 +1027,18 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         unique: u.clone(),
     };
     let rename = |o: &UniqueConstraint, n: &UniqueConstraint| rename_constraint(&o.name, &n.name);
-    uniques.emit(changes, Some(&rename), drop, |o, n| vec![drop(o), add(n)], add);
+    let replace = |o: &UniqueConstraint, n: &UniqueConstraint| {
+        if o.columns == n.columns {
+            vec![Change::ReplaceUnique {
+                table: table.clone(),
+                from: o.clone(),
+                to: n.clone(),
+            }]
+        } else {
+            vec![drop(o), add(n)]
+        }
+    };
+    uniques.emit(changes, Some(&rename), drop, replace, add);
 
     let checks = match_named(
         &old.checks,
@@ -1005,7 +1097,23 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         foreign_key: f.clone(),
     };
     let rename = |o: &ForeignKey, n: &ForeignKey| rename_constraint(&o.name, &n.name);
-    fks.emit(changes, Some(&rename), drop, |o, n| vec![drop(o), add(n)], add);
+    let replace = |o: &ForeignKey, n: &ForeignKey| {
+        let same_definition = ForeignKey {
+            deferrable: n.deferrable,
+            not_valid: n.not_valid,
+            ..o.clone()
+        } == *n;
+        if same_definition {
+            vec![Change::AlterForeignKey {
+                table: table.clone(),
+                from: o.clone(),
+                to: n.clone(),
+            }]
+        } else {
+            vec![drop(o), add(n)]
+        }
+    };
+    fks.emit(changes, Some(&rename), drop, replace, add);
 
     let indexes = match_named(
         &old.indexes,
@@ -1147,7 +1255,10 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
             Change::DropPrimaryKey { table, primary_key } => {
                 rebuilt_keys.insert((table.clone(), sorted(&primary_key.columns)));
             }
-            Change::DropUnique { table, unique } => {
+            Change::DropUnique { table, unique }
+            | Change::ReplaceUnique {
+                table, from: unique, ..
+            } => {
                 rebuilt_keys.insert((table.clone(), sorted(&unique.columns)));
             }
             Change::DropIndex { table, index }
@@ -1207,6 +1318,20 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
                 if definitions(&create).iter().any(&uses_converted) {
                     rebuild(create);
                 }
+            }
+        }
+        // A SQL-standard function body depends on the columns it reads, and Postgres refuses to
+        // change their type under it: the function is dropped first and created again after.
+        for function in to
+            .functions
+            .iter()
+            .filter(|f| f.sql_body && from.functions.contains(f))
+        {
+            let reads_converted = converted_columns.iter().any(|(table, column)| {
+                names_identifier(&function.body, table) && names_identifier(&function.body, column)
+            });
+            if reads_converted {
+                rebuild(Change::CreateFunction(function.clone()));
             }
         }
     }
@@ -1303,7 +1428,7 @@ fn unchanged_definitions(old: &Table, new: &Table) -> Vec<Change> {
     for trigger in new
         .triggers
         .iter()
-        .filter(|t| t.when.is_some() && old.triggers.contains(t))
+        .filter(|t| (t.when.is_some() || !t.update_columns.is_empty()) && old.triggers.contains(t))
     {
         out.push(Change::CreateTrigger {
             table: table(),
@@ -1336,7 +1461,18 @@ fn definitions(create: &Change) -> Vec<String> {
             .flatten()
             .cloned()
             .collect(),
-        Change::CreateTrigger { trigger, .. } => trigger.when.iter().cloned().collect(),
+        // An `UPDATE OF` column counts as named by the trigger.
+        Change::CreateTrigger { trigger, .. } => trigger
+            .when
+            .iter()
+            .cloned()
+            .chain(
+                trigger
+                    .update_columns
+                    .iter()
+                    .map(|c| schema_core::ident::quote(c)),
+            )
+            .collect(),
         Change::CreateIndex { index, .. } => {
             let keys = index.keys.iter().filter_map(|k| match &k.target {
                 IndexTarget::Expression(e) => Some(e.clone()),

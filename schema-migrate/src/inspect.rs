@@ -17,14 +17,24 @@ use std::collections::BTreeMap;
 
 use schema_core::model::{
     CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Grant, Identity, Index,
-    IndexKey, IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, Privilege, ReferentialAction,
-    ResolvedSequenceOptions, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table, Trigger,
-    TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
+    IndexKey, IndexTarget, NullsOrder, Parallel, Partition, Policy, PolicyCommand, PrimaryKey, Privilege,
+    ReferentialAction, ResolvedSequenceOptions, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table,
+    Trigger, TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
 };
 use tokio_postgres::{GenericClient, Row};
 
-/// The table the migration runner keeps its history in; never part of the inspected schema.
-pub const HISTORY_TABLE: &str = "schema_migrations";
+/// The schema of the migration runner's own bookkeeping: no application table can be in it
+/// (the inspector reads one schema, and reports no other that holds only this).
+pub const HISTORY_SCHEMA: &str = "schema_migrate";
+
+/// The table the migration runner keeps its history in, schema-qualified.
+pub const HISTORY_TABLE: &str = "schema_migrate.schema_migrations";
+
+/// Where versions before [`HISTORY_SCHEMA`] kept the history: in the schema of the application's
+/// tables, under a name other tools (Rails, dbmate) use too. A table there is the old history,
+/// and not inspected, only when it has this tool's history columns; the runner moves it into
+/// [`HISTORY_SCHEMA`] on its next run. Any other table of that name is the application's.
+pub const LEGACY_HISTORY_TABLE: &str = "schema_migrations";
 
 const RELATIONS_SQL: &str = include_str!("inspect/relations.sql");
 const TYPES_SQL: &str = include_str!("inspect/types.sql");
@@ -37,6 +47,7 @@ const TRIGGERS_SQL: &str = include_str!("inspect/triggers.sql");
 const COMMENTS_SQL: &str = include_str!("inspect/comments.sql");
 const GRANTS_SQL: &str = include_str!("inspect/grants.sql");
 
+mod partitions;
 mod sequences;
 mod unmodelled;
 mod views;
@@ -75,6 +86,10 @@ pub struct Inspection {
     pub unvalidated_constraints: Vec<String>,
     /// Objects of the schema the model cannot represent, one human-readable note each.
     pub unsupported: Vec<String>,
+    /// The names the schema's relations and types take that the model does not hold (a
+    /// partitioned or foreign table, a domain, an excluded table), each with what it is. A plan
+    /// must not create anything under one of them ([`crate::plan::PlanOptions::unmodelled`]).
+    pub unmodelled_names: BTreeMap<String, String>,
     /// The number of catalog queries issued: [`QUERY_COUNT`], whatever the size of the schema.
     pub queries: usize,
 }
@@ -146,6 +161,9 @@ pub async fn inspect(
         unvalidated_constraints: Vec::new(),
         unsupported: Vec::new(),
         view_indexes: BTreeMap::new(),
+        legacy_history: false,
+        unmodelled_names: BTreeMap::new(),
+        partitions: partitions::Partitions::default(),
     };
     reader.relations(&relations)?;
     reader.types(&types)?;
@@ -178,15 +196,27 @@ struct Reader<'a> {
     unsupported: Vec<String>,
     /// The indexes of materialized views, by view.
     view_indexes: BTreeMap<String, Vec<Index>>,
+    /// The schema holds the runner's history as versions before [`HISTORY_SCHEMA`] kept it.
+    legacy_history: bool,
+    unmodelled_names: BTreeMap<String, String>,
+    partitions: partitions::Partitions,
 }
 
 impl Reader<'_> {
     fn excluded(&self, table: &str) -> bool {
-        table == HISTORY_TABLE || self.options.exclude_tables.iter().any(|t| t == table)
+        (self.legacy_history && table == LEGACY_HISTORY_TABLE)
+            || self.options.exclude_tables.iter().any(|t| t == table)
     }
 
     fn note(&mut self, note: String) {
         self.unsupported.push(note);
+    }
+
+    /// `name` is taken in the schema by an object the model does not hold.
+    fn occupied(&mut self, name: &str, what: &str) {
+        self.unmodelled_names
+            .entry(name.to_owned())
+            .or_insert_with(|| what.to_owned());
     }
 
     fn relations(&mut self, rows: &[Row]) -> Result<(), InspectError> {
@@ -199,17 +229,31 @@ impl Reader<'_> {
                 continue;
             };
             let kind: String = row.try_get("kind")?;
+            if row.try_get::<_, bool>("is_legacy_history")? {
+                self.legacy_history = true;
+            }
             if self.excluded(&name) {
+                self.occupied(&name, "a table left out of the comparison");
                 continue;
             }
             match kind.as_str() {
-                "r" => {
-                    if row.try_get::<_, bool>("is_partition")? {
-                        self.note(format!(
-                            "table {name} is a partition, which the model cannot represent"
-                        ));
-                        continue;
+                _ if row.try_get::<_, bool>("is_partition")? => {
+                    let parent: Option<String> = row.try_get("partition_of")?;
+                    let bound: Option<String> = row.try_get("partition_bound")?;
+                    match (parent, bound) {
+                        (Some(parent), Some(bound)) if kind == "r" => {
+                            self.partitions.found(parent, Partition::new(name, bound));
+                        }
+                        _ => {
+                            self.note(format!(
+                                "table {name} is a partition that is partitioned itself or whose table is \
+                                 in another schema, which the model cannot represent"
+                            ));
+                            self.occupied(&name, "a partition");
+                        }
                     }
+                }
+                "r" | "p" => {
                     if row.try_get::<_, bool>("inherits")? {
                         self.note(format!(
                             "table {name} inherits from another table; the inheritance is not represented"
@@ -226,21 +270,48 @@ impl Reader<'_> {
                         enabled: row.try_get("rls_enabled")?,
                         forced: row.try_get("rls_forced")?,
                     };
+                    table.partition_by = row.try_get("partition_by")?;
                     self.tables.insert(name, table);
                 }
-                "p" => self.note(format!(
-                    "table {name} is partitioned, which the model cannot represent"
-                )),
                 // Read with their queries by `views`.
                 "v" | "m" => {}
-                "f" => self.note(format!("foreign table {name} is not represented")),
-                "c" => self.note(format!("composite type {name} is not represented")),
+                "f" => {
+                    self.note(format!("foreign table {name} is not represented"));
+                    self.occupied(&name, "a foreign table");
+                }
+                "c" => {
+                    self.note(format!("composite type {name} is not represented"));
+                    self.occupied(&name, "a composite type");
+                }
                 // Read with their options by `sequences`.
                 "S" => {}
-                other => self.note(format!("relation {name} of kind {other:?} is not represented")),
+                other => {
+                    self.note(format!("relation {name} of kind {other:?} is not represented"));
+                    self.occupied(&name, "a relation");
+                }
             }
         }
+        for (partition, table) in self.partitions.attach(&mut self.tables) {
+            self.note(format!(
+                "table {partition} is a partition of {table}, which is not compared"
+            ));
+            self.occupied(&partition, "a partition");
+        }
         Ok(())
+    }
+
+    /// Notes what a partition of a table of the model has of its own (see [`partitions`]);
+    /// whether the row was a partition's.
+    fn partition_own(&mut self, table: &str, what: &str, name: &str, inherited: bool) -> bool {
+        if !self.partitions.contains(table) {
+            return false;
+        }
+        if !inherited {
+            self.note(format!(
+                "{what} {table}.{name} belongs to the partition, not to its table; it is not represented"
+            ));
+        }
+        true
     }
 
     fn types(&mut self, rows: &[Row]) -> Result<(), InspectError> {
@@ -252,9 +323,18 @@ impl Reader<'_> {
                     name,
                     values: row.try_get("labels")?,
                 }),
-                "d" => self.note(format!("domain {name} is not represented")),
-                "r" => self.note(format!("range type {name} is not represented")),
-                other => self.note(format!("type {name} of kind {other:?} is not represented")),
+                "d" => {
+                    self.note(format!("domain {name} is not represented"));
+                    self.occupied(&name, "a domain");
+                }
+                "r" => {
+                    self.note(format!("range type {name} is not represented"));
+                    self.occupied(&name, "a range type");
+                }
+                other => {
+                    self.note(format!("type {name} of kind {other:?} is not represented"));
+                    self.occupied(&name, "a type");
+                }
             }
         }
         Ok(())
@@ -336,10 +416,13 @@ impl Reader<'_> {
     fn constraints(&mut self, rows: &[Row]) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
+            let name: String = row.try_get("name")?;
+            if self.partition_own(&table_name, "constraint", &name, row.try_get("is_inherited")?) {
+                continue;
+            }
             if !self.tables.contains_key(&table_name) {
                 continue;
             }
-            let name: String = row.try_get("name")?;
             let kind: String = row.try_get("kind")?;
             let columns: Vec<String> = row.try_get("columns")?;
             let validated: bool = row.try_get("validated")?;
@@ -355,9 +438,10 @@ impl Reader<'_> {
             if !validated && matches!(kind.as_str(), "c" | "f") {
                 self.unvalidated_constraints.push(qualified.clone());
             }
-            if deferrable != Deferrable::NotDeferrable && matches!(kind.as_str(), "p" | "u") {
+            if deferrable != Deferrable::NotDeferrable && kind == "p" {
                 self.note(format!(
-                    "constraint {qualified} is DEFERRABLE, which the model keeps for foreign keys only"
+                    "constraint {qualified} is DEFERRABLE, which the model keeps for foreign keys and \
+                     unique constraints only"
                 ));
             }
             let Some(table) = self.tables.get_mut(&table_name) else {
@@ -369,6 +453,7 @@ impl Reader<'_> {
                     name,
                     columns,
                     nulls_not_distinct: row.try_get("nulls_not_distinct")?,
+                    deferrable,
                 }),
                 "c" => {
                     let definition: String = row.try_get("definition")?;
@@ -406,6 +491,7 @@ impl Reader<'_> {
                         on_update,
                         deferrable,
                         match_full: row.try_get::<_, String>("match_type")? == "f",
+                        not_valid: !validated,
                     });
                     if referenced_schema != self.options.schema {
                         self.unsupported.push(format!(
@@ -432,10 +518,13 @@ impl Reader<'_> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
             let of_view = row.try_get::<_, String>("relation_kind")? == "m";
+            let name: String = row.try_get("name")?;
+            if self.partition_own(&table_name, "index", &name, row.try_get("is_attached")?) {
+                continue;
+            }
             if !of_view && !self.tables.contains_key(&table_name) {
                 continue;
             }
-            let name: String = row.try_get("name")?;
             if !row.try_get::<_, bool>("is_valid")? {
                 self.invalid_indexes.push(name);
                 continue;
@@ -544,10 +633,13 @@ impl Reader<'_> {
     fn policies(&mut self, rows: &[Row]) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
+            let name: String = row.try_get("name")?;
+            if self.partition_own(&table_name, "policy", &name, false) {
+                continue;
+            }
             let Some(table) = self.tables.get_mut(&table_name) else {
                 continue;
             };
-            let name: String = row.try_get("name")?;
             let command = match row.try_get::<_, String>("command")?.as_str() {
                 "r" => PolicyCommand::Select,
                 "a" => PolicyCommand::Insert,
@@ -621,20 +713,31 @@ impl Reader<'_> {
                     "function {signature} has argument defaults or OUT arguments ({arguments}), which the model does not keep"
                 ));
             }
-            if row.try_get::<_, bool>("strict")? {
-                self.note(format!(
-                    "function {signature} is STRICT, which the model does not keep"
-                ));
-            }
-            if row.try_get::<_, bool>("has_config")? {
-                self.note(format!(
-                    "function {signature} has SET configuration parameters other than search_path, which the model does not keep"
-                ));
-            }
-            if row.try_get::<_, bool>("has_sql_body")? {
-                self.note(format!(
-                    "function {signature} has a SQL-standard body (BEGIN ATOMIC / RETURN), which the model does not keep"
-                ));
+            let parallel = match row.try_get::<_, String>("parallel")?.as_str() {
+                "s" => Parallel::Safe,
+                "r" => Parallel::Restricted,
+                _ => Parallel::Unsafe,
+            };
+            let default_cost = if matches!(language.as_str(), "c" | "internal") {
+                "1"
+            } else {
+                "100"
+            };
+            let default_rows = if row.try_get::<_, bool>("returns_set")? {
+                "1000"
+            } else {
+                "0"
+            };
+            let cost: String = row.try_get("cost")?;
+            let rows: String = row.try_get("rows")?;
+            let mut settings = BTreeMap::new();
+            for setting in row.try_get::<_, Vec<String>>("settings")? {
+                let Some((name, value)) = setting.split_once('=') else {
+                    return Err(InspectError::Catalog(format!(
+                        "function {signature} has the SET option {setting:?}, without a value"
+                    )));
+                };
+                settings.insert(name.to_owned(), value.to_owned());
             }
             // The model knows the default (PUBLIC may call it) and "these roles only".
             let execute = match row.try_get::<_, Option<Vec<String>>>("execute")? {
@@ -659,10 +762,16 @@ impl Reader<'_> {
                 returns: row.try_get("result")?,
                 language,
                 volatility,
+                strict: row.try_get("strict")?,
+                parallel,
+                cost: (cost != default_cost).then_some(cost),
+                rows: (rows != default_rows).then_some(rows),
                 security_definer: row.try_get("security_definer")?,
                 search_path: row.try_get("search_path")?,
                 execute,
+                settings,
                 body: row.try_get("body")?,
+                sql_body: row.try_get("has_sql_body")?,
             });
         }
         Ok(())
@@ -671,10 +780,13 @@ impl Reader<'_> {
     fn triggers(&mut self, rows: &[Row]) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
+            let name: String = row.try_get("name")?;
+            if self.partition_own(&table_name, "trigger", &name, row.try_get("is_inherited")?) {
+                continue;
+            }
             if !self.tables.contains_key(&table_name) {
                 continue;
             }
-            let name: String = row.try_get("name")?;
             let qualified = format!("{table_name}.{name}");
             let bits: i32 = row.try_get("type_bits")?;
             let definition: String = row.try_get("definition")?;
@@ -706,16 +818,6 @@ impl Reader<'_> {
                     "trigger {qualified} is a constraint trigger, which the model does not keep"
                 ));
             }
-            if row.try_get::<_, bool>("has_columns")? {
-                self.note(format!(
-                    "trigger {qualified} fires on UPDATE OF columns, which the model does not keep"
-                ));
-            }
-            if row.try_get::<_, bool>("has_transition_tables")? {
-                self.note(format!(
-                    "trigger {qualified} has transition tables, which the model does not keep"
-                ));
-            }
             if row.try_get::<_, String>("enabled")? != "O" {
                 self.note(format!(
                     "trigger {qualified} is disabled or set to fire on replica only, which the model does not keep"
@@ -727,6 +829,9 @@ impl Reader<'_> {
                     name,
                     timing,
                     events,
+                    update_columns: row.try_get("update_columns")?,
+                    old_table: row.try_get("old_table")?,
+                    new_table: row.try_get("new_table")?,
                     for_each_row,
                     function,
                     arguments,
@@ -770,6 +875,7 @@ impl Reader<'_> {
             invalid_indexes,
             unvalidated_constraints,
             unsupported: self.unsupported,
+            unmodelled_names: self.unmodelled_names,
             queries,
         }
     }

@@ -1,6 +1,9 @@
 //! Apply the migrations directory to a database, and revert it, exactly once whatever dies.
 //!
-//! The history lives in [`HISTORY_TABLE`], one row per applied (or interrupted) migration. A run
+//! The history lives in [`HISTORY_TABLE`], one row per applied (or interrupted) migration, in a
+//! schema of its own ([`HISTORY_SCHEMA`]), so an application table of any name (Rails'
+//! `schema_migrations`) is the application's. A history left where earlier versions kept it
+//! ([`LEGACY_HISTORY_TABLE`]) is read there and moved on the next run that takes the lock. A run
 //! takes a session-level advisory lock ([`LOCK_KEY`]) on the session that does the work, waiting
 //! for it by polling (see `lock`), so concurrent runners (app instances starting at once) apply
 //! each migration once: the ones that waited find nothing left to do. Losing that session loses
@@ -60,7 +63,7 @@ pub use resolve::{Repair, Resolution, repair, resolve};
 use units::{Control, control};
 pub use units::{Kind, Unit, concurrent_index, kind, units};
 
-pub use crate::inspect::HISTORY_TABLE;
+pub use crate::inspect::{HISTORY_SCHEMA, HISTORY_TABLE, LEGACY_HISTORY_TABLE};
 
 /// The key of the advisory lock every run holds ("schemamg" in ASCII).
 pub const LOCK_KEY: i64 = 0x7363_6865_6d61_6d67;
@@ -262,8 +265,8 @@ pub enum RunError {
     },
 
     #[error(
-        "the table {table} is not this tool's history (it lacks the column(s) {missing}): another tool (Rails, dbmate, \
-         golang-migrate) keeps its history under that name. Migrate this database with that tool, or rename its table"
+        "the table {table} is not this tool's history (it lacks the column(s) {missing}), yet it stands where this \
+         tool keeps its history. Move it out of the schema {HISTORY_SCHEMA}, which is this tool's own"
     )]
     ForeignHistory { table: String, missing: String },
 
@@ -285,6 +288,8 @@ fn statement_error(sql: &str) -> impl FnOnce(tokio_postgres::Error) -> RunError 
 
 /// Create the history table if it does not exist.
 pub async fn ensure_history(client: &Client) -> Result<(), RunError> {
+    let sql = format!("CREATE SCHEMA IF NOT EXISTS {HISTORY_SCHEMA}");
+    db::execute(client, &sql).await?;
     let sql = format!(
         "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (\n\
          version text PRIMARY KEY,\n\
@@ -314,15 +319,53 @@ pub async fn ensure_history(client: &Client) -> Result<(), RunError> {
     Ok(())
 }
 
-/// The schema-qualified, quoted name of the history table, or `None` when it does not exist.
-async fn history_table(client: &Client) -> Result<Option<String>, RunError> {
+/// The schema-qualified, quoted name of the table `name`, or `None` when it does not exist.
+async fn qualified(client: &Client, name: &str) -> Result<Option<String>, RunError> {
     let sql = "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c \
                JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1::text)";
     let row = client
-        .query_opt(sql, &[&HISTORY_TABLE])
+        .query_opt(sql, &[&name])
         .await
         .map_err(statement_error(sql))?;
     Ok(row.map(|row| row.get(0)))
+}
+
+/// The history table, qualified and quoted: [`HISTORY_TABLE`], or, before a run has moved it
+/// there, this tool's table at [`LEGACY_HISTORY_TABLE`]; `None` when there is neither.
+async fn history_table(client: &Client) -> Result<Option<String>, RunError> {
+    if let Some(table) = qualified(client, HISTORY_TABLE).await? {
+        return Ok(Some(table));
+    }
+    legacy_history_table(client).await
+}
+
+/// This tool's history where earlier versions kept it, if it is there. A table of that name
+/// without the history's columns is another tool's, and the application's.
+async fn legacy_history_table(client: &Client) -> Result<Option<String>, RunError> {
+    let Some(table) = qualified(client, LEGACY_HISTORY_TABLE).await? else {
+        return Ok(None);
+    };
+    Ok(missing_columns(client, &table).await?.is_empty().then_some(table))
+}
+
+/// Move a history kept where earlier versions kept it into [`HISTORY_SCHEMA`], rows, keys and
+/// all, in one transaction (under the run's lock).
+async fn move_legacy_history(client: &Client) -> Result<(), RunError> {
+    if qualified(client, HISTORY_TABLE).await?.is_some() {
+        return Ok(());
+    }
+    let Some(table) = legacy_history_table(client).await? else {
+        return Ok(());
+    };
+    let sql = format!(
+        "BEGIN; CREATE SCHEMA IF NOT EXISTS {HISTORY_SCHEMA}; \
+         ALTER TABLE {table} SET SCHEMA {HISTORY_SCHEMA}; COMMIT"
+    );
+    if let Err(source) = client.batch_execute(&sql).await {
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Err(RunError::Db(Error::Statement { sql, source }));
+    }
+    Ok(())
 }
 
 /// The history, oldest version first; empty when the table does not exist.
@@ -345,8 +388,8 @@ const HISTORY_COLUMNS: [&str; 8] = [
     "error",
 ];
 
-/// Refuse a table of the history's name that another tool made.
-async fn check_shape(client: &Client, table: &str) -> Result<(), RunError> {
+/// The history columns the table `table` lacks.
+async fn missing_columns(client: &Client, table: &str) -> Result<Vec<&'static str>, RunError> {
     let sql = "SELECT coalesce(array_agg(attname::text), '{}') FROM pg_attribute \
                WHERE attrelid = to_regclass($1::text) AND attnum > 0 AND NOT attisdropped";
     let columns: Vec<String> = client
@@ -354,11 +397,16 @@ async fn check_shape(client: &Client, table: &str) -> Result<(), RunError> {
         .await
         .map_err(statement_error(sql))?
         .get(0);
-    let missing: Vec<&str> = HISTORY_COLUMNS
+    Ok(HISTORY_COLUMNS
         .iter()
         .copied()
         .filter(|c| !columns.iter().any(|have| have == c))
-        .collect();
+        .collect())
+}
+
+/// Refuse a table at the history's place that is not this tool's history.
+async fn check_shape(client: &Client, table: &str) -> Result<(), RunError> {
+    let missing = missing_columns(client, table).await?;
     if missing.is_empty() {
         Ok(())
     } else {
@@ -477,7 +525,8 @@ async fn open(url: &str, options: &ApplyOptions) -> Result<(Client, String), Run
     let client = db::connect(url).await?;
     set_session_defaults(&client, options).await?;
     lock::acquire(&client, options.lock_wait, options.progress).await?;
-    if let Some(table) = history_table(&client).await? {
+    move_legacy_history(&client).await?;
+    if let Some(table) = qualified(&client, HISTORY_TABLE).await? {
         check_shape(&client, &table).await?;
     }
     ensure_history(&client).await?;

@@ -79,7 +79,20 @@ async fn run(case: Case) {
     let (old_db, from, old_notes) = build_noting(case.name, case.old).await;
     let (_new_db, to, new_notes) = build_noting(case.name, case.new).await;
 
-    let refused = plan(&from, &to, &case.renames, &PlanOptions::default());
+    // What the old database holds that the model cannot: the plan must take none of its names.
+    let unmodelled = inspect(&old_db.connect().await, &InspectOptions::default())
+        .await
+        .expect("inspect")
+        .unmodelled_names;
+    let refused = plan(
+        &from,
+        &to,
+        &case.renames,
+        &PlanOptions {
+            unmodelled: unmodelled.clone(),
+            ..PlanOptions::default()
+        },
+    );
     match (&refused, case.destructive) {
         (Err(PlanError::Destructive { .. }), true) | (Ok(_), false) => {}
         (Ok(_), true) => panic!("{}: a destructive plan was not refused", case.name),
@@ -91,6 +104,7 @@ async fn run(case: Case) {
         &case.renames,
         &PlanOptions {
             allow_destructive: true,
+            unmodelled,
             ..PlanOptions::default()
         },
     )
@@ -606,7 +620,7 @@ cases! {
         old: "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);",
         new: "CREATE TABLE a (id int PRIMARY KEY);
               CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a DEFERRABLE INITIALLY DEFERRED);",
-        hazards: [ValidatesConstraint, MayFail],
+        hazards: [],
     }
     composite_foreign_key {
         old: "CREATE TABLE orgs_users (org uuid, uid int, PRIMARY KEY (org, uid));
@@ -1624,6 +1638,302 @@ cases! {
         hazards: [RewritesTable, AccessExclusiveLock],
     }
 
+    // ---- issue 14: foreign key and unique constraint state ----
+    foreign_key_not_valid_is_validated {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    foreign_key_validated_becomes_not_valid {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a ON DELETE CASCADE);",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a ON DELETE CASCADE NOT VALID;",
+        hazards: [],
+    }
+    add_not_valid_foreign_key_to_existing_table {
+        old: "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, a_id int);",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        hazards: [],
+    }
+    create_table_with_not_valid_foreign_key {
+        old: "CREATE TABLE a (id int PRIMARY KEY);",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        hazards: [],
+    }
+    foreign_key_deferrable_immediate_becomes_deferred {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a DEFERRABLE);",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [],
+    }
+    not_valid_foreign_key_becomes_deferrable_and_validated {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int CONSTRAINT b_a_id_fkey REFERENCES a DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    not_valid_foreign_key_changes_action {
+        old: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a NOT VALID;",
+        new: "CREATE TABLE a (id int PRIMARY KEY);
+              CREATE TABLE b (id int PRIMARY KEY, a_id int);
+              ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a ON DELETE CASCADE NOT VALID;",
+        hazards: [],
+    }
+    create_table_with_deferrable_unique {
+        old: "",
+        new: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL,
+                  CONSTRAINT t_pos_key UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [],
+    }
+    unique_becomes_deferrable {
+        old: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL CONSTRAINT t_pos_key UNIQUE);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL CONSTRAINT t_pos_key UNIQUE DEFERRABLE);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    add_deferrable_unique_to_existing_table {
+        old: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL,
+                  CONSTRAINT t_pos_key UNIQUE NULLS NOT DISTINCT (pos) DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [BuildsIndex, MayFail],
+    }
+
+    // ---- issue 14: function attributes and SQL-standard bodies ----
+    create_function_with_sql_standard_return {
+        old: "",
+        new: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN a + 1;",
+        hazards: [],
+    }
+    create_function_with_begin_atomic_over_a_new_table {
+        old: "",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE
+              BEGIN ATOMIC SELECT sum(n) FROM t; END;",
+        hazards: [],
+    }
+    sql_standard_body_changes {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(n) FROM t; END;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(n) FROM t WHERE n > 0; END;",
+        hazards: [],
+    }
+    quoted_body_becomes_sql_standard {
+        old: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT a + 1 $$;",
+        new: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN a + 1;",
+        hazards: [],
+    }
+    function_becomes_strict_and_parallel_safe {
+        old: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN a + 1; END $$;",
+        new: "CREATE FUNCTION add_one(a integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+              AS $$ BEGIN RETURN a + 1; END $$;",
+        hazards: [],
+    }
+    function_cost_and_rows_change {
+        old: "CREATE FUNCTION evens(n integer) RETURNS SETOF integer LANGUAGE sql STABLE
+              AS $$ SELECT g FROM generate_series(0, n, 2) AS g $$;",
+        new: "CREATE FUNCTION evens(n integer) RETURNS SETOF integer LANGUAGE sql STABLE PARALLEL RESTRICTED COST 5 ROWS 10
+              AS $$ SELECT g FROM generate_series(0, n, 2) AS g $$;",
+        hazards: [],
+    }
+    security_definer_function_gains_a_search_path {
+        old: "CREATE FUNCTION whoami() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT current_user::text $$;",
+        new: "CREATE FUNCTION whoami() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+              AS $$ SELECT current_user::text $$;",
+        hazards: [],
+    }
+    function_set_options_change {
+        old: "CREATE FUNCTION heavy() RETURNS integer LANGUAGE plpgsql SET work_mem = '64MB' AS $$ BEGIN RETURN 1; END $$;",
+        new: "CREATE FUNCTION heavy() RETURNS integer LANGUAGE plpgsql SET work_mem = '128MB' SET statement_timeout = '5s'
+              SET app.mode = 'batch' AS $$ BEGIN RETURN 1; END $$;",
+        hazards: [],
+    }
+    sql_standard_function_dropped_with_its_table {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE RETURN (SELECT sum(n) FROM t);",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+
+    column_read_by_a_sql_standard_function_changes_type {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(n) FROM t; END;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n bigint);
+              CREATE FUNCTION t_total() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(n) FROM t; END;",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+
+    // ---- issue 14: trigger column lists and transition tables ----
+    create_update_of_trigger {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE INSERT OR UPDATE OF n, m ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        hazards: [],
+    }
+    trigger_gains_update_of_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF m ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        hazards: [],
+    }
+    create_trigger_with_transition_tables {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+              CREATE TRIGGER t_tally AFTER UPDATE ON t REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows
+              FOR EACH STATEMENT EXECUTE FUNCTION tally();",
+        hazards: [],
+    }
+    trigger_transition_table_renamed {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+              CREATE TRIGGER t_tally AFTER INSERT ON t REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION tally();",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE FUNCTION tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+              CREATE TRIGGER t_tally AFTER INSERT ON t REFERENCING NEW TABLE AS \"Inserted Rows\" FOR EACH STATEMENT EXECUTE FUNCTION tally();",
+        hazards: [],
+    }
+    column_under_an_update_of_trigger_changes_type {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF n ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n bigint, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF n ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    column_type_change_leaves_other_update_of_triggers_alone {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, m int);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF n ON t FOR EACH ROW WHEN (OLD.n IS DISTINCT FROM NEW.n) EXECUTE FUNCTION bump();",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int, m bigint);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF n ON t FOR EACH ROW WHEN (OLD.n IS DISTINCT FROM NEW.n) EXECUTE FUNCTION bump();",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    column_under_an_update_of_trigger_becomes_an_enum {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int, state text);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF state ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        new: "CREATE TYPE state AS ENUM ('on', 'off');
+              CREATE TABLE t (id int PRIMARY KEY, n int, state state);
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE UPDATE OF state ON t FOR EACH ROW EXECUTE FUNCTION bump();",
+        hazards: [RewritesTable, AccessExclusiveLock, DeletesData],
+        destructive: true,
+    }
+
+    // ---- issue 14: an application table named like the runner's old history ----
+    create_an_application_table_named_schema_migrations {
+        old: "",
+        new: "CREATE TABLE schema_migrations (version varchar PRIMARY KEY);",
+        hazards: [],
+    }
+    application_schema_migrations_gains_a_column {
+        old: "CREATE TABLE schema_migrations (version varchar PRIMARY KEY);",
+        new: "CREATE TABLE schema_migrations (version varchar PRIMARY KEY, applied_on date);",
+        hazards: [],
+    }
+
+    // ---- issue 14: partitioned tables ----
+    create_range_partitioned_table_with_partitions_and_an_index {
+        old: "",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+              CREATE INDEX events_kind_idx ON events (kind);",
+        hazards: [],
+    }
+    create_list_partitioned_table_with_a_default_partition {
+        old: "",
+        new: "CREATE TABLE regions (id int NOT NULL, region text NOT NULL) PARTITION BY LIST (region);
+              CREATE TABLE regions_eu PARTITION OF regions FOR VALUES IN ('eu', 'uk');
+              CREATE TABLE regions_other PARTITION OF regions DEFAULT;",
+        hazards: [],
+    }
+    create_hash_partitioned_table {
+        old: "",
+        new: "CREATE TABLE audit (organization_id uuid NOT NULL, at timestamptz NOT NULL) PARTITION BY HASH (organization_id);
+              CREATE TABLE audit_0 PARTITION OF audit FOR VALUES WITH (modulus 2, remainder 0);
+              CREATE TABLE audit_1 PARTITION OF audit FOR VALUES WITH (modulus 2, remainder 1);",
+        hazards: [],
+    }
+    partition_added {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        hazards: [],
+    }
+    partition_dropped {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    partition_bound_widens {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2025-01-01');",
+        hazards: [MayFail, AccessExclusiveLock],
+    }
+    index_added_to_a_partitioned_table {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE INDEX events_kind_idx ON events (kind);",
+        hazards: [BuildsIndex],
+    }
+    column_added_to_a_partitioned_table {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, note text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        hazards: [],
+    }
+    foreign_key_added_to_a_partitioned_table {
+        old: "CREATE TABLE kinds (name text PRIMARY KEY);
+              CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE kinds (name text PRIMARY KEY);
+              CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              ALTER TABLE events ADD CONSTRAINT events_kind_fkey FOREIGN KEY (kind) REFERENCES kinds;",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    partitioned_table_dropped {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');
@@ -1844,5 +2154,39 @@ async fn declared_views_are_planned_and_proven() {
             plan.up_script(),
             plan.down_script()
         );
+    }
+}
+
+/// A table that becomes partitioned (or stops being so, or changes its key) is never dropped and
+/// created again: the plan is refused with the expand/contract steps.
+#[tokio::test]
+async fn converting_a_table_to_partitioned_is_refused_with_the_steps() {
+    let (_a, from) = build(
+        "repartition_a",
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (id, at));",
+    )
+    .await;
+    let (_b, to) = build(
+        "repartition_b",
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+    )
+    .await;
+    for (a, b) in [(&from, &to), (&to, &from)] {
+        let options = PlanOptions {
+            allow_destructive: true,
+            ..PlanOptions::default()
+        };
+        let error = plan(a, b, &Renames::default(), &options).unwrap_err();
+        assert!(matches!(error, PlanError::Refused { .. }), "{error}");
+        let message = error.to_string();
+        for expected in [
+            "repartition table events",
+            "events_new",
+            "copy the rows",
+            "events_old",
+        ] {
+            assert!(message.contains(expected), "{expected}: {message}");
+        }
     }
 }

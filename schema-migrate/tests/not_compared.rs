@@ -32,6 +32,10 @@ const MODELLED: &str = "
     CREATE VIEW rich_count AS SELECT count(*) AS n FROM rich;
     CREATE MATERIALIZED VIEW balances AS SELECT mood, sum(balance) AS total FROM accounts GROUP BY mood;
     CREATE UNIQUE INDEX balances_mood ON balances (mood);
+    CREATE TABLE logs (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+    CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE TABLE logs_rest PARTITION OF logs DEFAULT;
+    CREATE INDEX logs_at ON logs (at);
 ";
 
 /// One object (or attribute) of every kind the model cannot hold, each with the words its note
@@ -42,12 +46,13 @@ const UNMODELLED: &[(&str, &str)] = &[
         "view guarded has options (security_barrier=true)",
     ),
     (
-        "CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at)",
-        "table parted is partitioned",
+        "CREATE INDEX logs_2024_own ON logs_2024 (id)",
+        "index logs_2024.logs_2024_own belongs to the partition",
     ),
     (
-        "CREATE TABLE parted_2024 PARTITION OF parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
-        "table parted_2024 is a partition",
+        "CREATE TABLE logs_2025 PARTITION OF logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')
+         PARTITION BY LIST (id)",
+        "table logs_2025 is a partition that is partitioned itself",
     ),
     (
         "CREATE TABLE parent (id int); CREATE TABLE child () INHERITS (parent)",
@@ -269,4 +274,88 @@ async fn every_catalog_kind_is_modelled_or_reported() {
     let remaining = diff(&read_back.schema, &modelled_only.schema, &Renames::default());
     assert!(remaining.is_empty(), "{remaining:#?}");
     assert!(read_back.unsupported.is_empty(), "{:#?}", read_back.unsupported);
+}
+
+/// A plan never takes a name an object not compared holds: creating a table (or an enum, an
+/// index) where a partitioned or foreign table, a composite type or a domain of that name stands
+/// is refused, saying what stands there, instead of failing part way or replacing it.
+#[tokio::test]
+async fn a_plan_never_takes_the_name_of_an_object_not_compared() {
+    use schema_migrate::plan::{PlanError, PlanOptions, plan};
+    let cases = [
+        (
+            "collide_partition",
+            "CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE events PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
+             PARTITION BY LIST (id);",
+            "CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE events (id int PRIMARY KEY);",
+            "create table events: events is a partition",
+        ),
+        (
+            "collide_foreign",
+            "CREATE FOREIGN DATA WRAPPER nowhere; CREATE SERVER far FOREIGN DATA WRAPPER nowhere;
+             CREATE FOREIGN TABLE events (id int) SERVER far;",
+            "CREATE TABLE events (id int PRIMARY KEY);",
+            "create table events: events is a foreign table",
+        ),
+        (
+            "collide_composite",
+            "CREATE TYPE mood AS (a int);",
+            "CREATE TYPE mood AS ENUM ('calm');",
+            "create enum type mood: mood is a composite type",
+        ),
+        (
+            "collide_domain",
+            "CREATE DOMAIN events AS int; CREATE TABLE t (id int PRIMARY KEY);",
+            "CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE events (id int);",
+            "create table events: events is a domain",
+        ),
+        (
+            "collide_partition_index",
+            "CREATE TABLE t (id int PRIMARY KEY, at date);
+             CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
+             PARTITION BY LIST (id);",
+            "CREATE TABLE t (id int PRIMARY KEY, at date); CREATE INDEX logs_2024 ON t (at);
+             CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);",
+            "create index logs_2024 on t: logs_2024 is a partition",
+        ),
+    ];
+    for (name, existing, declared, expected) in cases {
+        let old_db = TestDb::create(&format!("{name}_old")).await;
+        let client = old_db.connect().await;
+        client.batch_execute(existing).await.unwrap();
+        let old = inspect(&client, &InspectOptions::default()).await.unwrap();
+        let new_db = TestDb::create(&format!("{name}_new")).await;
+        let new_client = new_db.connect().await;
+        new_client.batch_execute(declared).await.unwrap();
+        let new = inspect(&new_client, &InspectOptions::default()).await.unwrap();
+        let options = PlanOptions {
+            allow_destructive: true,
+            unmodelled: old.unmodelled_names.clone(),
+            ..PlanOptions::default()
+        };
+        match plan(&old.schema, &new.schema, &Renames::default(), &options) {
+            Err(error @ PlanError::Collides { .. }) => {
+                let message = error.to_string();
+                assert!(message.contains(expected), "{name}: {message}");
+                assert!(
+                    message.contains("rename or remove that object by hand"),
+                    "{message}"
+                );
+            }
+            other => panic!("{name}: the plan was not refused: {other:?}"),
+        }
+        // Without the collision, the same database plans (the objects not compared are left alone).
+        let options = PlanOptions {
+            unmodelled: old.unmodelled_names,
+            ..PlanOptions::default()
+        };
+        assert!(
+            plan(&old.schema, &old.schema, &Renames::default(), &options)
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

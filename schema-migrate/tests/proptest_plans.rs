@@ -728,6 +728,7 @@ fn build_unique(table: &Table, spec: &UniqueSpec) -> Option<UniqueConstraint> {
         name: fresh_object(table, "u"),
         columns,
         nulls_not_distinct: spec.nulls_not_distinct,
+        deferrable: Default::default(),
     })
 }
 
@@ -853,6 +854,7 @@ fn add_foreign_key(schema: &mut Schema, table: &str, spec: &FkSpec) -> Option<St
         deferrable: spec.deferrable,
         match_full: spec.match_full,
         on_delete_set_columns: Vec::new(),
+        not_valid: false,
     });
     Some(format!("add foreign key {}.{name}", table.name))
 }

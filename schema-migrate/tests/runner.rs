@@ -483,7 +483,10 @@ async fn concurrent_runners_apply_each_migration_once() {
         "one runner applies everything, the others find nothing to do"
     );
     let count: i64 = client
-        .query_one("SELECT count(*) FROM schema_migrations WHERE success", &[])
+        .query_one(
+            "SELECT count(*) FROM schema_migrate.schema_migrations WHERE success",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -871,9 +874,48 @@ async fn a_history_table_from_before_revert_progress_is_upgraded() {
     assert_eq!(statuses[0].state, State::Applied);
     let applied = runner::up(db.url(), &migrations, None, &options()).await.unwrap();
     assert_eq!(applied, ["20240102000000", "20240103000000"]);
+    // The run moved the history, its rows with it, into the tool's own schema.
+    let place: Vec<String> = client
+        .query(
+            "SELECT schemaname::text FROM pg_tables WHERE tablename = 'schema_migrations'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(place, ["schema_migrate"]);
+    assert_eq!(versions(&client).await.len(), 3);
     let reverted = runner::down(db.url(), &migrations, DownTarget::Steps(3), &options())
         .await
         .unwrap();
     assert_eq!(reverted.len(), 3);
     assert!(versions(&client).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_rails_history_table_is_left_to_the_application() {
+    let db = TestDb::create("runner_rails_history").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(
+            "CREATE TABLE schema_migrations (version varchar PRIMARY KEY); \
+             INSERT INTO schema_migrations VALUES ('20200101000000')",
+        )
+        .await
+        .unwrap();
+    let migrations = three();
+    assert!(versions(&client).await.is_empty());
+    let applied = runner::up(db.url(), &migrations, None, &options()).await.unwrap();
+    assert_eq!(applied.len(), 3);
+    assert_eq!(versions(&client).await.len(), 3);
+    let rails: Vec<String> = client
+        .query("SELECT version::text FROM public.schema_migrations", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(rails, ["20200101000000"]);
 }

@@ -1,6 +1,6 @@
 //! One function per command.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use schema_core::model::Schema;
@@ -122,6 +122,9 @@ fn database_url(cli: &Cli) -> Result<&str, Failure> {
 }
 
 fn destructive_failure(error: PlanError) -> Failure {
+    if let PlanError::Collides { .. } = error {
+        return Failure::new(EXIT_DIFFERENCES, error.to_string());
+    }
     Failure::new(
         EXIT_DIFFERENCES,
         format!(
@@ -1073,7 +1076,7 @@ async fn load_source(
     cli: &Cli,
     source: &Source,
     declared: &Option<DeclaredSchema>,
-) -> Result<(Schema, bool), Failure> {
+) -> Result<(Schema, Option<BTreeMap<String, String>>), Failure> {
     match source {
         Source::Database(url) => {
             let inspection = inspect_url(url).await?;
@@ -1081,13 +1084,13 @@ async fn load_source(
             for note in &inspection.unsupported {
                 eprintln!("warning: not compared: {note}");
             }
-            Ok((inspection.schema, true))
+            Ok((inspection.schema, Some(inspection.unmodelled_names)))
         }
         Source::Migrations => {
             let (_, migrations) = load_dir(app, cli)?;
-            Ok((latest_snapshot(&migrations)?, false))
+            Ok((latest_snapshot(&migrations)?, None))
         }
-        Source::Declared => Ok((declared.as_ref().expect("loaded").schema.clone(), false)),
+        Source::Declared => Ok((declared.as_ref().expect("loaded").schema.clone(), None)),
     }
 }
 
@@ -1097,7 +1100,7 @@ async fn diff_command(
     from: &Source,
     to: &Source,
     down: bool,
-    options: PlanOptions,
+    mut options: PlanOptions,
 ) -> Result<u8, Failure> {
     let declared = if *from == Source::Declared || *to == Source::Declared {
         Some(app.declared()?)
@@ -1105,10 +1108,14 @@ async fn diff_command(
         None
     };
     // The two sides are read at once: two databases take the time of the slower one.
-    let ((mut from_schema, from_db), (mut to_schema, to_db)) = tokio::try_join!(
+    let ((mut from_schema, from_unmodelled), (mut to_schema, to_unmodelled)) = tokio::try_join!(
         load_source(app, cli, from, &declared),
         load_source(app, cli, to, &declared)
     )?;
+    let (from_db, to_db) = (from_unmodelled.is_some(), to_unmodelled.is_some());
+    // The plan runs against `from`: it may not take a name that database gives to an object not
+    // compared.
+    options.unmodelled = from_unmodelled.unwrap_or_default();
     // Compare like with like: a declared or snapshot side is spelled the way Postgres prints it
     // by creating it on a throwaway database of the other side's server.
     let server = match (from, to) {

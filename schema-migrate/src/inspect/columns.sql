@@ -8,9 +8,12 @@ SELECT c.relname::text AS table_name,
        a.attnotnull AS not_null,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,
-       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default_sql,
+       -- A default names no column, so it is deparsed without its table (opening each table to
+       -- deparse was most of this query's time); a generated column's expression needs it.
+       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0)
+            ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default_sql,
        -- serial: the default is nextval() of a sequence owned by this very column.
-       EXISTS (
+       ad.oid IS NOT NULL AND EXISTS (
            SELECT 1
              FROM pg_catalog.pg_depend owned
              JOIN pg_catalog.pg_class seq
@@ -71,7 +74,7 @@ SELECT c.relname::text AS table_name,
   LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
   LEFT JOIN pg_catalog.pg_namespace collns ON collns.oid = coll.collnamespace
  WHERE n.nspname = $1
-   AND c.relkind = 'r'
+   AND c.relkind IN ('r', 'p')
    AND a.attnum > 0
    AND NOT a.attisdropped
  ORDER BY c.relname, a.attnum

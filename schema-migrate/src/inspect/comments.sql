@@ -9,5 +9,5 @@ SELECT c.relname::text AS table_name,
     ON d.objsubid > 0 AND a.attrelid = c.oid AND a.attnum = d.objsubid
  WHERE d.classoid = 'pg_catalog.pg_class'::regclass
    AND n.nspname = $1
-   AND c.relkind = 'r'
+   AND c.relkind IN ('r', 'p')
  ORDER BY c.relname, d.objsubid

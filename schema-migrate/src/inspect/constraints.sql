@@ -30,8 +30,11 @@ SELECT c.relname::text AS table_name,
        con.condeferred AS deferred,
        con.convalidated AS validated,
        con.connoinherit AS no_inherit,
+       -- On a partition: taken from its table (not the partition's own).
+       (con.conparentid <> 0 OR NOT con.conislocal) AS is_inherited,
        COALESCE(i.indnullsnotdistinct, false) AS nulls_not_distinct,
-       pg_catalog.pg_get_constraintdef(con.oid) AS definition
+       -- Only a check is read from its definition (deparsing is the costly part of this query).
+       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS definition
   FROM pg_catalog.pg_constraint con
   JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -39,5 +42,5 @@ SELECT c.relname::text AS table_name,
   LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
   LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
  WHERE n.nspname = $1
-   AND c.relkind = 'r'
+   AND c.relkind IN ('r', 'p')
  ORDER BY c.relname, con.conname

@@ -9,12 +9,19 @@ SELECT p.proname::text AS name,
        p.provolatile::text AS volatility,
        p.prosecdef AS security_definer,
        p.proisstrict AS strict,
+       p.proparallel::text AS parallel,
+       p.procost::text AS cost,
+       p.prorows::text AS rows,
+       p.proretset AS returns_set,
        (SELECT substr(c, length('search_path=') + 1)
           FROM unnest(p.proconfig) AS c
          WHERE c LIKE 'search\_path=%') AS search_path,
-       EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c WHERE c NOT LIKE 'search\_path=%') AS has_config,
+       ARRAY(SELECT c FROM unnest(p.proconfig) AS c WHERE c NOT LIKE 'search\_path=%') AS settings,
+       -- A SQL-standard body is kept parsed; Postgres prints it back as it prints a view.
        (p.prosqlbody IS NOT NULL) AS has_sql_body,
-       p.prosrc AS body,
+       CASE WHEN p.prosqlbody IS NOT NULL
+            THEN pg_catalog.pg_get_function_sqlbody(p.oid)
+            ELSE p.prosrc END AS body,
        CASE WHEN p.proacl IS NOT NULL THEN ARRAY(
            SELECT coalesce(r.rolname::text, 'PUBLIC')
              FROM pg_catalog.aclexplode(p.proacl) AS a

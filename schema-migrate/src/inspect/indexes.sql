@@ -7,6 +7,8 @@ SELECT c.relname::text AS table_name,
        i.indisunique AS is_unique,
        i.indnullsnotdistinct AS nulls_not_distinct,
        i.indisvalid AS is_valid,
+       -- A partition's index attached to its table's partitioned index comes with it.
+       EXISTS (SELECT 1 FROM pg_catalog.pg_inherits ih WHERE ih.inhrelid = i.indexrelid) AS is_attached,
        am.amname::text AS method,
        ARRAY(
            SELECT a.attname::text
@@ -62,7 +64,7 @@ SELECT c.relname::text AS table_name,
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_am am ON am.oid = ic.relam
  WHERE n.nspname = $1
-   AND c.relkind IN ('r', 'm')
+   AND c.relkind IN ('r', 'm', 'p')
    AND NOT EXISTS (
        SELECT 1
          FROM pg_catalog.pg_constraint con

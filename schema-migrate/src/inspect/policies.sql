@@ -13,5 +13,5 @@ SELECT c.relname::text AS table_name,
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = $1
-   AND c.relkind = 'r'
+   AND c.relkind IN ('r', 'p')
  ORDER BY c.relname, p.polname

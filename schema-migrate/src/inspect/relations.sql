@@ -5,6 +5,12 @@
 SELECT c.relname::text AS name,
        c.relkind::text AS kind,
        c.relispartition AS is_partition,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
+       (SELECT pc.relname::text
+          FROM pg_catalog.pg_inherits i
+          JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+         WHERE i.inhrelid = c.oid AND pc.relnamespace = c.relnamespace AND c.relispartition) AS partition_of,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        c.relpersistence::text AS persistence,
        c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,
@@ -19,7 +25,18 @@ SELECT c.relname::text AS name,
               AND d.refclassid = 'pg_catalog.pg_class'::regclass
               AND d.refobjsubid > 0
               AND d.deptype IN ('a', 'i')
-       ) AS owned_by_column
+       ) AS owned_by_column,
+       -- The runner's history where versions before the `schema_migrate` schema kept it: a
+       -- table of that name with the history's columns (`HISTORY_COLUMNS` in runner.rs).
+       -- Another tool's table of the name (Rails keeps only `version`) is the application's.
+       (c.relname = 'schema_migrations' AND c.relkind = 'r' AND (
+           SELECT count(*)
+             FROM pg_catalog.pg_attribute a
+            WHERE a.attrelid = c.oid
+              AND NOT a.attisdropped
+              AND a.attname IN ('version', 'description', 'checksum', 'applied_at', 'execution_ms',
+                                'success', 'steps_done', 'error')
+       ) = 8) IS TRUE AS is_legacy_history
   FROM pg_catalog.pg_namespace n
   LEFT JOIN pg_catalog.pg_class c
     ON c.relnamespace = n.oid

@@ -79,6 +79,8 @@ SELECT 'schema', n.nspname::text, 'is not inspected (only ' || $1 || ' is)', NUL
   FROM pg_catalog.pg_namespace n
  WHERE n.nspname <> $1
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+   -- The migration runner's own bookkeeping (`HISTORY_SCHEMA`).
+   AND n.nspname <> 'schema_migrate'
    AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'
    AND NOT (n.nspname = 'public' AND NOT EXISTS (
        SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid

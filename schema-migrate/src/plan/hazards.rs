@@ -106,10 +106,25 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
     use Change::*;
     use Held::*;
     use LockMode::*;
-    let online = cx.online;
+    // Whether the change's table takes the online form (partitioned tables do not).
+    let online = cx.online && change.table().is_none_or(|t| !cx.partitioned.contains(t));
     let mut locks = Vec::new();
     match change {
         DropTable(t) => locks.push(lock(&t.name, AccessExclusive, Briefly)),
+        DropPartition { table, partition } => {
+            locks.push(lock(&partition.name, AccessExclusive, Briefly));
+            if cx.exists(table) {
+                locks.push(lock(table, AccessExclusive, Briefly));
+            }
+        }
+        CreatePartition { table, .. } if cx.exists(table) => {
+            locks.push(lock(table, AccessExclusive, Briefly));
+        }
+        ChangePartitionBound { table, to, .. } if cx.exists(table) => {
+            locks.push(lock(table, AccessExclusive, Briefly));
+            locks.push(lock(&to.name, AccessExclusive, WhileScanning));
+        }
+        Repartition { .. } => {}
         CreateEnum(_)
         | DropEnum(_)
         | AddEnumValues { .. }
@@ -171,6 +186,14 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
         ValidateCheck { table, .. } if cx.exists(table) => {
             locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
         }
+        AlterForeignKey { table, from, to } if cx.exists(table) => {
+            if from.deferrable != to.deferrable || to.not_valid {
+                locks.push(lock(table, AccessExclusive, Briefly));
+            }
+            if from.not_valid && !to.not_valid {
+                locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
+            }
+        }
         AddCheck { table, .. } if cx.exists(table) => {
             if online {
                 locks.push(lock(table, AccessExclusive, Briefly));
@@ -180,7 +203,9 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
             }
         }
         AddForeignKey { table, foreign_key } if cx.exists(table) => {
-            if online {
+            if foreign_key.not_valid {
+                locks.push(lock(table, ShareRowExclusive, Briefly));
+            } else if online {
                 locks.push(lock(table, ShareRowExclusive, Briefly));
                 locks.push(lock(table, ShareUpdateExclusive, WhileScanning));
             } else {
@@ -216,7 +241,9 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
                 Briefly,
             ));
         }
-        AddPrimaryKey { table, .. } | AddUnique { table, .. } if cx.exists(table) => {
+        AddPrimaryKey { table, .. } | AddUnique { table, .. } | ReplaceUnique { table, .. }
+            if cx.exists(table) =>
+        {
             locks.push(lock(
                 table,
                 if online { ShareUpdateExclusive } else { Share },
@@ -261,6 +288,25 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
             found.push(hazard(
                 Irreversible,
                 "the down step recreates the table empty: its rows are not restored",
+            ));
+        }
+        DropPartition { partition, .. } => {
+            found.push(hazard(
+                DeletesData,
+                format!("drops partition {} and all its rows", partition.name),
+            ));
+            found.push(hazard(
+                Irreversible,
+                "the down step recreates the partition empty: its rows are not restored",
+            ));
+        }
+        ChangePartitionBound { table, to, .. } if cx.exists(table) => {
+            found.push(hazard(
+                MayFail,
+                format!(
+                    "fails if a row of {} is outside its new bound, or inside another partition's",
+                    to.name
+                ),
             ));
         }
         DropColumn { table, column } => {
@@ -386,7 +432,9 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 ));
             }
         }
-        AddPrimaryKey { table, .. } | AddUnique { table, .. } if cx.exists(table) => {
+        AddPrimaryKey { table, .. } | AddUnique { table, .. } | ReplaceUnique { table, .. }
+            if cx.exists(table) =>
+        {
             found.push(hazard(
                 BuildsIndex,
                 format!("builds a unique index on {table}{}", building(cx)),
@@ -408,7 +456,17 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 format!("fails if a row of {table} violates {}", check.name),
             ));
         }
-        AddForeignKey { table, foreign_key } if cx.exists(table) => {
+        AlterForeignKey { table, from, to } if cx.exists(table) && from.not_valid && !to.not_valid => {
+            found.push(hazard(
+                ValidatesConstraint,
+                format!("checks every row of {table} against {}", to.referenced_table),
+            ));
+            found.push(hazard(
+                MayFail,
+                format!("fails if a row of {table} references a missing row"),
+            ));
+        }
+        AddForeignKey { table, foreign_key } if cx.exists(table) && !foreign_key.not_valid => {
             found.push(hazard(
                 ValidatesConstraint,
                 format!(

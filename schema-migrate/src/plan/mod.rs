@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use schema_core::Renames;
-use schema_core::model::{Column, ColumnType, Schema};
+use schema_core::model::{Column, ColumnType, Deferrable, Schema};
 
 use crate::diff::{Change, diff};
 
@@ -39,6 +39,15 @@ pub struct PlanOptions {
     pub fast: bool,
     /// Timeouts per kind of statement (online plans only).
     pub timeouts: TimeoutPolicy,
+    /// Names taken in the database planned against by objects the model does not hold (see
+    /// [`crate::inspect::Inspection::unmodelled_names`]), each with what it is. A plan that would
+    /// create or rename anything to one of them is refused ([`PlanError::Collides`]): it would
+    /// fail, or, for an object it could replace, destroy what it never compared.
+    pub unmodelled: BTreeMap<String, String>,
+    /// Partitioned tables (filled by [`plan`] from the two schemas): Postgres builds no index
+    /// `CONCURRENTLY`, attaches none `USING INDEX` and adds no foreign key `NOT VALID` on them, so
+    /// their changes take the plain form.
+    pub partitioned: BTreeSet<String>,
 }
 
 /// `lock_timeout` and `statement_timeout` for one statement. Zero means no limit.
@@ -209,6 +218,79 @@ pub enum PlanError {
     /// The plan deletes data and `allow_destructive` was not given.
     #[error("{}", destructive_message(.steps))]
     Destructive { steps: Vec<(String, Hazard)> },
+    /// A step Postgres cannot take in place, with the migration to write instead.
+    #[error("{}", refusal_message(.steps))]
+    Refused {
+        /// Each step, and what to do instead.
+        steps: Vec<(String, String)>,
+    },
+    /// A step would create an object under a name an object the model does not hold takes.
+    #[error("{}", collision_message(.steps))]
+    Collides {
+        /// Each step, the name, and what holds it.
+        steps: Vec<(String, String, String)>,
+    },
+}
+
+fn refusal_message(steps: &[(String, String)]) -> String {
+    let mut message = format!(
+        "refusing a plan with {} step(s) Postgres cannot take in place:",
+        steps.len()
+    );
+    for (summary, instead) in steps {
+        message.push_str(&format!("\n  - {summary}: {instead}"));
+    }
+    message
+}
+
+/// What to do instead of making `table` partitioned (or plain, or partitioned by another key),
+/// which `ALTER TABLE` cannot do: expand, migrate, contract.
+fn repartition_steps(table: &str, to: Option<&str>) -> String {
+    let new = format!("{table}_new");
+    let shape = match to {
+        Some(by) => format!("PARTITION BY {by}, with its partitions"),
+        None => "not partitioned".to_owned(),
+    };
+    format!(
+        "a table cannot change its partitioning in place (and dropping it would lose its rows). Expand and \
+         contract, in separate migrations: (1) create {new} as declared ({shape}; a primary or unique key must \
+         include the partition key); (2) write to both (a trigger on {table}, or the application) and copy the \
+         rows in batches; (3) in one transaction, rename {table} to {table}_old and {new} to {table}, and move \
+         the foreign keys that reference it; (4) once nothing reads it, drop {table}_old. Declare {new} \
+         beside {table} to generate step 1"
+    )
+}
+
+fn collision_message(steps: &[(String, String, String)]) -> String {
+    let mut message = format!(
+        "refusing a plan that collides with objects not compared: {} step(s) would take a name the database \
+         already gives to an object the model does not hold:",
+        steps.len()
+    );
+    for (summary, name, what) in steps {
+        message.push_str(&format!("\n  - {summary}: {name} is {what} in the database"));
+    }
+    message.push_str(
+        "\nrename or remove that object by hand (the plan never touches what it does not compare), or give the declared \
+         object another name",
+    );
+    message
+}
+
+/// The name a change gives to a relation or a type (tables, views, sequences, indexes and their
+/// row and enum types share the schema's names).
+fn created_name(change: &Change) -> Option<&str> {
+    match change {
+        Change::CreateTable(table) => Some(&table.name),
+        Change::CreateView(view) => Some(&view.name),
+        Change::CreateSequence(sequence) => Some(&sequence.name),
+        Change::CreateEnum(enum_type) => Some(&enum_type.name),
+        Change::RenameTable { to, .. } | Change::RenameIndex { to, .. } => Some(to),
+        Change::CreateIndex { index, .. } => Some(&index.name),
+        Change::AddPrimaryKey { primary_key, .. } => Some(&primary_key.name),
+        Change::AddUnique { unique, .. } => Some(&unique.name),
+        _ => None,
+    }
 }
 
 fn destructive_message(steps: &[(String, Hazard)]) -> String {
@@ -224,11 +306,42 @@ fn destructive_message(steps: &[(String, Hazard)]) -> String {
 
 /// Diff `from` against `to` and plan the changes.
 pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions) -> Result<Plan, PlanError> {
-    plan_changes(diff(from, to, renames), options)
+    let mut options = options.clone();
+    options.partitioned.extend(
+        from.tables
+            .iter()
+            .chain(&to.tables)
+            .filter(|t| t.partition_by.is_some())
+            .map(|t| t.name.clone()),
+    );
+    plan_changes(diff(from, to, renames), &options)
 }
 
 /// Plan already-diffed changes.
 pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
+    let collisions: Vec<(String, String, String)> = changes
+        .iter()
+        .filter_map(|change| {
+            let name = created_name(change)?;
+            let what = options.unmodelled.get(name)?;
+            Some((summary(change), name.to_owned(), what.clone()))
+        })
+        .collect();
+    if !collisions.is_empty() {
+        return Err(PlanError::Collides { steps: collisions });
+    }
+    let refused: Vec<(String, String)> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Repartition { table, to, .. } => {
+                Some((summary(change), repartition_steps(table, to.as_deref())))
+            }
+            _ => None,
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(PlanError::Refused { steps: refused });
+    }
     let mut changes = through_text_around_enum_changes(changes);
     let superseded = superseded(&changes);
     let replaced_policies = replaced_policies(&changes);
@@ -371,6 +484,7 @@ pub(crate) struct Context {
     creates_role: BTreeSet<(String, String)>,
     online: bool,
     timeouts: TimeoutPolicy,
+    partitioned: BTreeSet<String>,
 }
 
 impl Context {
@@ -396,6 +510,7 @@ impl Context {
             creates_role,
             online: !options.fast,
             timeouts: options.timeouts,
+            partitioned: options.partitioned.clone(),
         }
     }
 
@@ -406,6 +521,7 @@ impl Context {
             creates_role: self.creates_role.clone(),
             online: false,
             timeouts: self.timeouts,
+            partitioned: self.partitioned.clone(),
         }
     }
 
@@ -416,7 +532,7 @@ impl Context {
 
     /// Whether to use the online technique for a change on `table`.
     fn online(&self, table: &str) -> bool {
-        self.online && self.exists(table)
+        self.online && self.exists(table) && !self.partitioned.contains(table)
     }
 }
 
@@ -440,7 +556,9 @@ fn superseded(changes: &[Change]) -> Vec<Change> {
     };
     let key_dropped = |table: &str| {
         changes.iter().any(|change| match change {
-            Change::DropPrimaryKey { table: t, .. } | Change::DropUnique { table: t, .. } => t == table,
+            Change::DropPrimaryKey { table: t, .. }
+            | Change::DropUnique { table: t, .. }
+            | Change::ReplaceUnique { table: t, .. } => t == table,
             Change::DropIndex { table: t, index } => t == table && index.unique,
             _ => false,
         })
@@ -665,6 +783,8 @@ fn phase(change: &Change) -> u8 {
     match change {
         // Before renames too: the down creates them again after the renames are undone.
         DropView(_) => 0,
+        // A SQL-standard body depends on the tables and columns it reads, as a view does.
+        DropFunction(f) if f.sql_body => 0,
         // Table renames come first among the renames: `diff` lists them first.
         RenameTable { .. } | RenameColumn { .. } => 1,
         RenameIndex { .. } | RenameConstraint { .. } => 2,
@@ -675,7 +795,8 @@ fn phase(change: &Change) -> u8 {
         DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 5,
         // What uses an enum type leaves it before its values change and comes after: a
         // recreation (the up of removed values, the down of added ones) drops the old type.
-        DropTable(_) => 7,
+        DropTable(_) | DropPartition { .. } => 7,
+        Repartition { .. } => 7,
         DropColumn { .. } => 8,
         AlterColumn { from, to, .. }
             if from.ty != to.ty && from.ty.enum_name().is_some() && to.ty.enum_name().is_none() =>
@@ -690,12 +811,15 @@ fn phase(change: &Change) -> u8 {
         CreateSequence(_) | AlterSequence { .. } => 9,
         CreateFunction(_) | ReplaceFunction { .. } => 10,
         CreateTable(_) => 11,
+        CreatePartition { .. } => 12,
+        ChangePartitionBound { .. } => 15,
         AddColumn { .. } => 12,
         AlterColumn { .. } => 13,
         // After the columns whose defaults took values from them.
         DropEnum(_) | DropSequence(_) => 14,
         AddPrimaryKey { .. }
         | AddUnique { .. }
+        | ReplaceUnique { .. }
         | AddCheck { .. }
         | ValidateCheck { .. }
         | InvalidateCheck { .. }
@@ -703,7 +827,7 @@ fn phase(change: &Change) -> u8 {
         | UniqueToIndex { .. }
         | CreateIndex { .. }
         | ReplaceIndex { .. } => 15,
-        AddForeignKey { .. } => 16,
+        AddForeignKey { .. } | AlterForeignKey { .. } => 16,
         // Once the owning column exists.
         SetSequenceOwner { .. } => 16,
         SetRowLevelSecurity { .. } | CreatePolicy { .. } | Grant { .. } => 17,
@@ -773,6 +897,21 @@ fn summary(change: &Change) -> String {
         },
         CreateTable(t) => format!("create table {}", t.name),
         DropTable(t) => format!("drop table {}", t.name),
+        CreatePartition { table, partition } => {
+            format!(
+                "create partition {} of {table} {}",
+                partition.name, partition.bound
+            )
+        }
+        DropPartition { table, partition } => format!("drop partition {} of {table}", partition.name),
+        ChangePartitionBound { table, to, .. } => {
+            format!("move partition {} of {table} to {}", to.name, to.bound)
+        }
+        Repartition { table, from, to } => format!(
+            "repartition table {table} ({} → {})",
+            from.as_deref().unwrap_or("not partitioned"),
+            to.as_deref().unwrap_or("not partitioned")
+        ),
         RenameTable { from, to } => format!("rename table {from} to {to}"),
         AddColumn { table, column } => format!("add column {table}.{}", column.name),
         DropColumn { table, column } => format!("drop column {table}.{}", column.name),
@@ -831,6 +970,7 @@ fn summary(change: &Change) -> String {
             )
         }
         DropUnique { table, unique } => format!("drop unique constraint {} on {table}", unique.name),
+        ReplaceUnique { table, to, .. } => format!("rebuild unique constraint {} on {table}", to.name),
         AddCheck { table, check } => format!("add check constraint {} on {table}", check.name),
         DropCheck { table, check } => format!("drop check constraint {} on {table}", check.name),
         IndexToUnique { table, index, unique } => format!(
@@ -852,6 +992,22 @@ fn summary(change: &Change) -> String {
             foreign_key.referenced_table
         ),
         DropForeignKey { table, foreign_key } => format!("drop foreign key {} on {table}", foreign_key.name),
+        AlterForeignKey { table, from, to } => {
+            let mut what = Vec::new();
+            if from.deferrable != to.deferrable {
+                what.push(match to.deferrable {
+                    Deferrable::NotDeferrable => "NOT DEFERRABLE",
+                    Deferrable::InitiallyImmediate => "DEFERRABLE INITIALLY IMMEDIATE",
+                    Deferrable::InitiallyDeferred => "DEFERRABLE INITIALLY DEFERRED",
+                });
+            }
+            match (from.not_valid, to.not_valid) {
+                (true, false) => what.push("validated"),
+                (false, true) => what.push("NOT VALID"),
+                _ => {}
+            }
+            format!("make foreign key {} on {table} {}", to.name, what.join(", "))
+        }
         RenameConstraint { table, from, to } => format!("rename constraint {from} on {table} to {to}"),
         CreateIndex { table, index } => format!("create index {} on {table}", index.name),
         DropIndex { table, index } => format!("drop index {} on {table}", index.name),

@@ -3,7 +3,7 @@
 
 use schema_core::ident::{self, quote};
 use schema_core::model::{
-    CheckConstraint, Column, ColumnType, EnumType, Identity, Index, PrimaryKey, UniqueConstraint,
+    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Identity, Index, PrimaryKey, UniqueConstraint,
 };
 use schema_core::render::{self, EnumPosition};
 
@@ -75,6 +75,7 @@ fn with_comment(mut statement: Statement, comment: impl Into<String>) -> Stateme
     statement
 }
 
+mod partitions;
 mod sequences;
 mod views;
 
@@ -136,6 +137,11 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
             statements
         }
         DropTable(table) => vec![cx.ddl(render::drop_table(&table.name))],
+        CreatePartition { table, partition } => partitions::create(table, partition, cx),
+        DropPartition { partition, .. } => partitions::drop(partition, cx),
+        ChangePartitionBound { table, from, to } => partitions::change_bound(table, from, to, cx),
+        // Refused before anything is rendered (see `plan_changes`).
+        Repartition { .. } => Vec::new(),
         RenameTable { from, to } => vec![cx.ddl(render::rename_table(from, to))],
         AddColumn { table, column } => add_column(table, column, cx),
         DropColumn { table, column } => vec![cx.ddl(render::drop_column(table, &column.name))],
@@ -147,6 +153,7 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         }
         AddUnique { table, unique } => add_unique(table, unique, cx),
         DropUnique { table, unique } => vec![cx.ddl(render::drop_constraint(table, &unique.name))],
+        ReplaceUnique { table, from, to } => replace_unique(table, from, to, cx),
         AddCheck { table, check } => add_check(table, check, cx),
         DropCheck { table, check } => vec![cx.ddl(render::drop_constraint(table, &check.name))],
         IndexToUnique { table, index, unique } => {
@@ -161,7 +168,9 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
             cx.ddl(render::add_check(table, check, true)),
         ],
         AddForeignKey { table, foreign_key } => {
-            if cx.online(table) {
+            if foreign_key.not_valid {
+                vec![cx.ddl(render::add_foreign_key(table, foreign_key, true))]
+            } else if cx.online(table) {
                 vec![
                     cx.ddl(render::add_foreign_key(table, foreign_key, true)),
                     cx.alone(
@@ -176,6 +185,7 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         DropForeignKey { table, foreign_key } => {
             vec![cx.ddl(render::drop_constraint(table, &foreign_key.name))]
         }
+        AlterForeignKey { table, from, to } => alter_foreign_key(table, from, to, cx),
         RenameConstraint { table, from, to } => vec![cx.ddl(render::rename_constraint(table, from, to))],
         CreateIndex { table, index } => {
             if cx.online(table) {
@@ -669,6 +679,29 @@ fn add_unique(table: &str, unique: &UniqueConstraint, cx: &Context) -> Vec<State
     ]
 }
 
+/// A unique constraint rebuilt over the same columns: online, its new index is built under a
+/// temporary name and attached as the constraint (`USING INDEX` renames it) in the transaction
+/// that drops the old one.
+fn replace_unique(
+    table: &str,
+    from: &UniqueConstraint,
+    to: &UniqueConstraint,
+    cx: &Context,
+) -> Vec<Statement> {
+    if !cx.online(table) {
+        return vec![
+            cx.ddl(render::drop_constraint(table, &from.name)),
+            cx.ddl(render::add_unique(table, to, None)),
+        ];
+    }
+    let built = ident::make_object_name(&to.name, None, Some("new"));
+    vec![
+        cx.build_index(table, &unique_index(&built, &to.columns, to.nulls_not_distinct)),
+        cx.ddl(render::drop_constraint(table, &from.name)),
+        cx.ddl(render::add_unique(table, to, Some(&built))),
+    ]
+}
+
 fn add_check(table: &str, check: &CheckConstraint, cx: &Context) -> Vec<Statement> {
     if check.not_valid {
         return vec![cx.ddl(render::add_check(table, check, true))];
@@ -680,6 +713,30 @@ fn add_check(table: &str, check: &CheckConstraint, cx: &Context) -> Vec<Statemen
         cx.ddl(render::add_check(table, check, true)),
         cx.alone(Alone::Validate, render::validate_constraint(table, &check.name)),
     ]
+}
+
+/// A foreign key's state changes in place: its deferrability by `ALTER CONSTRAINT`, then its
+/// validation. Un-validating cannot be done in place: the key is dropped and added again
+/// `NOT VALID` with its new deferrability (no scan).
+fn alter_foreign_key(table: &str, from: &ForeignKey, to: &ForeignKey, cx: &Context) -> Vec<Statement> {
+    if to.not_valid && !from.not_valid {
+        return vec![
+            cx.ddl(render::drop_constraint(table, &from.name)),
+            cx.ddl(render::add_foreign_key(table, to, true)),
+        ];
+    }
+    let mut statements = Vec::new();
+    if from.deferrable != to.deferrable {
+        statements.push(cx.ddl(render::alter_constraint_deferrable(
+            table,
+            &to.name,
+            to.deferrable,
+        )));
+    }
+    if from.not_valid && !to.not_valid {
+        statements.push(cx.alone(Alone::Validate, render::validate_constraint(table, &to.name)));
+    }
+    statements
 }
 
 /// A unique constraint becomes a unique index: the index is built first (under a temporary name
