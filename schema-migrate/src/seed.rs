@@ -97,7 +97,7 @@ fn statement_error(what: &str, source: tokio_postgres::Error) -> Error {
 
 /// Tables ordered so that a table comes after those its foreign keys reference (cycles and
 /// self-references are broken where they close).
-fn in_dependency_order(schema: &Schema) -> Vec<&Table> {
+pub(crate) fn in_dependency_order(schema: &Schema) -> Vec<&Table> {
     let by_name: BTreeMap<&str, &Table> = schema.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut done: BTreeSet<&str> = BTreeSet::new();
     let mut order = Vec::new();

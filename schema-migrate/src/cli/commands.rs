@@ -8,7 +8,7 @@ use schema_core::{DeclaredSchema, Renames};
 use serde::Serialize;
 
 use super::output::{self, changes_text, findings_text, json, plan_report, plan_text};
-use super::{App, Cli, Command, EXIT_DIFFERENCES, EXIT_USAGE, Failure, Format, Source};
+use super::{App, Cli, Command, EXIT_DATABASE, EXIT_DIFFERENCES, EXIT_USAGE, Failure, Format, Source};
 use crate::ack::{self, Ack, Acked};
 use crate::apply::ApplyOptions;
 use crate::diff::diff;
@@ -17,6 +17,7 @@ use crate::lint::{LintOptions, Rule, lint_path};
 use crate::migrations::{Migration, MigrationDir, NO_TRANSACTION_MARKER};
 use crate::normalize::normalize;
 use crate::plan::{HazardKind, Plan, PlanError, PlanOptions, Statement, plan, script, transaction_body};
+use crate::rehearse::{Rehearsal, RehearseOptions, Sample};
 use crate::runner::{self, DownTarget, State};
 use crate::{cluster, db};
 
@@ -74,6 +75,16 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             distributed,
         } => check(app, cli, database.as_deref(), deny_hazard, *distributed).await,
         Command::Verify { rows } => verify(app, cli, *rows).await,
+        Command::Rehearse { from, sample, rows } => {
+            let sample = match (sample, rows) {
+                (Some(percent), _) => Some(
+                    Sample::parse_percent(percent).map_err(|message| Failure::new(EXIT_USAGE, message))?,
+                ),
+                (None, Some(rows)) => Some(Sample::Rows(*rows)),
+                (None, None) => None,
+            };
+            rehearse(app, cli, from, sample).await
+        }
         Command::Diff {
             from,
             to,
@@ -1143,4 +1154,86 @@ async fn diff_command(
         }
     }
     Ok(0)
+}
+
+/// `rehearse`: the pending migrations up and down on a throwaway copy of `from`.
+async fn rehearse(app: &App, cli: &Cli, from: &str, sample: Option<Sample>) -> Result<u8, Failure> {
+    let (dir, migrations) = load_dir(app, cli)?;
+    if !migrations.is_empty() {
+        dir.check_sum_of(&migrations)?;
+    }
+    let source = crate::rehearse::connect_read_only(from).await?;
+    let statuses = runner::status(&source, &migrations).await?;
+    if let Some(stuck) = statuses
+        .iter()
+        .find(|s| !matches!(s.state, State::Pending | State::Applied))
+    {
+        return Err(Failure::new(
+            EXIT_DATABASE,
+            format!(
+                "the source's migration {}_{} is {:?}: `up` would refuse it, so there is nothing to rehearse until it is resolved (`migrate status` says how)",
+                stuck.version, stuck.description, stuck.state
+            ),
+        ));
+    }
+    let pending: Vec<&Migration> = migrations
+        .iter()
+        .zip(&statuses)
+        .filter(|(_, s)| s.state == State::Pending)
+        .map(|(m, _)| m)
+        .collect();
+    if pending.is_empty() {
+        drop(source);
+        match cli.format {
+            Format::Json => println!("{}", json(&serde_json::json!({ "pending": 0, "runs": [] }))),
+            Format::Text => println!("nothing to rehearse: the source has every migration applied"),
+        }
+        return Ok(0);
+    }
+    // The copy goes to DATABASE_URL's server when one is given, else to the source's.
+    let server_url = match cli.database_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => url.to_owned(),
+        None => {
+            let maintenance = crate::scratch::with_database(from, "postgres")?;
+            if db::connect(&maintenance).await.is_ok() {
+                maintenance
+            } else {
+                from.to_owned()
+            }
+        }
+    };
+    let options = RehearseOptions {
+        sample,
+        lock_timeout: std::time::Duration::from_millis(cli.lock_timeout),
+        statement_timeout: std::time::Duration::from_secs(cli.statement_timeout),
+    };
+    let started = std::time::Instant::now();
+    let work = async {
+        let target = crate::rehearse::target(source, &server_url, sample.is_some()).await?;
+        let (scratch, copy) =
+            crate::rehearse::make_copy(from, &target, sample.unwrap_or(Sample::DEFAULT)).await?;
+        let result = crate::rehearse::rehearse(scratch.url(), &pending, &options).await;
+        scratch.drop_now().await?;
+        let (runs, failure) = result?;
+        Ok::<_, crate::Error>(Rehearsal { copy, runs, failure })
+    };
+    // Ctrl-C drops the work, and with it the copy (dropped from a thread of its own).
+    let rehearsal = tokio::select! {
+        result = work => result?,
+        _ = tokio::signal::ctrl_c() => {
+            return Err(Failure::new(EXIT_DATABASE, "interrupted: the rehearsal stopped and its copy was dropped; the source was only read"));
+        }
+    };
+    match cli.format {
+        Format::Json => println!("{}", json(&rehearsal)),
+        Format::Text => print!(
+            "{}",
+            output::rehearsal_text(&rehearsal, pending.len(), started.elapsed())
+        ),
+    }
+    Ok(if rehearsal.failure.is_some() {
+        EXIT_DIFFERENCES
+    } else {
+        0
+    })
 }
