@@ -12,7 +12,7 @@ use super::{App, Cli, Command, EXIT_DATABASE, EXIT_DIFFERENCES, EXIT_USAGE, Fail
 use crate::ack::{self, Ack, Acked};
 use crate::apply::ApplyOptions;
 use crate::diff::diff;
-use crate::inspect::{InspectOptions, Inspection, inspect};
+use crate::inspect::{InspectOptions, Inspection, Inspector, inspect};
 use crate::lint::{LintOptions, Rule, lint_path};
 use crate::migrations::{Migration, MigrationDir, NO_TRANSACTION_MARKER};
 use crate::normalize::normalize;
@@ -942,9 +942,11 @@ async fn inspect_url(url: &str) -> Result<Inspection, Failure> {
 }
 
 /// `snapshot` as Postgres prints it, on the normalizing database that holds `from` (or nothing):
-/// the plain plan from `from` applied, falling back to creating it from nothing.
+/// the plain plan from `from` applied, falling back to creating it from nothing. Read back over
+/// `readers` (sessions of that database) at once.
 async fn normalized_after(
     client: &tokio_postgres::Client,
+    readers: &Inspector<'_>,
     from: Option<&Schema>,
     snapshot: &Schema,
 ) -> Result<Schema, crate::Error> {
@@ -957,7 +959,7 @@ async fn normalized_after(
         if let Ok(step) = plan(from, snapshot, &Renames::default(), &options)
             && crate::apply::apply_once(client, &step.up()).await.is_ok()
         {
-            return Ok(inspect(client, &InspectOptions::default()).await?.schema);
+            return Ok(readers.inspect(&InspectOptions::default()).await?.schema);
         }
     }
     crate::normalize::normalize_on(client, snapshot).await
@@ -970,8 +972,30 @@ async fn verify_steps(
     rows: usize,
 ) -> Result<Result<Vec<Verified>, String>, Failure> {
     let options = ApplyOptions::default();
-    let work = db::connect(url).await?;
-    let normalize_client = normalizer.connect().await?;
+    // One session runs the migrations for the whole history (a connection per run would cost
+    // more than most migrations); each database is read back by two more at once, with the
+    // catalog queries prepared and planned once.
+    let (work, read_1, read_2, normalize_client, normalize_1, normalize_2) = tokio::try_join!(
+        db::connect(url),
+        db::connect(url),
+        db::connect(url),
+        normalizer.connect(),
+        normalizer.connect(),
+        normalizer.connect()
+    )?;
+    let readers = Inspector::prepare(&[&read_1, &read_2])
+        .await
+        .map_err(crate::Error::from)?;
+    let normalize_readers = Inspector::prepare(&[&normalize_1, &normalize_2])
+        .await
+        .map_err(crate::Error::from)?;
+    let read_back = async || -> Result<Schema, Failure> {
+        Ok(readers
+            .inspect(&InspectOptions::default())
+            .await
+            .map_err(crate::Error::from)?
+            .schema)
+    };
     // The database as read after the previous migration's up (the empty schema at first).
     let mut previous = Schema::default();
     // The snapshot the normalizing database holds now.
@@ -981,9 +1005,45 @@ async fn verify_steps(
         let start = std::time::Instant::now();
         let snapshot = migration.snapshot.schema()?;
         let name = migration.name();
+        for (script, transactional, after, what) in [
+            (&migration.up, migration.up_transactional(), snapshot, "up"),
+            (&migration.down, migration.down_transactional(), &previous, "down"),
+        ] {
+            if let Some(gap) = crate::isolation::gaps(script, transactional, after).first() {
+                return Ok(Err(format!("{name}: {what} leaves tenant isolation open: {gap}")));
+            }
+        }
         // The normalizing database holds the previous snapshot: it takes the plain plan to this
-        // one (a step, not the whole schema again, so verify stays linear in the history).
-        let mut expected = match normalized_after(&normalize_client, normalized.as_ref(), snapshot).await {
+        // one (a step, not the whole schema again, so verify stays linear in the history). It
+        // works on its own database while the rows go in and the migration runs up on the other.
+        let normalizing = normalized_after(
+            &normalize_client,
+            &normalize_readers,
+            normalized.as_ref(),
+            snapshot,
+        );
+        let working = async {
+            // Rows first, so that what fails on a table with rows fails here. Enough of them to
+            // use every label of every enum.
+            let labels = previous.enums.iter().map(|e| e.values.len()).max().unwrap_or(0);
+            let seeded = crate::seed::seed(
+                &work,
+                &previous,
+                if rows == 0 { 0 } else { rows.max(labels) },
+                round,
+            )
+            .await
+            .map_err(|error| format!("{name}: generating rows before it failed: {error}"))?;
+            let on_rows = if seeded.rows > 0 {
+                format!(" (with {} generated row(s) in the tables)", seeded.rows)
+            } else {
+                String::new()
+            };
+            let up = runner::up_on(&work, migrations, Some(&migration.version), &options).await;
+            Ok::<_, String>((seeded, on_rows, up))
+        };
+        let (expected, worked) = tokio::join!(normalizing, working);
+        let mut expected = match expected {
             Ok(expected) => expected,
             Err(error) => {
                 return Ok(Err(format!(
@@ -992,41 +1052,14 @@ async fn verify_steps(
             }
         };
         normalized = Some(snapshot.clone());
-        let isolation = [
-            (&migration.up, migration.up_transactional(), snapshot, "up"),
-            (&migration.down, migration.down_transactional(), &previous, "down"),
-        ];
-        for (script, transactional, after, what) in isolation {
-            if let Some(gap) = crate::isolation::gaps(script, transactional, after).first() {
-                return Ok(Err(format!("{name}: {what} leaves tenant isolation open: {gap}")));
-            }
-        }
-        // Rows first, so that what fails on a table with rows fails here. Enough of them to
-        // use every label of every enum.
-        let labels = previous.enums.iter().map(|e| e.values.len()).max().unwrap_or(0);
-        let seeded = match crate::seed::seed(
-            &work,
-            &previous,
-            if rows == 0 { 0 } else { rows.max(labels) },
-            round,
-        )
-        .await
-        {
-            Ok(seeded) => seeded,
-            Err(error) => return Ok(Err(format!("{name}: generating rows before it failed: {error}"))),
+        let (seeded, on_rows, up) = match worked {
+            Ok(worked) => worked,
+            Err(message) => return Ok(Err(message)),
         };
-        let on_rows = if seeded.rows > 0 {
-            format!(" (with {} generated row(s) in the tables)", seeded.rows)
-        } else {
-            String::new()
-        };
-        if let Err(error) = runner::up(url, migrations, Some(&migration.version), &options).await {
+        if let Err(error) = up {
             return Ok(Err(format!("{name}: up failed{on_rows}: {error}")));
         }
-        let after_up = inspect(&work, &InspectOptions::default())
-            .await
-            .map_err(crate::Error::from)?
-            .schema;
+        let after_up = read_back().await?;
         let mut remaining = diff(&after_up, &expected, &Renames::default());
         if !remaining.is_empty() {
             // Judged against the snapshot created from nothing, not a step from the previous one.
@@ -1039,13 +1072,10 @@ async fn verify_steps(
                 changes_text(&remaining)
             )));
         }
-        if let Err(error) = runner::down(url, migrations, DownTarget::Steps(1), &options).await {
+        if let Err(error) = runner::down_on(&work, migrations, DownTarget::Steps(1), &options).await {
             return Ok(Err(format!("{name}: down failed{on_rows}: {error}")));
         }
-        let after_down = inspect(&work, &InspectOptions::default())
-            .await
-            .map_err(crate::Error::from)?
-            .schema;
+        let after_down = read_back().await?;
         let remaining = diff(&after_down, &previous, &Renames::default());
         if !remaining.is_empty() {
             return Ok(Err(format!(
@@ -1053,13 +1083,10 @@ async fn verify_steps(
                 changes_text(&remaining)
             )));
         }
-        if let Err(error) = runner::up(url, migrations, Some(&migration.version), &options).await {
+        if let Err(error) = runner::up_on(&work, migrations, Some(&migration.version), &options).await {
             return Ok(Err(format!("{name}: up after down failed{on_rows}: {error}")));
         }
-        let again = inspect(&work, &InspectOptions::default())
-            .await
-            .map_err(crate::Error::from)?
-            .schema;
+        let again = read_back().await?;
         let remaining = diff(&again, &after_up, &Renames::default());
         if !remaining.is_empty() {
             return Ok(Err(format!(
