@@ -4,8 +4,9 @@
 //! and 200 generated migrations (the billing schema, then one more tenant table per migration, so
 //! each snapshot holds the whole schema as `generate` writes it), applies each to a database of its
 //! own, and times the real commands on them as whole processes (median of 5 runs): `status`,
-//! `check`, `up` with nothing pending, and `generate` with nothing to do; and `verify` once (10 and
-//! 50 migrations). The declared schema of
+//! `check`, `up` with nothing pending, and `generate` with nothing to do; and `verify` once (every
+//! size; `BENCH_HISTORY_VERIFY_MAX=50` skips it above 50). `BENCH_HISTORY_SIZES=10,50` picks the
+//! history lengths. The declared schema of
 //! each run is the history's latest, as in a project whose code and migrations agree.
 //!
 //! The same binary is the `migrate` command of those synthetic schemas: run with
@@ -140,7 +141,17 @@ fn main() -> std::process::ExitCode {
     println!(
         "history  snapshots   status    check  up (none pending)  generate (no changes)  verify (3 rows/table)"
     );
-    for n in [10usize, 50, 200] {
+    let sizes: Vec<usize> = std::env::var("BENCH_HISTORY_SIZES")
+        .map(|v| {
+            v.split(',')
+                .map(|n| n.trim().parse().expect("a history length"))
+                .collect()
+        })
+        .unwrap_or_else(|_| vec![10, 50, 200]);
+    let verify_max: usize = std::env::var("BENCH_HISTORY_VERIFY_MAX")
+        .map(|v| v.parse().expect("a history length"))
+        .unwrap_or(usize::MAX);
+    for n in sizes {
         let tmp = std::env::temp_dir().join(format!("bench-history-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         let dir: PathBuf = tmp.join("migrations");
@@ -164,7 +175,7 @@ fn main() -> std::process::ExitCode {
         let up = time_command(&exe, &dir, &url, tables, &["up"]);
         let generate = time_command(&exe, &dir, &url, tables, &["generate", "nothing"]);
         // verify is one run: it replays the whole history, and it is slower by nature.
-        let verify = if n <= 50 {
+        let verify = if n <= verify_max {
             let start = Instant::now();
             let out = Command::new(&exe)
                 .arg("--dir")

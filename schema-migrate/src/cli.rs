@@ -204,6 +204,20 @@ pub enum Command {
         #[arg(long, default_value_t = 3, value_name = "N")]
         rows: usize,
     },
+    /// Copy the --from database (schema and rows) into a throwaway database, apply the pending
+    /// migrations there statement by statement, timing each with the longest lock it held, then
+    /// their downs; print the report. The source is only read; the copy is always dropped.
+    Rehearse {
+        /// The database to rehearse on (read only), e.g. production's URL.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// Copy this share of each table's rows (`1%`) instead of the whole database.
+        #[arg(long, value_name = "PERCENT", conflicts_with = "rows")]
+        sample: Option<String>,
+        /// Copy at most N rows of each table instead of the whole database.
+        #[arg(long, value_name = "N")]
+        rows: Option<u64>,
+    },
     /// Print the SQL that turns --from into --to (database URL, `migrations` or `declared`).
     Diff {
         #[arg(long)]
@@ -254,6 +268,7 @@ impl Cli {
             Command::Check {
                 database: Some(url), ..
             } => urls.push(url),
+            Command::Rehearse { from, .. } => urls.push(from),
             _ => {}
         }
         urls.into_iter().filter_map(crate::conninfo::password).collect()

@@ -17,6 +17,7 @@ pub mod migrations;
 pub mod normalize;
 pub mod plan;
 pub mod proof;
+pub mod rehearse;
 pub mod runner;
 pub mod scratch;
 pub mod seed;

@@ -332,7 +332,7 @@ async fn qualified(client: &Client, name: &str) -> Result<Option<String>, RunErr
 
 /// The history table, qualified and quoted: [`HISTORY_TABLE`], or, before a run has moved it
 /// there, this tool's table at [`LEGACY_HISTORY_TABLE`]; `None` when there is neither.
-async fn history_table(client: &Client) -> Result<Option<String>, RunError> {
+pub(crate) async fn history_table(client: &Client) -> Result<Option<String>, RunError> {
     if let Some(table) = qualified(client, HISTORY_TABLE).await? {
         return Ok(Some(table));
     }
@@ -523,19 +523,26 @@ fn validate_row(row: &Applied, migration: &Migration) -> Result<(), RunError> {
 /// history table's qualified name.
 async fn open(url: &str, options: &ApplyOptions) -> Result<(Client, String), RunError> {
     let client = db::connect(url).await?;
-    set_session_defaults(&client, options).await?;
-    lock::acquire(&client, options.lock_wait, options.progress).await?;
-    move_legacy_history(&client).await?;
-    if let Some(table) = qualified(&client, HISTORY_TABLE).await? {
-        check_shape(&client, &table).await?;
+    let table = prepare(&client, options).await?;
+    Ok((client, table))
+}
+
+/// On a session: set its default timeouts, take the migration lock, move a history kept where
+/// earlier versions kept it, and make sure the history table exists; returns the history table's
+/// qualified name.
+async fn prepare(client: &Client, options: &ApplyOptions) -> Result<String, RunError> {
+    set_session_defaults(client, options).await?;
+    lock::acquire(client, options.lock_wait, options.progress).await?;
+    move_legacy_history(client).await?;
+    if let Some(table) = qualified(client, HISTORY_TABLE).await? {
+        check_shape(client, &table).await?;
     }
-    ensure_history(&client).await?;
-    let table = history_table(&client).await?.ok_or_else(|| {
+    ensure_history(client).await?;
+    history_table(client).await?.ok_or_else(|| {
         RunError::Db(Error::Other(format!(
             "the table {HISTORY_TABLE} is not visible after creating it"
         )))
-    })?;
-    Ok((client, table))
+    })
 }
 
 /// Release the migration lock at the end of a run, so the next runner need not wait for the
@@ -580,6 +587,22 @@ pub async fn up(
     let (client, table) = open(url, options).await?;
     let result = up_locked(&client, &table, migrations, to, options).await;
     release(&client).await;
+    result
+}
+
+/// As [`up`], on a session the caller keeps (for many runs in a row on a throwaway database: a
+/// connection each would cost more than many migrations). The migration lock is taken on it and
+/// released at the end; on an error the caller should drop the session, which releases it too.
+pub async fn up_on(
+    client: &Client,
+    migrations: &[Migration],
+    to: Option<&str>,
+    options: &ApplyOptions,
+) -> Result<Vec<String>, RunError> {
+    check_target(migrations, to)?;
+    let table = prepare(client, options).await?;
+    let result = up_locked(client, &table, migrations, to, options).await;
+    release(client).await;
     result
 }
 
@@ -679,6 +702,19 @@ pub async fn down(
     let (client, table) = open(url, options).await?;
     let result = down_locked(&client, &table, migrations, target, options).await;
     release(&client).await;
+    result
+}
+
+/// As [`down`], on a session the caller keeps (see [`up_on`]).
+pub async fn down_on(
+    client: &Client,
+    migrations: &[Migration],
+    target: DownTarget,
+    options: &ApplyOptions,
+) -> Result<Vec<String>, RunError> {
+    let table = prepare(client, options).await?;
+    let result = down_locked(client, &table, migrations, target, options).await;
+    release(client).await;
     result
 }
 

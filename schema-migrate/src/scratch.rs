@@ -73,10 +73,17 @@ fn config_to_url(config: &tokio_postgres::Config) -> String {
 impl ScratchDb {
     /// Create an empty database on the server `server_url` points at (any database of it).
     pub async fn create(server_url: &str) -> Result<ScratchDb, Error> {
+        ScratchDb::create_from(server_url, None).await
+    }
+
+    /// Create a database that is a copy of `template` (a database of the server that no session
+    /// uses), or an empty one; `server_url` must point at another database of the server.
+    pub async fn create_from(server_url: &str, template: Option<&str>) -> Result<ScratchDb, Error> {
         let admin = db::connect(server_url).await?;
         let name = scratch_name();
+        let template = template.map_or_else(|| "template0".to_owned(), schema_core::ident::quote);
         admin
-            .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
+            .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE {template}"))
             .await
             .map_err(|source| Error::Scratch {
                 server: redact(server_url),

@@ -36,18 +36,26 @@ pub async fn seed(client: &Client, schema: &Schema, rows: usize, round: usize) -
     if rows == 0 {
         return Ok(seeded);
     }
-    for table in in_dependency_order(schema) {
-        let have: i64 = client
-            .query_one(
-                &format!(
-                    "SELECT count(*) FROM (SELECT FROM {} LIMIT {rows}) AS t",
-                    quote(&table.name)
-                ),
-                &[],
+    let tables = in_dependency_order(schema);
+    if tables.is_empty() {
+        return Ok(seeded);
+    }
+    // The rows every table has, in one query (inserting into one table changes no other's).
+    let counts: Vec<String> = tables
+        .iter()
+        .map(|t| {
+            format!(
+                "(SELECT count(*) FROM (SELECT FROM {} LIMIT {rows}) AS t)",
+                quote(&t.name)
             )
-            .await
-            .map_err(|e| statement_error("count rows", e))?
-            .get(0);
+        })
+        .collect();
+    let have: Vec<i64> = client
+        .query_one(&format!("SELECT ARRAY[{}]::bigint[]", counts.join(", ")), &[])
+        .await
+        .map_err(|e| statement_error("count rows", e))?
+        .get(0);
+    for (table, have) in tables.into_iter().zip(have) {
         let wanted = rows.saturating_sub(usize::try_from(have).unwrap_or(rows));
         let mut first_error = None;
         let mut inserted = 0;
@@ -97,7 +105,7 @@ fn statement_error(what: &str, source: tokio_postgres::Error) -> Error {
 
 /// Tables ordered so that a table comes after those its foreign keys reference (cycles and
 /// self-references are broken where they close).
-fn in_dependency_order(schema: &Schema) -> Vec<&Table> {
+pub(crate) fn in_dependency_order(schema: &Schema) -> Vec<&Table> {
     let by_name: BTreeMap<&str, &Table> = schema.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut done: BTreeSet<&str> = BTreeSet::new();
     let mut order = Vec::new();
@@ -193,13 +201,15 @@ async fn row(
         if !filters.is_empty() {
             sql.push_str(&format!(" WHERE {}", filters.join(" AND ")));
         }
-        let count_sql = format!("SELECT count(*) FROM ({sql}) AS t");
-        let count: i64 = client
-            .query_one(&count_sql, &[])
+        // The `i`-th referenced row (wrapping around), found with the count in one query.
+        let pick = format!(
+            "{sql} ORDER BY 1 OFFSET ({i} % greatest(1, (SELECT count(*) FROM ({sql}) AS t))) LIMIT 1"
+        );
+        let found = client
+            .query_opt(&pick, &[])
             .await
-            .map_err(|e| statement_error("count referenced rows", e))?
-            .get(0);
-        if count == 0 {
+            .map_err(|e| statement_error("read a referenced row", e))?;
+        let Some(found) = found else {
             let nullable = fk.columns.iter().all(|c| {
                 table.columns.iter().any(|col| &col.name == c && col.nullable)
                     || values.contains_key(c.as_str())
@@ -211,13 +221,7 @@ async fn row(
                 continue;
             }
             return Ok(Err(format!("no row in {} to reference", fk.referenced_table)));
-        }
-        let offset = i64::try_from(i).unwrap_or(0) % count;
-        sql.push_str(&format!(" ORDER BY 1 OFFSET {offset} LIMIT 1"));
-        let found = client
-            .query_one(&sql, &[])
-            .await
-            .map_err(|e| statement_error("read a referenced row", e))?;
+        };
         for (n, column) in fk.columns.iter().enumerate() {
             let ty = table
                 .columns

@@ -8,15 +8,16 @@ use schema_core::{DeclaredSchema, Renames};
 use serde::Serialize;
 
 use super::output::{self, changes_text, findings_text, json, plan_report, plan_text};
-use super::{App, Cli, Command, EXIT_DIFFERENCES, EXIT_USAGE, Failure, Format, Source};
+use super::{App, Cli, Command, EXIT_DATABASE, EXIT_DIFFERENCES, EXIT_USAGE, Failure, Format, Source};
 use crate::ack::{self, Ack, Acked};
 use crate::apply::ApplyOptions;
 use crate::diff::diff;
-use crate::inspect::{InspectOptions, Inspection, inspect};
+use crate::inspect::{InspectOptions, Inspection, Inspector, inspect};
 use crate::lint::{LintOptions, Rule, lint_path};
 use crate::migrations::{Migration, MigrationDir, NO_TRANSACTION_MARKER};
 use crate::normalize::normalize;
 use crate::plan::{HazardKind, Plan, PlanError, PlanOptions, Statement, plan, script, transaction_body};
+use crate::rehearse::{Rehearsal, RehearseOptions, Sample};
 use crate::runner::{self, DownTarget, State};
 use crate::{cluster, db};
 
@@ -74,6 +75,16 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             distributed,
         } => check(app, cli, database.as_deref(), deny_hazard, *distributed).await,
         Command::Verify { rows } => verify(app, cli, *rows).await,
+        Command::Rehearse { from, sample, rows } => {
+            let sample = match (sample, rows) {
+                (Some(percent), _) => Some(
+                    Sample::parse_percent(percent).map_err(|message| Failure::new(EXIT_USAGE, message))?,
+                ),
+                (None, Some(rows)) => Some(Sample::Rows(*rows)),
+                (None, None) => None,
+            };
+            rehearse(app, cli, from, sample).await
+        }
         Command::Diff {
             from,
             to,
@@ -934,9 +945,11 @@ async fn inspect_url(url: &str) -> Result<Inspection, Failure> {
 }
 
 /// `snapshot` as Postgres prints it, on the normalizing database that holds `from` (or nothing):
-/// the plain plan from `from` applied, falling back to creating it from nothing.
+/// the plain plan from `from` applied, falling back to creating it from nothing. Read back over
+/// `readers` (sessions of that database) at once.
 async fn normalized_after(
     client: &tokio_postgres::Client,
+    readers: &Inspector<'_>,
     from: Option<&Schema>,
     snapshot: &Schema,
 ) -> Result<Schema, crate::Error> {
@@ -949,7 +962,7 @@ async fn normalized_after(
         if let Ok(step) = plan(from, snapshot, &Renames::default(), &options)
             && crate::apply::apply_once(client, &step.up()).await.is_ok()
         {
-            return Ok(inspect(client, &InspectOptions::default()).await?.schema);
+            return Ok(readers.inspect(&InspectOptions::default()).await?.schema);
         }
     }
     crate::normalize::normalize_on(client, snapshot).await
@@ -962,8 +975,30 @@ async fn verify_steps(
     rows: usize,
 ) -> Result<Result<Vec<Verified>, String>, Failure> {
     let options = ApplyOptions::default();
-    let work = db::connect(url).await?;
-    let normalize_client = normalizer.connect().await?;
+    // One session runs the migrations for the whole history (a connection per run would cost
+    // more than most migrations); each database is read back by two more at once, with the
+    // catalog queries prepared and planned once.
+    let (work, read_1, read_2, normalize_client, normalize_1, normalize_2) = tokio::try_join!(
+        db::connect(url),
+        db::connect(url),
+        db::connect(url),
+        normalizer.connect(),
+        normalizer.connect(),
+        normalizer.connect()
+    )?;
+    let readers = Inspector::prepare(&[&read_1, &read_2])
+        .await
+        .map_err(crate::Error::from)?;
+    let normalize_readers = Inspector::prepare(&[&normalize_1, &normalize_2])
+        .await
+        .map_err(crate::Error::from)?;
+    let read_back = async || -> Result<Schema, Failure> {
+        Ok(readers
+            .inspect(&InspectOptions::default())
+            .await
+            .map_err(crate::Error::from)?
+            .schema)
+    };
     // The database as read after the previous migration's up (the empty schema at first).
     let mut previous = Schema::default();
     // The snapshot the normalizing database holds now.
@@ -973,9 +1008,45 @@ async fn verify_steps(
         let start = std::time::Instant::now();
         let snapshot = migration.snapshot.schema()?;
         let name = migration.name();
+        for (script, transactional, after, what) in [
+            (&migration.up, migration.up_transactional(), snapshot, "up"),
+            (&migration.down, migration.down_transactional(), &previous, "down"),
+        ] {
+            if let Some(gap) = crate::isolation::gaps(script, transactional, after).first() {
+                return Ok(Err(format!("{name}: {what} leaves tenant isolation open: {gap}")));
+            }
+        }
         // The normalizing database holds the previous snapshot: it takes the plain plan to this
-        // one (a step, not the whole schema again, so verify stays linear in the history).
-        let mut expected = match normalized_after(&normalize_client, normalized.as_ref(), snapshot).await {
+        // one (a step, not the whole schema again, so verify stays linear in the history). It
+        // works on its own database while the rows go in and the migration runs up on the other.
+        let normalizing = normalized_after(
+            &normalize_client,
+            &normalize_readers,
+            normalized.as_ref(),
+            snapshot,
+        );
+        let working = async {
+            // Rows first, so that what fails on a table with rows fails here. Enough of them to
+            // use every label of every enum.
+            let labels = previous.enums.iter().map(|e| e.values.len()).max().unwrap_or(0);
+            let seeded = crate::seed::seed(
+                &work,
+                &previous,
+                if rows == 0 { 0 } else { rows.max(labels) },
+                round,
+            )
+            .await
+            .map_err(|error| format!("{name}: generating rows before it failed: {error}"))?;
+            let on_rows = if seeded.rows > 0 {
+                format!(" (with {} generated row(s) in the tables)", seeded.rows)
+            } else {
+                String::new()
+            };
+            let up = runner::up_on(&work, migrations, Some(&migration.version), &options).await;
+            Ok::<_, String>((seeded, on_rows, up))
+        };
+        let (expected, worked) = tokio::join!(normalizing, working);
+        let mut expected = match expected {
             Ok(expected) => expected,
             Err(error) => {
                 return Ok(Err(format!(
@@ -984,41 +1055,14 @@ async fn verify_steps(
             }
         };
         normalized = Some(snapshot.clone());
-        let isolation = [
-            (&migration.up, migration.up_transactional(), snapshot, "up"),
-            (&migration.down, migration.down_transactional(), &previous, "down"),
-        ];
-        for (script, transactional, after, what) in isolation {
-            if let Some(gap) = crate::isolation::gaps(script, transactional, after).first() {
-                return Ok(Err(format!("{name}: {what} leaves tenant isolation open: {gap}")));
-            }
-        }
-        // Rows first, so that what fails on a table with rows fails here. Enough of them to
-        // use every label of every enum.
-        let labels = previous.enums.iter().map(|e| e.values.len()).max().unwrap_or(0);
-        let seeded = match crate::seed::seed(
-            &work,
-            &previous,
-            if rows == 0 { 0 } else { rows.max(labels) },
-            round,
-        )
-        .await
-        {
-            Ok(seeded) => seeded,
-            Err(error) => return Ok(Err(format!("{name}: generating rows before it failed: {error}"))),
+        let (seeded, on_rows, up) = match worked {
+            Ok(worked) => worked,
+            Err(message) => return Ok(Err(message)),
         };
-        let on_rows = if seeded.rows > 0 {
-            format!(" (with {} generated row(s) in the tables)", seeded.rows)
-        } else {
-            String::new()
-        };
-        if let Err(error) = runner::up(url, migrations, Some(&migration.version), &options).await {
+        if let Err(error) = up {
             return Ok(Err(format!("{name}: up failed{on_rows}: {error}")));
         }
-        let after_up = inspect(&work, &InspectOptions::default())
-            .await
-            .map_err(crate::Error::from)?
-            .schema;
+        let after_up = read_back().await?;
         let mut remaining = diff(&after_up, &expected, &Renames::default());
         if !remaining.is_empty() {
             // Judged against the snapshot created from nothing, not a step from the previous one.
@@ -1031,13 +1075,10 @@ async fn verify_steps(
                 changes_text(&remaining)
             )));
         }
-        if let Err(error) = runner::down(url, migrations, DownTarget::Steps(1), &options).await {
+        if let Err(error) = runner::down_on(&work, migrations, DownTarget::Steps(1), &options).await {
             return Ok(Err(format!("{name}: down failed{on_rows}: {error}")));
         }
-        let after_down = inspect(&work, &InspectOptions::default())
-            .await
-            .map_err(crate::Error::from)?
-            .schema;
+        let after_down = read_back().await?;
         let remaining = diff(&after_down, &previous, &Renames::default());
         if !remaining.is_empty() {
             return Ok(Err(format!(
@@ -1045,13 +1086,10 @@ async fn verify_steps(
                 changes_text(&remaining)
             )));
         }
-        if let Err(error) = runner::up(url, migrations, Some(&migration.version), &options).await {
+        if let Err(error) = runner::up_on(&work, migrations, Some(&migration.version), &options).await {
             return Ok(Err(format!("{name}: up after down failed{on_rows}: {error}")));
         }
-        let again = inspect(&work, &InspectOptions::default())
-            .await
-            .map_err(crate::Error::from)?
-            .schema;
+        let again = read_back().await?;
         let remaining = diff(&again, &after_up, &Renames::default());
         if !remaining.is_empty() {
             return Ok(Err(format!(
@@ -1150,4 +1188,86 @@ async fn diff_command(
         }
     }
     Ok(0)
+}
+
+/// `rehearse`: the pending migrations up and down on a throwaway copy of `from`.
+async fn rehearse(app: &App, cli: &Cli, from: &str, sample: Option<Sample>) -> Result<u8, Failure> {
+    let (dir, migrations) = load_dir(app, cli)?;
+    if !migrations.is_empty() {
+        dir.check_sum_of(&migrations)?;
+    }
+    let source = crate::rehearse::connect_read_only(from).await?;
+    let statuses = runner::status(&source, &migrations).await?;
+    if let Some(stuck) = statuses
+        .iter()
+        .find(|s| !matches!(s.state, State::Pending | State::Applied))
+    {
+        return Err(Failure::new(
+            EXIT_DATABASE,
+            format!(
+                "the source's migration {}_{} is {:?}: `up` would refuse it, so there is nothing to rehearse until it is resolved (`migrate status` says how)",
+                stuck.version, stuck.description, stuck.state
+            ),
+        ));
+    }
+    let pending: Vec<&Migration> = migrations
+        .iter()
+        .zip(&statuses)
+        .filter(|(_, s)| s.state == State::Pending)
+        .map(|(m, _)| m)
+        .collect();
+    if pending.is_empty() {
+        drop(source);
+        match cli.format {
+            Format::Json => println!("{}", json(&serde_json::json!({ "pending": 0, "runs": [] }))),
+            Format::Text => println!("nothing to rehearse: the source has every migration applied"),
+        }
+        return Ok(0);
+    }
+    // The copy goes to DATABASE_URL's server when one is given, else to the source's.
+    let server_url = match cli.database_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => url.to_owned(),
+        None => {
+            let maintenance = crate::scratch::with_database(from, "postgres")?;
+            if db::connect(&maintenance).await.is_ok() {
+                maintenance
+            } else {
+                from.to_owned()
+            }
+        }
+    };
+    let options = RehearseOptions {
+        sample,
+        lock_timeout: std::time::Duration::from_millis(cli.lock_timeout),
+        statement_timeout: std::time::Duration::from_secs(cli.statement_timeout),
+    };
+    let started = std::time::Instant::now();
+    let work = async {
+        let target = crate::rehearse::target(source, &server_url, sample.is_some()).await?;
+        let (scratch, copy) =
+            crate::rehearse::make_copy(from, &target, sample.unwrap_or(Sample::DEFAULT)).await?;
+        let result = crate::rehearse::rehearse(scratch.url(), &pending, &options).await;
+        scratch.drop_now().await?;
+        let (runs, failure) = result?;
+        Ok::<_, crate::Error>(Rehearsal { copy, runs, failure })
+    };
+    // Ctrl-C drops the work, and with it the copy (dropped from a thread of its own).
+    let rehearsal = tokio::select! {
+        result = work => result?,
+        _ = tokio::signal::ctrl_c() => {
+            return Err(Failure::new(EXIT_DATABASE, "interrupted: the rehearsal stopped and its copy was dropped; the source was only read"));
+        }
+    };
+    match cli.format {
+        Format::Json => println!("{}", json(&rehearsal)),
+        Format::Text => print!(
+            "{}",
+            output::rehearsal_text(&rehearsal, pending.len(), started.elapsed())
+        ),
+    }
+    Ok(if rehearsal.failure.is_some() {
+        EXIT_DIFFERENCES
+    } else {
+        0
+    })
 }

@@ -93,6 +93,71 @@ pub fn findings_text(findings: &[Finding]) -> String {
     out
 }
 
+/// A rehearsal: how the copy was made, each script's steps with their time and longest lock,
+/// the failure if any.
+pub fn rehearsal_text(
+    rehearsal: &crate::rehearse::Rehearsal,
+    pending: usize,
+    elapsed: std::time::Duration,
+) -> String {
+    let mut out = String::new();
+    let copy = &rehearsal.copy;
+    match copy.method {
+        "template" => out.push_str(&format!(
+            "copy: every row (CREATE DATABASE ... TEMPLATE), {} ms\n",
+            copy.millis
+        )),
+        _ => {
+            out.push_str(&format!(
+                "copy: {}{}, {} ms\n",
+                copy.sample.as_deref().unwrap_or("a sample"),
+                copy.reason
+                    .as_deref()
+                    .map(|r| format!(" (not whole: {r})"))
+                    .unwrap_or_default(),
+                copy.millis
+            ));
+            for table in &copy.tables {
+                out.push_str(&format!("  {}: {} row(s)", table.table, table.rows));
+                if table.left_out > 0 {
+                    out.push_str(&format!(
+                        ", {} left out (the rows they reference were not copied)",
+                        table.left_out
+                    ));
+                }
+                out.push('\n');
+            }
+            for note in &copy.not_copied {
+                out.push_str(&format!("  not copied: {note}\n"));
+            }
+        }
+    }
+    for run in &rehearsal.runs {
+        out.push_str(&format!(
+            "{} {}  {} ms\n",
+            run.direction, run.migration, run.millis
+        ));
+        for step in &run.steps {
+            let lock = match &step.longest_lock {
+                Some(lock) => format!("{} on {} held {} ms", lock.mode, lock.relation, lock.held_ms),
+                None => "no lock on a table".to_owned(),
+            };
+            out.push_str(&format!("  {} ms  {}  [{lock}]\n", step.millis, step.statement));
+        }
+    }
+    match &rehearsal.failure {
+        Some(failure) => out.push_str(&format!(
+            "✗ {}: {} failed at `{}`: {}; nothing ran after it, and the copy was dropped\n",
+            failure.migration, failure.direction, failure.statement, failure.error
+        )),
+        None => out.push_str(&format!(
+            "rehearsed {pending} pending migration(s) up and down on a copy in {:.1} s; the copy was dropped, the source only read\n",
+            elapsed.as_secs_f64()
+        )),
+    }
+    out
+}
+
 pub fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).expect("reports serialize")
 }

@@ -1,0 +1,298 @@
+//! `migrate rehearse`: the pending migrations up and down on a throwaway copy of a database with
+//! rows, each step timed with its longest lock; the source is only read, and the copy is gone
+//! afterwards, also when a step fails.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{hand_written, run_ok, text};
+use schema_migrate::inspect::{InspectOptions, inspect};
+use testkit::TestDb;
+
+const PARENTS: &str = "CREATE TABLE parents (id bigint PRIMARY KEY, name text NOT NULL);\n\
+     CREATE TABLE children (id bigint PRIMARY KEY, parent_id bigint NOT NULL REFERENCES parents (id), note text)";
+
+/// A source with the first migration applied and rows in its tables; `pending` are the
+/// migrations after it, not applied.
+async fn source_with(dir: &Path, pending: &[(&str, &str)]) -> TestDb {
+    let mut scripts = vec![(
+        PARENTS.to_owned(),
+        "DROP TABLE children; DROP TABLE parents".to_owned(),
+    )];
+    scripts.extend(
+        pending
+            .iter()
+            .map(|(up, down)| (up.to_string(), down.to_string())),
+    );
+    let versions = hand_written(dir, &scripts);
+    let source = TestDb::create("rehearse_source").await;
+    run_ok(dir, source.url(), &["up", "--to", &versions[0]]);
+    let client = source.connect().await;
+    client
+        .batch_execute(
+            "INSERT INTO parents SELECT i, 'parent ' || i FROM generate_series(1, 100) i;
+             INSERT INTO children SELECT i, i % 100 + 1, CASE WHEN i % 3 = 0 THEN NULL ELSE 'note' END
+             FROM generate_series(1, 1000) i",
+        )
+        .await
+        .unwrap();
+    source
+}
+
+/// What the source holds: its schema, its history and its rows.
+async fn state(db: &TestDb) -> (String, Vec<String>, String) {
+    let client = db.connect().await;
+    let schema = inspect(&client, &InspectOptions::default())
+        .await
+        .unwrap()
+        .schema
+        .to_json();
+    let history = client
+        .query("SELECT h::text FROM schema_migrate.schema_migrations h ORDER BY version", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let rows = client
+        .query_one(
+            "SELECT md5((SELECT string_agg(p::text, ',' ORDER BY id) FROM parents p) || \
+             (SELECT string_agg(c::text, ',' ORDER BY id) FROM children c))",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    (schema, history, rows)
+}
+
+/// Run `migrate rehearse --from source` with `args`; the throwaway databases of the run (named
+/// after its process) must be gone when it ends.
+async fn rehearse(dir: &Path, source: &TestDb, args: &[&str]) -> Output {
+    let mut all = vec!["rehearse", "--from", source.url()];
+    all.extend_from_slice(args);
+    let child = common::migrate(dir, source.server_url(), &all).spawn().unwrap();
+    let pid = child.id();
+    // Waited for off the runtime, so that the sessions this test closed do end (CREATE DATABASE
+    // ... TEMPLATE needs the source without sessions).
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let admin = testkit::connect(source.server_url()).await;
+    let left: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE $1",
+            &[&format!("schema_scratch_{pid}_%")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the copy of the run is left behind: {}", text(&output));
+    output
+}
+
+const PENDING: [(&str, &str); 2] = [
+    (
+        "ALTER TABLE children ADD COLUMN score integer NOT NULL DEFAULT 0;\nUPDATE children SET score = id % 7",
+        "ALTER TABLE children DROP COLUMN score",
+    ),
+    (
+        "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY children_note_idx ON children (note)",
+        "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY children_note_idx",
+    ),
+];
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(output)))
+}
+
+#[tokio::test]
+async fn every_pending_step_has_a_duration_and_a_lock_and_the_source_is_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let source = source_with(&dir, &PENDING).await;
+    let before = state(&source).await;
+
+    // The whole database, as a template (no session uses the source).
+    let out = rehearse(&dir, &source, &["--format", "json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["copy"]["method"], "template", "{report}");
+    assert!(report["failure"].is_null(), "{report}");
+    let runs = report["runs"].as_array().unwrap();
+    let shape: Vec<(String, String, usize)> = runs
+        .iter()
+        .map(|r| {
+            let name = r["migration"].as_str().unwrap();
+            (
+                name[15..].to_owned(),
+                r["direction"].as_str().unwrap().to_owned(),
+                r["steps"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("step_1", "up", 2),
+        ("step_2", "up", 1),
+        ("step_2", "down", 1),
+        ("step_1", "down", 1),
+    ];
+    let expected: Vec<(String, String, usize)> = expected
+        .iter()
+        .map(|(n, d, s)| (n.to_string(), d.to_string(), *s))
+        .collect();
+    assert_eq!(shape, expected, "{report}");
+    for step in runs.iter().flat_map(|r| r["steps"].as_array().unwrap()) {
+        assert!(step["millis"].is_u64(), "{step}");
+        let lock = &step["longest_lock"];
+        assert_eq!(lock["relation"], "children", "{step}");
+        assert!(lock["mode"].as_str().unwrap().ends_with("Lock"), "{step}");
+        assert!(lock["held_ms"].is_u64(), "{step}");
+    }
+    let add_column = &runs[0]["steps"][0]["longest_lock"];
+    assert_eq!(add_column["mode"], "AccessExclusiveLock", "{report}");
+    let build = &runs[1]["steps"][0]["longest_lock"];
+    assert_eq!(build["mode"], "ShareUpdateExclusiveLock", "{report}");
+
+    // A sample: rows whose parent was not sampled are left out, not copied dangling.
+    let out = rehearse(&dir, &source, &["--rows", "10", "--format", "json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["copy"]["method"], "sample", "{report}");
+    let tables = report["copy"]["tables"].as_array().unwrap();
+    let children = tables.iter().find(|t| t["table"] == "children").unwrap();
+    let parents = tables.iter().find(|t| t["table"] == "parents").unwrap();
+    assert_eq!(parents["rows"], 10, "{report}");
+    assert!(children["left_out"].as_u64().unwrap() >= 1, "{report}");
+    assert_eq!(
+        children["rows"].as_u64().unwrap() + children["left_out"].as_u64().unwrap(),
+        10,
+        "{report}"
+    );
+    assert_eq!(report["runs"].as_array().unwrap().len(), 4, "{report}");
+
+    assert_eq!(state(&source).await, before, "the source changed");
+    // Nothing was applied to the source: the two migrations are still pending.
+    let out = common::migrate(&dir, source.url(), &["status"]).output().unwrap();
+    assert_eq!(text(&out).matches("  pending").count(), 2, "{}", text(&out));
+}
+
+/// The text report, with times and versions redacted.
+fn redacted(report: &str) -> String {
+    let mut out = String::new();
+    for line in report.lines() {
+        let words: Vec<String> = line
+            .split(' ')
+            .map(|w| {
+                if w.len() > 15 && w[..14].bytes().all(|b| b.is_ascii_digit()) && w.as_bytes()[14] == b'_' {
+                    format!("VERSION{}", &w[14..])
+                } else if w.bytes().any(|b| b.is_ascii_digit())
+                    && w.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                {
+                    "N".to_owned()
+                } else {
+                    w.to_owned()
+                }
+            })
+            .collect();
+        out.push_str(&words.join(" "));
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_text_report_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let source = source_with(&dir, &PENDING).await;
+    let out = rehearse(&dir, &source, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    insta::assert_snapshot!(redacted(&String::from_utf8_lossy(&out.stdout)));
+    let out = rehearse(&dir, &source, &["--sample", "50%"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.starts_with("copy: 50% of the rows of each table (not whole: a sample was asked for)"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_step_that_fails_on_the_rows_is_named_and_the_copy_is_dropped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let source = source_with(
+        &dir,
+        &[
+            PENDING[0],
+            (
+                "ALTER TABLE children ADD COLUMN code integer;\nALTER TABLE children ALTER COLUMN code SET NOT NULL",
+                "ALTER TABLE children DROP COLUMN code",
+            ),
+        ],
+    )
+    .await;
+    let before = state(&source).await;
+    for sample in [&[][..], &["--rows", "5"][..]] {
+        let out = rehearse(&dir, &source, sample).await;
+        let report = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{report}");
+        assert!(
+            report.contains("_step_2: up failed at `ALTER TABLE children ALTER COLUMN code SET NOT NULL`"),
+            "{report}"
+        );
+        assert!(report.contains("contains null values"), "{report}");
+        // The migration before it ran; no down ran after the failure.
+        assert!(report.contains("up ") && report.contains("_step_1"), "{report}");
+        assert!(!report.contains("down "), "{report}");
+    }
+    let out = rehearse(&dir, &source, &["--format", "json"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json(&out);
+    assert!(
+        report["failure"]["migration"]
+            .as_str()
+            .unwrap()
+            .ends_with("_step_2"),
+        "{report}"
+    );
+    assert_eq!(report["failure"]["direction"], "up", "{report}");
+    assert_eq!(state(&source).await, before, "the source changed");
+}
+
+#[tokio::test]
+async fn a_source_that_cannot_be_reached_is_a_database_error_without_its_password() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    hand_written(
+        &dir,
+        &[(
+            PARENTS.to_owned(),
+            "DROP TABLE children; DROP TABLE parents".to_owned(),
+        )],
+    );
+    let out = common::migrate(
+        &dir,
+        &testkit::server_url(),
+        &[
+            "rehearse",
+            "--from",
+            "postgres://postgres:hunter2@127.0.0.1:1/db?connect_timeout=2",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(!text(&out).contains("hunter2"), "{}", text(&out));
+    let out = common::migrate(
+        &dir,
+        &testkit::server_url(),
+        &["rehearse", "--from", "x", "--sample", "200%"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
