@@ -40,7 +40,7 @@ pub enum UserRole {
 #[derive(Table)]
 #[table(unique(organization_id, email))]
 pub struct User {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(check = "email = lower(email) AND position('@' in email) > 1")]
@@ -57,7 +57,7 @@ pub struct User {
 /// Machine credentials; only a SHA-256 of the key is stored.
 #[derive(Table)]
 pub struct ApiKey {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = User, on_delete = "cascade")]
@@ -85,7 +85,7 @@ pub struct ApiKey {
     index(organization_id, "lower(display_name)", name = "customers_display_name_idx")
 )]
 pub struct Customer {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     pub email: String,
@@ -115,7 +115,7 @@ pub enum PaymentMethodKind {
     name = "payment_methods_one_default_key"
 ))]
 pub struct PaymentMethod {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Customer, on_delete = "cascade")]
@@ -134,7 +134,7 @@ pub struct PaymentMethod {
 #[derive(Table)]
 #[table(unique(organization_id, sku), index(organization_id, active))]
 pub struct Product {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     /// Byte order, so SKUs sort and compare the same on every server whatever its locale.
@@ -174,7 +174,7 @@ pub enum InvoiceStatus {
     index(organization_id, status, due_on desc, include(total_cents), name = "invoices_status_due_idx"),
 )]
 pub struct Invoice {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Customer, on_delete = "restrict")]
@@ -229,7 +229,7 @@ pub enum SubscriptionStatus {
 #[derive(Table)]
 #[table(index(organization_id, status, current_period_end))]
 pub struct Subscription {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Customer, on_delete = "cascade")]
@@ -254,7 +254,7 @@ pub struct Subscription {
     index(organization_id, recorded_at)
 )]
 pub struct UsageEvent {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Subscription, on_delete = "cascade")]

@@ -944,6 +944,199 @@ async fn a_hostile_tenant_cannot_reference_probe_or_cascade_into_another_tenant(
     }
 }
 
+/// A login role with the generated app role's grants and nothing else, and a connection as it.
+async fn app_login(fx: &Fixture, name: &str) -> (TestRole, Client) {
+    let login = fx.db.create_role(name).await;
+    fx.admin
+        .batch_execute(&format!(
+            "GRANT \"{}\" TO \"{}\"",
+            billing_example::schema::APP_ROLE,
+            login.name()
+        ))
+        .await
+        .unwrap();
+    let client = fx.connect_as(login.name()).await;
+    (login, client)
+}
+
+/// SQLSTATE and message of a refused statement (neither names the key it tried).
+fn refused_as(result: Result<u64, Error>, what: &str) -> (String, String) {
+    match result {
+        Err(Error::Postgres(e)) => {
+            let db = e.as_db_error().unwrap_or_else(|| panic!("{what}: {e}"));
+            (db.code().code().to_owned(), db.message().to_owned())
+        }
+        other => panic!("{what}: expected a refusal, got {other:?}"),
+    }
+}
+
+/// A key value that exists in no table: of the type of `like`.
+fn unused_key(like: &serde_json::Value) -> serde_json::Value {
+    match like {
+        serde_json::Value::Number(_) => serde_json::json!(9_000_000_000_i64),
+        _ => serde_json::json!(Uuid::new_v4().to_string()),
+    }
+}
+
+#[tokio::test]
+async fn a_hostile_tenant_cannot_probe_another_tenants_keys() {
+    let fx = Fixture::new("tenancy_key_probe").await;
+    let (_login, mut app) = app_login(&fx, "probe_login").await;
+    let declared = declared();
+    // Every tenant table under row-level security (and the root) is probed.
+    let probed = tenant_tables();
+    assert!(probed.len() >= 9, "{probed:?}");
+
+    let mut trials = 0;
+    for (table, tenant_column) in &probed {
+        let a_row = fx.row_json(table, tenant_column, fx.a).await;
+        let b_row = fx.row_json(table, tenant_column, fx.b).await;
+        let key = declared
+            .schema
+            .table(table)
+            .unwrap()
+            .primary_key
+            .clone()
+            .unwrap()
+            .columns;
+        assert_eq!(key, ["id"], "{table}");
+        let is_root = tenant_column == &"id";
+        let (b_id, unused) = (b_row["id"].clone(), unused_key(&b_row["id"]));
+        let before = fx.rows_of(table, tenant_column, fx.b).await;
+
+        // A copy of A's row under B's key, and under a key that exists nowhere.
+        let mut seen = Vec::new();
+        for tried in [&b_id, &unused] {
+            let mut row = a_row.clone();
+            row["id"] = tried.clone();
+            let sql = insert_row_sql(table);
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                Ok::<_, Error>(tx.execute(&sql, &[&row]).await?)
+            })
+            .await;
+            seen.push(refused_as(
+                result,
+                &format!("{table}: tenant A inserting key {tried}"),
+            ));
+            trials += 1;
+        }
+        // A's own row moved to B's key, and to a key that exists nowhere.
+        for tried in [&b_id, &unused] {
+            let sql = format!(
+                "UPDATE \"{table}\" SET id = (jsonb_populate_record(NULL::\"{table}\", jsonb_build_object('id', $1::jsonb))).id"
+            );
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                Ok::<_, Error>(tx.execute(&sql, &[tried]).await?)
+            })
+            .await;
+            seen.push(refused_as(
+                result,
+                &format!("{table}: tenant A updating its key to {tried}"),
+            ));
+            trials += 1;
+        }
+        let expected = if is_root {
+            // The root's policy confines its key to the tenant's own id, checked before the key.
+            (
+                SqlState::INSUFFICIENT_PRIVILEGE.code().to_owned(),
+                format!("new row violates row-level security policy for table \"{table}\""),
+            )
+        } else {
+            // The app role may not write a tenant table's key at all.
+            (
+                SqlState::INSUFFICIENT_PRIVILEGE.code().to_owned(),
+                format!("permission denied for table {table}"),
+            )
+        };
+        // B's key and an unused one read the same; an identity column refuses an update of
+        // its key before the privilege is looked at, the same way for both.
+        assert_eq!(seen[0], expected, "{table}: inserting under B's key");
+        assert_eq!(
+            seen[0], seen[1],
+            "{table}: B's key told apart from an unused one on INSERT"
+        );
+        assert_eq!(
+            seen[2], seen[3],
+            "{table}: B's key told apart from an unused one on UPDATE"
+        );
+        assert!(
+            seen[2] == expected || seen[2].0 == SqlState::GENERATED_ALWAYS.code(),
+            "{table}: updating its key to B's: {:?}",
+            seen[2]
+        );
+        if !is_root {
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                let sql = format!("UPDATE \"{table}\" SET organization_id = $1");
+                Ok::<_, Error>(tx.execute(&sql, &[&fx.b]).await?)
+            })
+            .await;
+            assert_not_permitted(result, &format!("{table}: tenant A moving its rows to B"));
+        }
+        assert_eq!(
+            fx.rows_of(table, tenant_column, fx.b).await,
+            before,
+            "{table}: B's rows changed"
+        );
+    }
+    assert_eq!(trials, 4 * probed.len());
+
+    // The app's way in: no key given, the database chooses one.
+    let (customer, line_item): (Uuid, i64) = with_tenant(&mut app, fx.a, async |tx| {
+        let customer = tx
+            .query_one(
+                "INSERT INTO customers (organization_id, email, display_name, country_code, metadata)
+                 VALUES ($1, 'keyless@example.test', 'Keyless', 'FR', '{}') RETURNING id",
+                &[&fx.a],
+            )
+            .await?
+            .get(0);
+        let line_item = tx
+            .query_one(
+                "INSERT INTO invoice_line_items (organization_id, invoice_id, description, unit_price_cents)
+                 SELECT organization_id, id, 'Keyless', 100 FROM invoices RETURNING id",
+                &[],
+            )
+            .await?
+            .get(0);
+        Ok::<_, Error>((customer, line_item))
+    })
+    .await
+    .expect("the app inserts without choosing keys");
+    assert!(!customer.is_nil() && line_item > 0);
+}
+
+/// The suite above can fail: with table-wide INSERT (the grants before the
+/// `*_tenant_keys_from_the_database` migration), tenant A inserting under B's key gets a unique
+/// violation, and under an unused key succeeds: the primary key tells A that B's row exists.
+#[tokio::test]
+async fn with_table_wide_inserts_the_primary_key_told_a_tenant_what_exists() {
+    let fx = Fixture::new("tenancy_key_probe_before").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let a_row = fx.row_json("customers", "organization_id", fx.a).await;
+    let b_row = fx.row_json("customers", "organization_id", fx.b).await;
+    let mut outcomes = Vec::new();
+    for tried in [b_row["id"].clone(), unused_key(&b_row["id"])] {
+        let mut row = a_row.clone();
+        row["id"] = tried;
+        row["email"] = serde_json::json!(format!("{}@example.test", Uuid::new_v4()));
+        let sql = insert_row_sql("customers");
+        let result = with_tenant(&mut app, fx.a, async |tx| {
+            Ok::<_, Error>(tx.execute(&sql, &[&row]).await?)
+        })
+        .await;
+        outcomes.push(match result {
+            Ok(_) => "inserted".to_owned(),
+            Err(Error::Postgres(e)) => e
+                .as_db_error()
+                .and_then(|d| d.constraint())
+                .unwrap_or_default()
+                .to_owned(),
+            Err(e) => panic!("{e:?}"),
+        });
+    }
+    assert_eq!(outcomes, ["customers_pkey", "inserted"]);
+}
+
 /// The suite above can fail: with the single-column keys of the earlier migrations, tenant A
 /// points its invoice at B's customer, B can no longer delete that customer, and the error tells
 /// A that B's customer exists.
@@ -1204,16 +1397,17 @@ async fn the_generated_app_role_runs_the_app_and_nothing_else() {
     let mut app = fx.connect_as(login.name()).await;
 
     // The app's work, as tenant A.
-    let customer = Uuid::new_v4();
     let (invoices, currencies): (i64, i64) = TenantScope::new(fx.a)
         .acting_as("user-1")
         .run(&mut app, async |tx| {
-            tx.execute(
-                "INSERT INTO customers (id, organization_id, email, display_name, country_code, metadata)
-                 VALUES ($1, $2, 'new@example.test', 'New', 'NL', '{}')",
-                &[&customer, &fx.a],
-            )
-            .await?;
+            let customer: Uuid = tx
+                .query_one(
+                    "INSERT INTO customers (organization_id, email, display_name, country_code, metadata)
+                     VALUES ($1, 'new@example.test', 'New', 'NL', '{}') RETURNING id",
+                    &[&fx.a],
+                )
+                .await?
+                .get(0);
             tx.execute("UPDATE customers SET display_name = 'Renamed' WHERE id = $1", &[&customer])
                 .await?;
             let invoices = tx

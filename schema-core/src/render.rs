@@ -442,8 +442,8 @@ pub mod raw {
     use crate::ident::{quote, quote_list, quote_literal};
     use crate::model::{
         CheckConstraint, Column, ColumnRef, ColumnType, Deferrable, Function, Grant, Identity, Index,
-        IndexTarget, NullsOrder, Policy, PrimaryKey, Privilege, RowLevelSecurity, Sequence, SequenceOptions,
-        SortOrder, Table, Trigger, UniqueConstraint, View,
+        IndexTarget, NullsOrder, Policy, PrimaryKey, RowLevelSecurity, Sequence, SequenceOptions, SortOrder,
+        Table, Trigger, UniqueConstraint, View,
     };
 
     pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
@@ -925,28 +925,34 @@ pub mod raw {
         )
     }
 
-    /// `GRANT SELECT, INSERT ON "t" TO "role"`
+    /// `GRANT SELECT, INSERT ("a", "b") ON "t" TO "role"`
     pub fn grant_privileges(table: &str, grant: &Grant) -> String {
         format!(
             "GRANT {} ON {} TO {}",
-            privilege_list(&grant.privileges),
+            privilege_list(grant),
             quote(table),
             quote(&grant.role)
         )
     }
 
-    /// `REVOKE SELECT, INSERT ON "t" FROM "role"`
+    /// `REVOKE SELECT, INSERT ("a", "b") ON "t" FROM "role"`. Revoking a privilege on the whole
+    /// table revokes it on every column too.
     pub fn revoke_privileges(table: &str, grant: &Grant) -> String {
         format!(
             "REVOKE {} ON {} FROM {}",
-            privilege_list(&grant.privileges),
+            privilege_list(grant),
             quote(table),
             quote(&grant.role)
         )
     }
 
-    fn privilege_list(privileges: &[Privilege]) -> String {
-        privileges.iter().map(|p| p.sql()).collect::<Vec<_>>().join(", ")
+    fn privilege_list(grant: &Grant) -> String {
+        let table_wide = grant.privileges.iter().map(|p| p.sql().to_owned());
+        let columns = grant.columns.iter().map(|c| {
+            let names: Vec<String> = c.columns.iter().map(|n| quote(n)).collect();
+            format!("{} ({})", c.privilege.sql(), names.join(", "))
+        });
+        table_wide.chain(columns).collect::<Vec<_>>().join(", ")
     }
 
     /// `DROP POLICY "p" ON "t"`

@@ -15,9 +15,9 @@ use serde::Serialize;
 
 use schema_core::Renames;
 use schema_core::model::{
-    CheckConstraint, Column, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Grant, Index,
-    IndexTarget, Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger, UniqueConstraint,
-    View,
+    CheckConstraint, Column, ColumnGrant, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Grant,
+    Index, IndexTarget, Policy, PrimaryKey, Privilege, RowLevelSecurity, Schema, Sequence, Table, Trigger,
+    UniqueConstraint, View,
 };
 
 use crate::sql_split::tokenize;
@@ -639,6 +639,11 @@ fn apply_renames(from: &Schema, to: &Schema, renames: &Renames, changes: &mut Ve
                     }
                     index.include.iter_mut().for_each(swap);
                 }
+                for grant in &mut table.grants {
+                    for on_columns in &mut grant.columns {
+                        on_columns.columns.iter_mut().for_each(swap);
+                    }
+                }
             }
             for fk in &mut table.foreign_keys {
                 if fk.referenced_table == rename.table {
@@ -1081,7 +1086,7 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         trigger: t.clone(),
     };
     triggers.emit(changes, None, drop, |o, n| vec![drop(o), add(n)], add);
-    diff_grants(&table, &old.grants, &new.grants, changes);
+    diff_grants(old, new, changes);
     if old.comment != new.comment {
         changes.push(Change::SetTableComment {
             table,
@@ -1091,38 +1096,79 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     }
 }
 
-/// Per role: GRANT what `new` has and `old` lacks, REVOKE what `old` has and `new` lacks.
-fn diff_grants(table: &str, old: &[Grant], new: &[Grant], changes: &mut Vec<Change>) {
-    let privileges = |grants: &[Grant], role: &str| {
+/// Per role: GRANT what `new` has and `old` lacks, REVOKE what `old` has and `new` lacks, on the
+/// whole table and column by column. A privilege that moves between the whole table and some
+/// columns is revoked (REVOKE on the table takes the column privileges along) and granted again
+/// in its new form. The privileges of a column that goes are revoked before it goes (the plan keeps
+/// such revokes first), so that the down, which adds the column again, grants them again.
+fn diff_grants(old: &Table, new: &Table, changes: &mut Vec<Change>) {
+    let table = new.name.as_str();
+    let role_grant = |grants: &[Grant], role: &str| {
         grants
             .iter()
-            .filter(|g| g.role == role)
-            .flat_map(|g| g.privileges.iter().copied())
-            .collect::<BTreeSet<_>>()
+            .find(|g| g.role == role)
+            .cloned()
+            .unwrap_or_else(|| Grant::table(role, Vec::new()))
     };
-    let roles: BTreeSet<&str> = old.iter().chain(new).map(|g| g.role.as_str()).collect();
+    let roles: BTreeSet<&str> = old
+        .grants
+        .iter()
+        .chain(&new.grants)
+        .map(|g| g.role.as_str())
+        .collect();
     for role in roles {
-        let (had, has) = (privileges(old, role), privileges(new, role));
-        let revoked: Vec<_> = had.difference(&has).copied().collect();
-        let granted: Vec<_> = has.difference(&had).copied().collect();
+        let (had, has) = (role_grant(&old.grants, role), role_grant(&new.grants, role));
+        let mut revoked = Grant::table(role, Vec::new());
+        let mut granted = Grant::table(role, Vec::new());
+        for privilege in Privilege::ALL {
+            let (was_wide, is_wide) = (
+                had.privileges.contains(&privilege),
+                has.privileges.contains(&privilege),
+            );
+            let (was_on, is_on) = (had.columns_of(privilege), has.columns_of(privilege));
+            match (was_wide, is_wide) {
+                (true, true) => {}
+                (true, false) => {
+                    revoked.privileges.push(privilege);
+                    push_columns(&mut granted, privilege, is_on.iter());
+                }
+                (false, true) => {
+                    granted.privileges.push(privilege);
+                    push_columns(&mut revoked, privilege, was_on.iter());
+                }
+                (false, false) => {
+                    push_columns(
+                        &mut revoked,
+                        privilege,
+                        was_on.iter().filter(|c| !is_on.contains(c)),
+                    );
+                    push_columns(
+                        &mut granted,
+                        privilege,
+                        is_on.iter().filter(|c| !was_on.contains(c)),
+                    );
+                }
+            }
+        }
         if !revoked.is_empty() {
             changes.push(Change::Revoke {
                 table: table.to_owned(),
-                grant: Grant {
-                    role: role.to_owned(),
-                    privileges: revoked,
-                },
+                grant: revoked,
             });
         }
         if !granted.is_empty() {
             changes.push(Change::Grant {
                 table: table.to_owned(),
-                grant: Grant {
-                    role: role.to_owned(),
-                    privileges: granted,
-                },
+                grant: granted,
             });
         }
+    }
+}
+
+fn push_columns<'a>(grant: &mut Grant, privilege: Privilege, columns: impl Iterator<Item = &'a String>) {
+    let columns: Vec<String> = columns.cloned().collect();
+    if !columns.is_empty() {
+        grant.columns.push(ColumnGrant { privilege, columns });
     }
 }
 

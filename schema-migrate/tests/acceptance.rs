@@ -922,6 +922,31 @@ cases! {
               GRANT SELECT ON docs TO acceptance_reader;",
         hazards: [],
     }
+    // Issue 11: a privilege moves from the whole table to some columns (the app role writes no
+    // key), in one transaction: revoked on the table, granted on the columns.
+    grants_become_column_level {
+        old: "DO $r$ BEGIN CREATE ROLE acceptance_app NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$;
+              CREATE TABLE docs (id uuid PRIMARY KEY, organization_id uuid NOT NULL, body text);
+              GRANT SELECT, INSERT, UPDATE, DELETE ON docs TO acceptance_app;",
+        new: "DO $r$ BEGIN CREATE ROLE acceptance_app NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$;
+              CREATE TABLE docs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), organization_id uuid NOT NULL, body text);
+              GRANT SELECT, DELETE, INSERT (organization_id, body), UPDATE (body) ON docs TO acceptance_app;",
+        hazards: [],
+    }
+    // Column privileges follow their columns: a new column is granted once it exists, a dropped
+    // one takes its privileges along (the down grants them again once it is back), a renamed one
+    // keeps them.
+    column_grants_follow_added_dropped_and_renamed_columns {
+        old: "DO $r$ BEGIN CREATE ROLE acceptance_app NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$;
+              CREATE TABLE docs (id int PRIMARY KEY, title text, old_note text, draft text);
+              GRANT SELECT, INSERT (title, old_note, draft), UPDATE (title, draft) ON docs TO acceptance_app;",
+        new: "DO $r$ BEGIN CREATE ROLE acceptance_app NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$;
+              CREATE TABLE docs (id int PRIMARY KEY, heading text, draft text, body text);
+              GRANT SELECT, INSERT (heading, draft, body), UPDATE (heading, body) ON docs TO acceptance_app;",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+        renames: column_renames("docs", &[("title", "heading")]),
+    }
     // Found by proptest_plans: a policy that changes to use a value the same plan adds. Its new
     // form needs the value committed; the down's recreation of the type must not find the old
     // form on the column.

@@ -227,16 +227,59 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
     plan_changes(diff(from, to, renames), options)
 }
 
+/// The `(table, role)` pairs whose privileges are revoked and granted in one plan, on a table that
+/// keeps its columns (a column that goes takes its privileges along, so what names it is revoked
+/// before it goes).
+fn regranted(changes: &[Change]) -> BTreeSet<(String, String)> {
+    let losing_columns: BTreeSet<&str> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::DropColumn { table, .. } | Change::RenameColumn { table, .. } => Some(table.as_str()),
+            Change::DropTable(table) => Some(table.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let granted: BTreeSet<(&str, &str)> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Grant { table, grant } => Some((table.as_str(), grant.role.as_str())),
+            _ => None,
+        })
+        .collect();
+    changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Revoke { table, grant }
+                if granted.contains(&(table.as_str(), grant.role.as_str()))
+                    && !losing_columns.contains(table.as_str()) =>
+            {
+                Some((table.clone(), grant.role.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Plan already-diffed changes.
 pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
     let mut changes = through_text_around_enum_changes(changes);
     let superseded = superseded(&changes);
     let replaced_policies = replaced_policies(&changes);
+    let regranted = regranted(&changes);
     changes.sort_by_key(|change| {
         if superseded.contains(change) {
             return (LATE_DROP, 1);
         }
         match change {
+            // Right before the grant that replaces it (the diff lists it first), in the same
+            // transaction, so the role never lacks a privilege it keeps in another form.
+            Change::Revoke { table, grant } if regranted.contains(&(table.clone(), grant.role.clone())) => (
+                phase(&Change::Grant {
+                    table: table.clone(),
+                    grant: grant.clone(),
+                }),
+                0,
+            ),
             Change::DropPolicy { table, policy } | Change::CreatePolicy { table, policy } => {
                 match replaced_policies.get(&(table.clone(), policy.name.clone())) {
                     Some(PolicyReplacement::Together) => (
@@ -869,12 +912,12 @@ fn summary(change: &Change) -> String {
 }
 
 fn privilege_names(grant: &schema_core::model::Grant) -> String {
-    grant
-        .privileges
+    let table_wide = grant.privileges.iter().map(|p| p.sql().to_owned());
+    let on_columns = grant
+        .columns
         .iter()
-        .map(|p| p.sql())
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|c| format!("{} ({})", c.privilege.sql(), c.columns.join(", ")));
+    table_wide.chain(on_columns).collect::<Vec<_>>().join(", ")
 }
 
 impl Plan {
