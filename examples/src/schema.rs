@@ -71,6 +71,26 @@ pub struct ApiKey {
     pub updated_at: Timestamp,
 }
 
+/// An invitation to join an organization, accepted by following a link that carries a random
+/// token; only a SHA-256 of the token is stored.
+#[derive(Table)]
+pub struct Invitation {
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    #[column(references = User, on_delete = "cascade")]
+    pub invited_by: Uuid,
+    pub email: String,
+    #[column(default = UserRole::Member)]
+    pub role: UserRole,
+    #[column(unique)]
+    pub token_hash: TokenHash,
+    pub expires_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
 /// Who an organization bills.
 #[derive(Table)]
 #[table(
@@ -313,9 +333,23 @@ pub fn schema() -> Result<DeclaredSchema, SchemaErrors> {
             "token_hash",
             &["id", "organization_id", "expires_at", "revoked_at"],
         )
+        // Accepting an invitation: the invitee has no tenant yet, only the link's token.
+        .lookup::<Invitation>(
+            "invitation_by_token_hash",
+            "token_hash",
+            &[
+                "id",
+                "organization_id",
+                "email",
+                "role",
+                "expires_at",
+                "accepted_at",
+            ],
+        )
         .table::<Organization>()
         .table::<User>()
         .table::<ApiKey>()
+        .table::<Invitation>()
         .table::<Customer>()
         .table::<PaymentMethod>()
         .table::<Product>()

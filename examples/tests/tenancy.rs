@@ -152,6 +152,17 @@ async fn seed(admin: &Client, org: OrganizationId, tag: &str) {
          SELECT gen_random_uuid(), $1, id, 42, now() FROM subscriptions WHERE organization_id = $1",
     ];
     let org_id: Uuid = org.into();
+    let invitations = admin
+        .query_one("SELECT to_regclass('invitations') IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get::<_, bool>(0);
+    // Invitations came with a later migration than some fixtures stop at.
+    let invite = "INSERT INTO invitations (organization_id, invited_by, email, token_hash, expires_at)
+         SELECT $1, id, 'invitee-' || $2 || '@example.test', sha256(convert_to('invite-' || $2, 'UTF8')),
+                now() + interval '7 days'
+           FROM users WHERE organization_id = $1";
+    let statements = statements.iter().copied().chain(invitations.then_some(invite));
     for statement in statements {
         // Bind what the statement uses ($1 the organization, $2 its tag).
         let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
@@ -1498,6 +1509,55 @@ async fn lookups_find_the_tenant_before_it_is_set_and_reveal_nothing_else() {
     assert_eq!(columns, ["id", "organization_id", "expires_at", "revoked_at"]);
     let organization: OrganizationId = by_key[0].get("organization_id");
     assert_eq!(organization, fx.a);
+
+    // An invitee follows the link: its token finds the invitation, with no tenant set.
+    let by_token = app
+        .query(
+            "SELECT * FROM invitation_by_token_hash($1)",
+            &[&TokenHash::of(b"invite-b")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_token.len(), 1);
+    let columns: Vec<&str> = by_token[0].columns().iter().map(|c| c.name()).collect();
+    assert_eq!(
+        columns,
+        [
+            "id",
+            "organization_id",
+            "email",
+            "role",
+            "expires_at",
+            "accepted_at"
+        ],
+        "only the declared columns"
+    );
+    assert_eq!(by_token[0].get::<_, OrganizationId>("organization_id"), fx.b);
+    assert_eq!(by_token[0].get::<_, &str>("email"), "invitee-b@example.test");
+    let visible: i64 = app
+        .query_one("SELECT count(*) FROM invitations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(visible, 0, "the table itself stays under its tenant policy");
+    assert!(
+        app.query(
+            "SELECT * FROM invitation_by_token_hash($1)",
+            &[&TokenHash::of(b"invite-nobody")]
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    for undeclared in ["token_hash", "invited_by"] {
+        let leaked = app
+            .query(
+                &format!("SELECT {undeclared} FROM invitation_by_token_hash($1)"),
+                &[&TokenHash::of(b"invite-b")],
+            )
+            .await;
+        assert!(leaked.is_err(), "{undeclared} is not returned");
+    }
 
     // Nothing else: an unknown slug or key finds nothing, and no other column comes through.
     assert!(
