@@ -797,6 +797,7 @@ fn add_app_grants(
                 Grant {
                     role: role.to_owned(),
                     privileges: vec![Select, Delete],
+                    serial_usage: serial_columns(table),
                     columns: vec![
                         ColumnGrant {
                             privilege: Insert,
@@ -811,13 +812,31 @@ fn add_app_grants(
             }
             // The root's policy confines its key to the tenant's own id: an INSERT can only
             // collide with the tenant's own row. Global tables declared writable hold no tenant.
-            Some(_) => Grant::table(role, vec![Select, Insert, Update, Delete]),
+            Some(_) => Grant {
+                serial_usage: serial_columns(table),
+                ..Grant::table(role, vec![Select, Insert, Update, Delete])
+            },
             // The audit table: read own organization's rows; written only by the trigger.
             None if table.name == AUDIT_TABLE => Grant::table(role, vec![Select]),
             None => continue,
         };
         table.grants.push(grant);
     }
+    // Free sequences hand out values to the column defaults that call them.
+    for sequence in &mut schema.sequences {
+        sequence.usage.push(role.to_owned());
+    }
+}
+
+/// The serial columns of `table`: an INSERT that leaves one to its default calls `nextval` on its
+/// sequence, which needs USAGE (an identity column needs nothing).
+fn serial_columns(table: &crate::model::Table) -> Vec<String> {
+    table
+        .columns
+        .iter()
+        .filter(|c| c.identity == Some(crate::model::Identity::Serial))
+        .map(|c| c.name.clone())
+        .collect()
 }
 
 /// The tenant predicate: the row's tenant column equals the session's tenant. A missing or empty

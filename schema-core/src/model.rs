@@ -99,6 +99,10 @@ pub struct Sequence {
     /// `OWNED BY table.column`: the sequence is dropped with the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<ColumnRef>,
+    /// Roles granted USAGE (`nextval`, as a column default does), besides the owner. Sorted in
+    /// the canonical form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage: Vec<String>,
 }
 
 /// A column of a table, by name.
@@ -124,6 +128,7 @@ impl Sequence {
             data_type: ColumnType::BigInt,
             options: SequenceOptions::default(),
             owned_by: None,
+            usage: Vec::new(),
         }
     }
 
@@ -205,6 +210,10 @@ pub struct Grant {
     /// form.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<ColumnGrant>,
+    /// Serial columns whose sequence the role may use (USAGE): an INSERT that leaves the column
+    /// to its `nextval` default needs it. Sorted in the canonical form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub serial_usage: Vec<String>,
 }
 
 /// A privilege on some columns of a table.
@@ -221,11 +230,12 @@ impl Grant {
             role: role.into(),
             privileges,
             columns: Vec::new(),
+            serial_usage: Vec::new(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.privileges.is_empty() && self.columns.is_empty()
+        self.privileges.is_empty() && self.columns.is_empty() && self.serial_usage.is_empty()
     }
 
     /// The columns `privilege` is granted on when it is not granted on the whole table.
@@ -790,6 +800,8 @@ impl Schema {
         self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
         for sequence in &mut self.sequences {
             sequence.options = sequence.options.canonical(&sequence.data_type);
+            sequence.usage.sort();
+            sequence.usage.dedup();
         }
     }
 
@@ -884,6 +896,8 @@ impl Table {
             }
             grant.columns.retain(|c| !c.columns.is_empty());
             grant.columns.sort_by_key(|c| c.privilege);
+            grant.serial_usage.sort();
+            grant.serial_usage.dedup();
         }
         self.grants.retain(|g| !g.is_empty());
         self.grants.sort_by(|a, b| a.role.cmp(&b.role));

@@ -297,6 +297,7 @@ fn the_app_role_writes_no_tenant_key_and_moves_no_row() {
         &[Grant {
             role: "app".to_owned(),
             privileges: vec![Select, Delete],
+            serial_usage: vec![],
             columns: vec![
                 ColumnGrant {
                     privilege: Insert,
@@ -333,6 +334,15 @@ fn the_app_role_writes_no_tenant_key_and_moves_no_row() {
             .contains("tenant table `drafts`: the app role would choose its key `id`"),
         "{chosen}"
     );
+    // A free sequence hands out values to the defaults that call it: the app role may use it.
+    let numbered = SchemaBuilder::new()
+        .app_role("app")
+        .sequence(schema_core::model::Sequence::new("ticket_numbers"))
+        .table::<Organization>()
+        .build()
+        .unwrap();
+    assert_eq!(numbered.schema.sequences[0].usage, ["app"]);
+
     // Without an app role nobody is granted anything, and the key is the app's business.
     SchemaBuilder::new()
         .table::<Organization>()

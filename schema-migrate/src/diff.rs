@@ -36,13 +36,16 @@ pub enum Change {
     CreateEnum(EnumType),
     DropEnum(EnumType),
     /// Values inserted, all existing values kept in order: `ALTER TYPE ... ADD VALUE`. It touches
-    /// nothing else; `dependents` are for its reverse, a recreation.
+    /// nothing else; `dependents` are for its reverse, a recreation. `policies` are replaced
+    /// right after the values have committed (a new definition may use one), in one transaction.
     AddEnumValues {
         from: EnumType,
         to: EnumType,
         columns: Vec<EnumColumn>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         dependents: Vec<Change>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        policies: Vec<PolicySwap>,
     },
     /// Values removed or reordered, which Postgres cannot do in place: a new type is created and
     /// every column converted to it.
@@ -52,12 +55,16 @@ pub enum Change {
     /// converts the columns and creates them again after, in its own transaction, so no other
     /// statement runs, and nothing commits, while they are missing. Everything else (indexes on
     /// plain columns, unrelated checks and indexes, the tenant policy) Postgres keeps.
+    /// `policies` that change in the same plan are dropped with the dependents and created in
+    /// their new form with them.
     RecreateEnum {
         from: EnumType,
         to: EnumType,
         columns: Vec<EnumColumn>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         dependents: Vec<Change>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        policies: Vec<PolicySwap>,
     },
 
     CreateFunction(Function),
@@ -241,6 +248,26 @@ pub enum Change {
     },
 }
 
+/// A policy that changes in a plan that changes an enum type it names (or a column of that type
+/// it names): the enum change replaces it, so that its drop and its creation commit together
+/// whichever way the plan runs (see [`Change::AddEnumValues`] and [`Change::RecreateEnum`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicySwap {
+    pub table: String,
+    pub from: Policy,
+    pub to: Policy,
+}
+
+impl PolicySwap {
+    fn reversed(&self) -> PolicySwap {
+        PolicySwap {
+            table: self.table.clone(),
+            from: self.to.clone(),
+            to: self.from.clone(),
+        }
+    }
+}
+
 /// A column whose type is (or is an array of) a changing enum, with its defaults on both sides.
 /// The enum change converts it and owns its default while doing so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -265,7 +292,7 @@ impl EnumColumn {
 /// The change that takes enum `from` to `to`: added values when `to` keeps every value of `from`
 /// in order, else a recreation.
 pub fn enum_change(from: EnumType, to: EnumType, columns: Vec<EnumColumn>) -> Change {
-    enum_change_with(from, to, columns, Vec::new())
+    enum_change_with(from, to, columns, Vec::new(), Vec::new())
 }
 
 fn enum_change_with(
@@ -273,6 +300,7 @@ fn enum_change_with(
     to: EnumType,
     columns: Vec<EnumColumn>,
     dependents: Vec<Change>,
+    policies: Vec<PolicySwap>,
 ) -> Change {
     if is_ordered_subset(&from.values, &to.values) {
         Change::AddEnumValues {
@@ -280,6 +308,7 @@ fn enum_change_with(
             to,
             columns,
             dependents,
+            policies,
         }
     } else {
         Change::RecreateEnum {
@@ -287,6 +316,7 @@ fn enum_change_with(
             to,
             columns,
             dependents,
+            policies,
         }
     }
 }
@@ -310,17 +340,20 @@ impl Change {
                 to,
                 columns,
                 dependents,
+                policies,
             }
             | RecreateEnum {
                 from,
                 to,
                 columns,
                 dependents,
+                policies,
             } => enum_change_with(
                 to.clone(),
                 from.clone(),
                 columns.iter().map(EnumColumn::reversed).collect(),
                 dependents.clone(),
+                policies.iter().map(PolicySwap::reversed).collect(),
             ),
             CreateFunction(f) => DropFunction(f.clone()),
             DropFunction(f) => CreateFunction(f.clone()),
@@ -1150,6 +1183,18 @@ fn diff_grants(old: &Table, new: &Table, changes: &mut Vec<Change>) {
                 }
             }
         }
+        revoked.serial_usage = had
+            .serial_usage
+            .iter()
+            .filter(|c| !has.serial_usage.contains(c))
+            .cloned()
+            .collect();
+        granted.serial_usage = has
+            .serial_usage
+            .iter()
+            .filter(|c| !had.serial_usage.contains(c))
+            .cloned()
+            .collect();
         if !revoked.is_empty() {
             changes.push(Change::Revoke {
                 table: table.to_owned(),
@@ -1594,6 +1639,7 @@ mod tests {
                 to: e(&["a"]),
                 columns: vec![],
                 dependents: vec![],
+                policies: vec![],
             }
         );
         assert_eq!(added.reverse().reverse(), added);

@@ -161,6 +161,20 @@ pub async fn inspect(
     reader.unsupported.extend(notes);
     let sequences = sequences::read(&sequences, &options.schema, |table| reader.excluded(table))?;
     reader.schema.sequences = sequences.sequences;
+    for (serial, roles) in sequences.serial_usage {
+        let Some(table) = reader.tables.get_mut(&serial.table) else {
+            continue;
+        };
+        for role in roles {
+            match table.grants.iter_mut().find(|g| g.role == role) {
+                Some(grant) => grant.serial_usage.push(serial.column.clone()),
+                None => table.grants.push(Grant {
+                    serial_usage: vec![serial.column.clone()],
+                    ..Grant::table(role, Vec::new())
+                }),
+            }
+        }
+    }
     reader.unsupported.extend(sequences.notes);
     let views = views::read(&views, std::mem::take(&mut reader.view_indexes))?;
     reader.schema.views = views.views;

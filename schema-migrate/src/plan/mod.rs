@@ -249,9 +249,11 @@ fn regranted(changes: &[Change]) -> BTreeSet<(String, String)> {
     changes
         .iter()
         .filter_map(|change| match change {
+            // A serial's sequence may go with the column's change: revoked before.
             Change::Revoke { table, grant }
                 if granted.contains(&(table.as_str(), grant.role.as_str()))
-                    && !losing_columns.contains(table.as_str()) =>
+                    && !losing_columns.contains(table.as_str())
+                    && grant.serial_usage.is_empty() =>
             {
                 Some((table.clone(), grant.role.clone()))
             }
@@ -262,7 +264,7 @@ fn regranted(changes: &[Change]) -> BTreeSet<(String, String)> {
 
 /// Plan already-diffed changes.
 pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
-    let mut changes = through_text_around_enum_changes(changes);
+    let mut changes = enum_changes_replace_their_policies(through_text_around_enum_changes(changes));
     let superseded = superseded(&changes);
     let replaced_policies = replaced_policies(&changes);
     let regranted = regranted(&changes);
@@ -365,6 +367,82 @@ fn through_text_around_enum_changes(changes: Vec<Change>) -> Vec<Change> {
         }
     }
     out
+}
+
+/// A policy that changes in a plan that changes an enum type it names (the type, or a column of
+/// it) is replaced by that enum change ([`crate::diff::PolicySwap`]): with `ADD VALUE`, after the
+/// values commit; in a recreation, around the conversion, in its transaction. Its drop and its
+/// creation then commit together in the plan and in its reverse, which runs the steps backwards
+/// (as two steps around the enum change, the reverse would either convert a column under the
+/// policy or commit `ADD VALUE` between them). A policy that also needs a column's own type
+/// change or drop keeps its steps (see [`replaced_policies`]).
+fn enum_changes_replace_their_policies(mut changes: Vec<Change>) -> Vec<Change> {
+    let names = |policy: &schema_core::model::Policy, name: &str| {
+        [&policy.using, &policy.with_check]
+            .into_iter()
+            .flatten()
+            .any(|sql| crate::diff::names_identifier(sql, name))
+    };
+    let mut swaps: Vec<(usize, usize, usize)> = Vec::new();
+    for (drop_at, change) in changes.iter().enumerate() {
+        let Change::DropPolicy { table, policy: old } = change else {
+            continue;
+        };
+        let Some((create_at, new)) = changes.iter().enumerate().find_map(|(i, c)| match c {
+            Change::CreatePolicy { table: t, policy } if t == table && policy.name == old.name => {
+                Some((i, policy))
+            }
+            _ => None,
+        }) else {
+            continue;
+        };
+        let uses = |name: &str| names(old, name) || names(new, name);
+        let own_column_change = changes.iter().any(|c| match c {
+            Change::AlterColumn { table: t, from, to } => {
+                t == table && (from.ty != to.ty || from.collation != to.collation) && names(old, &from.name)
+            }
+            Change::DropColumn { table: t, column } => t == table && names(old, &column.name),
+            _ => false,
+        });
+        if own_column_change {
+            continue;
+        }
+        let enum_at = changes.iter().position(|c| match c {
+            Change::AddEnumValues { from, columns, .. } | Change::RecreateEnum { from, columns, .. } => {
+                uses(&from.name) || columns.iter().any(|c| &c.table == table && uses(&c.column))
+            }
+            _ => false,
+        });
+        if let Some(enum_at) = enum_at {
+            swaps.push((drop_at, create_at, enum_at));
+        }
+    }
+    let mut folded = BTreeSet::new();
+    for &(drop_at, create_at, enum_at) in &swaps {
+        let (Change::DropPolicy { table, policy: from }, Change::CreatePolicy { policy: to, .. }) =
+            (&changes[drop_at], &changes[create_at])
+        else {
+            unreachable!("found as a policy drop and creation above")
+        };
+        let swap = crate::diff::PolicySwap {
+            table: table.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        };
+        if let Change::AddEnumValues { policies, .. } | Change::RecreateEnum { policies, .. } =
+            &mut changes[enum_at]
+        {
+            policies.push(swap);
+        }
+        folded.insert(drop_at);
+        folded.insert(create_at);
+    }
+    changes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !folded.contains(i))
+        .map(|(_, c)| c)
+        .collect()
 }
 
 fn plan_step(change: &Change, context: &Context) -> Step {
@@ -759,23 +837,32 @@ fn summary(change: &Change) -> String {
     match change {
         CreateEnum(e) => format!("create enum type {}", e.name),
         DropEnum(e) => format!("drop enum type {}", e.name),
-        AddEnumValues { from, to, .. } => {
+        AddEnumValues {
+            from, to, policies, ..
+        } => {
             let added: Vec<&str> = to
                 .values
                 .iter()
                 .filter(|v| !from.values.contains(v))
                 .map(String::as_str)
                 .collect();
-            format!("add value(s) {} to enum type {}", added.join(", "), to.name)
+            format!(
+                "add value(s) {} to enum type {}{}",
+                added.join(", "),
+                to.name,
+                replacing(policies)
+            )
         }
-        RecreateEnum { from, to, .. } => {
+        RecreateEnum {
+            from, to, policies, ..
+        } => {
             let removed: Vec<&str> = from
                 .values
                 .iter()
                 .filter(|v| !to.values.contains(v))
                 .map(String::as_str)
                 .collect();
-            if removed.is_empty() {
+            (if removed.is_empty() {
                 format!("reorder the values of enum type {}", to.name)
             } else {
                 format!(
@@ -783,7 +870,7 @@ fn summary(change: &Change) -> String {
                     removed.join(", "),
                     to.name
                 )
-            }
+            }) + &replacing(policies)
         }
         CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
         DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
@@ -909,6 +996,14 @@ fn summary(change: &Change) -> String {
         SetTableComment { table, .. } => format!("comment on table {table}"),
         SetColumnComment { table, column, .. } => format!("comment on column {table}.{column}"),
     }
+}
+
+/// ", replacing policy t.p" for the policies an enum change replaces.
+fn replacing(policies: &[crate::diff::PolicySwap]) -> String {
+    policies
+        .iter()
+        .map(|swap| format!(", replacing policy {} on {}", swap.to.name, swap.table))
+        .collect()
 }
 
 fn privilege_names(grant: &schema_core::model::Grant) -> String {
