@@ -978,6 +978,36 @@ cases! {
               GRANT USAGE ON SEQUENCE tickets_id_seq, ticket_numbers TO acceptance_app;",
         hazards: [],
     }
+    // Found by proptest_plans: two policies naming a column whose collation changes both go
+    // before the change and come back after it (the second window once moved the first
+    // policy's creation before the change).
+    two_policies_around_a_collation_change {
+        old: "CREATE TABLE t0 (c0 text NOT NULL);
+              ALTER TABLE t0 ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY t0_p0 ON t0 AS RESTRICTIVE USING (char_length(c0) > 0);
+              CREATE POLICY t0_p1 ON t0 AS RESTRICTIVE USING (char_length(c0) > 0);",
+        new: "CREATE TABLE t0 (c0 text COLLATE \"ucs_basic\" NOT NULL);
+              ALTER TABLE t0 ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY t0_p0 ON t0 AS RESTRICTIVE USING (char_length(c0) > 0);
+              CREATE POLICY t0_p1 ON t0 AS RESTRICTIVE USING (char_length(c0) > 0);",
+        hazards: [AccessExclusiveLock],
+    }
+    // Issue 11: a policy that names a column the plan drops goes right before the drop and comes
+    // back in its new form right after, in that transaction, not around the concurrent index
+    // build of the same plan (which commits).
+    policy_changes_as_a_column_it_names_is_dropped {
+        old: "CREATE TABLE t (id int PRIMARY KEY, visible boolean NOT NULL DEFAULT true, n int);
+              ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+              ALTER TABLE t FORCE ROW LEVEL SECURITY;
+              CREATE POLICY p ON t USING (visible);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE INDEX t_n_idx ON t (n);
+              ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+              ALTER TABLE t FORCE ROW LEVEL SECURITY;
+              CREATE POLICY p ON t USING (n IS NOT NULL);",
+        hazards: [BuildsIndex, DeletesData, Irreversible],
+        destructive: true,
+    }
     // Found by proptest_plans: a policy that changes to use a value the same plan adds. Its new
     // form needs the value committed; the down's recreation of the type must not find the old
     // form on the column.

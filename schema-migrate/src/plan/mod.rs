@@ -675,9 +675,22 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                 {
                     replacement = None
                 }
-                // Dropped with the column: the drop keeps its early place.
+                // Postgres refuses to drop a column a policy names, or to change its type: the
+                // policy goes right before and comes back right after, in their transaction.
                 Change::DropColumn { table: t, column } if t == table && uses(&column.name) => {
-                    replacement = None
+                    let at = phase(other);
+                    replacement = match replacement {
+                        None => None,
+                        Some(PolicyReplacement::Together) => {
+                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
+                        }
+                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
+                            Some(PolicyReplacement::AroundColumnChanges {
+                                first: first.min(at),
+                                last: last.max(at),
+                            })
+                        }
+                    };
                 }
                 Change::AlterColumn { table: t, from, to }
                     if t == table
@@ -743,6 +756,24 @@ fn close_policy_windows(
                 t == table
                     && (from.ty != to.ty || from.collation != to.collation)
                     && policy_uses(&policy, table, &from.name)
+            }
+            Change::DropColumn { table: t, column } => {
+                t == table && policy_uses(&policy, table, &column.name)
+            }
+            // Another policy replaced around the same changes stays inside with them: moved
+            // before this drop, its creation would come before the column change it waits for.
+            Change::DropPolicy {
+                table: t,
+                policy: other,
+            }
+            | Change::CreatePolicy {
+                table: t,
+                policy: other,
+            } => {
+                matches!(
+                    replaced.get(&(t.clone(), other.name.clone())),
+                    Some(PolicyReplacement::AroundColumnChanges { .. })
+                )
             }
             _ => false,
         };
