@@ -40,7 +40,7 @@ pub enum UserRole {
 #[derive(Table)]
 #[table(unique(organization_id, email))]
 pub struct User {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(check = "email = lower(email) AND position('@' in email) > 1")]
@@ -57,7 +57,7 @@ pub struct User {
 /// Machine credentials; only a SHA-256 of the key is stored.
 #[derive(Table)]
 pub struct ApiKey {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = User, on_delete = "cascade")]
@@ -67,6 +67,26 @@ pub struct ApiKey {
     pub token_hash: TokenHash,
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An invitation to join an organization, accepted by following a link that carries a random
+/// token; only a SHA-256 of the token is stored.
+#[derive(Table)]
+pub struct Invitation {
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    #[column(references = User, on_delete = "cascade")]
+    pub invited_by: Uuid,
+    pub email: String,
+    #[column(default = UserRole::Member)]
+    pub role: UserRole,
+    #[column(unique)]
+    pub token_hash: TokenHash,
+    pub expires_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -85,7 +105,7 @@ pub struct ApiKey {
     index(organization_id, "lower(display_name)", name = "customers_display_name_idx")
 )]
 pub struct Customer {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     pub email: String,
@@ -115,7 +135,7 @@ pub enum PaymentMethodKind {
     name = "payment_methods_one_default_key"
 ))]
 pub struct PaymentMethod {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Customer, on_delete = "cascade")]
@@ -134,7 +154,7 @@ pub struct PaymentMethod {
 #[derive(Table)]
 #[table(unique(organization_id, sku), index(organization_id, active))]
 pub struct Product {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     /// Byte order, so SKUs sort and compare the same on every server whatever its locale.
@@ -174,7 +194,7 @@ pub enum InvoiceStatus {
     index(organization_id, status, due_on desc, include(total_cents), name = "invoices_status_due_idx"),
 )]
 pub struct Invoice {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Customer, on_delete = "restrict")]
@@ -229,7 +249,7 @@ pub enum SubscriptionStatus {
 #[derive(Table)]
 #[table(index(organization_id, status, current_period_end))]
 pub struct Subscription {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Customer, on_delete = "cascade")]
@@ -254,7 +274,7 @@ pub struct Subscription {
     index(organization_id, recorded_at)
 )]
 pub struct UsageEvent {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Subscription, on_delete = "cascade")]
@@ -313,9 +333,23 @@ pub fn schema() -> Result<DeclaredSchema, SchemaErrors> {
             "token_hash",
             &["id", "organization_id", "expires_at", "revoked_at"],
         )
+        // Accepting an invitation: the invitee has no tenant yet, only the link's token.
+        .lookup::<Invitation>(
+            "invitation_by_token_hash",
+            "token_hash",
+            &[
+                "id",
+                "organization_id",
+                "email",
+                "role",
+                "expires_at",
+                "accepted_at",
+            ],
+        )
         .table::<Organization>()
         .table::<User>()
         .table::<ApiKey>()
+        .table::<Invitation>()
         .table::<Customer>()
         .table::<PaymentMethod>()
         .table::<Product>()

@@ -50,7 +50,10 @@ async fn state(db: &TestDb) -> (String, Vec<String>, String) {
         .schema
         .to_json();
     let history = client
-        .query("SELECT h::text FROM schema_migrate.schema_migrations h ORDER BY version", &[])
+        .query(
+            "SELECT h::text FROM schema_migrate.schema_migrations h ORDER BY version",
+            &[],
+        )
         .await
         .unwrap()
         .iter()

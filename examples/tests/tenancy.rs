@@ -152,6 +152,17 @@ async fn seed(admin: &Client, org: OrganizationId, tag: &str) {
          SELECT gen_random_uuid(), $1, id, 42, now() FROM subscriptions WHERE organization_id = $1",
     ];
     let org_id: Uuid = org.into();
+    let invitations = admin
+        .query_one("SELECT to_regclass('invitations') IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get::<_, bool>(0);
+    // Invitations came with a later migration than some fixtures stop at.
+    let invite = "INSERT INTO invitations (organization_id, invited_by, email, token_hash, expires_at)
+         SELECT $1, id, 'invitee-' || $2 || '@example.test', sha256(convert_to('invite-' || $2, 'UTF8')),
+                now() + interval '7 days'
+           FROM users WHERE organization_id = $1";
+    let statements = statements.iter().copied().chain(invitations.then_some(invite));
     for statement in statements {
         // Bind what the statement uses ($1 the organization, $2 its tag).
         let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
@@ -759,6 +770,118 @@ async fn sqlx_tenant_scope_sees_only_the_tenant() {
     );
 }
 
+/// For each tenant table the app role can read: with each tenant set, it sees exactly that
+/// tenant's rows (as counted by the superuser). Returns how many rows it saw in all.
+async fn every_tenant_sees_its_rows(fx: &Fixture, app: &mut Client, at: &str) -> i64 {
+    let mut seen = 0;
+    for (table, column) in tenant_tables() {
+        let readable: bool = fx
+            .admin
+            .query_one(
+                "SELECT to_regclass($1) IS NOT NULL AND has_table_privilege($2, $1, 'SELECT')",
+                &[&format!("\"{table}\""), &fx.app.name()],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if !readable {
+            continue;
+        }
+        for tenant in [fx.a, fx.b] {
+            let count: i64 = with_tenant(app, tenant, async |tx| {
+                Ok::<_, Error>(
+                    tx.query_one(&format!("SELECT count(*) FROM \"{table}\""), &[])
+                        .await?
+                        .get(0),
+                )
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{at}: {table} unreadable: {e:?}"));
+            assert_eq!(
+                count,
+                fx.rows_of(&table, column, tenant).await,
+                "{at}: {table}: a tenant does not see its own rows"
+            );
+            seen += count;
+        }
+    }
+    seen
+}
+
+/// Runs `script` as the runner would, one unit at a time (in one transaction when it has no
+/// no-transaction marker), and checks after every commit that every tenant sees its rows: a
+/// migration stopped at any of those points leaves isolation and visibility as they must be.
+async fn run_checking_every_commit(fx: &Fixture, app: &mut Client, name: &str, script: &str) -> usize {
+    let transactional = !script
+        .lines()
+        .any(|l| l.trim() == schema_migrate::migrations::NO_TRANSACTION_MARKER);
+    let mut statements = schema_migrate::sql_split::split_statements(script);
+    if transactional {
+        statements.insert(0, "BEGIN".to_owned());
+        statements.push("COMMIT".to_owned());
+    }
+    let mut in_transaction = false;
+    let mut commits = 0;
+    for (i, statement) in statements.iter().enumerate() {
+        let first = schema_migrate::sql_split::strip_comments(statement)
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        fx.admin
+            .batch_execute(statement)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: statement {i} failed: {e:?}\n{statement}"));
+        match first.trim_end_matches(';') {
+            "BEGIN" => in_transaction = true,
+            "COMMIT" => in_transaction = false,
+            _ => {}
+        }
+        if !in_transaction {
+            commits += 1;
+            let seen = every_tenant_sees_its_rows(fx, app, &format!("{name} after statement {i}")).await;
+            assert!(seen > 0, "{name} after statement {i}: no rows seen at all");
+        }
+    }
+    commits
+}
+
+#[tokio::test]
+async fn a_migration_stopped_at_any_commit_leaves_every_tenant_its_rows() {
+    let dir = MigrationDir::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"));
+    let migrations = dir.load().expect("the example's migrations load");
+    // From the first migration whose predecessor holds every table the seed fills.
+    let first = migrations
+        .iter()
+        .position(|m| m.description == "add_usage_events")
+        .expect("the example adds usage events")
+        + 1;
+    let mut commits = 0;
+    for i in first..migrations.len() {
+        let before = &migrations[i - 1].version;
+        let fx = Fixture::migrated_to(&format!("tenancy_stopped_{i}"), Some(before)).await;
+        let mut app = fx.connect_as(fx.app.name()).await;
+        let migration = &migrations[i];
+        commits +=
+            run_checking_every_commit(&fx, &mut app, &format!("{} up", migration.name()), &migration.up)
+                .await;
+        // Tables the migration created get the test's grants too, then its down runs the same way.
+        grant_app_privileges(&fx.admin, fx.app.name()).await;
+        commits += run_checking_every_commit(
+            &fx,
+            &mut app,
+            &format!("{} down", migration.name()),
+            &migration.down,
+        )
+        .await;
+    }
+    assert!(
+        commits > 2 * (migrations.len() - first),
+        "{commits} commit points checked"
+    );
+    println!("{commits} commit points checked");
+}
+
 /// A tenant table added in a later version of the app.
 #[derive(Table)]
 #[allow(dead_code)]
@@ -769,6 +892,87 @@ pub struct Note {
     pub body: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A tenant table keyed by a number the database counts.
+#[derive(Table)]
+#[allow(dead_code)]
+pub struct Ticket {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    pub organization_id: OrganizationId,
+    pub body: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[tokio::test]
+async fn the_app_role_inserts_through_a_serial_key_with_its_sequence_usage() {
+    let fx = Fixture::new("tenancy_serial").await;
+    let v1 = declared();
+    let mut v2 = v1
+        .tables
+        .iter()
+        .cloned()
+        .fold(SchemaBuilder::new(), SchemaBuilder::table_def)
+        .app_role(billing_example::schema::APP_ROLE)
+        .table::<Ticket>()
+        .build()
+        .expect("v2 is valid");
+    // A serial key (as an inspected database has it; the derive declares identity columns): the
+    // app role's grant on the table carries USAGE on its sequence.
+    let tickets = v2.schema.tables.iter_mut().find(|t| t.name == "tickets").unwrap();
+    let id = tickets.columns.iter_mut().find(|c| c.name == "id").unwrap();
+    id.identity = Some(schema_core::model::Identity::Serial);
+    tickets.grants[0].serial_usage = vec!["id".to_owned()];
+    let serial = v2;
+    let migration = plan(
+        &v1.schema,
+        &serial.schema,
+        &serial.renames,
+        &PlanOptions::default(),
+    )
+    .expect("plan");
+    apply(&fx.admin, &migration.up(), &ApplyOptions::default())
+        .await
+        .expect("up");
+
+    let (_login, mut app) = app_login(&fx, "serial_login").await;
+    let insert = async |app: &mut Client| {
+        with_tenant(app, fx.a, async |tx| {
+            Ok::<_, Error>(
+                tx.query_one(
+                    "INSERT INTO tickets (organization_id, body) VALUES ($1, 'help') RETURNING id",
+                    &[&fx.a],
+                )
+                .await?
+                .get::<_, i64>(0),
+            )
+        })
+        .await
+    };
+    assert_eq!(
+        insert(&mut app)
+            .await
+            .expect("the app inserts, the sequence counts"),
+        1
+    );
+    // Without the grant the same insert is refused: the sequence needs USAGE.
+    fx.admin
+        .batch_execute(&format!(
+            "REVOKE USAGE ON SEQUENCE tickets_id_seq FROM \"{}\"",
+            billing_example::schema::APP_ROLE
+        ))
+        .await
+        .unwrap();
+    assert_not_permitted(
+        insert(&mut app).await,
+        "an insert without USAGE on the serial's sequence",
+    );
+
+    apply(&fx.admin, &migration.down(), &ApplyOptions::default())
+        .await
+        .expect("down");
 }
 
 #[tokio::test]
@@ -942,6 +1146,199 @@ async fn a_hostile_tenant_cannot_reference_probe_or_cascade_into_another_tenant(
             );
         }
     }
+}
+
+/// A login role with the generated app role's grants and nothing else, and a connection as it.
+async fn app_login(fx: &Fixture, name: &str) -> (TestRole, Client) {
+    let login = fx.db.create_role(name).await;
+    fx.admin
+        .batch_execute(&format!(
+            "GRANT \"{}\" TO \"{}\"",
+            billing_example::schema::APP_ROLE,
+            login.name()
+        ))
+        .await
+        .unwrap();
+    let client = fx.connect_as(login.name()).await;
+    (login, client)
+}
+
+/// SQLSTATE and message of a refused statement (neither names the key it tried).
+fn refused_as(result: Result<u64, Error>, what: &str) -> (String, String) {
+    match result {
+        Err(Error::Postgres(e)) => {
+            let db = e.as_db_error().unwrap_or_else(|| panic!("{what}: {e}"));
+            (db.code().code().to_owned(), db.message().to_owned())
+        }
+        other => panic!("{what}: expected a refusal, got {other:?}"),
+    }
+}
+
+/// A key value that exists in no table: of the type of `like`.
+fn unused_key(like: &serde_json::Value) -> serde_json::Value {
+    match like {
+        serde_json::Value::Number(_) => serde_json::json!(9_000_000_000_i64),
+        _ => serde_json::json!(Uuid::new_v4().to_string()),
+    }
+}
+
+#[tokio::test]
+async fn a_hostile_tenant_cannot_probe_another_tenants_keys() {
+    let fx = Fixture::new("tenancy_key_probe").await;
+    let (_login, mut app) = app_login(&fx, "probe_login").await;
+    let declared = declared();
+    // Every tenant table under row-level security (and the root) is probed.
+    let probed = tenant_tables();
+    assert!(probed.len() >= 9, "{probed:?}");
+
+    let mut trials = 0;
+    for (table, tenant_column) in &probed {
+        let a_row = fx.row_json(table, tenant_column, fx.a).await;
+        let b_row = fx.row_json(table, tenant_column, fx.b).await;
+        let key = declared
+            .schema
+            .table(table)
+            .unwrap()
+            .primary_key
+            .clone()
+            .unwrap()
+            .columns;
+        assert_eq!(key, ["id"], "{table}");
+        let is_root = tenant_column == &"id";
+        let (b_id, unused) = (b_row["id"].clone(), unused_key(&b_row["id"]));
+        let before = fx.rows_of(table, tenant_column, fx.b).await;
+
+        // A copy of A's row under B's key, and under a key that exists nowhere.
+        let mut seen = Vec::new();
+        for tried in [&b_id, &unused] {
+            let mut row = a_row.clone();
+            row["id"] = tried.clone();
+            let sql = insert_row_sql(table);
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                Ok::<_, Error>(tx.execute(&sql, &[&row]).await?)
+            })
+            .await;
+            seen.push(refused_as(
+                result,
+                &format!("{table}: tenant A inserting key {tried}"),
+            ));
+            trials += 1;
+        }
+        // A's own row moved to B's key, and to a key that exists nowhere.
+        for tried in [&b_id, &unused] {
+            let sql = format!(
+                "UPDATE \"{table}\" SET id = (jsonb_populate_record(NULL::\"{table}\", jsonb_build_object('id', $1::jsonb))).id"
+            );
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                Ok::<_, Error>(tx.execute(&sql, &[tried]).await?)
+            })
+            .await;
+            seen.push(refused_as(
+                result,
+                &format!("{table}: tenant A updating its key to {tried}"),
+            ));
+            trials += 1;
+        }
+        let expected = if is_root {
+            // The root's policy confines its key to the tenant's own id, checked before the key.
+            (
+                SqlState::INSUFFICIENT_PRIVILEGE.code().to_owned(),
+                format!("new row violates row-level security policy for table \"{table}\""),
+            )
+        } else {
+            // The app role may not write a tenant table's key at all.
+            (
+                SqlState::INSUFFICIENT_PRIVILEGE.code().to_owned(),
+                format!("permission denied for table {table}"),
+            )
+        };
+        // B's key and an unused one read the same; an identity column refuses an update of
+        // its key before the privilege is looked at, the same way for both.
+        assert_eq!(seen[0], expected, "{table}: inserting under B's key");
+        assert_eq!(
+            seen[0], seen[1],
+            "{table}: B's key told apart from an unused one on INSERT"
+        );
+        assert_eq!(
+            seen[2], seen[3],
+            "{table}: B's key told apart from an unused one on UPDATE"
+        );
+        assert!(
+            seen[2] == expected || seen[2].0 == SqlState::GENERATED_ALWAYS.code(),
+            "{table}: updating its key to B's: {:?}",
+            seen[2]
+        );
+        if !is_root {
+            let result = with_tenant(&mut app, fx.a, async |tx| {
+                let sql = format!("UPDATE \"{table}\" SET organization_id = $1");
+                Ok::<_, Error>(tx.execute(&sql, &[&fx.b]).await?)
+            })
+            .await;
+            assert_not_permitted(result, &format!("{table}: tenant A moving its rows to B"));
+        }
+        assert_eq!(
+            fx.rows_of(table, tenant_column, fx.b).await,
+            before,
+            "{table}: B's rows changed"
+        );
+    }
+    assert_eq!(trials, 4 * probed.len());
+
+    // The app's way in: no key given, the database chooses one.
+    let (customer, line_item): (Uuid, i64) = with_tenant(&mut app, fx.a, async |tx| {
+        let customer = tx
+            .query_one(
+                "INSERT INTO customers (organization_id, email, display_name, country_code, metadata)
+                 VALUES ($1, 'keyless@example.test', 'Keyless', 'FR', '{}') RETURNING id",
+                &[&fx.a],
+            )
+            .await?
+            .get(0);
+        let line_item = tx
+            .query_one(
+                "INSERT INTO invoice_line_items (organization_id, invoice_id, description, unit_price_cents)
+                 SELECT organization_id, id, 'Keyless', 100 FROM invoices RETURNING id",
+                &[],
+            )
+            .await?
+            .get(0);
+        Ok::<_, Error>((customer, line_item))
+    })
+    .await
+    .expect("the app inserts without choosing keys");
+    assert!(!customer.is_nil() && line_item > 0);
+}
+
+/// The suite above can fail: with table-wide INSERT (the grants before the
+/// `*_tenant_keys_from_the_database` migration), tenant A inserting under B's key gets a unique
+/// violation, and under an unused key succeeds: the primary key tells A that B's row exists.
+#[tokio::test]
+async fn with_table_wide_inserts_the_primary_key_told_a_tenant_what_exists() {
+    let fx = Fixture::new("tenancy_key_probe_before").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let a_row = fx.row_json("customers", "organization_id", fx.a).await;
+    let b_row = fx.row_json("customers", "organization_id", fx.b).await;
+    let mut outcomes = Vec::new();
+    for tried in [b_row["id"].clone(), unused_key(&b_row["id"])] {
+        let mut row = a_row.clone();
+        row["id"] = tried;
+        row["email"] = serde_json::json!(format!("{}@example.test", Uuid::new_v4()));
+        let sql = insert_row_sql("customers");
+        let result = with_tenant(&mut app, fx.a, async |tx| {
+            Ok::<_, Error>(tx.execute(&sql, &[&row]).await?)
+        })
+        .await;
+        outcomes.push(match result {
+            Ok(_) => "inserted".to_owned(),
+            Err(Error::Postgres(e)) => e
+                .as_db_error()
+                .and_then(|d| d.constraint())
+                .unwrap_or_default()
+                .to_owned(),
+            Err(e) => panic!("{e:?}"),
+        });
+    }
+    assert_eq!(outcomes, ["customers_pkey", "inserted"]);
 }
 
 /// The suite above can fail: with the single-column keys of the earlier migrations, tenant A
@@ -1204,16 +1601,17 @@ async fn the_generated_app_role_runs_the_app_and_nothing_else() {
     let mut app = fx.connect_as(login.name()).await;
 
     // The app's work, as tenant A.
-    let customer = Uuid::new_v4();
     let (invoices, currencies): (i64, i64) = TenantScope::new(fx.a)
         .acting_as("user-1")
         .run(&mut app, async |tx| {
-            tx.execute(
-                "INSERT INTO customers (id, organization_id, email, display_name, country_code, metadata)
-                 VALUES ($1, $2, 'new@example.test', 'New', 'NL', '{}')",
-                &[&customer, &fx.a],
-            )
-            .await?;
+            let customer: Uuid = tx
+                .query_one(
+                    "INSERT INTO customers (organization_id, email, display_name, country_code, metadata)
+                     VALUES ($1, 'new@example.test', 'New', 'NL', '{}') RETURNING id",
+                    &[&fx.a],
+                )
+                .await?
+                .get(0);
             tx.execute("UPDATE customers SET display_name = 'Renamed' WHERE id = $1", &[&customer])
                 .await?;
             let invoices = tx
@@ -1256,6 +1654,10 @@ async fn the_generated_app_role_runs_the_app_and_nothing_else() {
         "CREATE POLICY everything ON invoices USING (true)",
         "DROP TABLE invoices",
         "ALTER TABLE customers DROP CONSTRAINT customers_organization_id_id_key",
+        // The generated trigger functions (one of them SECURITY DEFINER) are not the app's to
+        // call: only the lookups are granted to it.
+        "SELECT audit_row_change()",
+        "SELECT set_updated_at()",
     ];
     for statement in refused {
         let result = with_tenant(&mut app, fx.a, async |tx| {
@@ -1304,6 +1706,55 @@ async fn lookups_find_the_tenant_before_it_is_set_and_reveal_nothing_else() {
     assert_eq!(columns, ["id", "organization_id", "expires_at", "revoked_at"]);
     let organization: OrganizationId = by_key[0].get("organization_id");
     assert_eq!(organization, fx.a);
+
+    // An invitee follows the link: its token finds the invitation, with no tenant set.
+    let by_token = app
+        .query(
+            "SELECT * FROM invitation_by_token_hash($1)",
+            &[&TokenHash::of(b"invite-b")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_token.len(), 1);
+    let columns: Vec<&str> = by_token[0].columns().iter().map(|c| c.name()).collect();
+    assert_eq!(
+        columns,
+        [
+            "id",
+            "organization_id",
+            "email",
+            "role",
+            "expires_at",
+            "accepted_at"
+        ],
+        "only the declared columns"
+    );
+    assert_eq!(by_token[0].get::<_, OrganizationId>("organization_id"), fx.b);
+    assert_eq!(by_token[0].get::<_, &str>("email"), "invitee-b@example.test");
+    let visible: i64 = app
+        .query_one("SELECT count(*) FROM invitations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(visible, 0, "the table itself stays under its tenant policy");
+    assert!(
+        app.query(
+            "SELECT * FROM invitation_by_token_hash($1)",
+            &[&TokenHash::of(b"invite-nobody")]
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    for undeclared in ["token_hash", "invited_by"] {
+        let leaked = app
+            .query(
+                &format!("SELECT {undeclared} FROM invitation_by_token_hash($1)"),
+                &[&TokenHash::of(b"invite-b")],
+            )
+            .await;
+        assert!(leaked.is_err(), "{undeclared} is not returned");
+    }
 
     // Nothing else: an unknown slug or key finds nothing, and no other column comes through.
     assert!(

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
-    ColumnType, EnumType, ForeignKey, Function, Grant, Index, Policy, PolicyCommand, Privilege,
+    ColumnGrant, ColumnType, EnumType, ForeignKey, Function, Grant, Index, Policy, PolicyCommand, Privilege,
     ReferentialAction, RowLevelSecurity, Schema, Sequence, UniqueConstraint, View, Volatility,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
@@ -163,6 +163,13 @@ pub enum Violation {
         column_type: String,
         expected: &'static [&'static str],
     },
+    /// A tenant table's key has no database-generated value while an app role is declared: the
+    /// app would choose keys, and a key that collides with another tenant's row tells it the row
+    /// exists.
+    AppChoosesTenantKey {
+        table: String,
+        column: String,
+    },
 }
 
 /// Every violation found while assembling a schema.
@@ -270,6 +277,10 @@ impl fmt::Display for Violation {
                     .map(|k| format!("`{k}`"))
                     .collect::<Vec<_>>()
                     .join(" or ")
+            ),
+            Violation::AppChoosesTenantKey { table, column } => write!(
+                f,
+                "tenant table `{table}`: the app role would choose its key `{column}`, and a key that collides with another tenant's row tells the tenant that the row exists: let the database generate it (`#[column(primary_key, default_sql = \"gen_random_uuid()\")]`, or `identity`)"
             ),
             Violation::NameTooLong { kind, name } => write!(
                 f,
@@ -414,7 +425,7 @@ impl SchemaBuilder {
             &mut violations,
         );
         if let Some(role) = &self.app_role {
-            add_app_grants(&mut schema, &defs, role, &self.writable);
+            add_app_grants(&mut schema, &defs, role, &self.writable, &mut violations);
         }
         add_lookups(
             &mut schema,
@@ -746,23 +757,94 @@ fn add_lookups(
 }
 
 /// The application role's grants (see [`SchemaBuilder::app_role`]).
-fn add_app_grants(schema: &mut Schema, defs: &[TableDef], role: &str, writable: &[String]) {
+///
+/// On a tenant table the app writes only the columns it may choose: its INSERT leaves out the
+/// primary key (the database generates it) and generated columns, its UPDATE also leaves out
+/// `organization_id`. A key the app could choose would collide with another tenant's row in the
+/// primary key, and the unique violation would tell the tenant that the row exists.
+fn add_app_grants(
+    schema: &mut Schema,
+    defs: &[TableDef],
+    role: &str,
+    writable: &[String],
+    violations: &mut Vec<Violation>,
+) {
     use Privilege::*;
     for table in &mut schema.tables {
         let def = defs.iter().find(|d| d.table.name == table.name);
-        let privileges = match def {
+        let grant = match def {
             Some(def) if def.rls_exempt.is_some() => continue,
-            Some(def) if def.tenancy == Tenancy::Global && !writable.contains(&table.name) => vec![Select],
-            Some(_) => vec![Select, Insert, Update, Delete],
+            Some(def) if def.tenancy == Tenancy::Global && !writable.contains(&table.name) => {
+                Grant::table(role, vec![Select])
+            }
+            Some(def) if def.tenancy == Tenancy::Tenant => {
+                let key: Vec<&str> = table
+                    .primary_key
+                    .as_ref()
+                    .map(|pk| pk.columns.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                for column in table.columns.iter().filter(|c| key.contains(&c.name.as_str())) {
+                    if column.default.is_none() && column.identity.is_none() {
+                        violations.push(Violation::AppChoosesTenantKey {
+                            table: table.name.clone(),
+                            column: column.name.clone(),
+                        });
+                    }
+                }
+                let writable_columns = |also_excluded: &[&str]| -> Vec<String> {
+                    table
+                        .columns
+                        .iter()
+                        .filter(|c| c.generated.is_none())
+                        .filter(|c| {
+                            !key.contains(&c.name.as_str()) && !also_excluded.contains(&c.name.as_str())
+                        })
+                        .map(|c| c.name.clone())
+                        .collect()
+                };
+                Grant {
+                    role: role.to_owned(),
+                    privileges: vec![Select, Delete],
+                    serial_usage: serial_columns(table),
+                    columns: vec![
+                        ColumnGrant {
+                            privilege: Insert,
+                            columns: writable_columns(&[]),
+                        },
+                        ColumnGrant {
+                            privilege: Update,
+                            columns: writable_columns(&[TENANT_COLUMN]),
+                        },
+                    ],
+                }
+            }
+            // The root's policy confines its key to the tenant's own id: an INSERT can only
+            // collide with the tenant's own row. Global tables declared writable hold no tenant.
+            Some(_) => Grant {
+                serial_usage: serial_columns(table),
+                ..Grant::table(role, vec![Select, Insert, Update, Delete])
+            },
             // The audit table: read own organization's rows; written only by the trigger.
-            None if table.name == AUDIT_TABLE => vec![Select],
+            None if table.name == AUDIT_TABLE => Grant::table(role, vec![Select]),
             None => continue,
         };
-        table.grants.push(Grant {
-            role: role.to_owned(),
-            privileges,
-        });
+        table.grants.push(grant);
     }
+    // Free sequences hand out values to the column defaults that call them.
+    for sequence in &mut schema.sequences {
+        sequence.usage.push(role.to_owned());
+    }
+}
+
+/// The serial columns of `table`: an INSERT that leaves one to its default calls `nextval` on its
+/// sequence, which needs USAGE (an identity column needs nothing).
+fn serial_columns(table: &crate::model::Table) -> Vec<String> {
+    table
+        .columns
+        .iter()
+        .filter(|c| c.identity == Some(crate::model::Identity::Serial))
+        .map(|c| c.name.clone())
+        .collect()
 }
 
 /// The tenant predicate: the row's tenant column equals the session's tenant. A missing or empty

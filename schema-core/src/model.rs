@@ -99,6 +99,10 @@ pub struct Sequence {
     /// `OWNED BY table.column`: the sequence is dropped with the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<ColumnRef>,
+    /// Roles granted USAGE (`nextval`, as a column default does), besides the owner. Sorted in
+    /// the canonical form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage: Vec<String>,
 }
 
 /// A column of a table, by name.
@@ -124,6 +128,7 @@ impl Sequence {
             data_type: ColumnType::BigInt,
             options: SequenceOptions::default(),
             owned_by: None,
+            usage: Vec::new(),
         }
     }
 
@@ -221,12 +226,52 @@ impl Partition {
     }
 }
 
-/// `GRANT privileges ON table TO role`.
+/// `GRANT privileges, privilege (columns) ON table TO role`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     pub role: String,
-    /// Sorted in the canonical form.
+    /// On the whole table (every column, present and future). Sorted in the canonical form.
     pub privileges: Vec<Privilege>,
+    /// On some columns only (`GRANT INSERT (a, b)`, read back from `pg_attribute.attacl`): one
+    /// entry per privilege that is not also on the whole table, columns sorted, in the canonical
+    /// form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnGrant>,
+    /// Serial columns whose sequence the role may use (USAGE): an INSERT that leaves the column
+    /// to its `nextval` default needs it. Sorted in the canonical form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub serial_usage: Vec<String>,
+}
+
+/// A privilege on some columns of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnGrant {
+    pub privilege: Privilege,
+    pub columns: Vec<String>,
+}
+
+impl Grant {
+    /// Privileges on the whole table only.
+    pub fn table(role: impl Into<String>, privileges: Vec<Privilege>) -> Grant {
+        Grant {
+            role: role.into(),
+            privileges,
+            columns: Vec::new(),
+            serial_usage: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.privileges.is_empty() && self.columns.is_empty() && self.serial_usage.is_empty()
+    }
+
+    /// The columns `privilege` is granted on when it is not granted on the whole table.
+    pub fn columns_of(&self, privilege: Privilege) -> &[String] {
+        self.columns
+            .iter()
+            .find(|c| c.privilege == privilege)
+            .map_or(&[], |c| c.columns.as_slice())
+    }
 }
 
 /// A table privilege.
@@ -840,6 +885,8 @@ impl Schema {
         self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
         for sequence in &mut self.sequences {
             sequence.options = sequence.options.canonical(&sequence.data_type);
+            sequence.usage.sort();
+            sequence.usage.dedup();
         }
     }
 
@@ -938,12 +985,22 @@ impl Table {
             trigger.events.sort();
             trigger.events.dedup();
         }
-        self.grants.retain(|g| !g.privileges.is_empty());
-        self.grants.sort_by(|a, b| a.role.cmp(&b.role));
         for grant in &mut self.grants {
             grant.privileges.sort();
             grant.privileges.dedup();
+            let table_wide = grant.privileges.clone();
+            grant.columns.retain(|c| !table_wide.contains(&c.privilege));
+            for columns in &mut grant.columns {
+                columns.columns.sort();
+                columns.columns.dedup();
+            }
+            grant.columns.retain(|c| !c.columns.is_empty());
+            grant.columns.sort_by_key(|c| c.privilege);
+            grant.serial_usage.sort();
+            grant.serial_usage.dedup();
         }
+        self.grants.retain(|g| !g.is_empty());
+        self.grants.sort_by(|a, b| a.role.cmp(&b.role));
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {

@@ -96,13 +96,24 @@ pub fn schema(schema: &Schema) -> Vec<String> {
         .tables
         .iter()
         .flat_map(|t| t.grants.iter().map(|g| g.role.as_str()))
+        .chain(
+            schema
+                .sequences
+                .iter()
+                .flat_map(|s| s.usage.iter().map(String::as_str)),
+        )
         .collect();
     roles.sort();
     roles.dedup();
     statements.extend(roles.into_iter().map(ensure_role));
     for table in &schema.tables {
         for grant in &table.grants {
-            statements.push(grant_privileges(&table.name, grant));
+            statements.extend(grant_statements(&table.name, grant));
+        }
+    }
+    for sequence in &schema.sequences {
+        for role in &sequence.usage {
+            statements.push(grant_sequence_usage(&sequence.name, role));
         }
     }
     statements
@@ -460,8 +471,8 @@ pub mod raw {
     use crate::ident::{quote, quote_list, quote_literal};
     use crate::model::{
         CheckConstraint, Column, ColumnRef, ColumnType, Deferrable, Function, Grant, Identity, Index,
-        IndexTarget, NullsOrder, Partition, Policy, PrimaryKey, Privilege, RowLevelSecurity, Sequence,
-        SequenceOptions, SortOrder, Table, Trigger, TriggerEvent, UniqueConstraint, View,
+        IndexTarget, NullsOrder, Partition, Policy, PrimaryKey, RowLevelSecurity, Sequence, SequenceOptions,
+        SortOrder, Table, Trigger, TriggerEvent, UniqueConstraint, View,
     };
 
     pub(crate) fn deferrable_clause(deferrable: Deferrable) -> &'static str {
@@ -963,28 +974,95 @@ pub mod raw {
         )
     }
 
-    /// `GRANT SELECT, INSERT ON "t" TO "role"`
+    /// `GRANT SELECT, INSERT ("a", "b") ON "t" TO "role"`
     pub fn grant_privileges(table: &str, grant: &Grant) -> String {
         format!(
             "GRANT {} ON {} TO {}",
-            privilege_list(&grant.privileges),
+            privilege_list(grant),
             quote(table),
             quote(&grant.role)
         )
     }
 
-    /// `REVOKE SELECT, INSERT ON "t" FROM "role"`
+    /// The statements of a grant: on the table and its columns, and USAGE on the sequences of
+    /// its serial columns.
+    pub fn grant_statements(table: &str, grant: &Grant) -> Vec<String> {
+        let mut out = Vec::new();
+        if !grant.privileges.is_empty() || !grant.columns.is_empty() {
+            out.push(grant_privileges(table, grant));
+        }
+        out.extend(
+            grant
+                .serial_usage
+                .iter()
+                .map(|column| serial_usage(table, column, &grant.role, true)),
+        );
+        out
+    }
+
+    /// The statements that revoke a grant (see [`grant_statements`]).
+    pub fn revoke_statements(table: &str, grant: &Grant) -> Vec<String> {
+        let mut out = Vec::new();
+        if !grant.privileges.is_empty() || !grant.columns.is_empty() {
+            out.push(revoke_privileges(table, grant));
+        }
+        out.extend(
+            grant
+                .serial_usage
+                .iter()
+                .map(|column| serial_usage(table, column, &grant.role, false)),
+        );
+        out
+    }
+
+    /// GRANT (or REVOKE) USAGE on a serial column's sequence, whose name Postgres chose when it
+    /// made the serial.
+    fn serial_usage(table: &str, column: &str, role: &str, grant: bool) -> String {
+        let (verb, to) = if grant {
+            ("GRANT", "TO")
+        } else {
+            ("REVOKE", "FROM")
+        };
+        format!(
+            "DO $$BEGIN EXECUTE '{verb} USAGE ON SEQUENCE ' || pg_get_serial_sequence({}, {}) || ' {to} ' || {}; END$$",
+            quote_literal(&quote(table)),
+            quote_literal(column),
+            quote_literal(&quote(role))
+        )
+    }
+
+    /// `GRANT USAGE ON SEQUENCE "s" TO "role"`
+    pub fn grant_sequence_usage(sequence: &str, role: &str) -> String {
+        format!("GRANT USAGE ON SEQUENCE {} TO {}", quote(sequence), quote(role))
+    }
+
+    /// `REVOKE USAGE ON SEQUENCE "s" FROM "role"`
+    pub fn revoke_sequence_usage(sequence: &str, role: &str) -> String {
+        format!(
+            "REVOKE USAGE ON SEQUENCE {} FROM {}",
+            quote(sequence),
+            quote(role)
+        )
+    }
+
+    /// `REVOKE SELECT, INSERT ("a", "b") ON "t" FROM "role"`. Revoking a privilege on the whole
+    /// table revokes it on every column too.
     pub fn revoke_privileges(table: &str, grant: &Grant) -> String {
         format!(
             "REVOKE {} ON {} FROM {}",
-            privilege_list(&grant.privileges),
+            privilege_list(grant),
             quote(table),
             quote(&grant.role)
         )
     }
 
-    fn privilege_list(privileges: &[Privilege]) -> String {
-        privileges.iter().map(|p| p.sql()).collect::<Vec<_>>().join(", ")
+    fn privilege_list(grant: &Grant) -> String {
+        let table_wide = grant.privileges.iter().map(|p| p.sql().to_owned());
+        let columns = grant.columns.iter().map(|c| {
+            let names: Vec<String> = c.columns.iter().map(|n| quote(n)).collect();
+            format!("{} ({})", c.privilege.sql(), names.join(", "))
+        });
+        table_wide.chain(columns).collect::<Vec<_>>().join(", ")
     }
 
     /// `DROP POLICY "p" ON "t"`

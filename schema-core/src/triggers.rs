@@ -49,7 +49,9 @@ pub fn updated_at_function() -> Function {
         rows: None,
         security_definer: false,
         search_path: Some(FUNCTION_SEARCH_PATH.to_owned()),
-        execute: None,
+        // Called by its triggers only (Postgres checks EXECUTE when a trigger is created, by
+        // the table's owner, not when it fires): nobody else needs it.
+        execute: Some(Vec::new()),
         settings: Default::default(),
         sql_body: false,
         body: format!(
@@ -120,7 +122,9 @@ END
         rows: None,
         security_definer: true,
         search_path: Some(FUNCTION_SEARCH_PATH.to_owned()),
-        execute: None,
+        // A SECURITY DEFINER function runs as its owner: no role but the owner may call it
+        // (its triggers need no EXECUTE when they fire).
+        execute: Some(Vec::new()),
         settings: Default::default(),
         sql_body: false,
         body,

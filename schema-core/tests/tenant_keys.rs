@@ -27,7 +27,7 @@ pub struct Country {
 
 #[derive(Table)]
 pub struct Project {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Country, on_delete = "restrict")]
@@ -39,7 +39,7 @@ pub struct Project {
 /// A reference declared on its column.
 #[derive(Table)]
 pub struct Task {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     #[column(references = Project, on_delete = "cascade")]
@@ -58,7 +58,7 @@ pub struct Task {
     on_delete = "set null"
 ))]
 pub struct Note {
-    #[column(primary_key)]
+    #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
     pub organization_id: OrganizationId,
     pub project_id: Option<Uuid>,
@@ -269,4 +269,85 @@ fn distributed_rules_are_checked_from_the_model() {
     assert_eq!(keys.len(), 2, "{keys:#?}");
     assert!(keys[0].starts_with("countries: foreign key countries_project_fkey goes from a reference table"));
     assert!(keys[1].contains("does not pair organization_id with projects.organization_id"));
+}
+
+/// A tenant table whose key the app would choose.
+#[derive(Table)]
+pub struct Draft {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[test]
+fn the_app_role_writes_no_tenant_key_and_moves_no_row() {
+    use schema_core::model::{ColumnGrant, Grant, Privilege::*};
+    let declared = SchemaBuilder::new()
+        .app_role("app")
+        .table::<Organization>()
+        .table::<Country>()
+        .table::<Project>()
+        .build()
+        .unwrap();
+    let grants = &declared.schema.table("projects").unwrap().grants;
+    let columns = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        grants,
+        &[Grant {
+            role: "app".to_owned(),
+            privileges: vec![Select, Delete],
+            serial_usage: vec![],
+            columns: vec![
+                ColumnGrant {
+                    privilege: Insert,
+                    columns: columns(&["country_code", "created_at", "organization_id", "updated_at"]),
+                },
+                ColumnGrant {
+                    privilege: Update,
+                    columns: columns(&["country_code", "created_at", "updated_at"]),
+                },
+            ],
+        }]
+    );
+    assert_eq!(
+        render::grant_privileges("projects", &grants[0]),
+        r#"GRANT SELECT, DELETE, INSERT ("country_code", "created_at", "organization_id", "updated_at"), UPDATE ("country_code", "created_at", "updated_at") ON "projects" TO "app""#
+    );
+    // The root's policy confines its key to the tenant's own id; global tables hold no tenant.
+    let root = &declared.schema.table("organizations").unwrap().grants[0];
+    assert_eq!(root.privileges, [Select, Insert, Update, Delete]);
+    assert_eq!(
+        declared.schema.table("countries").unwrap().grants[0].privileges,
+        [Select]
+    );
+
+    let chosen = SchemaBuilder::new()
+        .app_role("app")
+        .table::<Organization>()
+        .table::<Draft>()
+        .build()
+        .unwrap_err();
+    assert!(
+        chosen
+            .to_string()
+            .contains("tenant table `drafts`: the app role would choose its key `id`"),
+        "{chosen}"
+    );
+    // A free sequence hands out values to the defaults that call it: the app role may use it.
+    let numbered = SchemaBuilder::new()
+        .app_role("app")
+        .sequence(schema_core::model::Sequence::new("ticket_numbers"))
+        .table::<Organization>()
+        .build()
+        .unwrap();
+    assert_eq!(numbered.schema.sequences[0].usage, ["app"]);
+
+    // Without an app role nobody is granted anything, and the key is the app's business.
+    SchemaBuilder::new()
+        .table::<Organization>()
+        .table::<Draft>()
+        .build()
+        .unwrap();
 }

@@ -15,9 +15,9 @@ use serde::Serialize;
 
 use schema_core::Renames;
 use schema_core::model::{
-    CheckConstraint, Column, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Grant, Index,
-    IndexTarget, Partition, Policy, PrimaryKey, RowLevelSecurity, Schema, Sequence, Table, Trigger,
-    UniqueConstraint, View,
+    CheckConstraint, Column, ColumnGrant, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Grant,
+    Index, IndexTarget, Partition, Policy, PrimaryKey, Privilege, RowLevelSecurity, Schema, Sequence, Table,
+    Trigger, UniqueConstraint, View,
 };
 
 use crate::sql_split::tokenize;
@@ -37,13 +37,16 @@ pub enum Change {
     CreateEnum(EnumType),
     DropEnum(EnumType),
     /// Values inserted, all existing values kept in order: `ALTER TYPE ... ADD VALUE`. It touches
-    /// nothing else; `dependents` are for its reverse, a recreation.
+    /// nothing else; `dependents` are for its reverse, a recreation. `policies` are replaced
+    /// right after the values have committed (a new definition may use one), in one transaction.
     AddEnumValues {
         from: EnumType,
         to: EnumType,
         columns: Vec<EnumColumn>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         dependents: Vec<Change>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        policies: Vec<PolicySwap>,
     },
     /// Values removed or reordered, which Postgres cannot do in place: a new type is created and
     /// every column converted to it.
@@ -53,12 +56,16 @@ pub enum Change {
     /// converts the columns and creates them again after, in its own transaction, so no other
     /// statement runs, and nothing commits, while they are missing. Everything else (indexes on
     /// plain columns, unrelated checks and indexes, the tenant policy) Postgres keeps.
+    /// `policies` that change in the same plan are dropped with the dependents and created in
+    /// their new form with them.
     RecreateEnum {
         from: EnumType,
         to: EnumType,
         columns: Vec<EnumColumn>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         dependents: Vec<Change>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        policies: Vec<PolicySwap>,
     },
 
     CreateFunction(Function),
@@ -281,6 +288,26 @@ pub enum Change {
     },
 }
 
+/// A policy that changes in a plan that changes an enum type it names (or a column of that type
+/// it names): the enum change replaces it, so that its drop and its creation commit together
+/// whichever way the plan runs (see [`Change::AddEnumValues`] and [`Change::RecreateEnum`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicySwap {
+    pub table: String,
+    pub from: Policy,
+    pub to: Policy,
+}
+
+impl PolicySwap {
+    fn reversed(&self) -> PolicySwap {
+        PolicySwap {
+            table: self.table.clone(),
+            from: self.to.clone(),
+            to: self.from.clone(),
+        }
+    }
+}
+
 /// A column whose type is (or is an array of) a changing enum, with its defaults on both sides.
 /// The enum change converts it and owns its default while doing so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -305,7 +332,7 @@ impl EnumColumn {
 /// The change that takes enum `from` to `to`: added values when `to` keeps every value of `from`
 /// in order, else a recreation.
 pub fn enum_change(from: EnumType, to: EnumType, columns: Vec<EnumColumn>) -> Change {
-    enum_change_with(from, to, columns, Vec::new())
+    enum_change_with(from, to, columns, Vec::new(), Vec::new())
 }
 
 fn enum_change_with(
@@ -313,6 +340,7 @@ fn enum_change_with(
     to: EnumType,
     columns: Vec<EnumColumn>,
     dependents: Vec<Change>,
+    policies: Vec<PolicySwap>,
 ) -> Change {
     if is_ordered_subset(&from.values, &to.values) {
         Change::AddEnumValues {
@@ -320,6 +348,7 @@ fn enum_change_with(
             to,
             columns,
             dependents,
+            policies,
         }
     } else {
         Change::RecreateEnum {
@@ -327,6 +356,7 @@ fn enum_change_with(
             to,
             columns,
             dependents,
+            policies,
         }
     }
 }
@@ -350,17 +380,20 @@ impl Change {
                 to,
                 columns,
                 dependents,
+                policies,
             }
             | RecreateEnum {
                 from,
                 to,
                 columns,
                 dependents,
+                policies,
             } => enum_change_with(
                 to.clone(),
                 from.clone(),
                 columns.iter().map(EnumColumn::reversed).collect(),
                 dependents.clone(),
+                policies.iter().map(PolicySwap::reversed).collect(),
             ),
             CreateFunction(f) => DropFunction(f.clone()),
             DropFunction(f) => CreateFunction(f.clone()),
@@ -712,6 +745,11 @@ fn apply_renames(from: &Schema, to: &Schema, renames: &Renames, changes: &mut Ve
                         }
                     }
                     index.include.iter_mut().for_each(swap);
+                }
+                for grant in &mut table.grants {
+                    for on_columns in &mut grant.columns {
+                        on_columns.columns.iter_mut().for_each(swap);
+                    }
                 }
             }
             for fk in &mut table.foreign_keys {
@@ -1189,7 +1227,7 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
         trigger: t.clone(),
     };
     triggers.emit(changes, None, drop, |o, n| vec![drop(o), add(n)], add);
-    diff_grants(&table, &old.grants, &new.grants, changes);
+    diff_grants(old, new, changes);
     if old.comment != new.comment {
         changes.push(Change::SetTableComment {
             table,
@@ -1199,38 +1237,91 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     }
 }
 
-/// Per role: GRANT what `new` has and `old` lacks, REVOKE what `old` has and `new` lacks.
-fn diff_grants(table: &str, old: &[Grant], new: &[Grant], changes: &mut Vec<Change>) {
-    let privileges = |grants: &[Grant], role: &str| {
+/// Per role: GRANT what `new` has and `old` lacks, REVOKE what `old` has and `new` lacks, on the
+/// whole table and column by column. A privilege that moves between the whole table and some
+/// columns is revoked (REVOKE on the table takes the column privileges along) and granted again
+/// in its new form. The privileges of a column that goes are revoked before it goes (the plan keeps
+/// such revokes first), so that the down, which adds the column again, grants them again.
+fn diff_grants(old: &Table, new: &Table, changes: &mut Vec<Change>) {
+    let table = new.name.as_str();
+    let role_grant = |grants: &[Grant], role: &str| {
         grants
             .iter()
-            .filter(|g| g.role == role)
-            .flat_map(|g| g.privileges.iter().copied())
-            .collect::<BTreeSet<_>>()
+            .find(|g| g.role == role)
+            .cloned()
+            .unwrap_or_else(|| Grant::table(role, Vec::new()))
     };
-    let roles: BTreeSet<&str> = old.iter().chain(new).map(|g| g.role.as_str()).collect();
+    let roles: BTreeSet<&str> = old
+        .grants
+        .iter()
+        .chain(&new.grants)
+        .map(|g| g.role.as_str())
+        .collect();
     for role in roles {
-        let (had, has) = (privileges(old, role), privileges(new, role));
-        let revoked: Vec<_> = had.difference(&has).copied().collect();
-        let granted: Vec<_> = has.difference(&had).copied().collect();
+        let (had, has) = (role_grant(&old.grants, role), role_grant(&new.grants, role));
+        let mut revoked = Grant::table(role, Vec::new());
+        let mut granted = Grant::table(role, Vec::new());
+        for privilege in Privilege::ALL {
+            let (was_wide, is_wide) = (
+                had.privileges.contains(&privilege),
+                has.privileges.contains(&privilege),
+            );
+            let (was_on, is_on) = (had.columns_of(privilege), has.columns_of(privilege));
+            match (was_wide, is_wide) {
+                (true, true) => {}
+                (true, false) => {
+                    revoked.privileges.push(privilege);
+                    push_columns(&mut granted, privilege, is_on.iter());
+                }
+                (false, true) => {
+                    granted.privileges.push(privilege);
+                    push_columns(&mut revoked, privilege, was_on.iter());
+                }
+                (false, false) => {
+                    push_columns(
+                        &mut revoked,
+                        privilege,
+                        was_on.iter().filter(|c| !is_on.contains(c)),
+                    );
+                    push_columns(
+                        &mut granted,
+                        privilege,
+                        is_on.iter().filter(|c| !was_on.contains(c)),
+                    );
+                }
+            }
+        }
+        revoked.serial_usage = had
+            .serial_usage
+            .iter()
+            .filter(|c| !has.serial_usage.contains(c))
+            .cloned()
+            .collect();
+        granted.serial_usage = has
+            .serial_usage
+            .iter()
+            .filter(|c| !had.serial_usage.contains(c))
+            .cloned()
+            .collect();
         if !revoked.is_empty() {
             changes.push(Change::Revoke {
                 table: table.to_owned(),
-                grant: Grant {
-                    role: role.to_owned(),
-                    privileges: revoked,
-                },
+                grant: revoked,
             });
         }
         if !granted.is_empty() {
             changes.push(Change::Grant {
                 table: table.to_owned(),
-                grant: Grant {
-                    role: role.to_owned(),
-                    privileges: granted,
-                },
+                grant: granted,
             });
         }
+    }
+}
+
+fn push_columns<'a>(grant: &mut Grant, privilege: Privilege, columns: impl Iterator<Item = &'a String>) {
+    let columns: Vec<String> = columns.cloned().collect();
+    if !columns.is_empty() {
+        grant.columns.push(ColumnGrant { privilege, columns });
     }
 }
 
@@ -1684,6 +1775,7 @@ mod tests {
                 to: e(&["a"]),
                 columns: vec![],
                 dependents: vec![],
+                policies: vec![],
             }
         );
         assert_eq!(added.reverse().reverse(), added);

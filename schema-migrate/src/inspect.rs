@@ -16,10 +16,10 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use schema_core::model::{
-    CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Function, Grant, Identity, Index,
-    IndexKey, IndexTarget, NullsOrder, Parallel, Partition, Policy, PolicyCommand, PrimaryKey, Privilege,
-    ReferentialAction, ResolvedSequenceOptions, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table,
-    Trigger, TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
+    CheckConstraint, Column, ColumnGrant, ColumnType, Deferrable, EnumType, ForeignKey, Function, Grant,
+    Identity, Index, IndexKey, IndexTarget, NullsOrder, Parallel, Partition, Policy, PolicyCommand,
+    PrimaryKey, Privilege, ReferentialAction, ResolvedSequenceOptions, RowLevelSecurity, Schema,
+    SequenceOptions, SortOrder, Table, Trigger, TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
 };
 use tokio_postgres::{Client, GenericClient, Row, Statement};
 
@@ -250,6 +250,20 @@ async fn inspect_on<C: GenericClient>(
     reader.unsupported.extend(notes);
     let sequences = sequences::read(&sequences, &options.schema, |table| reader.excluded(table))?;
     reader.schema.sequences = sequences.sequences;
+    for (serial, roles) in sequences.serial_usage {
+        let Some(table) = reader.tables.get_mut(&serial.table) else {
+            continue;
+        };
+        for role in roles {
+            match table.grants.iter_mut().find(|g| g.role == role) {
+                Some(grant) => grant.serial_usage.push(serial.column.clone()),
+                None => table.grants.push(Grant {
+                    serial_usage: vec![serial.column.clone()],
+                    ..Grant::table(role, Vec::new())
+                }),
+            }
+        }
+    }
     reader.unsupported.extend(sequences.notes);
     let views = views::read(&views, std::mem::take(&mut reader.view_indexes))?;
     reader.schema.views = views.views;
@@ -668,9 +682,14 @@ impl Reader<'_> {
             let Some(table) = self.tables.get_mut(&table_name) else {
                 continue;
             };
+            let column: Option<String> = row.try_get("column_name")?;
+            let on = match &column {
+                Some(column) => format!("column {table_name}.{column}"),
+                None => format!("table {table_name}"),
+            };
             let Some(role) = row.try_get::<_, Option<String>>("role")? else {
                 self.unsupported.push(format!(
-                    "table {table_name} grants privileges to PUBLIC, which the model does not keep"
+                    "{on} grants privileges to PUBLIC, which the model does not keep"
                 ));
                 continue;
             };
@@ -682,19 +701,39 @@ impl Reader<'_> {
                     None => unknown.push(name),
                 }
             }
-            table.grants.push(Grant {
-                role: role.clone(),
-                privileges,
-            });
+            let index = match table.grants.iter().position(|g| g.role == role) {
+                Some(index) => index,
+                None => {
+                    table.grants.push(Grant::table(role.clone(), Vec::new()));
+                    table.grants.len() - 1
+                }
+            };
+            let grant = &mut table.grants[index];
+            match column {
+                // Rows come table-wide first (NULLS FIRST): a column privilege the table has
+                // anyway is left out when the table is normalized.
+                None => grant.privileges.extend(privileges),
+                Some(column) => {
+                    for privilege in privileges {
+                        match grant.columns.iter_mut().find(|c| c.privilege == privilege) {
+                            Some(on_columns) => on_columns.columns.push(column.clone()),
+                            None => grant.columns.push(ColumnGrant {
+                                privilege,
+                                columns: vec![column.clone()],
+                            }),
+                        }
+                    }
+                }
+            }
             if !unknown.is_empty() {
                 self.unsupported.push(format!(
-                    "table {table_name} grants {} to {role}, which the model does not keep",
+                    "{on} grants {} to {role}, which the model does not keep",
                     unknown.join(", ")
                 ));
             }
             if row.try_get::<_, Option<bool>>("grantable")?.unwrap_or(false) {
                 self.unsupported.push(format!(
-                    "table {table_name} grants privileges to {role} WITH GRANT OPTION, which the model does not keep"
+                    "{on} grants privileges to {role} WITH GRANT OPTION, which the model does not keep"
                 ));
             }
         }

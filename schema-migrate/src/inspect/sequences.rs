@@ -11,6 +11,8 @@ pub(super) const SQL: &str = include_str!("sequences.sql");
 /// What the rows hold: the sequences, and notes on what the model cannot keep of the others.
 pub(super) struct Read {
     pub sequences: Vec<Sequence>,
+    /// Serial columns and the roles that may use their sequence.
+    pub serial_usage: Vec<(ColumnRef, Vec<String>)>,
     pub notes: Vec<String>,
 }
 
@@ -21,6 +23,7 @@ pub(super) fn read(
 ) -> Result<Read, InspectError> {
     let mut read = Read {
         sequences: Vec::new(),
+        serial_usage: Vec::new(),
         notes: Vec::new(),
     };
     for row in rows {
@@ -43,6 +46,12 @@ pub(super) fn read(
         if owner_table.as_deref().is_some_and(&excluded) {
             continue;
         }
+        let usage: Vec<String> = row.try_get("usage")?;
+        if row.try_get::<_, bool>("other_grants")? {
+            read.notes.push(format!(
+                "sequence {name} grants privileges other than USAGE, to PUBLIC or WITH GRANT OPTION, which the model does not keep"
+            ));
+        }
         let owned_by = match (owner_table, owner_column) {
             (Some(table), Some(column)) => Some(ColumnRef { table, column }),
             _ => None,
@@ -59,6 +68,9 @@ pub(super) fn read(
                      which the model does not keep for serials",
                     owner.table, owner.column
                 ));
+            }
+            if !usage.is_empty() {
+                read.serial_usage.push((owner.clone(), usage));
             }
             continue;
         }
@@ -83,6 +95,7 @@ pub(super) fn read(
             data_type,
             options,
             owned_by,
+            usage,
         });
     }
     Ok(read)

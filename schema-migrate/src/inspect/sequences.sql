@@ -24,7 +24,17 @@ SELECT c.relname::text AS name,
                AND used.refclassid = 'pg_catalog.pg_class'::regclass
                AND used.refobjid = c.oid
              WHERE ad.adrelid = oa.attrelid AND ad.adnum = oa.attnum
-        )) AS serves_owner
+        )) AS serves_owner,
+       -- Roles other than the owner with USAGE; anything else granted is reported.
+       ARRAY(SELECT r.rolname::text
+               FROM pg_catalog.aclexplode(c.relacl) AS a
+               JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+              WHERE a.privilege_type = 'USAGE' AND a.grantee <> c.relowner AND NOT a.is_grantable
+              ORDER BY 1) AS usage,
+       EXISTS (SELECT 1
+                 FROM pg_catalog.aclexplode(c.relacl) AS a
+                WHERE a.grantee <> c.relowner
+                  AND (a.privilege_type <> 'USAGE' OR a.is_grantable OR a.grantee = 0)) AS other_grants
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid

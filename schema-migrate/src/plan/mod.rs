@@ -317,6 +317,41 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
     plan_changes(diff(from, to, renames), &options)
 }
 
+/// The `(table, role)` pairs whose privileges are revoked and granted in one plan, on a table that
+/// keeps its columns (a column that goes takes its privileges along, so what names it is revoked
+/// before it goes).
+fn regranted(changes: &[Change]) -> BTreeSet<(String, String)> {
+    let losing_columns: BTreeSet<&str> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::DropColumn { table, .. } | Change::RenameColumn { table, .. } => Some(table.as_str()),
+            Change::DropTable(table) => Some(table.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let granted: BTreeSet<(&str, &str)> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Grant { table, grant } => Some((table.as_str(), grant.role.as_str())),
+            _ => None,
+        })
+        .collect();
+    changes
+        .iter()
+        .filter_map(|change| match change {
+            // A serial's sequence may go with the column's change: revoked before.
+            Change::Revoke { table, grant }
+                if granted.contains(&(table.as_str(), grant.role.as_str()))
+                    && !losing_columns.contains(table.as_str())
+                    && grant.serial_usage.is_empty() =>
+            {
+                Some((table.clone(), grant.role.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Plan already-diffed changes.
 pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
     let collisions: Vec<(String, String, String)> = changes
@@ -342,14 +377,24 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
     if !refused.is_empty() {
         return Err(PlanError::Refused { steps: refused });
     }
-    let mut changes = through_text_around_enum_changes(changes);
+    let mut changes = enum_changes_replace_their_policies(through_text_around_enum_changes(changes));
     let superseded = superseded(&changes);
     let replaced_policies = replaced_policies(&changes);
+    let regranted = regranted(&changes);
     changes.sort_by_key(|change| {
         if superseded.contains(change) {
             return (LATE_DROP, 1);
         }
         match change {
+            // Right before the grant that replaces it (the diff lists it first), in the same
+            // transaction, so the role never lacks a privilege it keeps in another form.
+            Change::Revoke { table, grant } if regranted.contains(&(table.clone(), grant.role.clone())) => (
+                phase(&Change::Grant {
+                    table: table.clone(),
+                    grant: grant.clone(),
+                }),
+                0,
+            ),
             Change::DropPolicy { table, policy } | Change::CreatePolicy { table, policy } => {
                 match replaced_policies.get(&(table.clone(), policy.name.clone())) {
                     Some(PolicyReplacement::Together) => (
@@ -435,6 +480,82 @@ fn through_text_around_enum_changes(changes: Vec<Change>) -> Vec<Change> {
         }
     }
     out
+}
+
+/// A policy that changes in a plan that changes an enum type it names (the type, or a column of
+/// it) is replaced by that enum change ([`crate::diff::PolicySwap`]): with `ADD VALUE`, after the
+/// values commit; in a recreation, around the conversion, in its transaction. Its drop and its
+/// creation then commit together in the plan and in its reverse, which runs the steps backwards
+/// (as two steps around the enum change, the reverse would either convert a column under the
+/// policy or commit `ADD VALUE` between them). A policy that also needs a column's own type
+/// change or drop keeps its steps (see [`replaced_policies`]).
+fn enum_changes_replace_their_policies(mut changes: Vec<Change>) -> Vec<Change> {
+    let names = |policy: &schema_core::model::Policy, name: &str| {
+        [&policy.using, &policy.with_check]
+            .into_iter()
+            .flatten()
+            .any(|sql| crate::diff::names_identifier(sql, name))
+    };
+    let mut swaps: Vec<(usize, usize, usize)> = Vec::new();
+    for (drop_at, change) in changes.iter().enumerate() {
+        let Change::DropPolicy { table, policy: old } = change else {
+            continue;
+        };
+        let Some((create_at, new)) = changes.iter().enumerate().find_map(|(i, c)| match c {
+            Change::CreatePolicy { table: t, policy } if t == table && policy.name == old.name => {
+                Some((i, policy))
+            }
+            _ => None,
+        }) else {
+            continue;
+        };
+        let uses = |name: &str| names(old, name) || names(new, name);
+        let own_column_change = changes.iter().any(|c| match c {
+            Change::AlterColumn { table: t, from, to } => {
+                t == table && (from.ty != to.ty || from.collation != to.collation) && names(old, &from.name)
+            }
+            Change::DropColumn { table: t, column } => t == table && names(old, &column.name),
+            _ => false,
+        });
+        if own_column_change {
+            continue;
+        }
+        let enum_at = changes.iter().position(|c| match c {
+            Change::AddEnumValues { from, columns, .. } | Change::RecreateEnum { from, columns, .. } => {
+                uses(&from.name) || columns.iter().any(|c| &c.table == table && uses(&c.column))
+            }
+            _ => false,
+        });
+        if let Some(enum_at) = enum_at {
+            swaps.push((drop_at, create_at, enum_at));
+        }
+    }
+    let mut folded = BTreeSet::new();
+    for &(drop_at, create_at, enum_at) in &swaps {
+        let (Change::DropPolicy { table, policy: from }, Change::CreatePolicy { policy: to, .. }) =
+            (&changes[drop_at], &changes[create_at])
+        else {
+            unreachable!("found as a policy drop and creation above")
+        };
+        let swap = crate::diff::PolicySwap {
+            table: table.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        };
+        if let Change::AddEnumValues { policies, .. } | Change::RecreateEnum { policies, .. } =
+            &mut changes[enum_at]
+        {
+            policies.push(swap);
+        }
+        folded.insert(drop_at);
+        folded.insert(create_at);
+    }
+    changes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !folded.contains(i))
+        .map(|(_, c)| c)
+        .collect()
 }
 
 fn plan_step(change: &Change, context: &Context) -> Step {
@@ -672,9 +793,22 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                 {
                     replacement = None
                 }
-                // Dropped with the column: the drop keeps its early place.
+                // Postgres refuses to drop a column a policy names, or to change its type: the
+                // policy goes right before and comes back right after, in their transaction.
                 Change::DropColumn { table: t, column } if t == table && uses(&column.name) => {
-                    replacement = None
+                    let at = phase(other);
+                    replacement = match replacement {
+                        None => None,
+                        Some(PolicyReplacement::Together) => {
+                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
+                        }
+                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
+                            Some(PolicyReplacement::AroundColumnChanges {
+                                first: first.min(at),
+                                last: last.max(at),
+                            })
+                        }
+                    };
                 }
                 Change::AlterColumn { table: t, from, to }
                     if t == table
@@ -744,9 +878,21 @@ fn close_policy_windows(
                     && (from.ty != to.ty || from.collation != to.collation)
                     && policy_uses(&policy, table, &from.name)
             }
-            Change::DropPolicy { table: t, policy: p } | Change::CreatePolicy { table: t, policy: p } => {
+            Change::DropColumn { table: t, column } => {
+                t == table && policy_uses(&policy, table, &column.name)
+            }
+            // Another policy replaced around the same changes stays inside with them: moved
+            // before this drop, its creation would come before the column change it waits for.
+            Change::DropPolicy {
+                table: t,
+                policy: other,
+            }
+            | Change::CreatePolicy {
+                table: t,
+                policy: other,
+            } => {
                 matches!(
-                    replaced.get(&(t.clone(), p.name.clone())),
+                    replaced.get(&(t.clone(), other.name.clone())),
                     Some(PolicyReplacement::AroundColumnChanges { .. })
                 )
             }
@@ -849,23 +995,32 @@ fn summary(change: &Change) -> String {
     match change {
         CreateEnum(e) => format!("create enum type {}", e.name),
         DropEnum(e) => format!("drop enum type {}", e.name),
-        AddEnumValues { from, to, .. } => {
+        AddEnumValues {
+            from, to, policies, ..
+        } => {
             let added: Vec<&str> = to
                 .values
                 .iter()
                 .filter(|v| !from.values.contains(v))
                 .map(String::as_str)
                 .collect();
-            format!("add value(s) {} to enum type {}", added.join(", "), to.name)
+            format!(
+                "add value(s) {} to enum type {}{}",
+                added.join(", "),
+                to.name,
+                replacing(policies)
+            )
         }
-        RecreateEnum { from, to, .. } => {
+        RecreateEnum {
+            from, to, policies, ..
+        } => {
             let removed: Vec<&str> = from
                 .values
                 .iter()
                 .filter(|v| !to.values.contains(v))
                 .map(String::as_str)
                 .collect();
-            if removed.is_empty() {
+            (if removed.is_empty() {
                 format!("reorder the values of enum type {}", to.name)
             } else {
                 format!(
@@ -873,7 +1028,7 @@ fn summary(change: &Change) -> String {
                     removed.join(", "),
                     to.name
                 )
-            }
+            }) + &replacing(policies)
         }
         CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
         DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
@@ -1033,13 +1188,21 @@ fn summary(change: &Change) -> String {
     }
 }
 
-fn privilege_names(grant: &schema_core::model::Grant) -> String {
-    grant
-        .privileges
+/// ", replacing policy t.p" for the policies an enum change replaces.
+fn replacing(policies: &[crate::diff::PolicySwap]) -> String {
+    policies
         .iter()
-        .map(|p| p.sql())
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|swap| format!(", replacing policy {} on {}", swap.to.name, swap.table))
+        .collect()
+}
+
+fn privilege_names(grant: &schema_core::model::Grant) -> String {
+    let table_wide = grant.privileges.iter().map(|p| p.sql().to_owned());
+    let on_columns = grant
+        .columns
+        .iter()
+        .map(|c| format!("{} ({})", c.privilege.sql(), c.columns.join(", ")));
+    table_wide.chain(on_columns).collect::<Vec<_>>().join(", ")
 }
 
 impl Plan {

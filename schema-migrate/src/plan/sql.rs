@@ -9,7 +9,7 @@ use schema_core::render::{self, EnumPosition};
 
 use super::hazards::{converts_implicitly, is_binary_compatible, is_volatile_default};
 use super::{Context, Statement, Timeouts};
-use crate::diff::{Change, EnumColumn};
+use crate::diff::{Change, EnumColumn, PolicySwap};
 
 /// How a statement behaves, which decides its timeouts and whether it runs in the transaction.
 #[derive(Clone, Copy)]
@@ -91,14 +91,19 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         CreateEnum(e) => vec![cx.ddl(render::create_enum(e))],
         DropEnum(e) => vec![cx.ddl(render::drop_enum(&e.name))],
         AddEnumValues {
-            from, to, columns, ..
-        } => add_enum_values(from, to, columns, cx),
+            from,
+            to,
+            columns,
+            policies,
+            ..
+        } => add_enum_values(from, to, columns, policies, cx),
         RecreateEnum {
             from,
             to,
             columns,
             dependents,
-        } => recreate_enum(from, to, columns, dependents, cx),
+            policies,
+        } => recreate_enum(from, to, columns, dependents, policies, cx),
         CreateFunction(f) => std::iter::once(render::create_function(f))
             .chain(
                 f.execute
@@ -213,10 +218,17 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
             if cx.creates_role.contains(&(table.clone(), grant.role.clone())) {
                 statements.push(cx.ddl(render::ensure_role(&grant.role)));
             }
-            statements.push(cx.ddl(render::grant_privileges(table, grant)));
+            statements.extend(
+                render::grant_statements(table, grant)
+                    .into_iter()
+                    .map(|s| cx.ddl(s)),
+            );
             statements
         }
-        Revoke { table, grant } => vec![cx.ddl(render::revoke_privileges(table, grant))],
+        Revoke { table, grant } => render::revoke_statements(table, grant)
+            .into_iter()
+            .map(|s| cx.ddl(s))
+            .collect(),
         DropPolicy { table, policy } => vec![cx.ddl(render::drop_policy(table, &policy.name))],
         CreateTrigger { table, trigger } => vec![cx.ddl(render::create_trigger(table, trigger))],
         DropTrigger { table, trigger } => vec![cx.ddl(render::drop_trigger(table, &trigger.name))],
@@ -233,7 +245,13 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
 
 /// `ALTER TYPE ... ADD VALUE` for each new value, placed next to a neighbour that already
 /// exists. Each runs on its own: a value added inside a transaction cannot be used before commit.
-fn add_enum_values(from: &EnumType, to: &EnumType, columns: &[EnumColumn], cx: &Context) -> Vec<Statement> {
+fn add_enum_values(
+    from: &EnumType,
+    to: &EnumType,
+    columns: &[EnumColumn],
+    policies: &[PolicySwap],
+    cx: &Context,
+) -> Vec<Statement> {
     let mut present: Vec<&String> = from.values.iter().collect();
     let mut statements = Vec::new();
     for (i, value) in to.values.iter().enumerate() {
@@ -257,6 +275,12 @@ fn add_enum_values(from: &EnumType, to: &EnumType, columns: &[EnumColumn], cx: &
             column.to_default.as_deref(),
         )));
     }
+    // Once the values have committed, each replaced policy is dropped and created in its new
+    // form in one transaction.
+    for swap in policies {
+        statements.push(cx.ddl(render::drop_policy(&swap.table, &swap.from.name)));
+        statements.push(cx.ddl(render::create_policy(&swap.table, &swap.to)));
+    }
     statements
 }
 
@@ -270,6 +294,7 @@ fn recreate_enum(
     to: &EnumType,
     columns: &[EnumColumn],
     dependents: &[Change],
+    policies: &[PolicySwap],
     cx: &Context,
 ) -> Vec<Statement> {
     let old_name = ident::make_object_name(&to.name, None, Some("old"));
@@ -280,6 +305,15 @@ fn recreate_enum(
     ];
     for dependent in dependents {
         statements.extend(in_transaction(&dependent.reverse(), cx));
+    }
+    for swap in policies {
+        statements.extend(in_transaction(
+            &Change::DropPolicy {
+                table: swap.table.clone(),
+                policy: swap.from.clone(),
+            },
+            cx,
+        ));
     }
     for column in columns {
         if column.from_default.is_some() {
@@ -310,6 +344,15 @@ fn recreate_enum(
     statements.push(cx.ddl(render::drop_enum(&old_name)));
     for dependent in dependents {
         statements.extend(in_transaction(dependent, cx));
+    }
+    for swap in policies {
+        statements.extend(in_transaction(
+            &Change::CreatePolicy {
+                table: swap.table.clone(),
+                policy: swap.to.clone(),
+            },
+            cx,
+        ));
     }
     statements
 }
