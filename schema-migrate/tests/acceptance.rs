@@ -1118,6 +1118,20 @@ cases! {
               CREATE POLICY high ON docs USING (char_length(level) < 100);",
         hazards: [RewritesTable, AccessExclusiveLock],
     }
+    // Found by proptest_plans (full run): a column leaves an enum type that gains a value, under
+    // a policy naming the type; the new policy does not use the value, so it is created right
+    // after the column change, before ADD VALUE commits, not after it.
+    column_leaves_an_enum_that_gains_a_value_under_a_policy {
+        old: "CREATE TYPE level AS ENUM ('low', 'high');
+              CREATE TABLE docs (id int PRIMARY KEY, lvl level NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY visible ON docs AS RESTRICTIVE USING (lvl <> 'low');",
+        new: "CREATE TYPE level AS ENUM ('low', 'high', 'top');
+              CREATE TABLE docs (id int PRIMARY KEY, lvl text NOT NULL);
+              ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY visible ON docs AS RESTRICTIVE USING (lvl <> 'low');",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
     // The column under the policy itself becomes NOT NULL while its type changes: the rewrite
     // holds ACCESS EXCLUSIVE anyway, so a plain SET NOT NULL commits with it.
     column_type_change_and_not_null_under_a_policy {

@@ -768,24 +768,34 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
             Change::CreatePolicy { table: t, policy: p } if t == table && p.name == policy.name => Some(p),
             _ => None,
         });
-        let uses_either = |name: &str| {
-            uses(name)
-                || new_policy.is_some_and(|p| {
-                    [&p.using, &p.with_check]
-                        .into_iter()
-                        .flatten()
-                        .any(|sql| crate::diff::names_identifier(sql, name))
-                })
+        let new_uses = |name: &str| {
+            new_policy.is_some_and(|p| {
+                [&p.using, &p.with_check]
+                    .into_iter()
+                    .flatten()
+                    .any(|sql| crate::diff::names_identifier(sql, name))
+            })
         };
+        let uses_either = |name: &str| uses(name) || new_uses(name);
         let mut replacement = Some(PolicyReplacement::Together);
         for other in changes {
             match other {
+                // Adding values removes none and converts no column: only a new definition that
+                // may use an added value (usable once committed) waits for it. The old one, even
+                // naming the type, goes whenever its own column changes need it.
+                Change::AddEnumValues { from, columns, .. } => {
+                    if new_uses(&from.name)
+                        || columns.iter().any(|c| &c.table == table && new_uses(&c.column))
+                    {
+                        replacement = None
+                    }
+                }
                 // An enum change of a column the policy names: the old definition may need a value
                 // the change removes, the new one a value it adds (usable only once committed),
                 // and the recreation (in either direction) converts the column, which Postgres
                 // refuses under a policy. The drop keeps its early place and the create its late
                 // one, around the enum change.
-                Change::AddEnumValues { from, columns, .. } | Change::RecreateEnum { from, columns, .. }
+                Change::RecreateEnum { from, columns, .. }
                     if uses_either(&from.name)
                         || columns
                             .iter()
