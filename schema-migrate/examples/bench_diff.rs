@@ -11,6 +11,9 @@
 //! --from A --to B` does before it prints (both sides connected and inspected at once, then diff
 //! and plan); and the same with the sides read one after the other, for comparison.
 
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
 use std::error::Error;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,10 +35,6 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     runs: usize,
 }
-
-/// Tables created per `batch_execute` (one implicit transaction each, within the default lock
-/// slots).
-const TABLES_PER_BATCH: usize = 100;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -59,15 +58,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 async fn run(from: &ScratchDb, to: &ScratchDb, args: &Args) -> Result<(), Box<dyn Error>> {
     for (db, changed) in [(from, false), (to, true)] {
         let client = db.connect().await?;
-        client
-            .batch_execute("CREATE TYPE status AS ENUM ('draft', 'open', 'paid', 'void')")
-            .await?;
-        for start in (0..args.tables).step_by(TABLES_PER_BATCH) {
-            let end = (start + TABLES_PER_BATCH).min(args.tables);
-            let ddl: String = (start..end).map(|i| table_ddl(i, changed)).collect();
-            client.batch_execute(&ddl).await?;
-        }
-        client.batch_execute("ANALYZE").await?;
+        bench_common::create_tables(&client, args.tables, changed).await?;
     }
 
     let mut dumps = Vec::new();
@@ -91,9 +82,9 @@ async fn run(from: &ScratchDb, to: &ScratchDb, args: &Args) -> Result<(), Box<dy
             one_after_the_other.push(sequential);
         }
     }
-    let (dump_min, dump_median, dump_max) = min_median_max(&dumps);
-    let (both_min, both_median, both_max) = min_median_max(&together);
-    let (seq_min, seq_median, seq_max) = min_median_max(&one_after_the_other);
+    let (dump_min, dump_median, dump_max) = bench_common::min_median_max(&dumps);
+    let (both_min, both_median, both_max) = bench_common::min_median_max(&together);
+    let (seq_min, seq_median, seq_max) = bench_common::min_median_max(&one_after_the_other);
     println!(
         "{} tables per database, {changes} change(s) between them, {} runs after a warm-up (min / median / max)",
         args.tables, args.runs
@@ -148,51 +139,4 @@ fn pg_dump(url: &str) -> Result<Duration, Box<dyn Error>> {
         return Err(format!("pg_dump failed: {}", String::from_utf8_lossy(&output.stderr)).into());
     }
     Ok(elapsed)
-}
-
-fn table_name(i: usize) -> String {
-    format!("t{i:04}")
-}
-
-/// Table `i`: ten columns of varied types (an eleventh on every tenth table when `changed`), a
-/// primary key, a check, a foreign key to the table before it, and three indexes (one partial).
-fn table_ddl(i: usize, changed: bool) -> String {
-    let name = table_name(i);
-    let parent = table_name(i.saturating_sub(1));
-    let extra = if changed && i.is_multiple_of(10) {
-        "note text,"
-    } else {
-        ""
-    };
-    format!(
-        "CREATE TABLE {name} (
-             id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-             parent_id uuid,
-             name text NOT NULL,
-             code varchar(32) NOT NULL,
-             seq bigint NOT NULL DEFAULT 0,
-             amount numeric(12, 2) NOT NULL DEFAULT 0,
-             active boolean NOT NULL DEFAULT true,
-             status status NOT NULL DEFAULT 'draft',
-             data jsonb,
-             {extra}
-             created_at timestamptz NOT NULL DEFAULT now(),
-             CONSTRAINT {name}_parent_fkey FOREIGN KEY (parent_id) REFERENCES {parent} (id) ON DELETE CASCADE,
-             CONSTRAINT {name}_amount_check CHECK (amount >= 0)
-         );
-         CREATE UNIQUE INDEX {name}_code_key ON {name} (code);
-         CREATE INDEX {name}_active_idx ON {name} (created_at) WHERE active;
-         CREATE INDEX {name}_status_created_idx ON {name} (status, created_at DESC);\n"
-    )
-}
-
-fn min_median_max(values: &[Duration]) -> (f64, f64, f64) {
-    let mut ms: Vec<f64> = values.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
-    ms.sort_by(f64::total_cmp);
-    let median = if ms.len() % 2 == 1 {
-        ms[ms.len() / 2]
-    } else {
-        (ms[ms.len() / 2 - 1] + ms[ms.len() / 2]) / 2.0
-    };
-    (ms[0], median, ms[ms.len() - 1])
 }

@@ -13,6 +13,9 @@
 //! sends (extended-protocol Execute and simple Query messages). The wire count is taken on the
 //! empty schema and on the full one: it must be the same, and equal to [`QUERY_COUNT`].
 
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
 use std::error::Error;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,10 +43,6 @@ struct Args {
     runs: usize,
 }
 
-/// Tables created per `batch_execute` (one implicit transaction each: a single transaction for
-/// all of them would need more lock slots than `max_locks_per_transaction` gives by default).
-const TABLES_PER_BATCH: usize = 100;
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
@@ -61,13 +60,7 @@ async fn run(db: &ScratchDb, args: &Args) -> Result<(), Box<dyn Error>> {
     let empty_wire = count_on_the_wire(db.url()).await?;
 
     let started = Instant::now();
-    client.batch_execute(ENUM_DDL).await?;
-    for first in (0..args.tables).step_by(TABLES_PER_BATCH) {
-        let last = (first + TABLES_PER_BATCH).min(args.tables);
-        let ddl: String = (first..last).map(table_ddl).collect();
-        client.batch_execute(&ddl).await?;
-    }
-    client.batch_execute("ANALYZE").await?;
+    bench_common::create_tables(&client, args.tables, false).await?;
     let build = started.elapsed();
     let rss_before = peak_rss_kib();
 
@@ -148,7 +141,7 @@ async fn run(db: &ScratchDb, args: &Args) -> Result<(), Box<dyn Error>> {
         ("plan of the changed copy (ms)", &samples.plan),
         ("inspect + diff (ms)", &samples.inspect_and_diff),
     ] {
-        let (min, median, max) = min_median_max(values);
+        let (min, median, max) = bench_common::min_median_max(values);
         println!("{name:<34} {min:>9.1} {median:>9.1} {max:>9.1}");
     }
     println!();
@@ -171,46 +164,6 @@ async fn run(db: &ScratchDb, args: &Args) -> Result<(), Box<dyn Error>> {
         return Err("the number of catalog queries is not fixed".into());
     }
     Ok(())
-}
-
-const ENUM_DDL: &str = "CREATE TYPE status AS ENUM ('draft', 'active', 'suspended', 'closed');";
-
-fn table_name(i: usize) -> String {
-    format!("t{i:04}")
-}
-
-/// Table `i`: ten columns of varied types, a primary key, a check, a foreign key to the table
-/// before it (the first references itself), a unique index, a partial or an expression index, and
-/// a two-column index.
-fn table_ddl(i: usize) -> String {
-    let name = table_name(i);
-    let parent = table_name(i.saturating_sub(1));
-    let even = i.is_multiple_of(2);
-    let on_delete = if even { "RESTRICT" } else { "CASCADE" };
-    let second_index = if even {
-        format!("CREATE INDEX {name}_active_idx ON {name} (created_at) WHERE active;")
-    } else {
-        format!("CREATE INDEX {name}_lower_name_idx ON {name} (lower(name));")
-    };
-    format!(
-        "CREATE TABLE {name} (
-             id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-             parent_id uuid,
-             name text NOT NULL,
-             code varchar(32) NOT NULL,
-             seq bigint NOT NULL DEFAULT 0,
-             amount numeric(12, 2) NOT NULL DEFAULT 0,
-             active boolean NOT NULL DEFAULT true,
-             status status NOT NULL DEFAULT 'draft',
-             data jsonb,
-             created_at timestamptz NOT NULL DEFAULT now(),
-             CONSTRAINT {name}_parent_fkey FOREIGN KEY (parent_id) REFERENCES {parent} (id) ON DELETE {on_delete},
-             CONSTRAINT {name}_amount_check CHECK (amount >= 0)
-         );
-         CREATE UNIQUE INDEX {name}_code_key ON {name} (code);
-         {second_index}
-         CREATE INDEX {name}_status_created_idx ON {name} (status, created_at DESC);\n"
-    )
 }
 
 /// The inspected schema has what was created, and nothing lost on the way.
@@ -252,7 +205,7 @@ fn changed_copy(schema: &Schema) -> Result<Schema, Box<dyn Error>> {
             .ok_or(format!("no column {name}.{column}"))
     }
     for i in 0..CHANGES {
-        let name = table_name(i * count / CHANGES);
+        let name = bench_common::table_name(i * count / CHANGES);
         let table = changed.table_mut(&name).ok_or(format!("no table {name}"))?;
         match i % 10 {
             0 => table
@@ -292,18 +245,6 @@ struct Samples {
     diff_self: Vec<Duration>,
     plan: Vec<Duration>,
     inspect_and_diff: Vec<Duration>,
-}
-
-/// Milliseconds.
-fn min_median_max(values: &[Duration]) -> (f64, f64, f64) {
-    let mut ms: Vec<f64> = values.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
-    ms.sort_by(f64::total_cmp);
-    let median = if ms.len() % 2 == 1 {
-        ms[ms.len() / 2]
-    } else {
-        (ms[ms.len() / 2 - 1] + ms[ms.len() / 2]) / 2.0
-    };
-    (ms[0], median, ms[ms.len() - 1])
 }
 
 /// The process' peak resident set size, in KiB (`VmHWM`).

@@ -783,12 +783,11 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                 // Adding values removes none and converts no column: only a new definition that
                 // may use an added value (usable once committed) waits for it. The old one, even
                 // naming the type, goes whenever its own column changes need it.
-                Change::AddEnumValues { from, columns, .. } => {
+                Change::AddEnumValues { from, columns, .. }
                     if new_uses(&from.name)
-                        || columns.iter().any(|c| &c.table == table && new_uses(&c.column))
-                    {
-                        replacement = None
-                    }
+                        || columns.iter().any(|c| &c.table == table && new_uses(&c.column)) =>
+                {
+                    replacement = None
                 }
                 // An enum change of a column the policy names: the old definition may need a value
                 // the change removes, the new one a value it adds (usable only once committed),
