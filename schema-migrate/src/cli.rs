@@ -13,6 +13,7 @@
 //! timeout, refused history).
 
 mod commands;
+mod docs;
 pub use commands::migration_sql;
 mod output;
 
@@ -233,6 +234,18 @@ pub enum Command {
         /// The plain plan for empty databases.
         #[arg(long)]
         unsafe_fast: bool,
+    },
+    /// Write the schema documentation: an overview with a Mermaid ER diagram, one page per table
+    /// (columns and their standards, keys, cascade reach, indexes, row-level security, triggers)
+    /// and the migration history, from the declared schema (no database needed). `check` fails
+    /// when the pages are stale; `generate` rewrites them.
+    Docs {
+        /// The directory (default: `docs/schema/` beside the migrations directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Document the live database (--database-url) instead, as the inspector reads it.
+        #[arg(long)]
+        from_database: bool,
     },
     /// Rewrite migrations.sum after reviewing hand-edited or merged migrations.
     Hash,

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod conninfo;
 pub mod db;
 pub mod diff;
+pub mod docs;
 pub mod error;
 pub mod inspect;
 pub mod isolation;
