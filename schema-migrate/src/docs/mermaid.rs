@@ -186,7 +186,7 @@ pub fn validate(source: &str) -> Result<(), String> {
                 None => (line, None),
             };
             if let Some(comment) = comment
-                && !(comment.ends_with('"') && !comment[..comment.len() - 1].contains('"'))
+                && (!comment.ends_with('"') || comment[..comment.len() - 1].contains('"'))
             {
                 return Err(at("bad attribute comment"));
             }
