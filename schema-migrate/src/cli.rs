@@ -7,7 +7,7 @@
 //! }
 //! ```
 //!
-//! Exit codes: 0 success; 1 differences or violations found (check, verify, lint findings,
+//! Exit codes: 0 success; 1 differences or violations found (check, stale schema docs, verify, lint findings,
 //! destructive plans refused, schema rules broken); 2 usage or configuration error (bad arguments, bad URL, missing
 //! or corrupt migrations directory); 3 database error (unreachable server, failed statement, lock
 //! timeout, refused history).
