@@ -647,3 +647,63 @@ fn history(docs: &Docs) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use schema_core::model::{Column, ColumnType, Schema, Table};
+
+    use super::{cell, code, table_path};
+    use crate::docs::Docs;
+
+    #[test]
+    fn hostile_names_stay_in_their_directory_and_their_cell() {
+        for name in ["../../etc/passwd", "a/b", ".hidden", "", "with space", "x.md"] {
+            let path = table_path(name);
+            let file = path.strip_prefix("tables/").unwrap();
+            assert!(
+                !file.contains('/') && !file.starts_with('.') && file.ends_with(".md"),
+                "{name}: {path}"
+            );
+        }
+        assert_ne!(
+            table_path("a b"),
+            table_path("a_b"),
+            "no collision with a plain name"
+        );
+        assert_eq!(table_path("invoices"), "tables/invoices.md");
+        assert_eq!(cell("a|b\n<script>"), "a\\|b<br>&lt;script&gt;");
+        assert_eq!(code("a`b"), "``a`b``");
+    }
+
+    #[test]
+    fn a_schema_with_odd_names_and_no_migrations_renders() {
+        let mut table = Table::new("odd | name", vec![Column::new("c`x", ColumnType::Text)]);
+        table.comment = Some("first\n\nsecond | <b>".into());
+        let empty = Table::new("nothing", Vec::new());
+        let schema = Schema {
+            tables: vec![table, empty],
+            ..Schema::default()
+        };
+        let docs = Docs {
+            schema: &schema,
+            origin: crate::docs::Origin::Declared,
+            defs: BTreeMap::new(),
+            history: Vec::new(),
+            not_compared: &[],
+        };
+        let pages = docs.pages();
+        let readme = &pages["README.md"];
+        let start = readme.find("```mermaid\n").unwrap() + 11;
+        let end = start + readme[start..].find("```").unwrap();
+        crate::docs::mermaid::validate(&readme[start..end]).unwrap();
+        assert!(pages["history.md"].contains("No migrations yet."));
+        let page = &pages[&table_path("odd | name")];
+        assert!(
+            page.contains("# odd \\| name\n\nfirst\n\nsecond \\| &lt;b&gt;\n"),
+            "{page}"
+        );
+        assert_eq!(docs.pages(), pages, "stable");
+    }
+}
