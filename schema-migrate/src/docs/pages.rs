@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use schema_core::declare::{JustifiedRule, TableDef, Tenancy};
-use schema_core::model::{Column, ForeignKey, Index, IndexTarget, Schema, Table};
+use schema_core::model::{Column, ColumnType, ForeignKey, Index, IndexTarget, Schema, Table};
 
 use super::cascade::reach;
 use super::mermaid;
@@ -134,12 +134,26 @@ fn overview(docs: &Docs) -> String {
         out.push('\n');
     }
     if !schema.enums.is_empty() {
-        out.push_str("## Enums\n\n| Enum | Values (in sort order) |\n|---|---|\n");
+        out.push_str("## Enums\n\n| Enum | Values (in sort order) | Used by |\n|---|---|---|\n");
         let mut enums: Vec<_> = schema.enums.iter().collect();
         enums.sort_by(|a, b| a.name.cmp(&b.name));
         for e in enums {
             let values: Vec<String> = e.values.iter().map(|v| code(v)).collect();
-            let _ = writeln!(out, "| {} | {} |", cell(&e.name), values.join(", "));
+            let mut used: Vec<String> = schema
+                .tables
+                .iter()
+                .flat_map(|t| t.columns.iter().map(move |c| (t, c)))
+                .filter(|(_, c)| matches!(c.ty.element(), ColumnType::Enum(n) if *n == e.name))
+                .map(|(t, c)| format!("[{}]({}).{}", cell(&t.name), table_path(&t.name), code(&c.name)))
+                .collect();
+            used.sort();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(&e.name),
+                values.join(", "),
+                used.join(", ")
+            );
         }
         out.push('\n');
     }
@@ -257,9 +271,25 @@ fn table_page(docs: &Docs, table: &Table) -> String {
 
     out.push_str("## Columns\n\n| Column | Type | Nullable | Default | Comment | Standard |\n|---|---|---|---|---|---|\n");
     for column in &table.columns {
-        let mut ty = column.ty.sql();
+        // An enum type by its name, not its quoted identifier.
+        let mut ty = match &column.ty {
+            ColumnType::Enum(name) => name.clone(),
+            ColumnType::Array(inner) => match inner.as_ref() {
+                ColumnType::Enum(name) => format!("{name}[]"),
+                _ => column.ty.sql(),
+            },
+            other => other.sql(),
+        };
         if let Some(collation) = &column.collation {
             let _ = write!(ty, " COLLATE \"{collation}\"");
+        }
+        let mut ty = cell(&ty);
+        // An enum column says its values, so the page reads without the overview.
+        if let ColumnType::Enum(name) = column.ty.element()
+            && let Some(e) = schema.enums.iter().find(|e| &e.name == name)
+        {
+            let values: Vec<String> = e.values.iter().map(|v| code(v)).collect();
+            let _ = write!(ty, " (enum: {})", values.join(", "));
         }
         let default = if let Some(generated) = &column.generated {
             format!("generated: {}", code(generated))
@@ -276,7 +306,7 @@ fn table_page(docs: &Docs, table: &Table) -> String {
             out,
             "| {} | {} | {} | {default} | {} | {} |",
             code(&column.name),
-            cell(&ty),
+            ty,
             if column.nullable { "yes" } else { "no" },
             column.comment.as_deref().map(cell).unwrap_or_default(),
             standard(def, tenancy, column)
