@@ -4,10 +4,15 @@
 //! A row deleted in table T deletes the rows of every table with an `ON DELETE CASCADE` key into T,
 //! and so on; `SET NULL` / `SET DEFAULT` keys into a deleted table change their rows (which stops
 //! there: the changed rows are not deleted); `RESTRICT` / `NO ACTION` keys into a deleted table
-//! block the delete while a referencing row exists, unless the referencing table is itself
-//! reached by the delete (Postgres checks after the cascade has removed those rows, so a tenant's
-//! invoices deleted with the tenant do not block the deletion of its customers). Cycles end: a
-//! table is visited once.
+//! block the delete while a referencing row exists. Cycles end: a table is visited once.
+//!
+//! A RESTRICT / NO ACTION key from a table the same delete also reaches is subtler: Postgres runs
+//! the cascades and the checks as after-row triggers, in the order they were queued, level by
+//! level of the cascade. When the referencing table is reached no later than the referenced one
+//! (its depth, the number of cascading keys from the deleted table, is not greater), its rows
+//! are gone before the check runs: a tenant's invoices deleted with the tenant do not block the
+//! deletion of its customers. When it is reached later, the check can run first and fail: such a
+//! key is listed as one that may block.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -24,6 +29,9 @@ pub struct Reach {
     /// Tables whose referencing rows block the delete (RESTRICT or NO ACTION), with the
     /// constraint: `table -> [constraint]`.
     pub blocked_by: BTreeMap<String, BTreeSet<String>>,
+    /// RESTRICT / NO ACTION keys from tables the delete reaches later than the rows they
+    /// reference: the check may run before the cascade removes the referencing rows.
+    pub may_be_blocked_by: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// An `ON DELETE` edge: `child.constraint` references `parent`.
@@ -46,16 +54,19 @@ pub fn reach(schema: &Schema, table: &str) -> Reach {
         }
     }
     let mut reach = Reach::default();
-    let mut visited: BTreeSet<&str> = BTreeSet::from([table]);
+    // Breadth first: a table's depth is the fewest cascading keys from the deleted table.
+    let mut depth: BTreeMap<&str, usize> = BTreeMap::from([(table, 0)]);
     let mut queue: VecDeque<&str> = VecDeque::from([table]);
     let mut sets: Vec<(&str, &str)> = Vec::new();
-    let mut restricts: Vec<(&str, &str)> = Vec::new();
+    let mut restricts: Vec<(&str, &str, &str)> = Vec::new();
     while let Some(parent) = queue.pop_front() {
+        let level = depth[parent];
         for edge in into.get(parent).into_iter().flatten() {
             match edge.action {
                 ReferentialAction::Cascade => {
                     reach.deletes.insert(edge.child.to_owned());
-                    if visited.insert(edge.child) {
+                    if !depth.contains_key(edge.child) {
+                        depth.insert(edge.child, level + 1);
                         queue.push_back(edge.child);
                     }
                 }
@@ -63,7 +74,7 @@ pub fn reach(schema: &Schema, table: &str) -> Reach {
                     sets.push((edge.child, edge.constraint));
                 }
                 ReferentialAction::Restrict | ReferentialAction::NoAction => {
-                    restricts.push((edge.child, edge.constraint));
+                    restricts.push((edge.child, parent, edge.constraint));
                 }
             }
         }
@@ -79,14 +90,18 @@ pub fn reach(schema: &Schema, table: &str) -> Reach {
                 .insert(constraint.to_owned());
         }
     }
-    for (child, constraint) in restricts {
-        if !reach.deletes.contains(child) {
-            reach
-                .blocked_by
-                .entry(child.to_owned())
-                .or_default()
-                .insert(constraint.to_owned());
-        }
+    for (child, parent, constraint) in restricts {
+        let target = match depth.get(child) {
+            // The deleted table's own rows referencing the deleted row go with it only through a
+            // cascading key; a RESTRICT key of a table to itself blocks.
+            Some(&d) if reach.deletes.contains(child) && d <= depth[parent] => continue,
+            Some(_) if reach.deletes.contains(child) => &mut reach.may_be_blocked_by,
+            _ => &mut reach.blocked_by,
+        };
+        target
+            .entry(child.to_owned())
+            .or_default()
+            .insert(constraint.to_owned());
     }
     reach
 }

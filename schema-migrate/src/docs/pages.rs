@@ -531,11 +531,25 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `table (constraint, ...)`, for each table of a map.
+fn keyed(map: &BTreeMap<String, std::collections::BTreeSet<String>>) -> String {
+    map.iter()
+        .map(|(t, fks)| {
+            format!(
+                "{} ({})",
+                sibling(t),
+                fks.iter().map(|f| code(f)).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The cascade reach of deleting one row, in words.
 pub fn cascade_text(schema: &Schema, table: &str) -> String {
     let reach = reach(schema, table);
     let mut out = String::new();
-    if reach.deletes.is_empty() && reach.sets.is_empty() && reach.blocked_by.is_empty() {
+    if reach == Default::default() {
         return format!(
             "Deleting a row of {} deletes, changes or is blocked by nothing else.\n",
             code(table)
@@ -553,41 +567,27 @@ pub fn cascade_text(schema: &Schema, table: &str) -> String {
         );
     }
     if !reach.sets.is_empty() {
-        let items: Vec<String> = reach
-            .sets
-            .iter()
-            .map(|(t, fks)| {
-                format!(
-                    "{} ({})",
-                    sibling(t),
-                    fks.iter().map(|f| code(f)).collect::<Vec<_>>().join(", ")
-                )
-            })
-            .collect();
         let _ = writeln!(
             out,
             "- It sets the referencing columns to NULL or their default in {}: {}.",
             plural(reach.sets.len(), "table", "tables"),
-            items.join(", ")
+            keyed(&reach.sets)
         );
     }
     if !reach.blocked_by.is_empty() {
-        let items: Vec<String> = reach
-            .blocked_by
-            .iter()
-            .map(|(t, fks)| {
-                format!(
-                    "{} ({})",
-                    sibling(t),
-                    fks.iter().map(|f| code(f)).collect::<Vec<_>>().join(", ")
-                )
-            })
-            .collect();
         let _ = writeln!(
             out,
             "- It is blocked (RESTRICT or NO ACTION) while a referencing row exists in {}: {}.",
             plural(reach.blocked_by.len(), "table", "tables"),
-            items.join(", ")
+            keyed(&reach.blocked_by)
+        );
+    }
+    if !reach.may_be_blocked_by.is_empty() {
+        let _ = writeln!(
+            out,
+            "- It may be blocked by {}: {}. The delete reaches these tables, but only after the rows their RESTRICT or NO ACTION key references, so Postgres can check the key before the cascade removes the referencing rows.",
+            plural(reach.may_be_blocked_by.len(), "table", "tables"),
+            keyed(&reach.may_be_blocked_by)
         );
     }
     out
