@@ -132,27 +132,7 @@ pub fn from_schema(schema: &Schema) -> Vec<Finding> {
             }
         }
         for fk in &table.foreign_keys {
-            let supported = table
-                .primary_key
-                .iter()
-                .map(|pk| pk.columns.clone())
-                .chain(table.uniques.iter().map(|u| u.columns.clone()))
-                .chain(
-                    table
-                        .indexes
-                        .iter()
-                        .filter(|i| i.predicate.is_none() && i.method == "btree")
-                        .map(|i| i.key_columns().map(str::to_owned).collect()),
-                )
-                .any(|lead: Vec<String>| {
-                    lead.len() >= fk.columns.len() && {
-                        let mut a = lead[..fk.columns.len()].to_vec();
-                        let mut b = fk.columns.clone();
-                        a.sort();
-                        b.sort();
-                        a == b
-                    }
-                });
+            let supported = supported_by_another(table, &fk.columns, "");
             if !supported {
                 out.push(Finding {
                     kind: "unindexed_foreign_key",
@@ -250,14 +230,9 @@ pub fn annotate_unused(schema: &Schema, found: Vec<Finding>) -> Vec<Finding> {
                 return finding;
             };
             let lead: Vec<&str> = index.key_columns().collect();
+            // Only the foreign keys that no other index or key supports need this one.
             if let Some(fk) = table.foreign_keys.iter().find(|fk| {
-                lead.len() >= fk.columns.len() && {
-                    let mut a: Vec<&str> = lead[..fk.columns.len()].to_vec();
-                    let mut b: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
-                    a.sort_unstable();
-                    b.sort_unstable();
-                    a == b
-                }
+                leads_with(&lead, &fk.columns) && !supported_by_another(table, &fk.columns, &index.name)
             }) {
                 finding.detail.push_str(&format!(
                     "; but it supports foreign key {} (a delete in {} needs it): keep it",
@@ -267,6 +242,35 @@ pub fn annotate_unused(schema: &Schema, found: Vec<Finding>) -> Vec<Finding> {
             finding
         })
         .collect()
+}
+
+/// Whether `lead` starts with `columns`, in any order.
+fn leads_with(lead: &[&str], columns: &[String]) -> bool {
+    lead.len() >= columns.len() && {
+        let mut a: Vec<&str> = lead[..columns.len()].to_vec();
+        let mut b: Vec<&str> = columns.iter().map(String::as_str).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        a == b
+    }
+}
+
+/// Whether an index other than `except`, or a key, leads with `columns`.
+fn supported_by_another(table: &Table, columns: &[String], except: &str) -> bool {
+    let keys = table
+        .primary_key
+        .iter()
+        .map(|pk| pk.columns.clone())
+        .chain(table.uniques.iter().map(|u| u.columns.clone()));
+    let indexes = table
+        .indexes
+        .iter()
+        .filter(|i| i.name != except && i.predicate.is_none() && i.method == "btree")
+        .map(|i| i.key_columns().map(str::to_owned).collect::<Vec<_>>());
+    keys.chain(indexes).any(|lead| {
+        let lead: Vec<&str> = lead.iter().map(String::as_str).collect();
+        leads_with(&lead, columns)
+    })
 }
 
 /// Indexes never scanned since the statistics were last reset (not those backing a key), with
