@@ -57,6 +57,19 @@ impl Candidate {
         )
     }
 
+    /// The model index the attribute declares.
+    pub fn to_index(&self) -> schema_core::model::Index {
+        let columns: Vec<&str> = self.keys.iter().map(|(c, _)| c.as_str()).collect();
+        let mut index = schema_core::model::Index::on_columns(self.name(), &columns);
+        for (key, (_, desc)) in index.keys.iter_mut().zip(&self.keys) {
+            if *desc {
+                key.order = SortOrder::Desc;
+            }
+        }
+        index.predicate = self.predicate.clone();
+        index
+    }
+
     /// The attribute to add to the table's struct, as the derive reads it.
     pub fn attribute(&self) -> String {
         let mut parts: Vec<String> = self

@@ -312,7 +312,7 @@ pub async fn advise(
             Recommendation {
                 table: candidate.table.clone(),
                 rust_struct,
-                sql: candidate.create_sql(&name, true),
+                sql: generated_sql(&schema, &candidate),
                 attribute: candidate.attribute(),
                 name,
                 benefit,
@@ -336,6 +336,33 @@ pub async fn advise(
         over_indexing,
         candidates_tried: tried,
     })
+}
+
+/// What `generate` writes once the attribute is added: the online plan from the schema as it is
+/// to the schema with the index.
+fn generated_sql(schema: &Schema, candidate: &Candidate) -> String {
+    let mut with = schema.clone();
+    if let Some(table) = with.tables.iter_mut().find(|t| t.name == candidate.table) {
+        table.indexes.push(candidate.to_index());
+    }
+    match crate::plan::plan(
+        schema,
+        &with,
+        &schema_core::Renames::default(),
+        &crate::plan::PlanOptions::default(),
+    ) {
+        Ok(plan) => plan
+            .steps
+            .iter()
+            .flat_map(|s| {
+                s.up.iter()
+                    .map(|st| st.sql.trim().trim_end_matches(';').to_owned())
+            })
+            .filter(|sql| !sql.starts_with("SET "))
+            .collect::<Vec<_>>()
+            .join(";\n"),
+        Err(_) => candidate.create_sql(&candidate.name(), true),
+    }
 }
 
 /// Declared indexes that the database does not have yet count as existing: advice never repeats
