@@ -219,6 +219,36 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         rows: Option<u64>,
     },
+    /// Recommend indexes for the workload of the database (pg_stat_statements, and/or
+    /// --queries FILE), each proven by the planner (HypoPG, or a real index rolled back on a
+    /// copy) and printed as the attribute to add; report unused, duplicate and redundant indexes
+    /// and unindexed foreign keys. Nothing is written to the database.
+    Advise {
+        /// Statements to advise on, separated by `;`; `-- calls: N` above one weighs it.
+        #[arg(long, value_name = "FILE")]
+        queries: Option<PathBuf>,
+        /// Do not read pg_stat_statements (only --queries).
+        #[arg(long)]
+        no_stats: bool,
+        /// How many of pg_stat_statements' top statements (by total time) to read.
+        #[arg(long, default_value_t = 200, value_name = "N")]
+        top: i64,
+        /// At most this many recommendations.
+        #[arg(long, default_value_t = 10, value_name = "N")]
+        max_indexes: usize,
+        /// The share of a statement's planner cost an index must save to count (10%).
+        #[arg(long, default_value = "10%", value_name = "PERCENT")]
+        min_gain: String,
+        /// Plan as this role, under row-level security for one organization, as the app runs.
+        #[arg(long, value_name = "ROLE")]
+        as_role: Option<String>,
+        /// Never create HypoPG's extension: prove candidates with real indexes on a copy.
+        #[arg(long)]
+        no_hypopg: bool,
+        /// The copy's share of rows when it cannot be a template copy (`10%`).
+        #[arg(long, default_value = "10%", value_name = "PERCENT")]
+        sample: String,
+    },
     /// Print the SQL that turns --from into --to (database URL, `migrations` or `declared`).
     Diff {
         #[arg(long)]

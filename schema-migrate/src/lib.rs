@@ -3,6 +3,7 @@
 //! plan (ordered, reversible steps with hazards) → prove (on a throwaway database) → apply.
 
 pub mod ack;
+pub mod advise;
 pub mod apply;
 pub mod cli;
 pub mod cluster;

@@ -85,6 +85,37 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             };
             rehearse(app, cli, from, sample).await
         }
+        Command::Advise {
+            queries,
+            no_stats,
+            top,
+            max_indexes,
+            min_gain,
+            as_role,
+            no_hypopg,
+            sample,
+        } => {
+            let usage = |message: String| Failure::new(EXIT_USAGE, message);
+            let Ok(Sample::Percent(min_gain)) = Sample::parse_percent(min_gain) else {
+                return Err(usage(format!(
+                    "--min-gain takes a percentage above 0 and at most 100, such as `10%`, not `{min_gain}`"
+                )));
+            };
+            let min_gain = min_gain / 100.0;
+            let sample = Sample::parse_percent(sample).map_err(usage)?;
+            let options = crate::advise::AdviseOptions {
+                queries: queries.clone(),
+                statements: !no_stats,
+                top: *top,
+                max_indexes: *max_indexes,
+                min_gain,
+                role: as_role.clone(),
+                no_hypopg: *no_hypopg,
+                sample,
+                copy_server: None,
+            };
+            advise(app, cli, &options).await
+        }
         Command::Diff {
             from,
             to,
@@ -1313,4 +1344,21 @@ async fn rehearse(app: &App, cli: &Cli, from: &str, sample: Option<Sample>) -> R
     } else {
         0
     })
+}
+
+async fn advise(app: &App, cli: &Cli, options: &crate::advise::AdviseOptions) -> Result<u8, Failure> {
+    let url = database_url(cli)?;
+    let declared = app.declared()?;
+    if options.queries.is_none() && !options.statements {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            "no workload: --no-stats leaves only --queries FILE, and none was given",
+        ));
+    }
+    let advice = crate::advise::advise(url, Some(&declared), options).await?;
+    match cli.format {
+        Format::Json => println!("{}", json(&advice)),
+        Format::Text => print!("{}", output::advice_text(&advice)),
+    }
+    Ok(0)
 }
