@@ -17,6 +17,10 @@ pub struct Candidate {
     pub table: String,
     /// Key columns with their direction (true: descending).
     pub keys: Vec<(String, bool)>,
+    /// Columns carried in the leaf pages (`INCLUDE`), so the statement is answered from the
+    /// index alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
     /// The WHERE of a partial index.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
@@ -45,11 +49,16 @@ impl Candidate {
     /// `CREATE INDEX` for this candidate under `name` (`concurrently` for a live database).
     pub fn create_sql(&self, name: &str, concurrently: bool) -> String {
         format!(
-            "CREATE INDEX {}{} ON {} ({}){}",
+            "CREATE INDEX {}{} ON {} ({}){}{}",
             if concurrently { "CONCURRENTLY " } else { "" },
             quote(name),
             quote(&self.table),
             self.key_list(),
+            if self.include.is_empty() {
+                String::new()
+            } else {
+                format!(" INCLUDE ({})", quote_list(&self.include))
+            },
             self.predicate
                 .as_ref()
                 .map(|p| format!(" WHERE {p}"))
@@ -67,6 +76,7 @@ impl Candidate {
             }
         }
         index.predicate = self.predicate.clone();
+        index.include = self.include.clone();
         index
     }
 
@@ -77,6 +87,9 @@ impl Candidate {
             .iter()
             .map(|(c, desc)| if *desc { format!("{c} desc") } else { c.clone() })
             .collect();
+        if !self.include.is_empty() {
+            parts.push(format!("include({})", self.include.join(", ")));
+        }
         if let Some(predicate) = &self.predicate {
             parts.push(format!("where = {predicate:?}"));
         }
@@ -90,6 +103,8 @@ impl Candidate {
 pub struct Existing {
     pub name: String,
     pub keys: Vec<(String, bool)>,
+    /// Every column it holds, keys and INCLUDE.
+    pub holds: Vec<String>,
     pub predicate: Option<String>,
 }
 
@@ -101,6 +116,7 @@ pub fn existing(table: &Table) -> Vec<Existing> {
         out.push(Existing {
             name: pk.name.clone(),
             keys: pk.columns.iter().map(|c| (c.clone(), false)).collect(),
+            holds: pk.columns.clone(),
             predicate: None,
         });
     }
@@ -108,6 +124,7 @@ pub fn existing(table: &Table) -> Vec<Existing> {
         out.push(Existing {
             name: unique.name.clone(),
             keys: unique.columns.iter().map(|c| (c.clone(), false)).collect(),
+            holds: unique.columns.clone(),
             predicate: None,
         });
     }
@@ -123,6 +140,11 @@ pub fn existing(table: &Table) -> Vec<Existing> {
         out.push(Existing {
             name: index.name.clone(),
             keys,
+            holds: index
+                .key_columns()
+                .map(str::to_owned)
+                .chain(index.include.iter().cloned())
+                .collect(),
             predicate: index.predicate.clone(),
         });
     }
@@ -156,7 +178,8 @@ pub fn serves(existing: &Existing, candidate: &Candidate, equal_count: usize) ->
     let theirs = &existing.keys[equal_count..equal_count + rest.len()];
     let same = rest.iter().zip(theirs).all(|(a, b)| a == b);
     let reversed = rest.iter().zip(theirs).all(|(a, b)| a.0 == b.0 && a.1 != b.1);
-    same || reversed
+    let covers = candidate.include.iter().all(|c| existing.holds.contains(c));
+    (same || reversed) && covers
 }
 
 /// Two predicates as SQL, compared without case, spaces and outer parentheses.
@@ -179,39 +202,58 @@ pub fn same_predicate(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
+/// At most this many INCLUDE columns in a covering candidate: wider ones cost writes more than
+/// an index-only scan saves.
+const MAX_INCLUDE: usize = 3;
+
 /// Candidates for one statement's use of one table, with the number of leading equality keys of
 /// each; those an existing index serves are left out, and returned with that index's name.
 pub fn for_use(table: &Table, tenant: bool, usage: &TableUse) -> (Vec<(Candidate, usize)>, Vec<String>) {
-    let mut equal: Vec<String> = Vec::new();
+    let mut lead: Vec<String> = Vec::new();
     if tenant && table.columns.iter().any(|c| c.name == "organization_id") {
-        equal.push("organization_id".to_owned());
+        lead.push("organization_id".to_owned());
     }
+    let mut constant_equal = lead.clone();
     for column in &usage.equal {
-        if !equal.contains(column) {
-            equal.push(column.clone());
+        if !constant_equal.contains(column) {
+            constant_equal.push(column.clone());
         }
+    }
+    // The join's columns lead too when the table is the inner side of a nested loop; without
+    // them when it is scanned once for a hash or merge join.
+    let mut with_joins = constant_equal.clone();
+    for column in &usage.joined {
+        if !with_joins.contains(column) {
+            with_joins.push(column.clone());
+        }
+    }
+    let mut equal_sets = vec![constant_equal];
+    if with_joins.len() > equal_sets[0].len() {
+        equal_sets.push(with_joins);
     }
     let as_keys =
         |cols: &[String]| -> Vec<(String, bool)> { cols.iter().map(|c| (c.clone(), false)).collect() };
     let mut shapes: Vec<(Vec<(String, bool)>, usize)> = Vec::new();
-    let order: Vec<(String, bool)> = usage
-        .order
-        .iter()
-        .filter(|(c, _)| !equal.contains(c))
-        .cloned()
-        .collect();
-    if !order.is_empty() {
-        let mut keys = as_keys(&equal);
-        keys.extend(order.iter().cloned());
-        shapes.push((keys, equal.len()));
-    }
-    if let Some(range) = usage.range.iter().find(|c| !equal.contains(c)) {
-        let mut keys = as_keys(&equal);
-        keys.push((range.clone(), false));
-        shapes.push((keys, equal.len()));
-    }
-    if equal.len() > usize::from(tenant) || shapes.is_empty() {
-        shapes.push((as_keys(&equal), equal.len()));
+    for equal in &equal_sets {
+        let order: Vec<(String, bool)> = usage
+            .order
+            .iter()
+            .filter(|(c, _)| !equal.contains(c))
+            .cloned()
+            .collect();
+        if !order.is_empty() {
+            let mut keys = as_keys(equal);
+            keys.extend(order.iter().cloned());
+            shapes.push((keys, equal.len()));
+        }
+        if let Some(range) = usage.range.iter().find(|c| !equal.contains(c)) {
+            let mut keys = as_keys(equal);
+            keys.push((range.clone(), false));
+            shapes.push((keys, equal.len()));
+        }
+        if equal.len() > lead.len() {
+            shapes.push((as_keys(equal), equal.len()));
+        }
     }
     // A constant predicate that an existing partial index uses: the candidate keeps it.
     let partial = usage.constant.iter().find_map(|p| {
@@ -229,14 +271,39 @@ pub fn for_use(table: &Table, tenant: bool, usage: &TableUse) -> (Vec<(Candidate
         if keys.is_empty() {
             continue;
         }
-        let mut variants = vec![None];
+        let mut predicates = vec![None];
         if partial.is_some() {
-            variants.push(partial.clone());
+            predicates.push(partial.clone());
         }
-        for predicate in variants {
+        // A covering variant when the statement reads a few more columns than the keys: the
+        // planner may answer it from the index alone.
+        let extra: Vec<String> = usage
+            .reads
+            .iter()
+            .filter(|c| !keys.iter().any(|(k, _)| k == *c))
+            .cloned()
+            .collect();
+        // Not when an existing index serves the keys already: a second index on the same keys is
+        // over-indexing (widening the existing one is a change a person decides).
+        let plain = Candidate {
+            table: table.name.clone(),
+            keys: keys.clone(),
+            include: Vec::new(),
+            predicate: None,
+        };
+        let keys_served = existing.iter().any(|e| serves(e, &plain, equal_count));
+        let mut includes = vec![Vec::new()];
+        if !usage.reads_all && !keys_served && !extra.is_empty() && extra.len() <= MAX_INCLUDE {
+            includes.push(extra);
+        }
+        let variants = predicates
+            .iter()
+            .flat_map(|p| includes.iter().map(move |i| (p.clone(), i.clone())));
+        for (predicate, include) in variants {
             let candidate = Candidate {
                 table: table.name.clone(),
                 keys: keys.clone(),
+                include,
                 predicate,
             };
             match existing.iter().find(|e| serves(e, &candidate, equal_count)) {
@@ -314,9 +381,12 @@ mod tests {
         TableUse {
             table: "invoices".into(),
             equal: equal.iter().map(|s| s.to_string()).collect(),
+            joined: Vec::new(),
             range: range.iter().map(|s| s.to_string()).collect(),
             order: order.iter().map(|(c, d)| (c.to_string(), *d)).collect(),
             constant: Vec::new(),
+            reads: Vec::new(),
+            reads_all: true,
         }
     }
 

@@ -18,8 +18,11 @@ use sqlparser::parser::Parser;
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct TableUse {
     pub table: String,
-    /// Columns compared for equality with a value, a parameter, a list or another table's column.
+    /// Columns compared for equality with a value, a parameter or a list.
     pub equal: Vec<String>,
+    /// Columns compared for equality with another table's column (a join): an index helps when
+    /// this table is the inner side of a nested loop.
+    pub joined: Vec<String>,
     /// Columns bounded by `<`, `>`, `BETWEEN`.
     pub range: Vec<String>,
     /// The statement's sort, when every sort key is a column of this table: (column, descending).
@@ -27,6 +30,10 @@ pub struct TableUse {
     /// Predicates on this table alone with constants only (`paid_at IS NULL`, `status = 'open'`),
     /// as written.
     pub constant: Vec<String>,
+    /// The columns of this table the statement reads anywhere (for covering indexes).
+    pub reads: Vec<String>,
+    /// `*` or `t.*`: every column is read.
+    pub reads_all: bool,
 }
 
 /// The uses of the schema's tables by `sql`, one per table it reads (merged when a table appears
@@ -127,6 +134,7 @@ impl<'a> Found<'a> {
                 let predicates = ons.into_iter().chain(select.selection.clone());
                 self.predicates(&scope, predicates);
                 self.order(&scope, order);
+                self.reads(&scope, select, order);
             }
             SetExpr::SetOperation { left, right, .. } => {
                 self.set_expr(left, &[]);
@@ -170,7 +178,7 @@ impl<'a> Found<'a> {
                         let name = object_last(column);
                         for (_, table) in scope.iter() {
                             if table.columns.iter().any(|c| c.name == name) {
-                                self.entry(&table.name).equal.push(name.clone());
+                                push(&mut self.entry(&table.name).joined, name.clone());
                             }
                         }
                     }
@@ -237,8 +245,10 @@ impl<'a> Found<'a> {
                             continue;
                         }
                         let constant = other_columns.is_empty() && !has_placeholder(other);
+                        let join = !other_columns.is_empty();
                         let entry = self.entry(&table);
                         match kind {
+                            Kind::Equal if join => push(&mut entry.joined, column),
                             Kind::Equal => push(&mut entry.equal, column),
                             Kind::Range => push(&mut entry.range, column),
                         }
@@ -268,6 +278,34 @@ impl<'a> Found<'a> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// What the SELECT reads of each table in scope: a covering index must hold all of it.
+    fn reads(&mut self, scope: &Scope<'a>, select: &sqlparser::ast::Select, order: &[&OrderByExpr]) {
+        use sqlparser::ast::{SelectItem, SelectItemQualifiedWildcardKind};
+        for item in &select.projection {
+            match item {
+                SelectItem::Wildcard(_) => {
+                    for (_, table) in scope {
+                        self.entry(&table.name).reads_all = true;
+                    }
+                }
+                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
+                    let qualifier = object_last(name);
+                    if let Some((_, table)) = scope.iter().find(|(alias, _)| *alias == qualifier) {
+                        self.entry(&table.name).reads_all = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut read = columns_of_node(scope, select);
+        for expr in order {
+            read.extend(columns_of(scope, &expr.expr));
+        }
+        for (table, column) in read {
+            push(&mut self.entry(&table).reads, column);
         }
     }
 
@@ -366,8 +404,13 @@ fn resolve(scope: &Scope<'_>, expr: &Expr) -> Option<(String, String)> {
     }
 }
 
-/// The columns of tables in `scope` that `expr` reads (not inside nested queries).
+/// The columns of tables in `scope` that `expr` reads.
 fn columns_of(scope: &Scope<'_>, expr: &Expr) -> Vec<(String, String)> {
+    columns_of_node(scope, expr)
+}
+
+/// The columns of tables in `scope` that any expression under `node` reads.
+fn columns_of_node<V: Visit>(scope: &Scope<'_>, node: &V) -> Vec<(String, String)> {
     struct Columns<'s, 't>(&'s Scope<'t>, Vec<(String, String)>);
     impl Visitor for Columns<'_, '_> {
         type Break = ();
@@ -379,7 +422,7 @@ fn columns_of(scope: &Scope<'_>, expr: &Expr) -> Vec<(String, String)> {
         }
     }
     let mut columns = Columns(scope, Vec::new());
-    let _ = expr.visit(&mut columns);
+    let _ = node.visit(&mut columns);
     columns.1
 }
 
@@ -477,6 +520,9 @@ mod tests {
         assert_eq!(u.range, ["due_on"]);
         assert_eq!(u.order, [("due_on".to_owned(), true)]);
         assert_eq!(u.constant, ["status = 'open'", "paid_at IS NULL"]);
+        assert_eq!(u.reads, ["id", "organization_id", "status", "due_on", "paid_at"]);
+        assert!(!u.reads_all);
+        assert!(one("SELECT i.* FROM invoices i WHERE i.id = $1", "invoices").reads_all);
     }
 
     #[test]
@@ -489,8 +535,10 @@ mod tests {
         .unwrap();
         let invoices = found.iter().find(|u| u.table == "invoices").unwrap();
         let customers = found.iter().find(|u| u.table == "customers").unwrap();
-        assert_eq!(invoices.equal, ["customer_id", "status"]);
-        assert_eq!(customers.equal, ["id", "email"]);
+        assert_eq!(invoices.equal, ["status"]);
+        assert_eq!(invoices.joined, ["customer_id"]);
+        assert_eq!(customers.equal, ["email"]);
+        assert_eq!(customers.joined, ["id"]);
     }
 
     #[test]
