@@ -159,7 +159,8 @@ async fn every_pending_step_has_a_duration_and_a_lock_and_the_source_is_untouche
     let build = &runs[1]["steps"][0]["longest_lock"];
     assert_eq!(build["mode"], "ShareUpdateExclusiveLock", "{report}");
 
-    // A sample: rows whose parent was not sampled are left out, not copied dangling.
+    // A sample: the first 10 parents, and the first 10 children among those of these parents
+    // (ids 1-9 and 100: child i has parent i % 100 + 1); none copied dangling.
     let out = rehearse(&dir, &source, &["--rows", "10", "--format", "json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report = json(&out);
@@ -168,12 +169,8 @@ async fn every_pending_step_has_a_duration_and_a_lock_and_the_source_is_untouche
     let children = tables.iter().find(|t| t["table"] == "children").unwrap();
     let parents = tables.iter().find(|t| t["table"] == "parents").unwrap();
     assert_eq!(parents["rows"], 10, "{report}");
-    assert!(children["left_out"].as_u64().unwrap() >= 1, "{report}");
-    assert_eq!(
-        children["rows"].as_u64().unwrap() + children["left_out"].as_u64().unwrap(),
-        10,
-        "{report}"
-    );
+    assert_eq!(children["rows"], 10, "{report}");
+    assert_eq!(children["left_out"], 0, "{report}");
     assert_eq!(report["runs"].as_array().unwrap().len(), 4, "{report}");
 
     assert_eq!(state(&source).await, before, "the source changed");
@@ -218,7 +215,9 @@ async fn the_text_report_shape() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
-        report.starts_with("copy: 50% of the rows of each table (not whole: a sample was asked for)"),
+        report.starts_with(
+            "copy: 50% of the rows that reference no other, with the rows referencing them (not whole: a sample was asked for)"
+        ),
         "{report}"
     );
 }
@@ -298,4 +297,153 @@ async fn a_source_that_cannot_be_reached_is_a_database_error_without_its_passwor
     .output()
     .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+/// Three tables in a chain (`tasks` → `projects` → `accounts`), a nullable key (`projects`
+/// without an account) and a tree (`accounts.referrer_id`), for the sampling tests.
+const CHAIN: &str = "CREATE TABLE accounts (id bigint PRIMARY KEY, referrer_id bigint REFERENCES accounts (id), name text NOT NULL);\n\
+     CREATE TABLE projects (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id), title text);\n\
+     CREATE TABLE tasks (id bigint PRIMARY KEY, project_id bigint NOT NULL REFERENCES projects (id), done boolean NOT NULL)";
+
+/// A pending migration that fails on the copy when a copied row references a row not copied.
+const NO_ORPHANS: &str = "DO $$ BEGIN\n\
+     IF EXISTS (SELECT FROM accounts c WHERE c.referrer_id IS NOT NULL AND NOT EXISTS (SELECT FROM accounts p WHERE p.id = c.referrer_id))\n\
+     OR EXISTS (SELECT FROM projects c WHERE c.account_id IS NOT NULL AND NOT EXISTS (SELECT FROM accounts p WHERE p.id = c.account_id))\n\
+     OR EXISTS (SELECT FROM tasks c WHERE NOT EXISTS (SELECT FROM projects p WHERE p.id = c.project_id))\n\
+     THEN RAISE EXCEPTION 'a copied row references a row not copied'; END IF;\n\
+     END $$";
+
+#[tokio::test]
+async fn a_sample_keeps_the_children_of_the_sampled_parents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let versions = hand_written(
+        &dir,
+        &[
+            (
+                CHAIN.to_owned(),
+                "DROP TABLE tasks; DROP TABLE projects; DROP TABLE accounts".to_owned(),
+            ),
+            (NO_ORPHANS.to_owned(), "SELECT 1".to_owned()),
+        ],
+    );
+    let source = TestDb::create("rehearse_chain").await;
+    run_ok(&dir, source.url(), &["up", "--to", &versions[0]]);
+    let client = source.connect().await;
+    // 1,000 accounts in referral chains of 4 (the first of each refers to none); 5 projects per
+    // account and 1,000 without one; 2 tasks per project.
+    client
+        .batch_execute(
+            "INSERT INTO accounts SELECT i, CASE WHEN i % 4 <> 1 THEN i - 1 END, 'a' || i FROM generate_series(1, 1000) i;
+             INSERT INTO projects SELECT i, CASE WHEN i <= 5000 THEN (i - 1) / 5 + 1 END, 'p' FROM generate_series(1, 6000) i;
+             INSERT INTO tasks SELECT i, (i - 1) % 6000 + 1, i % 2 = 0 FROM generate_series(1, 12000) i;
+             ANALYZE",
+        )
+        .await
+        .unwrap();
+    let rows = "SELECT md5((SELECT string_agg(a::text, ',' ORDER BY id) FROM accounts a) || \
+                (SELECT string_agg(p::text, ',' ORDER BY id) FROM projects p) || \
+                (SELECT string_agg(t::text, ',' ORDER BY id) FROM tasks t))";
+    let before: String = client.query_one(rows, &[]).await.unwrap().get(0);
+    drop(client);
+
+    for _ in 0..2 {
+        let out = rehearse(&dir, &source, &["--sample", "10%", "--format", "json"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let report = json(&out);
+        // The check ran on the copy and found every copied row's referenced rows.
+        assert!(report["failure"].is_null(), "{report}");
+        assert_eq!(report["copy"]["method"], "sample", "{report}");
+        let count = |name: &str| {
+            let tables = report["copy"]["tables"].as_array().unwrap();
+            let table = tables.iter().find(|t| t["table"] == name).unwrap();
+            assert_eq!(table["left_out"], 0, "{report}");
+            table["rows"].as_u64().unwrap()
+        };
+        let (accounts, projects, tasks) = (count("accounts"), count("projects"), count("tasks"));
+        // 10% of the accounts and the accounts they refer to, up to the first of their chain:
+        // 1 - 0.9^4, 1 - 0.9^3, 1 - 0.9^2, 0.1 of each place in a chain, 23% on average.
+        assert!((120..=340).contains(&accounts), "{accounts} accounts: {report}");
+        // Every project of a copied account, and 10% of those without one.
+        let without = projects
+            .checked_sub(5 * accounts)
+            .unwrap_or_else(|| panic!("fewer projects than those of the copied accounts: {report}"));
+        assert!(
+            (40..=180).contains(&without),
+            "{without} projects without account: {report}"
+        );
+        // Every task of a copied project: not 10% of 10%.
+        assert_eq!(tasks, 2 * projects, "{report}");
+    }
+
+    let client = source.connect().await;
+    let after: String = client.query_one(rows, &[]).await.unwrap().get(0);
+    assert_eq!(after, before, "the source's rows changed");
+    drop(client);
+    let out = common::migrate(&dir, source.url(), &["status"]).output().unwrap();
+    assert_eq!(text(&out).matches("  pending").count(), 1, "{}", text(&out));
+}
+
+#[tokio::test]
+async fn ctrl_c_during_a_rehearsal_exits_3_and_drops_the_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let source = source_with(&dir, &[("SELECT pg_sleep(120)", "SELECT 1")]).await;
+    let before = state(&source).await;
+    for args in [&[][..], &["--rows", "5"][..]] {
+        let mut all = vec!["rehearse", "--from", source.url()];
+        all.extend_from_slice(args);
+        let child = common::migrate(&dir, source.server_url(), &all).spawn().unwrap();
+        let pid = child.id();
+        let copies = format!("schema_scratch_{pid}_%");
+        let admin = testkit::connect(source.server_url()).await;
+        // Wait until the migration sleeps on the copy.
+        let started = std::time::Instant::now();
+        loop {
+            let sleeping: i64 = admin
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE $1 AND query LIKE '%pg_sleep(120)%'",
+                    &[&copies],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if sleeping > 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the rehearsal never reached its migration"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let interrupt = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(interrupt.success());
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        let report = text(&output);
+        assert_eq!(output.status.code(), Some(3), "{report}");
+        assert!(
+            report.contains(
+                "interrupted: the rehearsal stopped and its copy was dropped; the source was only read"
+            ),
+            "{report}"
+        );
+        // Well before the 120 s of the migration.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{report}");
+        let left: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_database WHERE datname LIKE $1",
+                &[&copies],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(left, 0, "the copy is left behind: {report}");
+    }
+    assert_eq!(state(&source).await, before, "the source changed");
 }

@@ -32,13 +32,17 @@ use crate::runner::{Kind, Unit, kind, units};
 use crate::scratch::ScratchDb;
 use crate::sql_split::{significant_tokens, split_statements};
 
+mod sample;
+
 /// Which rows are copied when the database cannot be copied whole.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sample {
-    /// Each row with this probability in percent (`TABLESAMPLE BERNOULLI`).
+    /// Each row that references no other table with this probability in percent (`TABLESAMPLE
+    /// BERNOULLI`), and every row whose referenced rows are copied (see `sample`).
     Percent(f64),
-    /// At most this many rows per table.
+    /// At most this many rows per table, the first by `ctid` among those whose referenced rows
+    /// are copied.
     Rows(u64),
 }
 
@@ -59,8 +63,12 @@ impl Sample {
 
     fn describe(&self) -> String {
         match self {
-            Sample::Percent(p) => format!("{p}% of the rows of each table"),
-            Sample::Rows(n) => format!("at most {n} row(s) of each table"),
+            Sample::Percent(p) => {
+                format!("{p}% of the rows that reference no other, with the rows referencing them")
+            }
+            Sample::Rows(n) => {
+                format!("at most {n} row(s) of each table, among those whose referenced rows are copied")
+            }
         }
     }
 }
@@ -302,7 +310,13 @@ async fn copy_sample(
             ))
         })?;
     let mut tables = Vec::new();
-    for table in crate::seed::in_dependency_order(schema) {
+    let order = crate::seed::in_dependency_order(schema);
+    // A new choice of rows at each rehearsal; the same within one (see `sample`).
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() ^ std::process::id());
+    let chooser = sample::Chooser::new(&order, sample, seed);
+    for (i, table) in order.iter().enumerate() {
         let columns: Vec<String> = table
             .columns
             .iter()
@@ -310,15 +324,10 @@ async fn copy_sample(
             .map(|c| quote(&c.name))
             .collect();
         let list = columns.join(", ");
-        let from = match sample {
-            Sample::Percent(p) if p < 100.0 => format!("{} TABLESAMPLE BERNOULLI ({p})", quote(&table.name)),
-            Sample::Percent(_) => quote(&table.name),
-            Sample::Rows(n) => format!("{} LIMIT {n}", quote(&table.name)),
-        };
         let rows = copy_rows(
             &source,
             &copy,
-            &format!("COPY (SELECT {list} FROM {from}) TO STDOUT"),
+            &chooser.copy_out(i, &list),
             &format!("COPY {} ({list}) FROM STDIN", quote(&table.name)),
         )
         .await?;

@@ -13,22 +13,7 @@ SELECT c.relname::text AS table_name,
        CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0)
             ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default_sql,
        -- serial: the default is nextval() of a sequence owned by this very column.
-       ad.oid IS NOT NULL AND EXISTS (
-           SELECT 1
-             FROM pg_catalog.pg_depend owned
-             JOIN pg_catalog.pg_class seq
-               ON seq.oid = owned.objid AND seq.relkind = 'S'
-             JOIN pg_catalog.pg_depend used
-               ON used.classid = 'pg_catalog.pg_attrdef'::regclass
-              AND used.objid = ad.oid
-              AND used.refclassid = 'pg_catalog.pg_class'::regclass
-              AND used.refobjid = seq.oid
-            WHERE owned.classid = 'pg_catalog.pg_class'::regclass
-              AND owned.refclassid = 'pg_catalog.pg_class'::regclass
-              AND owned.refobjid = c.oid
-              AND owned.refobjsubid = a.attnum
-              AND owned.deptype = 'a'
-       ) AS is_serial,
+       serial.adoid IS NOT NULL AS is_serial,
        -- The options of an identity column's sequence.
        idseq.seqstart AS seq_start,
        idseq.seqincrement AS seq_increment,
@@ -36,8 +21,11 @@ SELECT c.relname::text AS table_name,
        idseq.seqmax AS seq_max,
        idseq.seqcache AS seq_cache,
        idseq.seqcycle AS seq_cycle,
-       -- Attributes the model does not keep, as the note that reports them (NULL: none).
-       NULLIF(concat_ws(', ',
+       -- Attributes the model does not keep, as the note that reports them (NULL: none); the
+       -- note is built only for the few columns that have one.
+       CASE WHEN a.attstattarget >= 0 OR a.attstorage <> t.typstorage OR a.attcompression <> ''
+                 OR a.attoptions IS NOT NULL
+            THEN NULLIF(concat_ws(', ',
            CASE WHEN a.attstattarget >= 0 THEN 'has SET STATISTICS ' || a.attstattarget END,
            CASE WHEN a.attstorage <> t.typstorage THEN 'has SET STORAGE ' ||
                 CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN'
@@ -49,7 +37,7 @@ SELECT c.relname::text AS table_name,
                  AND EXISTS (SELECT 1 FROM unnest(a.attoptions) AS o WHERE o NOT LIKE 'pg\_%')
                 THEN 'has options (' || array_to_string(
                     ARRAY(SELECT o FROM unnest(a.attoptions) AS o WHERE o NOT LIKE 'pg\_%'), ', ') || ')'
-           END), '') AS unmodelled,
+           END), '') END AS unmodelled,
        CASE WHEN a.attcollation <> t.typcollation THEN coll.collname::text END AS collation,
        CASE WHEN a.attcollation <> t.typcollation THEN collns.nspname::text END AS collation_schema
   FROM pg_catalog.pg_attribute a
@@ -71,6 +59,26 @@ SELECT c.relname::text AS table_name,
          AND iddep.classid = 'pg_catalog.pg_class'::regclass
          AND iddep.deptype = 'i'
   ) idseq ON true
+  -- The defaults that use a sequence owned by their column, found from the sequences (a few
+  -- hundred at most) rather than probed for each column.
+  LEFT JOIN (
+      SELECT DISTINCT used.objid AS adoid
+        FROM pg_catalog.pg_class seq
+        JOIN pg_catalog.pg_depend owned
+          ON owned.classid = 'pg_catalog.pg_class'::regclass
+         AND owned.objid = seq.oid
+         AND owned.refclassid = 'pg_catalog.pg_class'::regclass
+         AND owned.deptype = 'a'
+        JOIN pg_catalog.pg_depend used
+          ON used.classid = 'pg_catalog.pg_attrdef'::regclass
+         AND used.refclassid = 'pg_catalog.pg_class'::regclass
+         AND used.refobjid = seq.oid
+        JOIN pg_catalog.pg_attrdef sad
+          ON sad.oid = used.objid
+         AND sad.adrelid = owned.refobjid
+         AND sad.adnum = owned.refobjsubid
+       WHERE seq.relkind = 'S'
+  ) serial ON serial.adoid = ad.oid
   LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
   LEFT JOIN pg_catalog.pg_namespace collns ON collns.oid = coll.collnamespace
  WHERE n.nspname = $1

@@ -3,27 +3,29 @@
 SELECT c.relname::text AS table_name,
        con.conname::text AS name,
        con.contype::text AS kind,
+       -- Each column's name looked up by index (a join would hash all the table's columns for
+       -- each constraint).
        ARRAY(
-           SELECT a.attname::text
+           SELECT (SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = con.conrelid AND a.attnum = k.attnum)
              FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
             ORDER BY k.ord
        ) AS columns,
        rc.relname::text AS referenced_table,
        rn.nspname::text AS referenced_schema,
        ARRAY(
-           SELECT a.attname::text
+           SELECT (SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = con.confrelid AND a.attnum = k.attnum)
              FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
             ORDER BY k.ord
        ) AS referenced_columns,
        con.confdeltype::text AS on_delete,
        con.confupdtype::text AS on_update,
        con.confmatchtype::text AS match_type,
        ARRAY(
-           SELECT a.attname::text
+           SELECT (SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = con.conrelid AND a.attnum = k.attnum)
              FROM unnest(con.confdelsetcols) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
             ORDER BY k.ord
        ) AS on_delete_set_columns,
        con.condeferrable AS deferrable,

@@ -22,7 +22,9 @@ SELECT c.relname::text,
        bool_or(a.is_grantable)
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_catalog.pg_attribute at ON at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped
+  -- Only the columns with privileges of their own (aclexplode of NULL is no row anyway).
+  JOIN pg_catalog.pg_attribute at
+    ON at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped AND at.attacl IS NOT NULL
  CROSS JOIN LATERAL pg_catalog.aclexplode(at.attacl) AS a
   LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
  WHERE n.nspname = $1
