@@ -72,8 +72,11 @@ pub async fn open_invoices(
 pub mod sqlx {
     use ::sqlx::PgConnection;
     use ::sqlx::postgres::PgRow;
-    use schema_core::Record;
     use schema_core::rows;
+    use schema_core::sea_query::Order;
+    use schema_core::{Money, Record, Uuid};
+
+    use crate::schema::{Invoice, InvoiceStatus};
 
     /// Inserts `new`; the row as stored.
     pub async fn insert<R>(conn: &mut PgConnection, new: &R::New) -> Result<R, ::sqlx::Error>
@@ -105,5 +108,29 @@ pub mod sqlx {
         key: &R::PrimaryKey,
     ) -> Result<bool, ::sqlx::Error> {
         Ok(rows::sqlx::execute(conn, &R::delete(key)).await? == 1)
+    }
+
+    /// Every row of the table the tenant sees.
+    pub async fn all<R>(conn: &mut PgConnection) -> Result<Vec<R>, ::sqlx::Error>
+    where
+        R: Record + for<'r> ::sqlx::FromRow<'r, PgRow> + Send + Unpin,
+    {
+        rows::sqlx::fetch_all(conn, &R::select()).await
+    }
+
+    /// A customer's open invoices of at least `minimum`, soonest due first.
+    pub async fn open_invoices(
+        conn: &mut PgConnection,
+        customer: Uuid,
+        minimum: Money,
+    ) -> Result<Vec<Invoice>, ::sqlx::Error> {
+        let c = Invoice::COLUMNS;
+        let mut select = Invoice::select();
+        select
+            .and_where(c.customer_id.eq(customer))
+            .and_where(c.status.eq(InvoiceStatus::Open))
+            .and_where(c.total_cents.gte(minimum))
+            .order_by(c.due_on, Order::Asc);
+        rows::sqlx::fetch_all(conn, &select).await
     }
 }

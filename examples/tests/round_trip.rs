@@ -46,6 +46,16 @@ pub struct Sample {
     pub updated_at: Timestamp,
 }
 
+/// The arrays the array test reads back: amounts, enums, ids, token hashes, timestamps, hashes.
+type Arrays = (
+    Vec<Money>,
+    Vec<Option<Tier>>,
+    Vec<OrganizationId>,
+    Vec<TokenHash>,
+    Vec<Timestamp>,
+    Vec<PasswordHash>,
+);
+
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
 
 fn declared() -> DeclaredSchema {
@@ -281,14 +291,7 @@ async fn arrays_of_standard_types_round_trip_on_every_path() {
 
     // sqlx (`PgHasArrayType`).
     let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
-    let (a, t, i, h, s, p): (
-        Vec<Money>,
-        Vec<Option<Tier>>,
-        Vec<OrganizationId>,
-        Vec<TokenHash>,
-        Vec<Timestamp>,
-        Vec<PasswordHash>,
-    ) = sqlx::query_as("SELECT $1, $2, $3, $4, $5, $6")
+    let (a, t, i, h, s, p): Arrays = sqlx::query_as("SELECT $1, $2, $3, $4, $5, $6")
         .bind(&amounts)
         .bind(&tiers)
         .bind(&ids)

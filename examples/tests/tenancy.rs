@@ -1799,6 +1799,285 @@ async fn lookups_find_the_tenant_before_it_is_set_and_reveal_nothing_else() {
     assert_not_permitted(refused, "a role other than the app role calling a lookup");
 }
 
+/// Through `$repo` (the example's tokio-postgres or sqlx repository) on `$db` (the scope's
+/// transaction or connection), as tenant A: inserts a row of every table, checks what the
+/// database filled in, updates every row, checks that tenant B's rows (`$b_*`) are out of reach,
+/// and deletes every row it inserted. The body of a scope's closure.
+macro_rules! every_table {
+    ($repo:ident, $db:ident, $fx:ident, $later:ident, $b_customer:ident, $b_invoice:ident, $b_line:ident) => {{
+    // Insert a row of every table as tenant A.
+            let org = $fx.a;
+            let currency: Currency = $repo::insert(
+                $db,
+                &NewCurrency {
+                    code: "JPY".to_owned(),
+                    name: "Yen".to_owned(),
+                    minor_units: 0,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let rate: ExchangeRate = $repo::insert(
+                $db,
+                &NewExchangeRate {
+                    base_code: "JPY".to_owned(),
+                    quote_code: "EUR".to_owned(),
+                    rate: 0.0061,
+                    observed_on: time::macros::date!(2026 - 12 - 01),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let user: User = $repo::insert(
+                $db,
+                &NewUser {
+                    organization_id: org,
+                    email: "zoë@example.test".to_owned(),
+                    full_name: "Zoë Ærø".to_owned(),
+                    password_hash: PasswordHash::from_phc(
+                        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+                    )
+                    .unwrap(),
+                    last_signed_in_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let key: ApiKey = $repo::insert(
+                $db,
+                &NewApiKey {
+                    organization_id: org,
+                    created_by: user.id,
+                    label: "deploy".to_owned(),
+                    token_hash: TokenHash::of(b"repository key"),
+                    expires_at: None,
+                    revoked_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let invitation: Invitation = $repo::insert(
+                $db,
+                &NewInvitation {
+                    organization_id: org,
+                    invited_by: user.id,
+                    email: "new@example.test".to_owned(),
+                    token_hash: TokenHash::of(b"repository invite"),
+                    expires_at: $later,
+                    accepted_at: None,
+                    defaults: NewInvitationDefaults {
+                        role: Some(UserRole::Admin),
+                        ..Default::default()
+                    },
+                },
+            )
+            .await?;
+            let customer: Customer = $repo::insert(
+                $db,
+                &NewCustomer {
+                    organization_id: org,
+                    email: "käufer@example.test".to_owned(),
+                    display_name: "Käufer GmbH".to_owned(),
+                    country_code: "DE".to_owned(),
+                    metadata: Json(serde_json::json!({"ref": "ü"})),
+                    deleted_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let method: PaymentMethod = $repo::insert(
+                $db,
+                &NewPaymentMethod {
+                    organization_id: org,
+                    customer_id: customer.id,
+                    kind: PaymentMethodKind::SepaDebit,
+                    gateway_reference: "pm_repo".to_owned(),
+                    gateway_payload: Json(serde_json::json!({})),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let product: Product = $repo::insert(
+                $db,
+                &NewProduct {
+                    organization_id: org,
+                    sku: "SKU-REPO".to_owned(),
+                    name: "Repository plan".to_owned(),
+                    unit_price_cents: Money::from_cents(1999),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let invoice: Invoice = $repo::insert(
+                $db,
+                &NewInvoice {
+                    organization_id: org,
+                    customer_id: customer.id,
+                    number: 42,
+                    currency_code: "EUR".to_owned(),
+                    due_on: time::macros::date!(2027 - 01 - 31),
+                    paid_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let line: InvoiceLineItem = $repo::insert(
+                $db,
+                &NewInvoiceLineItem {
+                    organization_id: org,
+                    invoice_id: invoice.id,
+                    product_id: Some(product.id),
+                    description: "Plan — 1 Monat".to_owned(),
+                    unit_price_cents: Money::from_cents(1999),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let subscription: Subscription = $repo::insert(
+                $db,
+                &NewSubscription {
+                    organization_id: org,
+                    customer_id: customer.id,
+                    product_id: product.id,
+                    payment_method_id: Some(method.id),
+                    status: SubscriptionStatus::Trialing,
+                    current_period_end: $later,
+                    canceled_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let usage: UsageEvent = $repo::insert(
+                $db,
+                &NewUsageEvent {
+                    organization_id: org,
+                    subscription_id: subscription.id,
+                    quantity: 7,
+                    recorded_at: Timestamp::now(),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+    // What the database filled in: defaults, the identity and the generated column.
+    assert_eq!((user.role, invitation.role), (UserRole::Member, UserRole::Admin));
+    assert_eq!(
+        (invoice.status, invoice.total_cents),
+        (InvoiceStatus::Draft, Money::ZERO)
+    );
+    assert_eq!((line.quantity, line.amount_cents), (1, Money::from_cents(1999)));
+    assert!(line.id > 0 && rate.id > 0);
+    assert_eq!(
+        (product.tax_rate_basis_points, product.active, method.is_default),
+        (0, true, false)
+    );
+
+    // Update every table through the repository, and read the change back.
+        let mut user = user;
+        user.full_name = "Zoë Ærø-Updated".to_owned();
+        let user = $repo::update($db, &user).await?.expect("own user updates");
+        assert_eq!(user.full_name, "Zoë Ærø-Updated");
+        let mut key = key;
+        key.revoked_at = Some(Timestamp::now());
+        assert!($repo::update($db, &key).await?.unwrap().revoked_at.is_some());
+        let mut invitation = invitation;
+        invitation.accepted_at = Some(Timestamp::now());
+        assert!(
+            $repo::update($db, &invitation)
+                .await?
+                .unwrap()
+                .accepted_at
+                .is_some()
+        );
+        let mut customer = customer;
+        customer.display_name = "Käufer AG".to_owned();
+        assert_eq!(
+            $repo::update($db, &customer).await?.unwrap().display_name,
+            "Käufer AG"
+        );
+        let mut method = method;
+        method.is_default = true;
+        assert!($repo::update($db, &method).await?.unwrap().is_default);
+        let mut product = product;
+        product.unit_price_cents = Money::from_cents(2499);
+        assert_eq!(
+            $repo::update($db, &product).await?.unwrap().unit_price_cents,
+            Money::from_cents(2499)
+        );
+        let mut line = line;
+        line.quantity = 3;
+        let line = $repo::update($db, &line).await?.unwrap();
+        assert_eq!(
+            line.amount_cents,
+            Money::from_cents(3 * 1999),
+            "the generated column follows"
+        );
+        let mut invoice = invoice;
+        invoice.status = InvoiceStatus::Open;
+        invoice.subtotal_cents = Money::from_cents(5997);
+        invoice.total_cents = Money::from_cents(5997);
+        let invoice = $repo::update($db, &invoice).await?.unwrap();
+        let open = $repo::open_invoices($db, customer.id, Money::from_cents(5000)).await?;
+        assert_eq!(open.iter().map(|i| i.id).collect::<Vec<_>>(), vec![invoice.id]);
+        assert!(
+            $repo::open_invoices($db, customer.id, Money::from_cents(6000))
+                .await?
+                .is_empty()
+        );
+        let mut subscription = subscription;
+        subscription.status = SubscriptionStatus::Active;
+        assert_eq!(
+            $repo::update($db, &subscription).await?.unwrap().status,
+            SubscriptionStatus::Active
+        );
+        let mut usage = usage;
+        usage.quantity = 8;
+        assert_eq!($repo::update($db, &usage).await?.unwrap().quantity, 8);
+        let mut currency = currency;
+        currency.name = "Japanese yen".to_owned();
+        assert_eq!($repo::update($db, &currency).await?.unwrap().name, "Japanese yen");
+        let mut rate = rate;
+        rate.rate = 0.0062;
+        assert_eq!($repo::update($db, &rate).await?.unwrap().rate, 0.0062);
+
+        // Tenant B's rows, by their keys: not found, not updated, not deleted.
+        assert!($repo::find::<Customer>($db, &$b_customer).await?.is_none());
+        assert!($repo::find::<Invoice>($db, &$b_invoice).await?.is_none());
+        assert!($repo::find::<InvoiceLineItem>($db, &$b_line).await?.is_none());
+        assert!($repo::find::<Organization>($db, &$fx.b).await?.is_none());
+        let mut probe = customer;
+        probe.id = $b_customer;
+        assert!(
+            $repo::update($db, &probe).await?.is_none(),
+            "tenant A updated B's customer"
+        );
+        assert!(!$repo::delete::<Customer>($db, &$b_customer).await?);
+        assert!(!$repo::delete::<Invoice>($db, &$b_invoice).await?);
+        assert!(!$repo::delete::<InvoiceLineItem>($db, &$b_line).await?);
+        let visible: Vec<Customer> = $repo::all($db).await?;
+        assert!(
+            visible.iter().all(|c| c.organization_id == $fx.a),
+            "only A's customers are listed"
+        );
+
+        // And delete every row inserted above, dependents first.
+        assert!($repo::delete::<UsageEvent>($db, &usage.id).await?);
+        assert!($repo::delete::<Subscription>($db, &subscription.id).await?);
+        assert!($repo::delete::<InvoiceLineItem>($db, &line.id).await?);
+        assert!($repo::delete::<Invoice>($db, &invoice.id).await?);
+        assert!($repo::delete::<Product>($db, &product.id).await?);
+        assert!($repo::delete::<PaymentMethod>($db, &method.id).await?);
+        assert!($repo::delete::<Customer>($db, &probe_id(&visible, "käufer@example.test")).await?);
+        assert!($repo::delete::<Invitation>($db, &invitation.id).await?);
+        assert!($repo::delete::<ApiKey>($db, &key.id).await?);
+        assert!($repo::delete::<User>($db, &user.id).await?);
+        assert!($repo::delete::<ExchangeRate>($db, &rate.id).await?);
+        assert!($repo::delete::<Currency>($db, &currency.code).await?);
+        assert!($repo::find::<User>($db, &user.id).await?.is_none());
+        Ok::<_, Error>(())
+
+    }};
+}
+
 /// The example's repository (src/repository.rs: only generated statements and typed columns),
 /// as the application role inside tenant scopes: every table is inserted, read, updated and
 /// deleted, and tenant B's rows stay out of tenant A's reach through it.
@@ -1852,309 +2131,8 @@ async fn the_repository_reads_and_writes_every_table_within_the_tenant() {
         .unwrap();
     assert_eq!((org.id, org.plan), (c, Plan::Free));
 
-    // Insert a row of every table as tenant A.
-    let inserted = a
-        .run(&mut app, async |tx| {
-            let org = fx.a;
-            let currency: Currency = repo::insert(
-                tx,
-                &NewCurrency {
-                    code: "JPY".to_owned(),
-                    name: "Yen".to_owned(),
-                    minor_units: 0,
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let rate: ExchangeRate = repo::insert(
-                tx,
-                &NewExchangeRate {
-                    base_code: "JPY".to_owned(),
-                    quote_code: "EUR".to_owned(),
-                    rate: 0.0061,
-                    observed_on: time::macros::date!(2026 - 12 - 01),
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let user: User = repo::insert(
-                tx,
-                &NewUser {
-                    organization_id: org,
-                    email: "zoë@example.test".to_owned(),
-                    full_name: "Zoë Ærø".to_owned(),
-                    password_hash: PasswordHash::from_phc(
-                        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-                    )
-                    .unwrap(),
-                    last_signed_in_at: None,
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let key: ApiKey = repo::insert(
-                tx,
-                &NewApiKey {
-                    organization_id: org,
-                    created_by: user.id,
-                    label: "deploy".to_owned(),
-                    token_hash: TokenHash::of(b"repository key"),
-                    expires_at: None,
-                    revoked_at: None,
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let invitation: Invitation = repo::insert(
-                tx,
-                &NewInvitation {
-                    organization_id: org,
-                    invited_by: user.id,
-                    email: "new@example.test".to_owned(),
-                    token_hash: TokenHash::of(b"repository invite"),
-                    expires_at: later,
-                    accepted_at: None,
-                    defaults: NewInvitationDefaults {
-                        role: Some(UserRole::Admin),
-                        ..Default::default()
-                    },
-                },
-            )
-            .await?;
-            let customer: Customer = repo::insert(
-                tx,
-                &NewCustomer {
-                    organization_id: org,
-                    email: "käufer@example.test".to_owned(),
-                    display_name: "Käufer GmbH".to_owned(),
-                    country_code: "DE".to_owned(),
-                    metadata: Json(serde_json::json!({"ref": "ü"})),
-                    deleted_at: None,
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let method: PaymentMethod = repo::insert(
-                tx,
-                &NewPaymentMethod {
-                    organization_id: org,
-                    customer_id: customer.id,
-                    kind: PaymentMethodKind::SepaDebit,
-                    gateway_reference: "pm_repo".to_owned(),
-                    gateway_payload: Json(serde_json::json!({})),
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let product: Product = repo::insert(
-                tx,
-                &NewProduct {
-                    organization_id: org,
-                    sku: "SKU-REPO".to_owned(),
-                    name: "Repository plan".to_owned(),
-                    unit_price_cents: Money::from_cents(1999),
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let invoice: Invoice = repo::insert(
-                tx,
-                &NewInvoice {
-                    organization_id: org,
-                    customer_id: customer.id,
-                    number: 42,
-                    currency_code: "EUR".to_owned(),
-                    due_on: time::macros::date!(2027 - 01 - 31),
-                    paid_at: None,
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let line: InvoiceLineItem = repo::insert(
-                tx,
-                &NewInvoiceLineItem {
-                    organization_id: org,
-                    invoice_id: invoice.id,
-                    product_id: Some(product.id),
-                    description: "Plan — 1 Monat".to_owned(),
-                    unit_price_cents: Money::from_cents(1999),
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let subscription: Subscription = repo::insert(
-                tx,
-                &NewSubscription {
-                    organization_id: org,
-                    customer_id: customer.id,
-                    product_id: product.id,
-                    payment_method_id: Some(method.id),
-                    status: SubscriptionStatus::Trialing,
-                    current_period_end: later,
-                    canceled_at: None,
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            let usage: UsageEvent = repo::insert(
-                tx,
-                &NewUsageEvent {
-                    organization_id: org,
-                    subscription_id: subscription.id,
-                    quantity: 7,
-                    recorded_at: Timestamp::now(),
-                    defaults: Default::default(),
-                },
-            )
-            .await?;
-            Ok::<_, Error>((
-                currency,
-                rate,
-                user,
-                key,
-                invitation,
-                customer,
-                method,
-                product,
-                invoice,
-                line,
-                subscription,
-                usage,
-            ))
-        })
-        .await
-        .unwrap();
-    let (
-        currency,
-        rate,
-        user,
-        key,
-        invitation,
-        customer,
-        method,
-        product,
-        invoice,
-        line,
-        subscription,
-        usage,
-    ) = inserted;
-    // What the database filled in: defaults, the identity and the generated column.
-    assert_eq!((user.role, invitation.role), (UserRole::Member, UserRole::Admin));
-    assert_eq!(
-        (invoice.status, invoice.total_cents),
-        (InvoiceStatus::Draft, Money::ZERO)
-    );
-    assert_eq!((line.quantity, line.amount_cents), (1, Money::from_cents(1999)));
-    assert!(line.id > 0 && rate.id > 0);
-    assert_eq!(
-        (product.tax_rate_basis_points, product.active, method.is_default),
-        (0, true, false)
-    );
-
-    // Update every table through the repository, and read the change back.
     a.run(&mut app, async |tx| {
-        let mut user = user;
-        user.full_name = "Zoë Ærø-Updated".to_owned();
-        let user = repo::update(tx, &user).await?.expect("own user updates");
-        assert_eq!(user.full_name, "Zoë Ærø-Updated");
-        let mut key = key;
-        key.revoked_at = Some(Timestamp::now());
-        assert!(repo::update(tx, &key).await?.unwrap().revoked_at.is_some());
-        let mut invitation = invitation;
-        invitation.accepted_at = Some(Timestamp::now());
-        assert!(
-            repo::update(tx, &invitation)
-                .await?
-                .unwrap()
-                .accepted_at
-                .is_some()
-        );
-        let mut customer = customer;
-        customer.display_name = "Käufer AG".to_owned();
-        assert_eq!(
-            repo::update(tx, &customer).await?.unwrap().display_name,
-            "Käufer AG"
-        );
-        let mut method = method;
-        method.is_default = true;
-        assert!(repo::update(tx, &method).await?.unwrap().is_default);
-        let mut product = product;
-        product.unit_price_cents = Money::from_cents(2499);
-        assert_eq!(
-            repo::update(tx, &product).await?.unwrap().unit_price_cents,
-            Money::from_cents(2499)
-        );
-        let mut line = line;
-        line.quantity = 3;
-        let line = repo::update(tx, &line).await?.unwrap();
-        assert_eq!(
-            line.amount_cents,
-            Money::from_cents(3 * 1999),
-            "the generated column follows"
-        );
-        let mut invoice = invoice;
-        invoice.status = InvoiceStatus::Open;
-        invoice.subtotal_cents = Money::from_cents(5997);
-        invoice.total_cents = Money::from_cents(5997);
-        let invoice = repo::update(tx, &invoice).await?.unwrap();
-        let open = repo::open_invoices(tx, customer.id, Money::from_cents(5000)).await?;
-        assert_eq!(open.iter().map(|i| i.id).collect::<Vec<_>>(), vec![invoice.id]);
-        assert!(
-            repo::open_invoices(tx, customer.id, Money::from_cents(6000))
-                .await?
-                .is_empty()
-        );
-        let mut subscription = subscription;
-        subscription.status = SubscriptionStatus::Active;
-        assert_eq!(
-            repo::update(tx, &subscription).await?.unwrap().status,
-            SubscriptionStatus::Active
-        );
-        let mut usage = usage;
-        usage.quantity = 8;
-        assert_eq!(repo::update(tx, &usage).await?.unwrap().quantity, 8);
-        let mut currency = currency;
-        currency.name = "Japanese yen".to_owned();
-        assert_eq!(repo::update(tx, &currency).await?.unwrap().name, "Japanese yen");
-        let mut rate = rate;
-        rate.rate = 0.0062;
-        assert_eq!(repo::update(tx, &rate).await?.unwrap().rate, 0.0062);
-
-        // Tenant B's rows, by their keys: not found, not updated, not deleted.
-        assert!(repo::find::<Customer>(tx, &b_customer).await?.is_none());
-        assert!(repo::find::<Invoice>(tx, &b_invoice).await?.is_none());
-        assert!(repo::find::<InvoiceLineItem>(tx, &b_line).await?.is_none());
-        assert!(repo::find::<Organization>(tx, &fx.b).await?.is_none());
-        let mut probe = customer;
-        probe.id = b_customer;
-        assert!(
-            repo::update(tx, &probe).await?.is_none(),
-            "tenant A updated B's customer"
-        );
-        assert!(!repo::delete::<Customer>(tx, &b_customer).await?);
-        assert!(!repo::delete::<Invoice>(tx, &b_invoice).await?);
-        assert!(!repo::delete::<InvoiceLineItem>(tx, &b_line).await?);
-        let visible: Vec<Customer> = repo::all(tx).await?;
-        assert!(
-            visible.iter().all(|c| c.organization_id == fx.a),
-            "only A's customers are listed"
-        );
-
-        // And delete every row inserted above, dependents first.
-        assert!(repo::delete::<UsageEvent>(tx, &usage.id).await?);
-        assert!(repo::delete::<Subscription>(tx, &subscription.id).await?);
-        assert!(repo::delete::<InvoiceLineItem>(tx, &line.id).await?);
-        assert!(repo::delete::<Invoice>(tx, &invoice.id).await?);
-        assert!(repo::delete::<Product>(tx, &product.id).await?);
-        assert!(repo::delete::<PaymentMethod>(tx, &method.id).await?);
-        assert!(repo::delete::<Customer>(tx, &probe_id(&visible, "käufer@example.test")).await?);
-        assert!(repo::delete::<Invitation>(tx, &invitation.id).await?);
-        assert!(repo::delete::<ApiKey>(tx, &key.id).await?);
-        assert!(repo::delete::<User>(tx, &user.id).await?);
-        assert!(repo::delete::<ExchangeRate>(tx, &rate.id).await?);
-        assert!(repo::delete::<Currency>(tx, &currency.code).await?);
-        assert!(repo::find::<User>(tx, &user.id).await?.is_none());
-        Ok::<_, Error>(())
+        every_table!(repo, tx, fx, later, b_customer, b_invoice, b_line)
     })
     .await
     .unwrap();
@@ -2186,8 +2164,8 @@ fn probe_id(customers: &[billing_example::schema::Customer], email: &str) -> Uui
         .expect("the customer is listed")
 }
 
-/// The repository's sqlx flavour, as the application role in `run_sqlx`, and the typed scope
-/// helpers: insert, read, update, delete; B's rows out of reach.
+/// The repository's sqlx flavour, as the application role in `run_sqlx`: every table inserted,
+/// read, updated and deleted, B's rows out of reach; and the typed scope helpers.
 #[tokio::test]
 async fn the_sqlx_repository_stays_within_the_tenant() {
     use billing_example::repository::sqlx as repo;
@@ -2206,7 +2184,29 @@ async fn the_sqlx_repository_stays_within_the_tenant() {
         .await
         .unwrap()
         .get(0);
-    let a = TenantScope::new(fx.a);
+    let b_invoice: Uuid = fx
+        .admin
+        .query_one("SELECT id FROM invoices WHERE organization_id = $1", &[&fx.b])
+        .await
+        .unwrap()
+        .get(0);
+    let b_line: i64 = fx
+        .admin
+        .query_one(
+            "SELECT id FROM invoice_line_items WHERE organization_id = $1",
+            &[&fx.b],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let later = Timestamp::from(time::OffsetDateTime::now_utc() + time::Duration::days(30));
+    let a = TenantScope::new(fx.a).acting_as("user-a");
+    a.run_sqlx(&mut conn, async |conn| {
+        every_table!(repo, conn, fx, later, b_customer, b_invoice, b_line)
+    })
+    .await
+    .unwrap();
+
     let customer = a
         .run_sqlx(&mut conn, async |conn| {
             let new = NewCustomer {

@@ -69,7 +69,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::declare::pg_enum_sql::{enum_accepts, enum_from_sql, enum_to_sql};
     pub use crate::declare::{ColumnKind, ColumnRename, Justification, JustifiedRule, TableDef, Tenancy};
-    pub use crate::rows::{Column, Record, RowError};
+    pub use crate::rows::{Column, ColumnValue, Record, RowError};
     pub use crate::sql_type::{SqlLiteral, SqlType, kind, kind::Facts, rules};
     pub use crate::types::values::pg_enum as sea_query_enum;
     pub use crate::{ident, model};
@@ -78,6 +78,8 @@ pub mod __private {
     pub use sea_query;
     pub use std::{boxed::Box, option::Option, string::String, vec::Vec};
 
+    #[cfg(feature = "sqlx")]
+    pub use crate::rows::sqlx::Decodes as SqlxDecodes;
     #[cfg(feature = "sqlx")]
     pub use crate::types::sqlx::pg_enum as sqlx_enum;
     #[cfg(feature = "sqlx")]

@@ -6,9 +6,8 @@
 //! cannot see the user's features, schema-core's macros keep or drop it by schema-core's own.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::Ident;
-use syn::spanned::Spanned;
 
 use crate::ast::{Field, Input};
 use crate::check::TIMESTAMP_COLUMNS;
@@ -39,15 +38,10 @@ fn write_of(field: &Field) -> Write {
     }
 }
 
-/// `::schema_core::__private::sea_query::Value::from(<expr>)`, spanned at the field's type so a
-/// type with no sea-query value is reported there.
+/// The sea-query value of `expr`, a `&` of the field's type.
 fn value(field: &Field, expr: TokenStream) -> TokenStream {
     let ty = field.ty();
-    quote_spanned! {ty.span()=>
-        <::schema_core::__private::sea_query::Value as ::core::convert::From<#ty>>::from(
-            ::core::clone::Clone::clone(#expr)
-        )
-    }
+    quote!(<#ty as ::schema_core::__private::ColumnValue<'__schema>>::to_value(#expr))
 }
 
 pub fn rows(input: &Input) -> TokenStream {
@@ -167,6 +161,16 @@ pub fn rows(input: &Input) -> TokenStream {
     let columns_doc = format!("The typed columns of `{table}`: `{ident}::COLUMNS.<field>`.");
     let n = insert_values.len();
     let fields: Vec<&Ident> = input.fields.iter().map(|f| f.ident).collect();
+    // Every impl below is bounded on what it needs of the field types, through a bound that names
+    // a lifetime so it is not "trivial": a struct with a column type that lacks it still
+    // compiles, and only a use of the impl is an error. One mistake in a column type is then
+    // reported once, by the column rules.
+    let mut types: Vec<&syn::Type> = Vec::new();
+    for field in &input.fields {
+        if !types.contains(&field.ty()) {
+            types.push(field.ty());
+        }
+    }
     let columns: Vec<&String> = input.fields.iter().map(|f| &f.column).collect();
 
     quote! {
@@ -184,7 +188,10 @@ pub fn rows(input: &Input) -> TokenStream {
             #(#column_fields)*
         }
 
-        impl ::schema_core::__private::Record for #ident {
+        impl<'__schema> ::schema_core::__private::Record for #ident
+        where
+            #(#types: ::schema_core::__private::ColumnValue<'__schema>,)*
+        {
             type New = #new_ident;
             type Columns = #columns_ident;
             const COLUMNS: #columns_ident = #columns_ident { #(#column_inits)* };
@@ -212,7 +219,10 @@ pub fn rows(input: &Input) -> TokenStream {
         }
 
         ::schema_core::__private::if_tokio_postgres! {
-            impl<'row> ::core::convert::TryFrom<&'row ::schema_core::__private::tokio_postgres::Row> for #ident {
+            impl<'row> ::core::convert::TryFrom<&'row ::schema_core::__private::tokio_postgres::Row> for #ident
+            where
+                #(#types: ::schema_core::__private::postgres_types::FromSql<'row>,)*
+            {
                 type Error = ::schema_core::__private::RowError;
 
                 fn try_from(
@@ -226,7 +236,10 @@ pub fn rows(input: &Input) -> TokenStream {
         }
 
         ::schema_core::__private::if_sqlx! {
-            impl<'row> ::schema_core::__private::sqlx::FromRow<'row, ::schema_core::__private::sqlx::postgres::PgRow> for #ident {
+            impl<'row> ::schema_core::__private::sqlx::FromRow<'row, ::schema_core::__private::sqlx::postgres::PgRow> for #ident
+            where
+                #(#types: ::schema_core::__private::SqlxDecodes<'row>,)*
+            {
                 fn from_row(
                     row: &'row ::schema_core::__private::sqlx::postgres::PgRow,
                 ) -> ::core::result::Result<Self, ::schema_core::__private::sqlx::Error> {
@@ -308,5 +321,127 @@ pub fn pg_enum(ident: &Ident) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use crate::ast::Input;
+    use crate::ctxt::Ctxt;
+
+    /// The tokens one statement or item per line, indented by braces: readable in a snapshot
+    /// without a formatter dependency.
+    fn lines(tokens: &proc_macro2::TokenStream) -> String {
+        let text = tokens
+            .to_string()
+            .replace(":: ", "::")
+            .replace(" ::", "::")
+            .replace(" :", ":")
+            .replace(" ,", ",")
+            .replace(" ;", ";")
+            .replace("< ", "<")
+            .replace(" >", ">")
+            .replace(" (", "(")
+            .replace("( ", "(")
+            .replace(" )", ")")
+            .replace("& ", "&")
+            .replace("# [", "#[")
+            .replace("' ", "'")
+            .replace(":::", ": ::")
+            .replace(" . ", ".")
+            .replace(" ?", "?")
+            .replace(" !", "!");
+        let mut out = String::new();
+        let mut depth = 0usize;
+        let mut line = String::new();
+        let flush = |line: &mut String, out: &mut String, depth: usize| {
+            let trimmed = line.trim();
+            if !trimmed.is_empty() {
+                out.push_str(&"    ".repeat(depth));
+                out.push_str(trimmed);
+                out.push('\n');
+            }
+            line.clear();
+        };
+        let mut in_string = false;
+        for c in text.chars() {
+            if c == '"' {
+                in_string = !in_string;
+            }
+            if in_string {
+                line.push(c);
+                continue;
+            }
+            match c {
+                '{' => {
+                    line.push('{');
+                    flush(&mut line, &mut out, depth);
+                    depth += 1;
+                }
+                '}' => {
+                    flush(&mut line, &mut out, depth);
+                    depth = depth.saturating_sub(1);
+                    line.push('}');
+                }
+                ';' => {
+                    line.push(';');
+                    flush(&mut line, &mut out, depth);
+                }
+                _ => line.push(c),
+            }
+        }
+        flush(&mut line, &mut out, depth);
+        out
+    }
+
+    fn expand(input: proc_macro2::TokenStream) -> String {
+        let input: syn::DeriveInput = syn::parse2(input).unwrap();
+        let cx = Ctxt::new();
+        let parsed = Input::from_syn(&cx, &input).unwrap();
+        cx.check().unwrap();
+        lines(&super::rows(&parsed))
+    }
+
+    /// Required, defaulted (`default`, `default_sql`, timestamps), identity and generated columns.
+    #[test]
+    fn rows_of_a_table_with_every_kind_of_column() {
+        insta::assert_snapshot!(expand(quote! {
+            pub struct InvoiceLine {
+                #[column(primary_key, identity)]
+                pub id: i64,
+                pub organization_id: OrganizationId,
+                #[column(default_sql = "gen_random_uuid()")]
+                pub reference: Uuid,
+                #[column(default = 1)]
+                pub quantity: i32,
+                pub unit_price_cents: Money,
+                #[column(generated = "quantity * unit_price_cents")]
+                pub amount_cents: Money,
+                pub note: Option<String>,
+                pub created_at: Timestamp,
+                pub updated_at: Timestamp,
+            }
+        }));
+    }
+
+    /// A composite key: `key_values` destructures the tuple, `update` writes neither key column.
+    #[test]
+    fn rows_of_a_table_with_a_composite_key() {
+        insta::assert_snapshot!(expand(quote! {
+            pub struct Membership {
+                #[column(primary_key)]
+                pub organization_id: OrganizationId,
+                #[column(primary_key)]
+                pub user_id: Uuid,
+                pub role: Role,
+            }
+        }));
+    }
+
+    #[test]
+    fn pg_enum_values() {
+        insta::assert_snapshot!(lines(&super::pg_enum(&syn::parse_quote!(Plan))));
     }
 }

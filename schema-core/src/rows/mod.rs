@@ -90,7 +90,7 @@ pub trait Record: Table + Sized {
         if columns.is_empty() {
             insert.or_default_values();
         } else {
-            // As many values as columns, by construction: this cannot fail.
+            // As many values as columns, by construction: `values_panic` cannot panic here.
             insert.columns(columns).values_panic(values);
         }
         insert.returning(Query::returning().columns(Self::COLUMN_IDENS.iter().copied()));
@@ -120,6 +120,27 @@ pub trait Record: Table + Sized {
             .from_table(Self::TABLE_IDEN)
             .cond_where(key_condition::<Self>(key));
         delete
+    }
+}
+
+/// A column type that typed statements can bind: it converts into a `sea_query::Value`.
+///
+/// The lifetime only keeps the generated `impl Record` bounds on the field types from being
+/// "trivial" (so a struct with a column type that has no sea-query value still compiles, without
+/// typed statements, and the error shows where they are used). Implement `From<T> for
+/// sea_query::Value` and `Clone` for a type of your own.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no sea-query value, so typed statements cannot bind it",
+    label = "used in a typed statement",
+    note = "implement `Clone` and `From<{Self}> for sea_query::Value` (and `sea_query::Nullable` for `Option<{Self}>`)"
+)]
+pub trait ColumnValue<'a> {
+    fn to_value(&self) -> Value;
+}
+
+impl<T: Into<Value> + Clone> ColumnValue<'_> for T {
+    fn to_value(&self) -> Value {
+        self.clone().into()
     }
 }
 
@@ -155,7 +176,7 @@ impl<R: Table, T> std::fmt::Debug for Column<R, T> {
     }
 }
 
-impl<R: Record, T: Into<Value>> Column<R, T> {
+impl<R: Table, T> Column<R, T> {
     #[doc(hidden)]
     pub const fn new(iden: R::Iden) -> Self {
         Column {
@@ -163,18 +184,17 @@ impl<R: Record, T: Into<Value>> Column<R, T> {
             ty: PhantomData,
         }
     }
+}
 
+impl<R: Record, T: Into<Value>> Column<R, T> {
     /// The column's identifier.
     pub fn iden(self) -> R::Iden {
         self.iden
     }
 
     /// The column's name in Postgres.
-    pub fn name(self) -> &'static str {
-        R::COLUMN_NAMES[R::COLUMN_IDENS
-            .iter()
-            .position(|iden| sea_query::Iden::unquoted(iden) == sea_query::Iden::unquoted(&self.iden))
-            .unwrap_or_default()]
+    pub fn name(&self) -> &str {
+        sea_query::Iden::unquoted(&self.iden)
     }
 
     /// The column as an expression, `"table"."column"`.

@@ -80,6 +80,14 @@ pub async fn execute(
 
 type BoxError = sqlx::error::BoxDynError;
 
+/// A column type sqlx decodes: what the generated `sqlx::FromRow` requires of each field type. A
+/// bound on this trait names the row's lifetime, so a struct with a column type sqlx cannot
+/// decode still compiles (without `FromRow`).
+#[doc(hidden)]
+pub trait Decodes<'r>: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> {}
+
+impl<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>> Decodes<'r> for T {}
+
 fn bind(arguments: &mut PgArguments, value: Value) -> Result<(), BoxError> {
     match value {
         Value::Bool(v) => arguments.add(v),
