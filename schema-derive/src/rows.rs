@@ -165,6 +165,7 @@ pub fn rows(input: &Input) -> TokenStream {
     // a lifetime so it is not "trivial": a struct with a column type that lacks it still
     // compiles, and only a use of the impl is an error. One mistake in a column type is then
     // reported once, by the column rules.
+    let field_types: Vec<&syn::Type> = input.fields.iter().map(|f| f.ty()).collect();
     let mut types: Vec<&syn::Type> = Vec::new();
     for field in &input.fields {
         if !types.contains(&field.ty()) {
@@ -244,7 +245,7 @@ pub fn rows(input: &Input) -> TokenStream {
                     row: &'row ::schema_core::__private::sqlx::postgres::PgRow,
                 ) -> ::core::result::Result<Self, ::schema_core::__private::sqlx::Error> {
                     ::core::result::Result::Ok(Self {
-                        #(#fields: ::schema_core::__private::sqlx::Row::try_get(row, #columns)?,)*
+                        #(#fields: <#field_types as ::schema_core::__private::SqlxDecodes<'row>>::decode_column(row, #columns)?,)*
                     })
                 }
             }

@@ -80,13 +80,21 @@ pub async fn execute(
 
 type BoxError = sqlx::error::BoxDynError;
 
-/// A column type sqlx decodes: what the generated `sqlx::FromRow` requires of each field type. A
-/// bound on this trait names the row's lifetime, so a struct with a column type sqlx cannot
-/// decode still compiles (without `FromRow`).
+/// A column type sqlx decodes: what the generated `sqlx::FromRow` requires of each field type.
+/// A bound on this trait names the row's lifetime and the trait has no supertrait (whose bounds
+/// would be checked as written), so a struct with a column type sqlx cannot decode still compiles,
+/// without `FromRow`.
 #[doc(hidden)]
-pub trait Decodes<'r>: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> {}
+pub trait Decodes<'r>: Sized {
+    /// The column `name` of `row`.
+    fn decode_column(row: &'r PgRow, name: &str) -> Result<Self, sqlx::Error>;
+}
 
-impl<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>> Decodes<'r> for T {}
+impl<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>> Decodes<'r> for T {
+    fn decode_column(row: &'r PgRow, name: &str) -> Result<Self, sqlx::Error> {
+        sqlx::Row::try_get(row, name)
+    }
+}
 
 fn bind(arguments: &mut PgArguments, value: Value) -> Result<(), BoxError> {
     match value {
