@@ -7,12 +7,13 @@
 use schema_core::prelude::*;
 use schema_core::{DeclaredSchema, SchemaErrors};
 
-/// Our tenants.
+/// Our tenants. (The `comment = "..."` below wins over this doc comment in the database.)
 #[derive(Table)]
 #[table(tenant_root, comment = "A customer of ours; every tenant row belongs to one")]
 pub struct Organization {
     #[column(primary_key)]
     pub id: OrganizationId,
+    /// The subdomain the organization signs in at.
     #[column(unique)]
     pub slug: String,
     pub display_name: String,
@@ -49,6 +50,7 @@ pub struct User {
     pub password_hash: PasswordHash,
     #[column(default = UserRole::Member)]
     pub role: UserRole,
+    /// NULL until the first sign-in.
     pub last_signed_in_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -62,10 +64,13 @@ pub struct ApiKey {
     pub organization_id: OrganizationId,
     #[column(references = User, on_delete = "cascade")]
     pub created_by: Uuid,
+    /// What the key is for, as its creator named it.
     pub label: String,
     #[column(unique)]
     pub token_hash: TokenHash,
+    /// NULL: the key does not expire.
     pub expires_at: Option<Timestamp>,
+    /// Set when the key is revoked; a revoked key is kept for the audit trail.
     pub revoked_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -114,6 +119,8 @@ pub struct Customer {
     pub country_code: String,
     #[column(json = "free-form key/value pairs our users attach through the API; never queried by the app")]
     pub metadata: Json<serde_json::Value>,
+    /// Soft delete: set when the customer is removed (invoices keep referencing it); live rows
+    /// have NULL, and the live email must be unique.
     pub deleted_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -141,9 +148,11 @@ pub struct PaymentMethod {
     #[column(references = Customer, on_delete = "cascade")]
     pub customer_id: Uuid,
     pub kind: PaymentMethodKind,
+    /// The gateway's token for the payment method.
     pub gateway_reference: String,
     #[column(json = "the gateway's own response; its shape differs per provider and API version")]
     pub gateway_payload: Json<serde_json::Value>,
+    /// At most one default payment method per customer.
     #[column(default = false)]
     pub is_default: bool,
     pub created_at: Timestamp,
@@ -199,6 +208,7 @@ pub struct Invoice {
     pub organization_id: OrganizationId,
     #[column(references = Customer, on_delete = "restrict")]
     pub customer_id: Uuid,
+    /// The invoice number printed on the bill, unique within the organization.
     pub number: i64,
     #[column(default = InvoiceStatus::Draft)]
     pub status: InvoiceStatus,
@@ -211,6 +221,7 @@ pub struct Invoice {
     #[column(default = Money::ZERO)]
     pub total_cents: Money,
     pub due_on: Date,
+    /// Set exactly when the status is `paid`.
     pub paid_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -225,6 +236,8 @@ pub struct InvoiceLineItem {
     pub organization_id: OrganizationId,
     #[column(references = Invoice, on_delete = "cascade")]
     pub invoice_id: Uuid,
+    /// The product sold, when the line is for one; NULL once the product is deleted (the line
+    /// keeps its description and price).
     #[column(references = Product, on_delete = "set null")]
     pub product_id: Option<Uuid>,
     pub description: String,
@@ -265,9 +278,10 @@ pub struct Subscription {
     pub updated_at: Timestamp,
 }
 
-/// Metered usage behind usage-based prices. The metering pipeline writes it in batches that mix
-/// every tenant, under its own role, so the table opts out of row-level security and says why;
-/// `migrate check` lists the opt-out.
+/// Metered usage behind usage-based prices, written by the metering pipeline in batches that mix
+/// every tenant.
+// The pipeline's role serves every tenant at once, so the table opts out of row-level security
+// and says why; `migrate check` and the schema docs list the opt-out.
 #[derive(Table)]
 #[table(
     rls_exempt = "written in batches by the metering pipeline, whose role serves every tenant at once",
@@ -279,6 +293,7 @@ pub struct UsageEvent {
     pub organization_id: OrganizationId,
     #[column(references = Subscription, on_delete = "cascade")]
     pub subscription_id: Uuid,
+    /// Units consumed, in the unit of the subscription's product.
     pub quantity: i64,
     pub recorded_at: Timestamp,
     pub created_at: Timestamp,
@@ -289,9 +304,11 @@ pub struct UsageEvent {
 #[derive(Table)]
 #[table(global)]
 pub struct Currency {
+    /// The ISO 4217 code, e.g. `EUR`.
     #[column(primary_key, sql_type = "character(3)")]
     pub code: String,
     pub name: String,
+    /// Digits after the decimal point: 2 for EUR, 0 for JPY.
     #[column(check = "minor_units BETWEEN 0 AND 4")]
     pub minor_units: i16,
     pub created_at: Timestamp,

@@ -88,6 +88,18 @@ async fn exit_1_differences_or_violations() {
         "check",
     );
 
+    // check: a schema docs page edited by hand (`generate` wrote the docs beside the migrations).
+    let dir = tmp.path().join("stale_docs").join("migrations");
+    run_ok(&dir, db.url(), &["generate", "initial"]);
+    let page = tmp.path().join("stale_docs/docs/schema/tables/invoices.md");
+    std::fs::write(&page, "edited by hand\n").unwrap();
+    expect(
+        &run(&dir, db.url(), &["check"]),
+        1,
+        "stale: tables/invoices.md",
+        "check docs",
+    );
+
     // verify: a down that does not restore the previous state.
     let dir = tmp.path().join("bad_down");
     hand_written(

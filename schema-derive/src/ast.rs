@@ -14,6 +14,9 @@ pub struct Input<'a> {
     pub fields: Vec<Field<'a>>,
     /// The table's name in Postgres.
     pub table: String,
+    /// The struct's `///` doc comment, joined ([`crate::doc`]): the table's comment unless
+    /// `comment = "..."` says otherwise.
+    pub doc: Option<String>,
 }
 
 pub struct Field<'a> {
@@ -27,6 +30,9 @@ pub struct Field<'a> {
     /// `sql_type = "..."`, parsed (`None` without one, or when it could not be parsed: that error
     /// is in the context).
     pub rendered: Option<sql::SqlType>,
+    /// The field's `///` doc comment, joined: the column's comment unless `comment = "..."`
+    /// says otherwise.
+    pub doc: Option<String>,
     /// Whether its `#[column(...)]` attributes had an error: its type rules are then not
     /// generated, so one mistake gives one error.
     pub attr_error: bool,
@@ -138,6 +144,7 @@ impl<'a> Input<'a> {
                     column,
                     name,
                     rendered,
+                    doc: crate::doc::doc_comment(&field.attrs),
                     attr_error,
                 })
             })
@@ -153,6 +160,7 @@ impl<'a> Input<'a> {
             attrs,
             fields,
             table,
+            doc: crate::doc::doc_comment(&input.attrs),
         })
     }
 

@@ -320,6 +320,16 @@ fn lit_value(lit: &Option<LitStr>) -> TokenStream {
     }
 }
 
+/// The comment of a table or column: `comment = "..."` when given (it says what the database
+/// should say, where the doc comment may speak to Rust readers), else the `///` doc comment.
+fn comment_value(explicit: &Option<LitStr>, doc: &Option<String>) -> TokenStream {
+    match (explicit, doc) {
+        (Some(_), _) => lit_value(explicit),
+        (None, Some(doc)) => quote!(::core::option::Option::Some(::std::string::String::from(#doc))),
+        (None, None) => quote!(::core::option::Option::None),
+    }
+}
+
 fn action(action: &Option<Action>) -> TokenStream {
     let variant = Ident::new(
         action.as_ref().map_or("NoAction", |a| a.variant),
@@ -414,7 +424,7 @@ fn column(field: &Field) -> TokenStream {
     };
     let generated = lit_value(&attrs.generated);
     let collation = lit_value(&attrs.collate);
-    let comment = lit_value(&attrs.comment);
+    let comment = comment_value(&attrs.comment, &field.doc);
     // A primary key column is NOT NULL whatever its type says.
     let nullable = if attrs.primary_key.is_some() {
         quote!(false)
@@ -696,7 +706,7 @@ fn table_impl(input: &Input) -> TokenStream {
     };
     let renamed_from = lit_value(&input.attrs.renamed_from);
     let rls_exempt = lit_value(&input.attrs.rls_exempt);
-    let comment = lit_value(&input.attrs.comment);
+    let comment = comment_value(&input.attrs.comment, &input.doc);
     let audited = input.attrs.audited.is_some();
     let pk_columns_model = strings(pk_columns.iter().copied());
 
@@ -880,6 +890,54 @@ mod tests {
         let text = expansion.to_string();
         assert_eq!(text.matches("compile_error").count(), 2, "{text}");
         insta::assert_snapshot!(rules_of(&expansion));
+    }
+
+    /// The comments a derive gives its table and columns, one `what: comment` per line.
+    fn comments_of(expansion: &proc_macro2::TokenStream) -> String {
+        let text = expansion.to_string();
+        let mut out = Vec::new();
+        for (at, _) in text.match_indices("comment :") {
+            let rest = &text[at + "comment :".len()..];
+            let end = rest.find(['}', ';']).unwrap_or(rest.len());
+            let value = rest[..end].trim().trim_end_matches(',').trim();
+            let name = text[..at]
+                .rfind("name : :: std :: string :: String :: from (")
+                .map(|n| {
+                    let rest = &text[n + "name : :: std :: string :: String :: from (".len()..];
+                    rest[..rest.find(')').unwrap_or(0)].trim().to_owned()
+                })
+                .unwrap_or_default();
+            out.push(format!("column {name}: {value}"));
+        }
+        for (at, _) in text.match_indices("table . comment =") {
+            let rest = &text[at + "table . comment =".len()..];
+            out.push(format!("table: {}", rest[..rest.find(';').unwrap_or(0)].trim()));
+        }
+        out.join("\n")
+    }
+
+    #[test]
+    fn doc_comments_become_comments_unless_comment_is_given() {
+        let expansion = super::derive_inner(quote! {
+            /// Who an organization bills.
+            ///
+            /// Soft-deleted with `deleted_at`.
+            pub struct Customer {
+                /// Its key.
+                #[column(primary_key)]
+                pub id: Uuid,
+                pub organization_id: OrganizationId,
+                /// The Rust reader's note.
+                #[column(comment = "ISO 3166-1 alpha-2")]
+                pub country_code: String,
+                /// It's "quoted"
+                ///   and wrapped.
+                pub display_name: String,
+                pub created_at: Timestamp,
+                pub updated_at: Timestamp,
+            }
+        });
+        insta::assert_snapshot!(comments_of(&expansion));
     }
 
     proptest::proptest! {

@@ -11,6 +11,7 @@ mod ast;
 mod attr;
 mod check;
 mod ctxt;
+mod doc;
 mod expand;
 mod fallback;
 mod names;

@@ -7,12 +7,13 @@
 //! }
 //! ```
 //!
-//! Exit codes: 0 success; 1 differences or violations found (check, verify, lint findings,
+//! Exit codes: 0 success; 1 differences or violations found (check, stale schema docs, verify, lint findings,
 //! destructive plans refused, schema rules broken); 2 usage or configuration error (bad arguments, bad URL, missing
 //! or corrupt migrations directory); 3 database error (unreachable server, failed statement, lock
 //! timeout, refused history).
 
 mod commands;
+mod docs;
 pub use commands::migration_sql;
 mod output;
 
@@ -218,6 +219,36 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         rows: Option<u64>,
     },
+    /// Recommend indexes for the workload of the database (pg_stat_statements, and/or
+    /// --queries FILE), each proven by the planner (HypoPG, or a real index rolled back on a
+    /// copy) and printed as the attribute to add; report unused, duplicate and redundant indexes
+    /// and unindexed foreign keys. Nothing is written to the database.
+    Advise {
+        /// Statements to advise on, separated by `;`; `-- calls: N` above one weighs it.
+        #[arg(long, value_name = "FILE")]
+        queries: Option<PathBuf>,
+        /// Do not read pg_stat_statements (only --queries).
+        #[arg(long)]
+        no_stats: bool,
+        /// How many of pg_stat_statements' top statements (by total time) to read.
+        #[arg(long, default_value_t = 200, value_name = "N")]
+        top: i64,
+        /// At most this many recommendations.
+        #[arg(long, default_value_t = 10, value_name = "N")]
+        max_indexes: usize,
+        /// The share of a statement's planner cost an index must save to count (10%).
+        #[arg(long, default_value = "10%", value_name = "PERCENT")]
+        min_gain: String,
+        /// Plan as this role, under row-level security for one organization, as the app runs.
+        #[arg(long, value_name = "ROLE")]
+        as_role: Option<String>,
+        /// Never create HypoPG's extension: prove candidates with real indexes on a copy.
+        #[arg(long)]
+        no_hypopg: bool,
+        /// The copy's share of rows when it cannot be a template copy (`10%`).
+        #[arg(long, default_value = "10%", value_name = "PERCENT")]
+        sample: String,
+    },
     /// Print the SQL that turns --from into --to (database URL, `migrations` or `declared`).
     Diff {
         #[arg(long)]
@@ -233,6 +264,18 @@ pub enum Command {
         /// The plain plan for empty databases.
         #[arg(long)]
         unsafe_fast: bool,
+    },
+    /// Write the schema documentation: an overview with a Mermaid ER diagram, one page per table
+    /// (columns and their standards, keys, cascade reach, indexes, row-level security, triggers)
+    /// and the migration history, from the declared schema (no database needed). `check` fails
+    /// when the pages are stale; `generate` rewrites them.
+    Docs {
+        /// The directory (default: `docs/schema/` beside the migrations directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Document the live database (--database-url) instead, as the inspector reads it.
+        #[arg(long)]
+        from_database: bool,
     },
     /// Rewrite migrations.sum after reviewing hand-edited or merged migrations.
     Hash,

@@ -64,7 +64,7 @@ impl Server {
 }
 
 /// The directory holding initdb and pg_ctl.
-fn find_bin_dir() -> Option<PathBuf> {
+pub fn find_bin_dir() -> Option<PathBuf> {
     if let Ok(output) = Command::new("pg_config").arg("--bindir").output()
         && output.status.success()
     {
@@ -106,6 +106,12 @@ pub struct PrivateCluster {
 
 impl PrivateCluster {
     pub fn start(bin: &Path) -> Result<PrivateCluster, Error> {
+        PrivateCluster::start_with(bin, &[])
+    }
+
+    /// A cluster started with these server settings (`("shared_preload_libraries",
+    /// "pg_stat_statements")`), which only a server start can take.
+    pub fn start_with(bin: &Path, settings: &[(&str, &str)]) -> Result<PrivateCluster, Error> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
@@ -148,11 +154,14 @@ impl PrivateCluster {
             ]),
             true,
         )?;
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off",
             cluster.port,
             cluster.dir.display()
         );
+        for (name, value) in settings {
+            options.push_str(&format!(" -c {name}={value}"));
+        }
         cluster.run(
             Command::new(cluster.bin.join("pg_ctl"))
                 .arg("-D")

@@ -3,12 +3,14 @@
 //! plan (ordered, reversible steps with hazards) → prove (on a throwaway database) → apply.
 
 pub mod ack;
+pub mod advise;
 pub mod apply;
 pub mod cli;
 pub mod cluster;
 pub mod conninfo;
 pub mod db;
 pub mod diff;
+pub mod docs;
 pub mod error;
 pub mod inspect;
 pub mod isolation;

@@ -85,6 +85,37 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             };
             rehearse(app, cli, from, sample).await
         }
+        Command::Advise {
+            queries,
+            no_stats,
+            top,
+            max_indexes,
+            min_gain,
+            as_role,
+            no_hypopg,
+            sample,
+        } => {
+            let usage = |message: String| Failure::new(EXIT_USAGE, message);
+            let Ok(Sample::Percent(min_gain)) = Sample::parse_percent(min_gain) else {
+                return Err(usage(format!(
+                    "--min-gain takes a percentage above 0 and at most 100, such as `10%`, not `{min_gain}`"
+                )));
+            };
+            let min_gain = min_gain / 100.0;
+            let sample = Sample::parse_percent(sample).map_err(usage)?;
+            let options = crate::advise::AdviseOptions {
+                queries: queries.clone(),
+                statements: !no_stats,
+                top: *top,
+                max_indexes: *max_indexes,
+                min_gain,
+                role: as_role.clone(),
+                no_hypopg: *no_hypopg,
+                sample,
+                copy_server: None,
+            };
+            advise(app, cli, &options).await
+        }
         Command::Diff {
             from,
             to,
@@ -112,6 +143,9 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Lint { paths, allow } => lint(app, cli, paths, allow),
+        Command::Docs { out, from_database } => {
+            super::docs::docs_command(app, cli, out.as_deref(), *from_database).await
+        }
     }
 }
 
@@ -123,7 +157,7 @@ fn plan_options(allow_destructive: bool, fast: bool) -> PlanOptions {
     }
 }
 
-fn database_url(cli: &Cli) -> Result<&str, Failure> {
+pub(super) fn database_url(cli: &Cli) -> Result<&str, Failure> {
     cli.database_url.as_deref().filter(|u| !u.is_empty()).ok_or_else(|| {
         Failure::new(
             EXIT_USAGE,
@@ -198,6 +232,7 @@ async fn generate(
         let down = format!("-- {description}: down\n-- Undo what up.sql does.\n");
         let written = dir.write(description, &up, &down, &previous, now)?;
         report_written(cli, description, &written, None);
+        write_docs(app, cli, migrations, written)?;
         return Ok(0);
     }
     let declared = app.declared()?;
@@ -274,7 +309,28 @@ async fn generate(
             finding.rule
         );
     }
+    write_docs(app, cli, migrations, written)?;
     Ok(0)
+}
+
+/// The schema docs rewritten with a new migration, so they change in the same commit.
+fn write_docs(
+    app: &App,
+    cli: &Cli,
+    mut migrations: Vec<Migration>,
+    written: Migration,
+) -> Result<(), Failure> {
+    migrations.push(written);
+    let docs_dir = super::docs::docs_dir(app, cli, None);
+    let changed = super::docs::write_declared(app, &migrations, &docs_dir)?;
+    if cli.format == Format::Text && !changed.is_empty() {
+        println!(
+            "updated {} page(s) of the schema docs in {}",
+            changed.len(),
+            docs_dir.display()
+        );
+    }
+    Ok(())
 }
 
 fn report_written(cli: &Cli, description: &str, written: &Migration, plan: Option<&Plan>) {
@@ -593,6 +649,8 @@ struct CheckReport {
     rls_opt_outs: Vec<String>,
     /// What the live database holds that the model cannot, so that drift does not cover it.
     not_compared: Vec<String>,
+    /// Pages of the schema docs (`migrate docs`) that differ from what the declared schema gives.
+    stale_docs: Vec<String>,
     /// With --distributed: the calls that distribute the schema.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     distribution: Vec<String>,
@@ -676,6 +734,19 @@ async fn check(
             changes.len()
         ));
         report.undeclared_changes = changes.iter().map(crate::plan::describe_change).collect();
+    }
+    if !broken {
+        let docs_dir = super::docs::docs_dir(app, cli, None);
+        if let Some(stale) = super::docs::stale_declared(app, &migrations, &docs_dir)?
+            && !stale.is_empty()
+        {
+            report.problems.push(format!(
+                "the schema docs in {} are stale ({} page(s)): run `cargo run --bin migrate -- docs`",
+                docs_dir.display(),
+                stale.len()
+            ));
+            report.stale_docs = stale;
+        }
     }
 
     let mut pending: Option<BTreeSet<String>> = None;
@@ -766,6 +837,9 @@ async fn check(
                 for c in &report.drift {
                     println!("  - {c}");
                 }
+            }
+            for page in &report.stale_docs {
+                println!("  stale: {page}");
             }
             for h in &report.denied_hazards {
                 println!("  denied: {h}");
@@ -937,7 +1011,7 @@ async fn verify_on(
     result
 }
 
-async fn inspect_url(url: &str) -> Result<Inspection, Failure> {
+pub(super) async fn inspect_url(url: &str) -> Result<Inspection, Failure> {
     let client = db::connect(url).await?;
     Ok(inspect(&client, &InspectOptions::default())
         .await
@@ -1270,4 +1344,21 @@ async fn rehearse(app: &App, cli: &Cli, from: &str, sample: Option<Sample>) -> R
     } else {
         0
     })
+}
+
+async fn advise(app: &App, cli: &Cli, options: &crate::advise::AdviseOptions) -> Result<u8, Failure> {
+    let url = database_url(cli)?;
+    let declared = app.declared()?;
+    if options.queries.is_none() && !options.statements {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            "no workload: --no-stats leaves only --queries FILE, and none was given",
+        ));
+    }
+    let advice = crate::advise::advise(url, Some(&declared), options).await?;
+    match cli.format {
+        Format::Json => println!("{}", json(&advice)),
+        Format::Text => print!("{}", output::advice_text(&advice)),
+    }
+    Ok(0)
 }

@@ -161,3 +161,92 @@ pub fn rehearsal_text(
 pub fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).expect("reports serialize")
 }
+
+/// Index advice: the recommendations with the attribute to add and what each does for the
+/// statements it serves, the statements left as they are and why, then over-indexing.
+pub fn advice_text(advice: &crate::advise::Advice) -> String {
+    use crate::advise::prove::Method;
+    let mut out = String::new();
+    match (&advice.method, &advice.fallback) {
+        (Method::Hypothetical, _) => out.push_str("proof: HypoPG hypothetical indexes on the database (nothing written)\n"),
+        (Method::RealOnCopy, why) => out.push_str(&format!(
+            "proof: real indexes in rolled-back transactions on a throwaway copy, as HypoPG is not used: {}\n",
+            why.as_deref().unwrap_or("not available")
+        )),
+    }
+    let planned = advice.workload.iter().filter(|q| q.before.is_some()).count();
+    out.push_str(&format!(
+        "workload: {} statement(s), {} planned; {} candidate(s) tried\n",
+        advice.workload.len(),
+        planned,
+        advice.candidates_tried
+    ));
+    if advice.recommendations.is_empty() {
+        out.push_str("\nno index to add: every statement is served, or no candidate lowers its cost\n");
+    }
+    for (rank, r) in advice.recommendations.iter().enumerate() {
+        out.push_str(&format!(
+            "\n{}. {} on {}{}  (benefit {:.0} = cost saved x calls)\n",
+            rank + 1,
+            r.name,
+            r.table,
+            r.rust_struct
+                .as_ref()
+                .map(|s| format!(" (struct {s})"))
+                .unwrap_or_default(),
+            r.benefit
+        ));
+        out.push_str(&format!("   add:  {}\n", r.attribute));
+        out.push_str(&format!("   sql:  {}\n", r.sql));
+        for gain in &r.gains {
+            let query = &advice.workload[gain.query];
+            out.push_str(&format!(
+                "   q{}: cost {:.1} -> {:.1}, {} -> {}, {} call(s): {}\n",
+                gain.query + 1,
+                gain.cost_before,
+                gain.cost_after,
+                gain.scan_before,
+                gain.scan_after,
+                query.calls,
+                one_line(&query.sql, 100)
+            ));
+        }
+        out.push_str(&format!("   writes: {}\n", r.write_cost));
+    }
+    let left: Vec<String> = advice
+        .workload
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.served_by.is_empty())
+        .map(|(i, q)| {
+            let why = match (&q.note, q.uses_existing.is_empty()) {
+                (Some(note), _) => note.clone(),
+                (None, false) => format!("served by {}", q.uses_existing.join(", ")),
+                (None, true) => {
+                    "no candidate lowers its cost (a small table, or nothing selective)".to_owned()
+                }
+            };
+            format!("   q{}: {why}: {}\n", i + 1, one_line(&q.sql, 100))
+        })
+        .collect();
+    if !left.is_empty() {
+        out.push_str("\nleft as they are:\n");
+        out.extend(left);
+    }
+    if !advice.over_indexing.is_empty() {
+        out.push_str("\nover-indexing:\n");
+        for f in &advice.over_indexing {
+            out.push_str(&format!("   {} {}.{}: {}\n", f.kind, f.table, f.object, f.detail));
+        }
+    }
+    out
+}
+
+fn one_line(sql: &str, max: usize) -> String {
+    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        format!("{}...", flat.chars().take(max).collect::<String>())
+    } else {
+        flat
+    }
+}
