@@ -4,6 +4,7 @@
 //! invoices, ...) belongs to one organization and is isolated by row-level security; currencies
 //! and exchange rates are shared reference data.
 
+pub mod repository;
 pub mod schema;
 
 pub use schema::schema;

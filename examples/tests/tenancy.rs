@@ -1798,3 +1798,489 @@ async fn lookups_find_the_tenant_before_it_is_set_and_reveal_nothing_else() {
         .map_err(Error::from);
     assert_not_permitted(refused, "a role other than the app role calling a lookup");
 }
+
+/// Through `$repo` (the example's tokio-postgres or sqlx repository) on `$db` (the scope's
+/// transaction or connection), as tenant A: inserts a row of every table, checks what the
+/// database filled in, updates every row, checks that tenant B's rows (`$b_*`) are out of reach,
+/// and deletes every row it inserted. The body of a scope's closure.
+macro_rules! every_table {
+    ($repo:ident, $db:ident, $fx:ident, $later:ident, $b_customer:ident, $b_invoice:ident, $b_line:ident) => {{
+    // Insert a row of every table as tenant A.
+            let org = $fx.a;
+            let currency: Currency = $repo::insert(
+                $db,
+                &NewCurrency {
+                    code: "JPY".to_owned(),
+                    name: "Yen".to_owned(),
+                    minor_units: 0,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let rate: ExchangeRate = $repo::insert(
+                $db,
+                &NewExchangeRate {
+                    base_code: "JPY".to_owned(),
+                    quote_code: "EUR".to_owned(),
+                    rate: 0.0061,
+                    observed_on: time::macros::date!(2026 - 12 - 01),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let user: User = $repo::insert(
+                $db,
+                &NewUser {
+                    organization_id: org,
+                    email: "zoë@example.test".to_owned(),
+                    full_name: "Zoë Ærø".to_owned(),
+                    password_hash: PasswordHash::from_phc(
+                        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+                    )
+                    .unwrap(),
+                    last_signed_in_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let key: ApiKey = $repo::insert(
+                $db,
+                &NewApiKey {
+                    organization_id: org,
+                    created_by: user.id,
+                    label: "deploy".to_owned(),
+                    token_hash: TokenHash::of(b"repository key"),
+                    expires_at: None,
+                    revoked_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let invitation: Invitation = $repo::insert(
+                $db,
+                &NewInvitation {
+                    organization_id: org,
+                    invited_by: user.id,
+                    email: "new@example.test".to_owned(),
+                    token_hash: TokenHash::of(b"repository invite"),
+                    expires_at: $later,
+                    accepted_at: None,
+                    defaults: NewInvitationDefaults {
+                        role: Some(UserRole::Admin),
+                        ..Default::default()
+                    },
+                },
+            )
+            .await?;
+            let customer: Customer = $repo::insert(
+                $db,
+                &NewCustomer {
+                    organization_id: org,
+                    email: "käufer@example.test".to_owned(),
+                    display_name: "Käufer GmbH".to_owned(),
+                    country_code: "DE".to_owned(),
+                    metadata: Json(serde_json::json!({"ref": "ü"})),
+                    deleted_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let method: PaymentMethod = $repo::insert(
+                $db,
+                &NewPaymentMethod {
+                    organization_id: org,
+                    customer_id: customer.id,
+                    kind: PaymentMethodKind::SepaDebit,
+                    gateway_reference: "pm_repo".to_owned(),
+                    gateway_payload: Json(serde_json::json!({})),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let product: Product = $repo::insert(
+                $db,
+                &NewProduct {
+                    organization_id: org,
+                    sku: "SKU-REPO".to_owned(),
+                    name: "Repository plan".to_owned(),
+                    unit_price_cents: Money::from_cents(1999),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let invoice: Invoice = $repo::insert(
+                $db,
+                &NewInvoice {
+                    organization_id: org,
+                    customer_id: customer.id,
+                    number: 42,
+                    currency_code: "EUR".to_owned(),
+                    due_on: time::macros::date!(2027 - 01 - 31),
+                    paid_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let line: InvoiceLineItem = $repo::insert(
+                $db,
+                &NewInvoiceLineItem {
+                    organization_id: org,
+                    invoice_id: invoice.id,
+                    product_id: Some(product.id),
+                    description: "Plan — 1 Monat".to_owned(),
+                    unit_price_cents: Money::from_cents(1999),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let subscription: Subscription = $repo::insert(
+                $db,
+                &NewSubscription {
+                    organization_id: org,
+                    customer_id: customer.id,
+                    product_id: product.id,
+                    payment_method_id: Some(method.id),
+                    status: SubscriptionStatus::Trialing,
+                    current_period_end: $later,
+                    canceled_at: None,
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+            let usage: UsageEvent = $repo::insert(
+                $db,
+                &NewUsageEvent {
+                    organization_id: org,
+                    subscription_id: subscription.id,
+                    quantity: 7,
+                    recorded_at: Timestamp::now(),
+                    defaults: Default::default(),
+                },
+            )
+            .await?;
+    // What the database filled in: defaults, the identity and the generated column.
+    assert_eq!((user.role, invitation.role), (UserRole::Member, UserRole::Admin));
+    assert_eq!(
+        (invoice.status, invoice.total_cents),
+        (InvoiceStatus::Draft, Money::ZERO)
+    );
+    assert_eq!((line.quantity, line.amount_cents), (1, Money::from_cents(1999)));
+    assert!(line.id > 0 && rate.id > 0);
+    assert_eq!(
+        (product.tax_rate_basis_points, product.active, method.is_default),
+        (0, true, false)
+    );
+
+    // Update every table through the repository, and read the change back.
+        let mut user = user;
+        user.full_name = "Zoë Ærø-Updated".to_owned();
+        let user = $repo::update($db, &user).await?.expect("own user updates");
+        assert_eq!(user.full_name, "Zoë Ærø-Updated");
+        let mut key = key;
+        key.revoked_at = Some(Timestamp::now());
+        assert!($repo::update($db, &key).await?.unwrap().revoked_at.is_some());
+        let mut invitation = invitation;
+        invitation.accepted_at = Some(Timestamp::now());
+        assert!(
+            $repo::update($db, &invitation)
+                .await?
+                .unwrap()
+                .accepted_at
+                .is_some()
+        );
+        let mut customer = customer;
+        customer.display_name = "Käufer AG".to_owned();
+        assert_eq!(
+            $repo::update($db, &customer).await?.unwrap().display_name,
+            "Käufer AG"
+        );
+        let mut method = method;
+        method.is_default = true;
+        assert!($repo::update($db, &method).await?.unwrap().is_default);
+        let mut product = product;
+        product.unit_price_cents = Money::from_cents(2499);
+        assert_eq!(
+            $repo::update($db, &product).await?.unwrap().unit_price_cents,
+            Money::from_cents(2499)
+        );
+        let mut line = line;
+        line.quantity = 3;
+        let line = $repo::update($db, &line).await?.unwrap();
+        assert_eq!(
+            line.amount_cents,
+            Money::from_cents(3 * 1999),
+            "the generated column follows"
+        );
+        let mut invoice = invoice;
+        invoice.status = InvoiceStatus::Open;
+        invoice.subtotal_cents = Money::from_cents(5997);
+        invoice.total_cents = Money::from_cents(5997);
+        let invoice = $repo::update($db, &invoice).await?.unwrap();
+        let open = $repo::open_invoices($db, customer.id, Money::from_cents(5000)).await?;
+        assert_eq!(open.iter().map(|i| i.id).collect::<Vec<_>>(), vec![invoice.id]);
+        assert!(
+            $repo::open_invoices($db, customer.id, Money::from_cents(6000))
+                .await?
+                .is_empty()
+        );
+        let mut subscription = subscription;
+        subscription.status = SubscriptionStatus::Active;
+        assert_eq!(
+            $repo::update($db, &subscription).await?.unwrap().status,
+            SubscriptionStatus::Active
+        );
+        let mut usage = usage;
+        usage.quantity = 8;
+        assert_eq!($repo::update($db, &usage).await?.unwrap().quantity, 8);
+        let mut currency = currency;
+        currency.name = "Japanese yen".to_owned();
+        assert_eq!($repo::update($db, &currency).await?.unwrap().name, "Japanese yen");
+        let mut rate = rate;
+        rate.rate = 0.0062;
+        assert_eq!($repo::update($db, &rate).await?.unwrap().rate, 0.0062);
+
+        // Tenant B's rows, by their keys: not found, not updated, not deleted.
+        assert!($repo::find::<Customer>($db, &$b_customer).await?.is_none());
+        assert!($repo::find::<Invoice>($db, &$b_invoice).await?.is_none());
+        assert!($repo::find::<InvoiceLineItem>($db, &$b_line).await?.is_none());
+        assert!($repo::find::<Organization>($db, &$fx.b).await?.is_none());
+        let mut probe = customer;
+        probe.id = $b_customer;
+        assert!(
+            $repo::update($db, &probe).await?.is_none(),
+            "tenant A updated B's customer"
+        );
+        assert!(!$repo::delete::<Customer>($db, &$b_customer).await?);
+        assert!(!$repo::delete::<Invoice>($db, &$b_invoice).await?);
+        assert!(!$repo::delete::<InvoiceLineItem>($db, &$b_line).await?);
+        let visible: Vec<Customer> = $repo::all($db).await?;
+        assert!(
+            visible.iter().all(|c| c.organization_id == $fx.a),
+            "only A's customers are listed"
+        );
+
+        // And delete every row inserted above, dependents first.
+        assert!($repo::delete::<UsageEvent>($db, &usage.id).await?);
+        assert!($repo::delete::<Subscription>($db, &subscription.id).await?);
+        assert!($repo::delete::<InvoiceLineItem>($db, &line.id).await?);
+        assert!($repo::delete::<Invoice>($db, &invoice.id).await?);
+        assert!($repo::delete::<Product>($db, &product.id).await?);
+        assert!($repo::delete::<PaymentMethod>($db, &method.id).await?);
+        assert!($repo::delete::<Customer>($db, &probe_id(&visible, "käufer@example.test")).await?);
+        assert!($repo::delete::<Invitation>($db, &invitation.id).await?);
+        assert!($repo::delete::<ApiKey>($db, &key.id).await?);
+        assert!($repo::delete::<User>($db, &user.id).await?);
+        assert!($repo::delete::<ExchangeRate>($db, &rate.id).await?);
+        assert!($repo::delete::<Currency>($db, &currency.code).await?);
+        assert!($repo::find::<User>($db, &user.id).await?.is_none());
+        Ok::<_, Error>(())
+
+    }};
+}
+
+/// The example's repository (src/repository.rs: only generated statements and typed columns),
+/// as the application role inside tenant scopes: every table is inserted, read, updated and
+/// deleted, and tenant B's rows stay out of tenant A's reach through it.
+#[tokio::test]
+async fn the_repository_reads_and_writes_every_table_within_the_tenant() {
+    use billing_example::repository as repo;
+    use billing_example::schema::*;
+
+    let fx = Fixture::new("tenancy_repository").await;
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let a = TenantScope::new(fx.a).acting_as("user-a");
+    let b_id = |table: &'static str| {
+        let admin = &fx.admin;
+        async move {
+            admin
+                .query_one(
+                    &format!("SELECT id FROM \"{table}\" WHERE organization_id = $1"),
+                    &[&fx.b],
+                )
+                .await
+                .unwrap()
+                .get::<_, Uuid>(0)
+        }
+    };
+    let (b_customer, b_invoice) = (b_id("customers").await, b_id("invoices").await);
+    let b_line: i64 = fx
+        .admin
+        .query_one(
+            "SELECT id FROM invoice_line_items WHERE organization_id = $1",
+            &[&fx.b],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let later = Timestamp::from(time::OffsetDateTime::now_utc() + time::Duration::days(30));
+
+    // A new tenant, the root row, written as that tenant.
+    let c = OrganizationId::new();
+    let org: Organization = TenantScope::new(c)
+        .run(&mut app, async |tx| {
+            let new = NewOrganization {
+                id: c,
+                slug: "org-c".to_owned(),
+                display_name: "Organisation C — Zürich".to_owned(),
+                plan: Plan::Free,
+                defaults: Default::default(),
+            };
+            repo::insert(tx, &new).await
+        })
+        .await
+        .unwrap();
+    assert_eq!((org.id, org.plan), (c, Plan::Free));
+
+    a.run(&mut app, async |tx| {
+        every_table!(repo, tx, fx, later, b_customer, b_invoice, b_line)
+    })
+    .await
+    .unwrap();
+
+    // The root row, as its own tenant; tenant A cannot touch it.
+    assert!(
+        !a.run(&mut app, async |tx| repo::delete::<Organization>(tx, &c).await)
+            .await
+            .unwrap()
+    );
+    let deleted = TenantScope::new(c)
+        .run(&mut app, async |tx| repo::delete::<Organization>(tx, &c).await)
+        .await
+        .unwrap();
+    assert!(deleted);
+    assert_eq!(
+        fx.rows_of("customers", "organization_id", fx.b).await,
+        1,
+        "B's rows are intact"
+    );
+    assert_eq!(fx.rows_of("invoice_line_items", "organization_id", fx.b).await, 1);
+}
+
+fn probe_id(customers: &[billing_example::schema::Customer], email: &str) -> Uuid {
+    customers
+        .iter()
+        .find(|c| c.email == email)
+        .map(|c| c.id)
+        .expect("the customer is listed")
+}
+
+/// The repository's sqlx flavour, as the application role in `run_sqlx`: every table inserted,
+/// read, updated and deleted, B's rows out of reach; and the typed scope helpers.
+#[tokio::test]
+async fn the_sqlx_repository_stays_within_the_tenant() {
+    use billing_example::repository::sqlx as repo;
+    use billing_example::schema::*;
+    use sqlx::Connection;
+
+    let fx = Fixture::new("tenancy_repository_sqlx").await;
+    let mut conn = sqlx::PgConnection::connect(fx.db.url()).await.unwrap();
+    sqlx::query(&format!("SET ROLE \"{}\"", fx.app.name()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let b_customer: Uuid = fx
+        .admin
+        .query_one("SELECT id FROM customers WHERE organization_id = $1", &[&fx.b])
+        .await
+        .unwrap()
+        .get(0);
+    let b_invoice: Uuid = fx
+        .admin
+        .query_one("SELECT id FROM invoices WHERE organization_id = $1", &[&fx.b])
+        .await
+        .unwrap()
+        .get(0);
+    let b_line: i64 = fx
+        .admin
+        .query_one(
+            "SELECT id FROM invoice_line_items WHERE organization_id = $1",
+            &[&fx.b],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let later = Timestamp::from(time::OffsetDateTime::now_utc() + time::Duration::days(30));
+    let a = TenantScope::new(fx.a).acting_as("user-a");
+    a.run_sqlx(&mut conn, async |conn| {
+        every_table!(repo, conn, fx, later, b_customer, b_invoice, b_line)
+    })
+    .await
+    .unwrap();
+
+    let customer = a
+        .run_sqlx(&mut conn, async |conn| {
+            let new = NewCustomer {
+                organization_id: fx.a,
+                email: "sqlx@example.test".to_owned(),
+                display_name: "Société sqlx".to_owned(),
+                country_code: "FR".to_owned(),
+                metadata: Json(serde_json::json!({"é": 1})),
+                deleted_at: None,
+                defaults: Default::default(),
+            };
+            let mut customer: Customer = repo::insert(conn, &new).await?;
+            customer.display_name = "Société sqlx SA".to_owned();
+            let customer = repo::update(conn, &customer)
+                .await?
+                .expect("own customer updates");
+            let invoice: Invoice = repo::insert(
+                conn,
+                &NewInvoice {
+                    organization_id: fx.a,
+                    customer_id: customer.id,
+                    number: 7,
+                    currency_code: "EUR".to_owned(),
+                    due_on: time::macros::date!(2027 - 02 - 28),
+                    paid_at: None,
+                    defaults: NewInvoiceDefaults {
+                        status: Some(InvoiceStatus::Open),
+                        ..Default::default()
+                    },
+                },
+            )
+            .await?;
+            assert_eq!(
+                repo::find::<Invoice>(conn, &invoice.id).await?.unwrap().status,
+                InvoiceStatus::Open
+            );
+            assert!(repo::find::<Customer>(conn, &b_customer).await?.is_none());
+            let mut probe = repo::find::<Customer>(conn, &customer.id).await?.unwrap();
+            probe.id = b_customer;
+            assert!(repo::update(conn, &probe).await?.is_none());
+            assert!(!repo::delete::<Customer>(conn, &b_customer).await?);
+            assert!(repo::delete::<Invoice>(conn, &invoice.id).await?);
+            Ok::<_, Error>(customer)
+        })
+        .await
+        .unwrap();
+    assert_eq!(customer.display_name, "Société sqlx SA");
+
+    // The scope's typed helpers: one statement, one scoped transaction each.
+    let mine: Vec<Customer> = a.fetch_all_sqlx(&mut conn, &Customer::select()).await.unwrap();
+    assert!(!mine.is_empty() && mine.iter().all(|c| c.organization_id == fx.a));
+    let gone = a
+        .execute_sqlx(&mut conn, &Customer::delete(&customer.id))
+        .await
+        .unwrap();
+    assert_eq!(gone, 1);
+    let untouched = a
+        .execute_sqlx(&mut conn, &Customer::delete(&b_customer))
+        .await
+        .unwrap();
+    assert_eq!(untouched, 0);
+    let mut app = fx.connect_as(fx.app.name()).await;
+    let of_b: Option<Customer> = a
+        .fetch_optional(&mut app, &Customer::find(&b_customer))
+        .await
+        .unwrap();
+    assert!(of_b.is_none());
+    let own: Vec<Invoice> = a.fetch_all(&mut app, &Invoice::select()).await.unwrap();
+    assert!(own.iter().all(|i| i.organization_id == fx.a) && !own.is_empty());
+    // A superuser is still refused by the typed helpers: they go through the scope.
+    let mut superuser = fx.db.connect().await;
+    let refused = a.fetch_all::<Invoice>(&mut superuser, &Invoice::select()).await;
+    assert!(
+        matches!(refused, Err(Error::BypassesRowLevelSecurity { .. })),
+        "a superuser ran the typed helper"
+    );
+}

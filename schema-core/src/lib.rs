@@ -26,6 +26,7 @@ pub mod distributed;
 pub mod ident;
 pub mod model;
 pub mod render;
+pub mod rows;
 pub mod sql_type;
 pub mod tenant;
 pub mod triggers;
@@ -34,6 +35,7 @@ pub mod types;
 pub use assemble::{DeclaredSchema, Renames, SchemaBuilder, SchemaErrors, TableRename, Violation};
 pub use declare::{PgEnum, Table, TableDef, Tenancy};
 pub use model::Schema;
+pub use rows::{Column, Record, RowError};
 pub use sql_type::{SqlLiteral, SqlType};
 pub use tenant::TenantScope;
 #[cfg(feature = "tokio-postgres")]
@@ -55,6 +57,7 @@ pub mod prelude {
     #[cfg(feature = "decimal")]
     pub use crate::Decimal;
     pub use crate::declare::{PgEnum as _, Table as _};
+    pub use crate::rows::Record as _;
     pub use crate::{Date, Json, Money, OrganizationId, PasswordHash, Timestamp, TokenHash, Uuid};
     pub use crate::{DeclaredSchema, SchemaBuilder};
     #[cfg(feature = "derive")]
@@ -66,10 +69,57 @@ pub mod prelude {
 pub mod __private {
     pub use crate::declare::pg_enum_sql::{enum_accepts, enum_from_sql, enum_to_sql};
     pub use crate::declare::{ColumnKind, ColumnRename, Justification, JustifiedRule, TableDef, Tenancy};
+    pub use crate::rows::{Column, ColumnValue, Record, RowError};
     pub use crate::sql_type::{SqlLiteral, SqlType, kind, kind::Facts, rules};
+    pub use crate::types::values::pg_enum as sea_query_enum;
     pub use crate::{ident, model};
     pub use bytes::BytesMut;
     pub use postgres_types;
     pub use sea_query;
     pub use std::{boxed::Box, option::Option, string::String, vec::Vec};
+
+    #[cfg(feature = "sqlx")]
+    pub use crate::rows::sqlx::Decodes as SqlxDecodes;
+    #[cfg(feature = "sqlx")]
+    pub use crate::types::sqlx::pg_enum as sqlx_enum;
+    #[cfg(feature = "sqlx")]
+    pub use sqlx;
+
+    #[cfg(feature = "tokio-postgres")]
+    pub use crate::rows::postgres::get as pg_get;
+    #[cfg(feature = "tokio-postgres")]
+    pub use tokio_postgres;
+
+    // The derives cannot see which features of this crate the user enabled: they wrap the code
+    // for an optional integration in these macros, which keep it or drop it by this crate's
+    // features.
+    pub use crate::{__schema_if_sqlx as if_sqlx, __schema_if_tokio_postgres as if_tokio_postgres};
+}
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(feature = "sqlx")]
+macro_rules! __schema_if_sqlx {
+    ($($code:tt)*) => { $($code)* };
+}
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(feature = "sqlx"))]
+macro_rules! __schema_if_sqlx {
+    ($($code:tt)*) => {};
+}
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(feature = "tokio-postgres")]
+macro_rules! __schema_if_tokio_postgres {
+    ($($code:tt)*) => { $($code)* };
+}
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(feature = "tokio-postgres"))]
+macro_rules! __schema_if_tokio_postgres {
+    ($($code:tt)*) => {};
 }

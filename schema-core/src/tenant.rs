@@ -67,6 +67,9 @@ pub enum Error {
     #[cfg(feature = "sqlx")]
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
+    /// A row did not fit its `#[derive(Table)]` struct (the message names the column).
+    #[error(transparent)]
+    Row(#[from] crate::rows::RowError),
 }
 
 /// One tenant, and optionally the acting user, to run work as.
@@ -240,6 +243,133 @@ impl TenantScope {
                 Err(error)
             }
         }
+    }
+}
+
+/// Typed statements as one tenant: each helper runs one sea-query statement (from
+/// [`Record`](crate::Record) or extended from one) in its own tenant-scoped transaction, as
+/// [`TenantScope::run`] does, and reads the rows into `#[derive(Table)]` structs. To run several
+/// statements in one transaction, use [`rows::postgres`](crate::rows::postgres) inside `run`.
+#[cfg(feature = "tokio-postgres")]
+impl TenantScope {
+    /// Every row `statement` returns, as this tenant.
+    pub async fn fetch_all<R>(
+        &self,
+        client: &mut tokio_postgres::Client,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> Result<Vec<R>, Error>
+    where
+        R: for<'a> TryFrom<&'a tokio_postgres::Row, Error = crate::rows::RowError>,
+    {
+        self.run(client, async |tx| {
+            crate::rows::postgres::fetch_all(tx, statement).await
+        })
+        .await
+    }
+
+    /// The one row `statement` returns, as this tenant (an error when there is none).
+    pub async fn fetch_one<R>(
+        &self,
+        client: &mut tokio_postgres::Client,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> Result<R, Error>
+    where
+        R: for<'a> TryFrom<&'a tokio_postgres::Row, Error = crate::rows::RowError>,
+    {
+        self.run(client, async |tx| {
+            crate::rows::postgres::fetch_one(tx, statement).await
+        })
+        .await
+    }
+
+    /// The row `statement` returns, if any, as this tenant.
+    pub async fn fetch_optional<R>(
+        &self,
+        client: &mut tokio_postgres::Client,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> Result<Option<R>, Error>
+    where
+        R: for<'a> TryFrom<&'a tokio_postgres::Row, Error = crate::rows::RowError>,
+    {
+        self.run(client, async |tx| {
+            crate::rows::postgres::fetch_optional(tx, statement).await
+        })
+        .await
+    }
+
+    /// Runs `statement` as this tenant; the number of rows it changed.
+    pub async fn execute(
+        &self,
+        client: &mut tokio_postgres::Client,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> Result<u64, Error> {
+        self.run(client, async |tx| {
+            crate::rows::postgres::execute(tx, statement).await
+        })
+        .await
+    }
+}
+
+/// The typed helpers on sqlx: as the tokio-postgres ones, each in its own tenant-scoped
+/// transaction opened by [`TenantScope::run_sqlx`] on `db` (a pool, a connection or a
+/// transaction).
+#[cfg(feature = "sqlx")]
+impl TenantScope {
+    /// Every row `statement` returns, as this tenant.
+    pub async fn fetch_all_sqlx<'c, R>(
+        &self,
+        db: impl sqlx::Acquire<'c, Database = sqlx::Postgres>,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> Result<Vec<R>, Error>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        self.run_sqlx(db, async |conn| {
+            Ok(crate::rows::sqlx::fetch_all(conn, statement).await?)
+        })
+        .await
+    }
+
+    /// The one row `statement` returns, as this tenant (an error when there is none).
+    pub async fn fetch_one_sqlx<'c, R>(
+        &self,
+        db: impl sqlx::Acquire<'c, Database = sqlx::Postgres>,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> Result<R, Error>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        self.run_sqlx(db, async |conn| {
+            Ok(crate::rows::sqlx::fetch_one(conn, statement).await?)
+        })
+        .await
+    }
+
+    /// The first row `statement` returns, if any, as this tenant.
+    pub async fn fetch_optional_sqlx<'c, R>(
+        &self,
+        db: impl sqlx::Acquire<'c, Database = sqlx::Postgres>,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> Result<Option<R>, Error>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        self.run_sqlx(db, async |conn| {
+            Ok(crate::rows::sqlx::fetch_optional(conn, statement).await?)
+        })
+        .await
+    }
+
+    /// Runs `statement` as this tenant; the number of rows it changed.
+    pub async fn execute_sqlx<'c>(
+        &self,
+        db: impl sqlx::Acquire<'c, Database = sqlx::Postgres>,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> Result<u64, Error> {
+        self.run_sqlx(db, async |conn| {
+            Ok(crate::rows::sqlx::execute(conn, statement).await?)
+        })
+        .await
     }
 }
 

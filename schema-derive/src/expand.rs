@@ -39,11 +39,13 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     match cx.check() {
         Ok(()) => {
             let table_impl = table_impl(&parsed);
+            let rows = crate::rows::rows(&parsed);
             quote! {
                 #iden
                 #one_root
                 #assertions
                 #table_impl
+                #rows
             }
         }
         Err(errors) => {
@@ -81,7 +83,7 @@ pub fn iden_ident(input: &Input) -> Ident {
 
 /// The sea-query identifier variants, one per field: the field's name in UpperCamelCase, or
 /// `Column<n>` when that is no identifier (`_0`, `__`) or is taken (`a_b` and `aB`, `Table`).
-fn variant_idents(input: &Input) -> Vec<Ident> {
+pub fn variant_idents(input: &Input) -> Vec<Ident> {
     let mut taken = vec!["Table".to_owned()];
     input
         .fields

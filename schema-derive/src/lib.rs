@@ -2,7 +2,7 @@
 //!
 //! Each derive parses its input into a small IR that keeps the syntax nodes for spans (`ast`,
 //! `attr`), checks the standards that can be seen from one item (`check`), and generates code
-//! (`expand`, `pg_enum`). Rules that depend on a field's type are emitted as trait-bound
+//! (`expand`, `pg_enum`, and `rows` for the typed data access). Rules that depend on a field's type are emitted as trait-bound
 //! assertions spanned at the field, so the compiler checks them through aliases and paths.
 //! Every error of an item is collected (`ctxt`) and reported together; on error, `fallback` still
 //! emits stub impls so that one mistake gives one error.
@@ -16,6 +16,7 @@ mod expand;
 mod fallback;
 mod names;
 mod pg_enum;
+mod rows;
 mod rules;
 mod sql;
 mod symbol;

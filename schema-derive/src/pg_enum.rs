@@ -95,7 +95,10 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         return quote!(#errors #stub);
     }
 
+    let values = crate::rows::pg_enum(ident);
     quote! {
+        #values
+
         impl ::schema_core::PgEnum for #ident {
             const NAME: &'static str = #name;
             const VALUES: &'static [&'static str] = &[#(#labels),*];
