@@ -75,13 +75,28 @@ fn with_comment(mut statement: Statement, comment: impl Into<String>) -> Stateme
     statement
 }
 
+mod collations;
+mod domains;
+mod extensions;
 mod partitions;
 mod sequences;
 mod views;
 
+pub(super) use extensions::is_upgrade;
+
 pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
     use Change::*;
     match change {
+        CreateExtension(e) => extensions::create(e, cx),
+        DropExtension(e) => extensions::drop(e, cx),
+        AlterExtension { from, to } => extensions::alter(from, to, cx),
+        CreateCollation(c) => collations::create(c, cx),
+        DropCollation(c) => collations::drop(c, cx),
+        ReplaceCollation { to, .. } => collations::replace(to, cx),
+        CreateDomain(d) => domains::create(d, cx),
+        DropDomain(d) => domains::drop(d, cx),
+        AlterDomain { from, to } => domains::alter(from, to, cx),
+        ReplaceDomain { to, .. } => domains::replace(to, cx),
         CreateView(v) => views::create(v, cx),
         DropView(v) => views::drop(v, cx),
         CreateSequence(s) => sequences::create(s, cx),
