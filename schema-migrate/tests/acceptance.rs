@@ -2602,3 +2602,19 @@ async fn what_is_still_used_is_refused_with_its_users() {
         }
     }
 }
+
+cases! {
+    domain_column_added_with_its_domain {
+        old: "CREATE TABLE t (id int PRIMARY KEY);",
+        new: "CREATE DOMAIN cents AS bigint CONSTRAINT cents_positive CHECK (VALUE >= 0);
+              CREATE TABLE t (id int PRIMARY KEY, total cents);",
+        hazards: [],
+    }
+    collation_column_and_index_added_to_an_existing_table {
+        old: "CREATE TABLE t (id int PRIMARY KEY);",
+        new: "CREATE COLLATION german (provider = icu, locale = 'de-DE');
+              CREATE TABLE t (id int PRIMARY KEY, name text COLLATE german);
+              CREATE INDEX t_name ON t (name);",
+        hazards: [BuildsIndex],
+    }
+}
