@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
-    ColumnGrant, ColumnType, EnumType, ForeignKey, Function, Grant, Index, Policy, PolicyCommand, Privilege,
-    ReferentialAction, RowLevelSecurity, Schema, Sequence, UniqueConstraint, View, Volatility,
+    Collation, ColumnGrant, ColumnType, Domain, EnumType, Extension, ForeignKey, Function, Grant, Index,
+    Policy, PolicyCommand, Privilege, ReferentialAction, RowLevelSecurity, Schema, Sequence,
+    UniqueConstraint, View, Volatility,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
@@ -35,6 +36,9 @@ pub struct SchemaBuilder {
     tables: Vec<TableDef>,
     sequences: Vec<Sequence>,
     views: Vec<View>,
+    extensions: Vec<Extension>,
+    collations: Vec<Collation>,
+    domains: Vec<Domain>,
     tenant_setting: String,
     actor_setting: String,
     app_role: Option<String>,
@@ -303,6 +307,9 @@ impl SchemaBuilder {
             tables: Vec::new(),
             sequences: Vec::new(),
             views: Vec::new(),
+            extensions: Vec::new(),
+            collations: Vec::new(),
+            domains: Vec::new(),
             tenant_setting: DEFAULT_TENANT_SETTING.to_owned(),
             actor_setting: DEFAULT_ACTOR_SETTING.to_owned(),
             app_role: None,
@@ -372,6 +379,27 @@ impl SchemaBuilder {
         self
     }
 
+    /// Add an extension, created before the tables whose columns use its types or functions:
+    /// `.extension(Extension::new("citext"))`, `.extension(Extension::new("hstore").version("1.8"))`.
+    pub fn extension(mut self, extension: Extension) -> Self {
+        self.extensions.push(extension);
+        self
+    }
+
+    /// Add a collation, created before the columns and indexes that use it:
+    /// `.collation(Collation::icu("case_insensitive", "und-u-ks-level2").nondeterministic())`.
+    pub fn collation(mut self, collation: Collation) -> Self {
+        self.collations.push(collation);
+        self
+    }
+
+    /// Add a domain, created before the columns of its type:
+    /// `.domain(Domain::new("positive_cents", ColumnType::BigInt).check("positive_cents_check", "VALUE > 0"))`.
+    pub fn domain(mut self, domain: Domain) -> Self {
+        self.domains.push(domain);
+        self
+    }
+
     /// Read the current tenant for row-level security from this session setting instead of
     /// `app.current_organization_id`.
     pub fn tenant_setting(mut self, setting: impl Into<String>) -> Self {
@@ -402,6 +430,9 @@ impl SchemaBuilder {
             tables: defs.iter().map(|d| d.table.clone()).collect(),
             sequences: self.sequences,
             views: self.views,
+            extensions: self.extensions,
+            collations: self.collations,
+            domains: self.domains,
         };
         for def in &defs {
             let table = schema.table_mut(&def.table.name).expect("just added");

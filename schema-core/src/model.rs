@@ -34,6 +34,156 @@ pub struct Schema {
     /// Views and materialized views.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub views: Vec<View>,
+    /// Extensions (`CREATE EXTENSION`), database-wide: what they create (types, functions,
+    /// operators) is theirs and not listed anywhere else in the model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Extension>,
+    /// Collations (`CREATE COLLATION`) of the schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collations: Vec<Collation>,
+    /// Domains (`CREATE DOMAIN`) of the schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<Domain>,
+}
+
+/// An extension: `CREATE EXTENSION name [WITH SCHEMA s] [VERSION v]`.
+///
+/// Its types (`citext`, `hstore`, ...) are used by columns as [`ColumnType::Other`]; it is
+/// created before them and dropped after them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    /// `WITH SCHEMA`: the schema its objects go in. `None`: the schema of the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// `VERSION`. `None`: the version the server installs by default (its `default_version`);
+    /// a version installed that is not the default is read back as `Some`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+impl Extension {
+    /// The extension at its default version, in the schema of the model.
+    pub fn new(name: impl Into<String>) -> Self {
+        Extension {
+            name: name.into(),
+            schema: None,
+            version: None,
+        }
+    }
+
+    /// `WITH SCHEMA`.
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = Some(schema.into());
+        self
+    }
+
+    /// `VERSION`.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+}
+
+/// A collation: `CREATE COLLATION name (provider = ..., locale = ..., deterministic = ...)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collation {
+    pub name: String,
+    pub provider: CollationProvider,
+    /// The ICU locale, or libc's `LC_COLLATE`.
+    pub locale: String,
+    /// libc's `LC_CTYPE` when it differs from `LC_COLLATE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctype: Option<String>,
+    /// `deterministic = false` (ICU only): strings that compare equal need not be byte-equal
+    /// (case- or accent-insensitive comparison).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub deterministic: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollationProvider {
+    Icu,
+    Libc,
+}
+
+impl Collation {
+    /// An ICU collation.
+    pub fn icu(name: impl Into<String>, locale: impl Into<String>) -> Self {
+        Collation {
+            name: name.into(),
+            provider: CollationProvider::Icu,
+            locale: locale.into(),
+            ctype: None,
+            deterministic: true,
+        }
+    }
+
+    /// A libc collation (`LC_COLLATE` and `LC_CTYPE` both `locale`).
+    pub fn libc(name: impl Into<String>, locale: impl Into<String>) -> Self {
+        Collation {
+            provider: CollationProvider::Libc,
+            ..Collation::icu(name, locale)
+        }
+    }
+
+    /// `deterministic = false`.
+    pub fn nondeterministic(mut self) -> Self {
+        self.deterministic = false;
+        self
+    }
+}
+
+/// A domain: `CREATE DOMAIN name AS type [COLLATE c] [DEFAULT e] [NOT NULL] [CHECK ...]`. Columns
+/// of the domain use it as [`ColumnType::Other`] (its name, as Postgres prints it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    pub name: String,
+    pub data_type: ColumnType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_null: bool,
+    /// Its CHECK constraints (the expression names `VALUE`), sorted by name in the canonical form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckConstraint>,
+}
+
+impl Domain {
+    pub fn new(name: impl Into<String>, data_type: ColumnType) -> Self {
+        Domain {
+            name: name.into(),
+            data_type,
+            collation: None,
+            default: None,
+            not_null: false,
+            checks: Vec::new(),
+        }
+    }
+
+    /// `CHECK (expression)`, named `name`.
+    pub fn check(mut self, name: impl Into<String>, expression: impl Into<String>) -> Self {
+        self.checks.push(CheckConstraint {
+            name: name.into(),
+            expression: expression.into(),
+            not_valid: false,
+            no_inherit: false,
+        });
+        self
+    }
+
+    pub fn not_null(mut self) -> Self {
+        self.not_null = true;
+        self
+    }
+
+    pub fn default_sql(mut self, expression: impl Into<String>) -> Self {
+        self.default = Some(expression.into());
+        self
+    }
 }
 
 /// A view or a materialized view: a name for a query.
@@ -842,6 +992,14 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn yes() -> bool {
+    true
+}
+
 fn default_method() -> String {
     "btree".to_owned()
 }
@@ -882,6 +1040,12 @@ impl Schema {
         for view in &mut self.views {
             view.indexes.sort_by(|a, b| a.name.cmp(&b.name));
         }
+        self.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+        self.collations.sort_by(|a, b| a.name.cmp(&b.name));
+        self.domains.sort_by(|a, b| a.name.cmp(&b.name));
+        for domain in &mut self.domains {
+            domain.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
         for sequence in &mut self.sequences {
             sequence.options = sequence.options.canonical(&sequence.data_type);
@@ -914,6 +1078,18 @@ impl Schema {
 
     pub fn sequence(&self, name: &str) -> Option<&Sequence> {
         self.sequences.iter().find(|s| s.name == name)
+    }
+
+    pub fn extension(&self, name: &str) -> Option<&Extension> {
+        self.extensions.iter().find(|e| e.name == name)
+    }
+
+    pub fn collation(&self, name: &str) -> Option<&Collation> {
+        self.collations.iter().find(|c| c.name == name)
+    }
+
+    pub fn domain(&self, name: &str) -> Option<&Domain> {
+        self.domains.iter().find(|d| d.name == name)
     }
 
     pub fn function(&self, name: &str) -> Option<&Function> {

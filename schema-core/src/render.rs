@@ -17,15 +17,28 @@ use sea_query::{
 
 use crate::model::{Column, ColumnType, EnumType, ForeignKey, Identity, ReferentialAction, Schema, Table};
 
+pub use kinds::*;
 pub use raw::*;
 
-/// The whole schema as DDL, in dependency order: enum types, functions, tables, foreign keys,
+mod kinds;
+
+/// The whole schema as DDL, in dependency order: extensions, collations, enum types, domains, functions, tables, foreign keys,
 /// indexes, comments, row-level security and policies, triggers, SQL functions (whose bodies
 /// Postgres checks against the tables), grants.
 pub fn schema(schema: &Schema) -> Vec<String> {
     let mut statements = Vec::new();
+    for extension in &schema.extensions {
+        statements.push(create_extension(extension));
+    }
+    for collation in &schema.collations {
+        statements.push(create_collation(collation));
+    }
     for enum_type in &schema.enums {
         statements.push(create_enum(enum_type));
+    }
+    for domain in &schema.domains {
+        statements.push(create_domain(domain));
+        statements.extend(add_not_valid_domain_checks(domain));
     }
     for sequence in &schema.sequences {
         statements.push(create_sequence(sequence));

@@ -15,13 +15,16 @@ use serde::Serialize;
 
 use schema_core::Renames;
 use schema_core::model::{
-    CheckConstraint, Column, ColumnGrant, ColumnRef, ColumnType, EnumType, ForeignKey, Function, Grant,
-    Index, IndexTarget, Partition, Policy, PrimaryKey, Privilege, RowLevelSecurity, Schema, Sequence, Table,
-    Trigger, UniqueConstraint, View,
+    CheckConstraint, Collation, Column, ColumnGrant, ColumnRef, ColumnType, Domain, EnumType, Extension,
+    ForeignKey, Function, Grant, Index, IndexTarget, Partition, Policy, PrimaryKey, Privilege,
+    RowLevelSecurity, Schema, Sequence, Table, Trigger, UniqueConstraint, View,
 };
 
 use crate::sql_split::tokenize;
 
+mod collations;
+mod domains;
+mod extensions;
 mod partitions;
 mod sequences;
 mod uniques;
@@ -34,6 +37,43 @@ mod views;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
+    /// `CREATE EXTENSION`: before anything that may use what it makes.
+    CreateExtension(Extension),
+    /// `DROP EXTENSION`: after everything that used it (refused while a column keeps its type).
+    DropExtension(Extension),
+    /// A new version (`ALTER EXTENSION ... UPDATE`) or schema (`SET SCHEMA`).
+    AlterExtension {
+        from: Extension,
+        to: Extension,
+    },
+
+    CreateCollation(Collation),
+    DropCollation(Collation),
+    /// A new definition under the same name: dropped and created again (Postgres has no `ALTER
+    /// COLLATION` for it), refused while `used_by` (columns, index keys, domains) is not empty.
+    ReplaceCollation {
+        from: Collation,
+        to: Collation,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        used_by: Vec<String>,
+    },
+
+    CreateDomain(Domain),
+    DropDomain(Domain),
+    /// Default, NOT NULL or checks change: `ALTER DOMAIN`, in place.
+    AlterDomain {
+        from: Domain,
+        to: Domain,
+    },
+    /// A new base type or collation: dropped and created again, refused while `used_by` (the
+    /// columns and domains of its type) is not empty.
+    ReplaceDomain {
+        from: Domain,
+        to: Domain,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        used_by: Vec<String>,
+    },
+
     CreateEnum(EnumType),
     DropEnum(EnumType),
     /// Values inserted, all existing values kept in order: `ALTER TYPE ... ADD VALUE`. It touches
@@ -373,6 +413,30 @@ impl Change {
         use Change::*;
         let table_of = |t: &String| t.clone();
         match self {
+            CreateExtension(e) => DropExtension(e.clone()),
+            DropExtension(e) => CreateExtension(e.clone()),
+            AlterExtension { from, to } => AlterExtension {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            CreateCollation(c) => DropCollation(c.clone()),
+            DropCollation(c) => CreateCollation(c.clone()),
+            ReplaceCollation { from, to, used_by } => ReplaceCollation {
+                from: to.clone(),
+                to: from.clone(),
+                used_by: used_by.clone(),
+            },
+            CreateDomain(d) => DropDomain(d.clone()),
+            DropDomain(d) => CreateDomain(d.clone()),
+            AlterDomain { from, to } => AlterDomain {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            ReplaceDomain { from, to, used_by } => ReplaceDomain {
+                from: to.clone(),
+                to: from.clone(),
+                used_by: used_by.clone(),
+            },
             CreateEnum(e) => DropEnum(e.clone()),
             DropEnum(e) => CreateEnum(e.clone()),
             AddEnumValues {
@@ -629,7 +693,17 @@ impl Change {
             | DropTrigger { table, .. }
             | SetTableComment { table, .. }
             | SetColumnComment { table, .. } => Some(table),
-            CreateEnum(_)
+            CreateExtension(_)
+            | DropExtension(_)
+            | AlterExtension { .. }
+            | CreateCollation(_)
+            | DropCollation(_)
+            | ReplaceCollation { .. }
+            | CreateDomain(_)
+            | DropDomain(_)
+            | AlterDomain { .. }
+            | ReplaceDomain { .. }
+            | CreateEnum(_)
             | DropEnum(_)
             | AddEnumValues { .. }
             | RecreateEnum { .. }
@@ -652,7 +726,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let from = apply_renames(from, to, renames, &mut changes);
     let from = &from;
 
+    extensions::diff_extensions(from, to, &mut changes);
+    collations::diff_collations(from, to, &mut changes);
     diff_enums(from, to, &mut changes);
+    domains::diff_domains(from, to, &mut changes);
     diff_functions(from, to, &mut changes);
     sequences::diff_sequences(from, to, &mut changes);
 

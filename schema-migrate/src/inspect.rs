@@ -47,13 +47,16 @@ const TRIGGERS_SQL: &str = include_str!("inspect/triggers.sql");
 const COMMENTS_SQL: &str = include_str!("inspect/comments.sql");
 const GRANTS_SQL: &str = include_str!("inspect/grants.sql");
 
+mod collations;
+mod domains;
+mod extensions;
 mod partitions;
 mod sequences;
 mod unmodelled;
 mod views;
 
 /// The number of catalog queries one [`inspect`] issues, whatever the size of the schema.
-pub const QUERY_COUNT: usize = 13;
+pub const QUERY_COUNT: usize = 16;
 
 /// What to inspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +93,10 @@ pub struct Inspection {
     /// partitioned or foreign table, a domain, an excluded table), each with what it is. A plan
     /// must not create anything under one of them ([`crate::plan::PlanOptions::unmodelled`]).
     pub unmodelled_names: BTreeMap<String, String>,
+    /// The types the database's extensions made (as `format_type` prints them, which is how a
+    /// column of the model names its type), each with its extension: a plan must not drop an
+    /// extension whose types a column keeps ([`crate::plan::PlanOptions::extension_types`]).
+    pub extension_types: BTreeMap<String, String>,
     /// The number of catalog queries issued: [`QUERY_COUNT`], whatever the size of the schema.
     pub queries: usize,
 }
@@ -132,6 +139,9 @@ const QUERIES: [&str; QUERY_COUNT] = [
     sequences::SQL,
     views::SQL,
     GRANTS_SQL,
+    extensions::SQL,
+    collations::SQL,
+    domains::SQL,
 ];
 
 /// Sessions that read one database again and again (verify's throwaway ones), with the catalog
@@ -208,6 +218,9 @@ async fn inspect_on<C: GenericClient>(
         sequences,
         views,
         grants,
+        extensions,
+        collations,
+        domains,
     ) = tokio::try_join!(
         query(QUERIES[0]),
         query(QUERIES[1]),
@@ -222,6 +235,9 @@ async fn inspect_on<C: GenericClient>(
         query(QUERIES[10]),
         query(QUERIES[11]),
         query(QUERIES[12]),
+        query(QUERIES[13]),
+        query(QUERIES[14]),
+        query(QUERIES[15]),
     )?;
 
     let mut reader = Reader {
@@ -235,6 +251,7 @@ async fn inspect_on<C: GenericClient>(
         legacy_history: false,
         unmodelled_names: BTreeMap::new(),
         partitions: partitions::Partitions::default(),
+        extension_types: BTreeMap::new(),
     };
     reader.relations(&relations)?;
     reader.types(&types)?;
@@ -268,6 +285,13 @@ async fn inspect_on<C: GenericClient>(
     let views = views::read(&views, std::mem::take(&mut reader.view_indexes))?;
     reader.schema.views = views.views;
     reader.unsupported.extend(views.notes);
+    let extensions = extensions::read(&extensions)?;
+    reader.schema.extensions = extensions.extensions;
+    reader.extension_types = extensions.types;
+    let collations = collations::read(&collations)?;
+    reader.schema.collations = collations.collations;
+    reader.unsupported.extend(collations.notes);
+    reader.schema.domains = domains::read(&domains)?;
     Ok(reader.finish(issued.get()))
 }
 
@@ -285,6 +309,7 @@ struct Reader<'a> {
     legacy_history: bool,
     unmodelled_names: BTreeMap<String, String>,
     partitions: partitions::Partitions,
+    extension_types: BTreeMap<String, String>,
 }
 
 impl Reader<'_> {
@@ -408,10 +433,8 @@ impl Reader<'_> {
                     name,
                     values: row.try_get("labels")?,
                 }),
-                "d" => {
-                    self.note(format!("domain {name} is not represented"));
-                    self.occupied(&name, "a domain");
-                }
+                // Read with their constraints by `domains`.
+                "d" => {}
                 "r" => {
                     self.note(format!("range type {name} is not represented"));
                     self.occupied(&name, "a range type");
@@ -986,6 +1009,7 @@ impl Reader<'_> {
             unvalidated_constraints,
             unsupported: self.unsupported,
             unmodelled_names: self.unmodelled_names,
+            extension_types: self.extension_types,
             queries,
         }
     }
@@ -1070,7 +1094,7 @@ fn trigger_arguments(raw: &[u8], count: usize) -> Vec<String> {
 
 /// The expression of a CHECK constraint definition as `pg_get_constraintdef` prints it:
 /// `CHECK ((a > 0)) [NO INHERIT] [NOT VALID]` gives `(a > 0)`.
-fn check_expression(definition: &str) -> Option<String> {
+pub(super) fn check_expression(definition: &str) -> Option<String> {
     let mut text = definition.trim();
     text = text.strip_suffix(" NOT VALID").unwrap_or(text);
     text = text.strip_suffix(" NO INHERIT").unwrap_or(text);

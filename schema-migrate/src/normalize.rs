@@ -25,11 +25,20 @@ pub async fn normalize(server_url: &str, schema: &Schema) -> Result<Schema, Erro
 }
 
 /// The schema as Postgres prints it, created on `client`'s database after emptying its `public`
-/// schema: for many schemas in a row without a database each (creating one is a checkpoint).
+/// schema and dropping its extensions: for many schemas in a row without a database each
+/// (creating one is a checkpoint).
 pub async fn normalize_on(client: &tokio_postgres::Client, schema: &Schema) -> Result<Schema, Error> {
     db::execute(
         client,
         "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public; GRANT USAGE ON SCHEMA public TO PUBLIC",
+    )
+    .await?;
+    // Extensions are database-wide: one whose objects are in another schema outlives `public`.
+    db::execute(
+        client,
+        "DO $$ DECLARE e record; BEGIN \
+         FOR e IN SELECT extname FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql' LOOP \
+         EXECUTE format('DROP EXTENSION %I CASCADE', e.extname); END LOOP; END $$",
     )
     .await?;
     apply_schema(client, schema).await?;

@@ -80,16 +80,25 @@ async fn run(case: Case) {
     let (_new_db, to, new_notes) = build_noting(case.name, case.new).await;
 
     // What the old database holds that the model cannot: the plan must take none of its names.
-    let unmodelled = inspect(&old_db.connect().await, &InspectOptions::default())
+    let old_inspection = inspect(&old_db.connect().await, &InspectOptions::default())
         .await
-        .expect("inspect")
-        .unmodelled_names;
+        .expect("inspect");
+    let unmodelled = old_inspection.unmodelled_names;
+    // Which columns use an extension's types: the two databases' extensions say.
+    let mut extension_types = old_inspection.extension_types;
+    extension_types.extend(
+        inspect(&_new_db.connect().await, &InspectOptions::default())
+            .await
+            .expect("inspect")
+            .extension_types,
+    );
     let refused = plan(
         &from,
         &to,
         &case.renames,
         &PlanOptions {
             unmodelled: unmodelled.clone(),
+            extension_types: extension_types.clone(),
             ..PlanOptions::default()
         },
     );
@@ -105,6 +114,7 @@ async fn run(case: Case) {
         &PlanOptions {
             allow_destructive: true,
             unmodelled,
+            extension_types,
             ..PlanOptions::default()
         },
     )
@@ -2287,5 +2297,324 @@ async fn converting_a_table_to_partitioned_is_refused_with_the_steps() {
         ] {
             assert!(message.contains(expected), "{expected}: {message}");
         }
+    }
+}
+
+// ---- extensions, collations and domains (issue 14): each created before what uses it and
+// dropped after it, both ways ----
+cases! {
+    extension_created {
+        old: "",
+        new: "CREATE EXTENSION pg_trgm;",
+        hazards: [],
+    }
+    extension_dropped {
+        old: "CREATE EXTENSION pg_trgm;",
+        new: "",
+        hazards: [],
+    }
+    extension_type_column_added_with_its_extension {
+        old: "CREATE TABLE t (id int PRIMARY KEY);",
+        new: "CREATE EXTENSION citext; CREATE TABLE t (id int PRIMARY KEY, email citext);",
+        hazards: [],
+    }
+    extension_type_table_created_with_its_extension {
+        old: "",
+        new: "CREATE EXTENSION hstore;
+              CREATE TABLE t (id int PRIMARY KEY, attrs hstore NOT NULL DEFAULT ''::hstore, tags hstore[]);",
+        hazards: [],
+    }
+    extension_function_default_created_with_its_extension {
+        old: "",
+        new: "CREATE EXTENSION pgcrypto;
+              CREATE TABLE api_keys (id int PRIMARY KEY, secret bytea NOT NULL DEFAULT gen_random_bytes(32));",
+        hazards: [],
+    }
+    extension_operator_class_index_created_with_its_extension {
+        old: "CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL);",
+        new: "CREATE EXTENSION pg_trgm;
+              CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL);
+              CREATE INDEX t_name_trgm ON t USING gin (name gin_trgm_ops);",
+        hazards: [BuildsIndex],
+    }
+    extension_updated_to_its_default_version {
+        old: "CREATE EXTENSION hstore VERSION '1.7';",
+        new: "CREATE EXTENSION hstore;",
+        hazards: [],
+    }
+    extension_pinned_to_an_older_version {
+        old: "CREATE EXTENSION hstore;",
+        new: "CREATE EXTENSION hstore VERSION '1.7';",
+        hazards: [MayFail],
+    }
+    extension_updated_between_versions {
+        old: "CREATE EXTENSION citext VERSION '1.4';",
+        new: "CREATE EXTENSION citext VERSION '1.5';",
+        hazards: [],
+    }
+    extension_dropped_with_the_column_of_its_type {
+        old: "CREATE EXTENSION citext; CREATE TABLE t (id int PRIMARY KEY, email citext);",
+        new: "CREATE TABLE t (id int PRIMARY KEY);",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    extension_dropped_after_its_column_is_converted {
+        old: "CREATE EXTENSION citext; CREATE TABLE t (id int PRIMARY KEY, email citext NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL);",
+        hazards: [AccessExclusiveLock, RewritesTable],
+    }
+    extension_in_its_own_schema {
+        old: "CREATE SCHEMA ext;",
+        new: "CREATE SCHEMA ext; CREATE EXTENSION citext WITH SCHEMA ext;
+              CREATE TABLE t (id int PRIMARY KEY, email ext.citext);",
+        hazards: [],
+    }
+    extension_moved_to_another_schema {
+        old: "CREATE SCHEMA ext; CREATE EXTENSION pg_trgm;",
+        new: "CREATE SCHEMA ext; CREATE EXTENSION pg_trgm WITH SCHEMA ext;",
+        hazards: [],
+    }
+
+    collation_created {
+        old: "",
+        new: "CREATE COLLATION german (provider = icu, locale = 'de-DE');",
+        hazards: [],
+    }
+    collation_used_by_a_column_and_an_index {
+        old: "",
+        new: "CREATE COLLATION case_insensitive (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+              CREATE COLLATION german (provider = icu, locale = 'de-DE');
+              CREATE TABLE users (id int PRIMARY KEY, email text COLLATE case_insensitive NOT NULL, name text NOT NULL);
+              CREATE INDEX users_name_german ON users (name COLLATE german);",
+        hazards: [],
+    }
+    collation_libc_given_to_an_existing_column {
+        old: "CREATE TABLE t (id int PRIMARY KEY, code text NOT NULL);",
+        new: "CREATE COLLATION posix_bytes (provider = libc, locale = 'C');
+              CREATE TABLE t (id int PRIMARY KEY, code text COLLATE posix_bytes NOT NULL);",
+        hazards: [AccessExclusiveLock],
+    }
+    collation_dropped_with_its_column_and_index {
+        old: "CREATE COLLATION german (provider = icu, locale = 'de-DE');
+              CREATE TABLE t (id int PRIMARY KEY, name text COLLATE german, note text);
+              CREATE INDEX t_note_german ON t (note COLLATE german);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, note text);",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    collation_redefined_while_unused {
+        old: "CREATE COLLATION sorted (provider = icu, locale = 'de-DE');",
+        new: "CREATE COLLATION sorted (provider = icu, locale = 'fr-FR', deterministic = false);",
+        hazards: [],
+    }
+
+    domain_with_a_check_used_by_two_tables {
+        old: "",
+        new: "CREATE DOMAIN cents AS bigint NOT NULL CONSTRAINT cents_positive CHECK (VALUE >= 0);
+              CREATE TABLE invoices (id int PRIMARY KEY, total cents);
+              CREATE TABLE refunds (id int PRIMARY KEY, amount cents);",
+        hazards: [],
+    }
+    domain_check_added {
+        old: "CREATE DOMAIN cents AS bigint; CREATE TABLE invoices (id int PRIMARY KEY, total cents);",
+        new: "CREATE DOMAIN cents AS bigint CONSTRAINT cents_positive CHECK (VALUE >= 0);
+              CREATE TABLE invoices (id int PRIMARY KEY, total cents);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    domain_check_dropped_and_default_changed {
+        old: "CREATE DOMAIN cents AS bigint DEFAULT 0 CONSTRAINT cents_positive CHECK (VALUE >= 0);
+              CREATE TABLE invoices (id int PRIMARY KEY, total cents);",
+        new: "CREATE DOMAIN cents AS bigint DEFAULT 1;
+              CREATE TABLE invoices (id int PRIMARY KEY, total cents);",
+        hazards: [],
+    }
+    domain_made_not_null {
+        old: "CREATE DOMAIN code AS text; CREATE TABLE t (id int PRIMARY KEY, code code);",
+        new: "CREATE DOMAIN code AS text NOT NULL; CREATE TABLE t (id int PRIMARY KEY, code code);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    domain_check_declared_not_valid {
+        old: "CREATE DOMAIN score AS int;",
+        new: "CREATE DOMAIN score AS int;
+              ALTER DOMAIN score ADD CONSTRAINT score_small CHECK (VALUE < 100) NOT VALID;",
+        hazards: [],
+    }
+    domain_dropped_with_its_table {
+        old: "CREATE DOMAIN cents AS bigint CHECK (VALUE >= 0); CREATE TABLE t (id int PRIMARY KEY, total cents);",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    domain_over_an_extension_type_with_a_collation {
+        old: "",
+        new: "CREATE EXTENSION citext;
+              CREATE COLLATION german (provider = icu, locale = 'de-DE');
+              CREATE DOMAIN email AS citext CONSTRAINT email_at CHECK (VALUE LIKE '%@%');
+              CREATE DOMAIN display_name AS text COLLATE german;
+              CREATE TABLE users (id int PRIMARY KEY, email email NOT NULL, name display_name);",
+        hazards: [],
+    }
+    domain_given_to_an_existing_column {
+        old: "CREATE DOMAIN cents AS bigint CHECK (VALUE >= 0); CREATE TABLE t (id int PRIMARY KEY, total bigint);",
+        new: "CREATE DOMAIN cents AS bigint CHECK (VALUE >= 0); CREATE TABLE t (id int PRIMARY KEY, total cents);",
+        hazards: [AccessExclusiveLock, RewritesTable, MayFail],
+    }
+    domain_over_an_enum {
+        old: "",
+        new: "CREATE TYPE mood AS ENUM ('calm', 'busy');
+              CREATE DOMAIN known_mood AS mood NOT NULL DEFAULT 'calm';
+              CREATE TABLE t (id int PRIMARY KEY, mood known_mood);",
+        hazards: [],
+    }
+}
+
+/// Extensions, collations and domains declared in Rust (`SchemaBuilder::extension`, `collation`,
+/// `domain`) with columns of their types, normalized by Postgres, planned from an empty database
+/// and to a second declaration (an extension version pinned, a domain check added, a column
+/// given the collation), and proven both ways.
+#[tokio::test]
+async fn declared_extensions_collations_and_domains_are_planned_and_proven() {
+    use schema_core::model::{Collation, Domain, Extension, PrimaryKey};
+    use schema_core::{SchemaBuilder, TableDef, Tenancy};
+    use schema_migrate::normalize::normalize;
+
+    let declare = |second: bool| {
+        let mut name = Column::new("name", ColumnType::Text);
+        if second {
+            name = name.collate("case_insensitive");
+        }
+        let mut users = Table::new(
+            "users",
+            vec![
+                Column::new("id", ColumnType::BigInt),
+                Column::new("email", ColumnType::Other("citext".into())),
+                Column::new("balance", ColumnType::Other("cents".into())),
+                name,
+            ],
+        );
+        users.primary_key = Some(PrimaryKey {
+            name: "users_pkey".into(),
+            columns: vec!["id".into()],
+        });
+        let mut cents = Domain::new("cents", ColumnType::BigInt).default_sql("0");
+        if second {
+            cents = cents.check("cents_positive", "VALUE >= 0");
+        }
+        let hstore = match second {
+            false => Extension::new("hstore"),
+            true => Extension::new("hstore").version("1.7"),
+        };
+        SchemaBuilder::new()
+            .table_def(TableDef::new(users, Tenancy::Global))
+            .extension(Extension::new("citext"))
+            .extension(hstore)
+            .collation(Collation::icu("case_insensitive", "und-u-ks-level2").nondeterministic())
+            .domain(cents)
+            .build()
+            .expect("a valid schema")
+            .schema
+    };
+    let server = testkit::server_url();
+    let empty = Schema::default();
+    let first = normalize(&server, &declare(false)).await.expect("normalize");
+    let second = normalize(&server, &declare(true)).await.expect("normalize");
+    assert_eq!(first.extensions.len(), 2);
+    assert_eq!(first.collations.len(), 1);
+    assert_eq!(second.domains[0].checks.len(), 1);
+    for (from, to) in [(&empty, &first), (&first, &second)] {
+        let plan = plan(
+            from,
+            to,
+            &Renames::default(),
+            &PlanOptions {
+                allow_destructive: true,
+                ..PlanOptions::default()
+            },
+        )
+        .expect("plan");
+        assert!(!plan.is_empty());
+        let proof = prove(&server, from, to, &plan).await.expect("prove");
+        assert!(
+            proof.is_proven(),
+            "{proof}\n{}\n{}",
+            plan.up_script(),
+            plan.down_script()
+        );
+    }
+}
+
+/// What Postgres refuses while something uses it is refused at planning, naming the users:
+/// dropping an extension whose type a column keeps, redefining a collation a column and an index
+/// use, retyping a domain two tables use.
+#[tokio::test]
+async fn what_is_still_used_is_refused_with_its_users() {
+    let cases = [
+        (
+            "refuse_extension",
+            "CREATE EXTENSION citext; CREATE TABLE t (id int PRIMARY KEY, email citext);",
+            "drop extension citext: column t.email still use(s) its types",
+        ),
+        (
+            "refuse_collation",
+            "CREATE COLLATION german (provider = icu, locale = 'de-DE');
+             CREATE TABLE t (id int PRIMARY KEY, name text COLLATE german, note text);
+             CREATE INDEX t_note ON t (note COLLATE german);",
+            "replace collation german: Postgres cannot change a collation's definition, nor drop one in use \
+             (column t.name, index t_note)",
+        ),
+        (
+            "refuse_domain",
+            "CREATE DOMAIN cents AS integer;
+             CREATE TABLE a (id int PRIMARY KEY, total cents); CREATE TABLE b (id int PRIMARY KEY, price cents);",
+            "replace domain cents: Postgres cannot change a domain's type or collation, nor drop one in use \
+             (column a.total, column b.price)",
+        ),
+    ];
+    for (name, ddl, expected) in cases {
+        let (db, from) = build(name, ddl).await;
+        let extension_types = inspect(&db.connect().await, &InspectOptions::default())
+            .await
+            .expect("inspect")
+            .extension_types;
+        let mut to = from.clone();
+        to.extensions.clear();
+        for collation in &mut to.collations {
+            collation.locale = "fr-FR".into();
+        }
+        for domain in &mut to.domains {
+            domain.data_type = ColumnType::BigInt;
+        }
+        let options = PlanOptions {
+            allow_destructive: true,
+            extension_types,
+            ..PlanOptions::default()
+        };
+        match plan(&from, &to, &Renames::default(), &options) {
+            Err(error @ PlanError::Refused { .. }) => {
+                let message = error.to_string();
+                assert!(message.contains(expected), "{name}: {message}");
+                assert!(
+                    !message.contains('\n') || message.lines().count() == 2,
+                    "{message}"
+                );
+            }
+            other => panic!("{name}: not refused: {other:?}"),
+        }
+    }
+}
+
+cases! {
+    domain_column_added_with_its_domain {
+        old: "CREATE TABLE t (id int PRIMARY KEY);",
+        new: "CREATE DOMAIN cents AS bigint CONSTRAINT cents_positive CHECK (VALUE >= 0);
+              CREATE TABLE t (id int PRIMARY KEY, total cents);",
+        hazards: [],
+    }
+    collation_column_and_index_added_to_an_existing_table {
+        old: "CREATE TABLE t (id int PRIMARY KEY);",
+        new: "CREATE COLLATION german (provider = icu, locale = 'de-DE');
+              CREATE TABLE t (id int PRIMARY KEY, name text COLLATE german);
+              CREATE INDEX t_name ON t (name);",
+        hazards: [BuildsIndex],
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! A base schema is generated from a small grammar (enum types; tables with columns of the common
 //! types, defaults, primary keys, uniques, checks, indexes, foreign keys, row-level security,
-//! policies and comments). A target is derived from it by one to four random mutations, and a
+//! policies and comments), with views over its tables (a materialized one, a view over a view)
+//! and sequences, free or owned by a column. A target is derived from it by one to four random
+//! mutations (and up to two of views and sequences: added, dropped, an owner moved), and a
 //! repair pass keeps the pair consistent (no key on a dropped column, no foreign key between
 //! columns of different types). A schema Postgres refuses to build is a bug of this generator.
 //!
@@ -28,9 +30,9 @@ use proptest::test_runner::{TestCaseError, TestRunner};
 
 use schema_core::Renames;
 use schema_core::model::{
-    CheckConstraint, Column, ColumnType, Deferrable, EnumType, ForeignKey, Index, IndexKey, IndexTarget,
-    NullsOrder, Policy, PolicyCommand, PrimaryKey, ReferentialAction, RowLevelSecurity, Schema, SortOrder,
-    Table, UniqueConstraint,
+    CheckConstraint, Column, ColumnRef, ColumnType, Deferrable, EnumType, ForeignKey, Index, IndexKey,
+    IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, ReferentialAction, RowLevelSecurity, Schema,
+    Sequence, SequenceOptions, SortOrder, Table, UniqueConstraint, View,
 };
 use schema_core::render;
 use schema_migrate::diff::diff;
@@ -218,6 +220,7 @@ fn shape(schema: &Schema) -> Schema {
             blank(&mut policy.with_check);
         }
     }
+    shape.views.iter_mut().for_each(|v| v.query.clear());
     shape
 }
 
@@ -244,9 +247,15 @@ impl fmt::Debug for Pair {
 }
 
 fn pair() -> impl Strategy<Value = Pair> {
-    (schema_spec(), vec(mutation(), 1..=4))
-        .prop_map(|(spec, mutations)| {
-            let from = build_schema(&spec);
+    (
+        schema_spec(),
+        vec(mutation(), 1..=4),
+        relation_extras_spec(),
+        vec(relation_extras_mutation(), 0..=2),
+    )
+        .prop_map(|(spec, mutations, extras, extra_mutations)| {
+            let mut from = build_schema(&spec);
+            add_relation_extras(&mut from, &extras);
             let mut to = from.clone();
             let mut applied = Vec::new();
             for mutation in &mutations {
@@ -254,6 +263,12 @@ fn pair() -> impl Strategy<Value = Pair> {
                     applied.push(done);
                 }
                 repair(&mut to);
+                repair_relation_extras(&mut to);
+            }
+            for mutation in &extra_mutations {
+                if let Some(done) = mutate_relation_extras(&mut to, mutation) {
+                    applied.push(done);
+                }
             }
             Pair {
                 from: from.canonical(),
@@ -1335,6 +1350,7 @@ fn generated_pairs_are_consistent() {
         for schema in [&pair.from, &pair.to] {
             let mut repaired = schema.clone();
             repair(&mut repaired);
+            repair_relation_extras(&mut repaired);
             prop_assert_eq!(&repaired.canonical(), schema);
             let mut names: Vec<&str> = Vec::new();
             for table in &schema.tables {
@@ -1355,11 +1371,243 @@ fn generated_pairs_are_consistent() {
     if let Err(error) = result {
         panic!("{error}");
     }
+    some_pairs_hold_views_and_sequences();
+}
+
+/// The generator reaches views (materialized and over a view), free and owned sequences, and
+/// changes to them.
+fn some_pairs_hold_views_and_sequences() {
+    use std::cell::Cell;
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let seen = [(); 5].map(|_| Cell::new(0usize));
+    runner
+        .run(&pair(), |pair| {
+            let s = &pair.to;
+            let found = [
+                s.views.iter().any(|v| v.materialized),
+                s.views.iter().any(|v| v.name == "vv"),
+                s.sequences.iter().any(|q| q.owned_by.is_some()),
+                s.sequences.iter().any(|q| q.owned_by.is_none()),
+                pair.from.views != pair.to.views || pair.from.sequences != pair.to.sequences,
+            ];
+            for (cell, found) in seen.iter().zip(found) {
+                cell.set(cell.get() + usize::from(found));
+            }
+            Ok(())
+        })
+        .expect("generation");
+    let counts: Vec<usize> = seen.iter().map(Cell::get).collect();
+    assert!(counts.iter().all(|&n| n > 0), "{counts:?}");
 }
 
 fn default_nulls(order: SortOrder) -> NullsOrder {
     match order {
         SortOrder::Asc => NullsOrder::Last,
         SortOrder::Desc => NullsOrder::First,
+    }
+}
+
+// ---- views and sequences (kept apart from the table grammar) ----
+
+/// A sequence: its owner (table, column), start and increment.
+type SequenceSpec = (Option<(Pick, Pick)>, Option<i64>, Option<i64>);
+
+/// Views over the generated tables (one reads a column of a table, a materialized one counts a
+/// table's rows, a view over the first view), and sequences, free or owned by a column.
+#[derive(Debug, Clone)]
+struct RelationExtrasSpec {
+    /// `(table, column, materialized)`.
+    views: Vec<(Pick, Pick, bool)>,
+    /// A view over the first view.
+    view_over_view: bool,
+    /// `(owner (table, column), start, increment)`.
+    sequences: Vec<SequenceSpec>,
+}
+
+fn sequence_spec() -> impl Strategy<Value = SequenceSpec> {
+    (
+        prop::option::of((any::<Pick>(), any::<Pick>())),
+        prop::option::weighted(0.3, 2i64..100),
+        prop::option::weighted(0.3, prop_oneof![Just(-1i64), 2i64..5]),
+    )
+}
+
+fn relation_extras_spec() -> impl Strategy<Value = RelationExtrasSpec> {
+    (
+        vec((any::<Pick>(), any::<Pick>(), any::<bool>()), 0..=2),
+        any::<bool>(),
+        vec(sequence_spec(), 0..=2),
+    )
+        .prop_map(|(views, view_over_view, sequences)| RelationExtrasSpec {
+            views,
+            view_over_view,
+            sequences,
+        })
+}
+
+/// A view of `table`: its column `column`, or its rows counted (materialized).
+fn build_view(name: String, table: &Table, column: Pick, materialized: bool) -> Option<View> {
+    if materialized {
+        return Some(View::materialized(
+            name,
+            format!("SELECT count(*) AS n FROM {}", table.name),
+        ));
+    }
+    let column = picked(&table.columns, column)?;
+    Some(View::new(
+        name,
+        format!("SELECT {} AS v FROM {}", column.name, table.name),
+    ))
+}
+
+fn build_sequence(schema: &Schema, name: String, (owner, start, increment): &SequenceSpec) -> Sequence {
+    let mut sequence = Sequence::new(name).options(SequenceOptions {
+        start: *start,
+        increment: *increment,
+        ..SequenceOptions::default()
+    });
+    if let Some((table, column)) = owner
+        && let Some(table) = picked(&schema.tables, *table)
+        && let Some(column) = picked(&table.columns, *column)
+    {
+        sequence.owned_by = Some(ColumnRef {
+            table: table.name.clone(),
+            column: column.name.clone(),
+        });
+    }
+    // A negative increment starts at the top by default; keep the start inside the bounds.
+    if sequence.options.increment.is_some_and(|i| i < 0) {
+        sequence.options.start = None;
+    }
+    sequence
+}
+
+fn add_relation_extras(schema: &mut Schema, spec: &RelationExtrasSpec) {
+    for (i, (table, column, materialized)) in spec.views.iter().enumerate() {
+        let Some(table) = picked(&schema.tables, *table) else {
+            continue;
+        };
+        if let Some(view) = build_view(format!("v{i}"), table, *column, *materialized) {
+            schema.views.push(view);
+        }
+    }
+    if spec.view_over_view
+        && let Some(first) = schema.views.iter().find(|v| !v.materialized)
+    {
+        let over = View::new("vv", format!("SELECT count(*) AS n FROM {}", first.name));
+        schema.views.push(over);
+    }
+    for (i, sequence) in spec.sequences.iter().enumerate() {
+        let sequence = build_sequence(schema, format!("s{i}"), sequence);
+        schema.sequences.push(sequence);
+    }
+}
+
+/// The relations `sql` names among the schema's tables and views (`t<n>`, `v<n>`).
+fn named_relations(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| word.starts_with('t') || word.starts_with('v'))
+}
+
+/// Views whose table or column went go (with the views over them); a sequence whose owning
+/// column went is free.
+fn repair_relation_extras(schema: &mut Schema) {
+    loop {
+        let before = schema.views.len();
+        let tables = schema.tables.clone();
+        let views: Vec<String> = schema.views.iter().map(|v| v.name.clone()).collect();
+        schema.views.retain(|view| {
+            let relations_exist = named_relations(&view.query)
+                .filter(|r| *r != "v" && *r != "n")
+                .all(|r| tables.iter().any(|t| t.name == r) || views.iter().any(|v| v == r));
+            let columns_exist = mentioned_columns(&view.query).all(|c| {
+                named_relations(&view.query)
+                    .filter_map(|r| tables.iter().find(|t| t.name == r))
+                    .any(|t| t.column(c).is_some())
+            });
+            relations_exist && columns_exist
+        });
+        if schema.views.len() == before {
+            break;
+        }
+    }
+    let tables = schema.tables.clone();
+    for sequence in &mut schema.sequences {
+        if let Some(owner) = &sequence.owned_by
+            && !tables
+                .iter()
+                .any(|t| t.name == owner.table && t.column(&owner.column).is_some())
+        {
+            sequence.owned_by = None;
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum RelationExtrasMutation {
+    AddView(Pick, Pick, bool),
+    DropView(Pick),
+    AddSequence(SequenceSpec),
+    DropSequence(Pick),
+    /// Owned by another column, or released.
+    MoveSequence(Pick, Option<(Pick, Pick)>),
+}
+
+fn relation_extras_mutation() -> impl Strategy<Value = RelationExtrasMutation> {
+    use RelationExtrasMutation::*;
+    let p = || any::<Pick>();
+    prop_oneof![
+        (p(), p(), any::<bool>()).prop_map(|(t, c, m)| AddView(t, c, m)),
+        p().prop_map(DropView),
+        sequence_spec().prop_map(AddSequence),
+        p().prop_map(DropSequence),
+        (p(), prop::option::of((p(), p()))).prop_map(|(s, o)| MoveSequence(s, o)),
+    ]
+}
+
+fn mutate_relation_extras(schema: &mut Schema, mutation: &RelationExtrasMutation) -> Option<String> {
+    use RelationExtrasMutation::*;
+    match mutation {
+        AddView(table, column, materialized) => {
+            let table = picked(&schema.tables, *table)?;
+            let name = fresh("w", |n| schema.view(n).is_some());
+            let view = build_view(name.clone(), table, *column, *materialized)?;
+            schema.views.push(view);
+            Some(format!("add view {name}"))
+        }
+        DropView(pick) => {
+            let name = picked(&schema.views, *pick)?.name.clone();
+            // With the views over it.
+            schema
+                .views
+                .retain(|v| v.name != name && !named_relations(&v.query).any(|r| r == name));
+            Some(format!("drop view {name}"))
+        }
+        AddSequence(spec) => {
+            let name = fresh("s", |n| schema.sequence(n).is_some());
+            let sequence = build_sequence(schema, name.clone(), spec);
+            schema.sequences.push(sequence);
+            Some(format!("add sequence {name}"))
+        }
+        DropSequence(pick) => {
+            let name = picked(&schema.sequences, *pick)?.name.clone();
+            schema.sequences.retain(|s| s.name != name);
+            Some(format!("drop sequence {name}"))
+        }
+        MoveSequence(pick, owner) => {
+            let index = pick.index(schema.sequences.len().max(1));
+            let name = schema.sequences.get(index)?.name.clone();
+            let moved = build_sequence(schema, name.clone(), &(*owner, None, None));
+            let sequence = &mut schema.sequences[index];
+            if sequence.owned_by == moved.owned_by {
+                return None;
+            }
+            sequence.owned_by = moved.owned_by;
+            Some(format!("move sequence {name}"))
+        }
     }
 }

@@ -1182,13 +1182,20 @@ async fn verify_steps(
     Ok(Ok(verified))
 }
 
+/// What a database side holds beside its schema: the names of objects not compared, and the
+/// types its extensions made.
+struct NotCompared {
+    names: BTreeMap<String, String>,
+    extension_types: BTreeMap<String, String>,
+}
+
 /// A schema source, and the server to normalize declared SQL on when the other side is a database.
 async fn load_source(
     app: &App,
     cli: &Cli,
     source: &Source,
     declared: &Option<DeclaredSchema>,
-) -> Result<(Schema, Option<BTreeMap<String, String>>), Failure> {
+) -> Result<(Schema, Option<NotCompared>), Failure> {
     match source {
         Source::Database(url) => {
             let inspection = inspect_url(url).await?;
@@ -1196,7 +1203,13 @@ async fn load_source(
             for note in &inspection.unsupported {
                 eprintln!("warning: not compared: {note}");
             }
-            Ok((inspection.schema, Some(inspection.unmodelled_names)))
+            Ok((
+                inspection.schema,
+                Some(NotCompared {
+                    names: inspection.unmodelled_names,
+                    extension_types: inspection.extension_types,
+                }),
+            ))
         }
         Source::Migrations => {
             let (_, migrations) = load_dir(app, cli)?;
@@ -1227,7 +1240,13 @@ async fn diff_command(
     let (from_db, to_db) = (from_unmodelled.is_some(), to_unmodelled.is_some());
     // The plan runs against `from`: it may not take a name that database gives to an object not
     // compared.
-    options.unmodelled = from_unmodelled.unwrap_or_default();
+    // Which columns use an extension's types: the database's extensions say (either side).
+    for seen in [&from_unmodelled, &to_unmodelled].into_iter().flatten() {
+        options
+            .extension_types
+            .extend(seen.extension_types.iter().map(|(t, e)| (t.clone(), e.clone())));
+    }
+    options.unmodelled = from_unmodelled.map(|seen| seen.names).unwrap_or_default();
     // Compare like with like: a declared or snapshot side is spelled the way Postgres prints it
     // by creating it on a throwaway database of the other side's server.
     let server = match (from, to) {

@@ -69,12 +69,8 @@ SELECT 'statistics object', s.stxname::text, 'is not represented', t.relname::te
   LEFT JOIN tables t ON t.oid = s.stxrelid
  WHERE n.nspname = $1
 UNION ALL
--- Database-wide and per-schema objects of kinds the model has no place for.
-SELECT 'extension', e.extname || ' ' || e.extversion, 'in schema ' || n.nspname || ' is not represented', NULL
-  FROM pg_catalog.pg_extension e
-  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
- WHERE e.extname <> 'plpgsql'
-UNION ALL
+-- Database-wide and per-schema objects of kinds the model has no place for (extensions,
+-- collations and domains are read by their own queries).
 SELECT 'schema', n.nspname::text, 'is not inspected (only ' || $1 || ' is)', NULL
   FROM pg_catalog.pg_namespace n
  WHERE n.nspname <> $1
@@ -88,12 +84,6 @@ SELECT 'schema', n.nspname::text, 'is not inspected (only ' || $1 || ' is)', NUL
        UNION ALL SELECT 1 FROM pg_catalog.pg_type ty WHERE ty.typnamespace = n.oid))
    AND NOT EXISTS (SELECT 1 FROM ext_members m
                     WHERE m.classid = 'pg_catalog.pg_namespace'::regclass AND m.objid = n.oid)
-UNION ALL
-SELECT 'collation', c.collname::text, 'is not represented', NULL
-  FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
- WHERE n.nspname = $1
-   AND NOT EXISTS (SELECT 1 FROM ext_members m
-                    WHERE m.classid = 'pg_catalog.pg_collation'::regclass AND m.objid = c.oid)
 UNION ALL
 SELECT 'operator', o.oprname || '(' || o.oprleft::regtype || ', ' || o.oprright::regtype || ')',
        'is not represented', NULL

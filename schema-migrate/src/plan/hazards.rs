@@ -335,12 +335,26 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
             ));
         }
         AlterColumn { table, from, to } if cx.exists(table) => {
-            if from.ty != to.ty && !is_lossless(&from.ty, &to.ty) {
+            // A domain converts as its base type does, and checks its constraints.
+            let (from_base, to_base) = (cx.base_type(&from.ty), cx.base_type(&to.ty));
+            if from.ty != to.ty && from_base != to_base && !is_lossless(from_base, to_base) {
                 found.push(hazard(
                     DeletesData,
                     format!(
                         "narrows {table}.{} from {} to {}: values that do not fit fail the conversion or lose precision",
                         to.name, from.ty, to.ty
+                    ),
+                ));
+            }
+            if let Some(domain) = cx.domain(&to.ty)
+                && from.ty != to.ty
+                && (domain.not_null || !domain.checks.is_empty())
+            {
+                found.push(hazard(
+                    MayFail,
+                    format!(
+                        "fails if a value of {table}.{} does not fit the constraints of domain {}",
+                        to.name, domain.name
                     ),
                 ));
             }
@@ -404,6 +418,55 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                         removed.join(", "),
                         to.name
                     ),
+                ));
+            }
+        }
+        DropExtension(extension) => {
+            if let Some(users) = cx.extension_users.get(&extension.name)
+                && !users.before.is_empty()
+            {
+                found.push(hazard(
+                    DeletesData,
+                    format!(
+                        "drops extension {}, whose types {} used: their values go with them",
+                        extension.name,
+                        users.before.join(", ")
+                    ),
+                ));
+            }
+        }
+        AlterExtension { from, to }
+            if from.version != to.version
+                && to
+                    .version
+                    .as_deref()
+                    .is_some_and(|v| !super::sql::is_upgrade(from.version.as_deref(), v)) =>
+        {
+            found.push(hazard(
+                MayFail,
+                format!(
+                    "extension {} has no update script to that version unless Postgres ships one: it is then \
+                     dropped and created again, which Postgres refuses while objects outside it use it",
+                    to.name
+                ),
+            ));
+        }
+        AlterDomain { from, to } => {
+            let adds_check = to.checks.iter().any(|new| {
+                !new.not_valid
+                    && !from
+                        .checks
+                        .iter()
+                        .any(|old| old.name == new.name && old.expression == new.expression && !old.not_valid)
+            });
+            if adds_check || (to.not_null && !from.not_null) {
+                found.push(hazard(
+                    ValidatesConstraint,
+                    format!("checks every value of every column of domain {}", to.name),
+                ));
+                found.push(hazard(
+                    MayFail,
+                    format!("fails if a value of a column of domain {} does not fit", to.name),
                 ));
             }
         }

@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use schema_core::Renames;
-use schema_core::model::{Column, ColumnType, Deferrable, Schema};
+use schema_core::model::{Column, ColumnType, Deferrable, Domain, Schema};
 
 use crate::diff::{Change, diff};
 
@@ -48,6 +48,46 @@ pub struct PlanOptions {
     /// `CONCURRENTLY`, attaches none `USING INDEX` and adds no foreign key `NOT VALID` on them, so
     /// their changes take the plain form.
     pub partitioned: BTreeSet<String>,
+    /// The types the extensions of the database planned against made, each with its extension
+    /// (see [`crate::inspect::Inspection::extension_types`]): a plan that drops an extension
+    /// whose types a column keeps is refused, and one that drops the columns with it is
+    /// destructive.
+    pub extension_types: BTreeMap<String, String>,
+    /// Filled by [`plan`] from the two schemas and [`PlanOptions::extension_types`].
+    pub extension_users: BTreeMap<String, ExtensionUsers>,
+    /// The domains of the two schemas (filled by [`plan`]): a column converted to a domain over
+    /// its type is not narrowed, only checked against the domain's constraints.
+    pub domains: BTreeMap<String, Domain>,
+}
+
+/// What uses the types of an extension, by extension.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtensionUsers {
+    /// Columns and domains of the schema planned from that the plan drops.
+    pub before: Vec<String>,
+    /// Columns and domains of the schema planned to.
+    pub kept: Vec<String>,
+}
+
+/// The columns and domains of `schema` whose type (or array element type) an extension made.
+fn extension_users(schema: &Schema, types: &BTreeMap<String, String>) -> BTreeMap<String, Vec<String>> {
+    let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut note = |ty: &ColumnType, what: String| {
+        if let ColumnType::Other(name) = ty.element()
+            && let Some(extension) = types.get(name)
+        {
+            users.entry(extension.clone()).or_default().push(what);
+        }
+    };
+    for table in &schema.tables {
+        for column in &table.columns {
+            note(&column.ty, format!("column {}.{}", table.name, column.name));
+        }
+    }
+    for domain in &schema.domains {
+        note(&domain.data_type, format!("domain {}", domain.name));
+    }
+    users
 }
 
 /// `lock_timeout` and `statement_timeout` for one statement. Zero means no limit.
@@ -285,6 +325,7 @@ fn created_name(change: &Change) -> Option<&str> {
         Change::CreateView(view) => Some(&view.name),
         Change::CreateSequence(sequence) => Some(&sequence.name),
         Change::CreateEnum(enum_type) => Some(&enum_type.name),
+        Change::CreateDomain(domain) => Some(&domain.name),
         Change::RenameTable { to, .. } | Change::RenameIndex { to, .. } => Some(to),
         Change::CreateIndex { index, .. } => Some(&index.name),
         Change::AddPrimaryKey { primary_key, .. } => Some(&primary_key.name),
@@ -314,6 +355,35 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
             .filter(|t| t.partition_by.is_some())
             .map(|t| t.name.clone()),
     );
+    for domain in to.domains.iter().chain(&from.domains) {
+        options
+            .domains
+            .entry(domain.name.clone())
+            .or_insert_with(|| domain.clone());
+    }
+    if !options.extension_types.is_empty() {
+        let before = extension_users(from, &options.extension_types);
+        let kept = extension_users(to, &options.extension_types);
+        // What goes with the extension: its users that `to` no longer has at all (a column
+        // converted to another type keeps its values).
+        let mut all_to: BTreeSet<String> = to
+            .tables
+            .iter()
+            .flat_map(|t| {
+                t.columns
+                    .iter()
+                    .map(move |c| format!("column {}.{}", t.name, c.name))
+            })
+            .collect();
+        all_to.extend(to.domains.iter().map(|d| format!("domain {}", d.name)));
+        for (extension, users) in before {
+            options.extension_users.entry(extension).or_default().before =
+                users.into_iter().filter(|u| !all_to.contains(u)).collect();
+        }
+        for (extension, users) in kept {
+            options.extension_users.entry(extension).or_default().kept = users;
+        }
+    }
     plan_changes(diff(from, to, renames), &options)
 }
 
@@ -371,6 +441,37 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
             Change::Repartition { table, to, .. } => {
                 Some((summary(change), repartition_steps(table, to.as_deref())))
             }
+            Change::ReplaceCollation { from, used_by, .. } if !used_by.is_empty() => Some((
+                summary(change),
+                format!(
+                    "Postgres cannot change a collation's definition, nor drop one in use ({}). Create the new \
+                     definition under another name, move those to it, then drop {}",
+                    used_by.join(", "),
+                    from.name
+                ),
+            )),
+            Change::ReplaceDomain { from, used_by, .. } if !used_by.is_empty() => Some((
+                summary(change),
+                format!(
+                    "Postgres cannot change a domain's type or collation, nor drop one in use ({}). Create the new \
+                     domain under another name, convert those to it, then drop {}",
+                    used_by.join(", "),
+                    from.name
+                ),
+            )),
+            Change::DropExtension(extension) => options
+                .extension_users
+                .get(&extension.name)
+                .filter(|users| !users.kept.is_empty())
+                .map(|users| {
+                    (
+                        summary(change),
+                        format!(
+                            "{} still use(s) its types: drop or convert them first (or keep the extension)",
+                            users.kept.join(", ")
+                        ),
+                    )
+                }),
             _ => None,
         })
         .collect();
@@ -606,6 +707,8 @@ pub(crate) struct Context {
     online: bool,
     timeouts: TimeoutPolicy,
     partitioned: BTreeSet<String>,
+    extension_users: BTreeMap<String, ExtensionUsers>,
+    domains: BTreeMap<String, Domain>,
 }
 
 impl Context {
@@ -632,6 +735,8 @@ impl Context {
             online: !options.fast,
             timeouts: options.timeouts,
             partitioned: options.partitioned.clone(),
+            extension_users: options.extension_users.clone(),
+            domains: options.domains.clone(),
         }
     }
 
@@ -643,6 +748,31 @@ impl Context {
             online: false,
             timeouts: self.timeouts,
             partitioned: self.partitioned.clone(),
+            extension_users: self.extension_users.clone(),
+            domains: self.domains.clone(),
+        }
+    }
+
+    /// The type under domains: a domain's base type (through domains over domains), or `ty`.
+    pub(crate) fn base_type<'t>(&'t self, ty: &'t ColumnType) -> &'t ColumnType {
+        let mut ty = ty;
+        for _ in 0..8 {
+            match ty {
+                ColumnType::Other(name) => match self.domains.get(name) {
+                    Some(domain) => ty = &domain.data_type,
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        ty
+    }
+
+    /// The domain `ty` is, if it is one of the plan's.
+    pub(crate) fn domain(&self, ty: &ColumnType) -> Option<&Domain> {
+        match ty {
+            ColumnType::Other(name) => self.domains.get(name),
+            _ => None,
         }
     }
 
@@ -936,6 +1066,18 @@ const LATE_DROP: u8 = 16;
 fn phase(change: &Change) -> u8 {
     use Change::*;
     match change {
+        // Before everything that may use what they make (extension types, collations); the
+        // down drops them after everything that used them.
+        CreateExtension(_) | AlterExtension { .. } | CreateCollation(_) | ReplaceCollation { .. } => 6,
+        // After the enum types and sequences they may be over or take defaults from, before the
+        // functions, tables and columns of their type.
+        CreateDomain(_) | ReplaceDomain { .. } => 10,
+        // After the columns of its type changed, before the checks that may rely on it.
+        AlterDomain { .. } => 15,
+        // After the columns of their type (a domain is listed before the enum it may be over).
+        DropDomain(_) => 14,
+        // After everything that used them: columns, indexes, domains, functions.
+        DropExtension(_) | DropCollation(_) => 20,
         // Before renames too: the down creates them again after the renames are undone.
         DropView(_) => 0,
         // A SQL-standard body depends on the tables and columns it reads, as a view does.
@@ -1002,6 +1144,25 @@ pub fn describe_change(change: &Change) -> String {
 fn summary(change: &Change) -> String {
     use Change::*;
     match change {
+        CreateExtension(e) => format!("create extension {}", e.name),
+        DropExtension(e) => format!("drop extension {}", e.name),
+        AlterExtension { from, to } if from.version != to.version => format!(
+            "update extension {} to {}",
+            to.name,
+            to.version.as_deref().unwrap_or("its default version")
+        ),
+        AlterExtension { to, .. } => format!(
+            "move extension {} to schema {}",
+            to.name,
+            to.schema.as_deref().unwrap_or("of the schema")
+        ),
+        CreateCollation(c) => format!("create collation {}", c.name),
+        DropCollation(c) => format!("drop collation {}", c.name),
+        ReplaceCollation { to, .. } => format!("replace collation {}", to.name),
+        CreateDomain(d) => format!("create domain {}", d.name),
+        DropDomain(d) => format!("drop domain {}", d.name),
+        AlterDomain { to, .. } => format!("alter domain {}", to.name),
+        ReplaceDomain { to, .. } => format!("replace domain {}", to.name),
         CreateEnum(e) => format!("create enum type {}", e.name),
         DropEnum(e) => format!("drop enum type {}", e.name),
         AddEnumValues {

@@ -75,13 +75,28 @@ fn with_comment(mut statement: Statement, comment: impl Into<String>) -> Stateme
     statement
 }
 
+mod collations;
+mod domains;
+mod extensions;
 mod partitions;
 mod sequences;
 mod views;
 
+pub(super) use extensions::is_upgrade;
+
 pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
     use Change::*;
     match change {
+        CreateExtension(e) => extensions::create(e, cx),
+        DropExtension(e) => extensions::drop(e, cx),
+        AlterExtension { from, to } => extensions::alter(from, to, cx),
+        CreateCollation(c) => collations::create(c, cx),
+        DropCollation(c) => collations::drop(c, cx),
+        ReplaceCollation { to, .. } => collations::replace(to, cx),
+        CreateDomain(d) => domains::create(d, cx),
+        DropDomain(d) => domains::drop(d, cx),
+        AlterDomain { from, to } => domains::alter(from, to, cx),
+        ReplaceDomain { to, .. } => domains::replace(to, cx),
         CreateView(v) => views::create(v, cx),
         DropView(v) => views::drop(v, cx),
         CreateSequence(s) => sequences::create(s, cx),
@@ -513,7 +528,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
     // Whether this change rewrites the table under ACCESS EXCLUSIVE anyway.
     let mut rewrites = false;
     if type_changes {
-        let using = using_expression(name, &from.ty, &to.ty);
+        let using = using_expression(name, &from.ty, &to.ty, cx);
         let sql = render::alter_column_type(table, name, &to.ty, to.collation.as_deref(), using.as_deref());
         if cx.exists(table) && from.ty != to.ty && !is_binary_compatible(&from.ty, &to.ty) {
             rewrites = true;
@@ -629,12 +644,20 @@ fn converts_wall_clock(from: &ColumnType, to: &ColumnType) -> bool {
 
 /// The `USING` expression of a type change, if Postgres needs one: a direct cast where one exists
 /// (see [`has_cast`]), else a conversion through text (every type has text input and output).
-fn using_expression(column: &str, from: &ColumnType, to: &ColumnType) -> Option<String> {
+fn using_expression(column: &str, from: &ColumnType, to: &ColumnType, cx: &Context) -> Option<String> {
     if converts_implicitly(from, to) {
         return None;
     }
     let column = quote(column);
-    let through = if has_cast(from, to) { "" } else { "::text" };
+    // A domain casts as its base type does (to and from it directly).
+    let (from_base, to_base) = (cx.base_type(from), cx.base_type(to));
+    let through_domain = (from_base != from || to_base != to)
+        && (from_base == to_base || has_cast(from_base, to_base) || converts_implicitly(from_base, to_base));
+    let through = if has_cast(from, to) || through_domain {
+        ""
+    } else {
+        "::text"
+    };
     Some(format!("{column}{through}::{}", to.sql()))
 }
 
