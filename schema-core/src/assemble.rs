@@ -33,6 +33,7 @@ pub const TENANT_POLICY: &str = "tenant_isolation";
 #[derive(Debug, Clone)]
 pub struct SchemaBuilder {
     tables: Vec<TableDef>,
+    schemas: Vec<String>,
     sequences: Vec<Sequence>,
     views: Vec<View>,
     tenant_setting: String,
@@ -301,6 +302,7 @@ impl SchemaBuilder {
     pub fn new() -> Self {
         SchemaBuilder {
             tables: Vec::new(),
+            schemas: Vec::new(),
             sequences: Vec::new(),
             views: Vec::new(),
             tenant_setting: DEFAULT_TENANT_SETTING.to_owned(),
@@ -358,6 +360,14 @@ impl SchemaBuilder {
         self
     }
 
+    /// Declare a namespace besides `public` (`CREATE SCHEMA`) that may hold nothing yet; the
+    /// namespaces of declared tables (`#[table(schema = "billing")]`), sequences and views
+    /// (`View::new("billing.open_invoices", ...)`) are declared by their names.
+    pub fn namespace(mut self, name: impl Into<String>) -> Self {
+        self.schemas.push(name.into());
+        self
+    }
+
     /// Add a sequence: a free one (a column takes its values with `default_sql(seq.nextval())`),
     /// or one `owned_by` a column.
     pub fn sequence(mut self, sequence: Sequence) -> Self {
@@ -397,6 +407,7 @@ impl SchemaBuilder {
         let enums = collect_enums(&defs, &mut violations);
 
         let mut schema = Schema {
+            schemas: self.schemas,
             enums,
             functions: Vec::new(),
             tables: defs.iter().map(|d| d.table.clone()).collect(),

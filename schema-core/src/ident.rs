@@ -22,6 +22,54 @@ pub fn quote(name: &str) -> String {
     quoted
 }
 
+/// The namespace whose objects the model names without a qualifier.
+pub const DEFAULT_SCHEMA: &str = "public";
+
+/// A model name split into its namespace and its name: `billing.invoices` is `(Some("billing"),
+/// "invoices")`, `invoices` is `(None, "invoices")` (in `public`). The namespace ends at the first
+/// dot: namespace names hold no dot (the derive refuses one), object names may.
+pub fn split_qualified(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('.') {
+        Some((namespace, rest)) if !namespace.is_empty() && !rest.is_empty() => (Some(namespace), rest),
+        _ => (None, name),
+    }
+}
+
+/// The name without its namespace.
+pub fn unqualified(name: &str) -> &str {
+    split_qualified(name).1
+}
+
+/// The namespace of a model name (`public` when it carries none).
+pub fn namespace_of(name: &str) -> &str {
+    split_qualified(name).0.unwrap_or(DEFAULT_SCHEMA)
+}
+
+/// The model name of `name` in `namespace`: unqualified in `public`.
+pub fn qualified_name(namespace: &str, name: &str) -> String {
+    if namespace == DEFAULT_SCHEMA {
+        name.to_owned()
+    } else {
+        format!("{namespace}.{name}")
+    }
+}
+
+/// `other`, a name of the namespace of `sibling` (an index's name is in its table's namespace).
+pub fn sibling(sibling: &str, other: &str) -> String {
+    match split_qualified(sibling).0 {
+        Some(namespace) => format!("{namespace}.{other}"),
+        None => other.to_owned(),
+    }
+}
+
+/// Quote a model name for SQL: `"invoices"`, or `"billing"."invoices"` outside `public`.
+pub fn quote_qualified(name: &str) -> String {
+    match split_qualified(name) {
+        (Some(namespace), name) => format!("{}.{}", quote(namespace), quote(name)),
+        (None, name) => quote(name),
+    }
+}
+
 /// Quote a string literal for SQL: `'text'`, doubling embedded quotes.
 pub fn quote_literal(text: &str) -> String {
     let mut quoted = String::with_capacity(text.len() + 2);

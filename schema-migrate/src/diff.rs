@@ -23,6 +23,7 @@ use schema_core::model::{
 use crate::sql_split::tokenize;
 
 mod partitions;
+mod schemas;
 mod sequences;
 mod uniques;
 mod views;
@@ -34,6 +35,11 @@ mod views;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
+    /// `CREATE SCHEMA IF NOT EXISTS`: a namespace the objects of `to` need.
+    CreateSchema(String),
+    /// `DROP SCHEMA` (RESTRICT): a namespace nothing declared is left in. It fails, rolling its
+    /// transaction back, if anything not compared is still there.
+    DropSchema(String),
     CreateEnum(EnumType),
     DropEnum(EnumType),
     /// Values inserted, all existing values kept in order: `ALTER TYPE ... ADD VALUE`. It touches
@@ -412,6 +418,8 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            CreateSchema(name) => DropSchema(name.clone()),
+            DropSchema(name) => CreateSchema(name.clone()),
             CreateView(v) => DropView(v.clone()),
             DropView(v) => CreateView(v.clone()),
             CreateTable(t) => DropTable(t.clone()),
@@ -639,6 +647,8 @@ impl Change {
             | CreateSequence(_)
             | DropSequence(_)
             | AlterSequence { .. }
+            | CreateSchema(_)
+            | DropSchema(_)
             | CreateView(_)
             | DropView(_) => None,
             SetSequenceOwner { from, to, .. } => to.as_ref().or(from.as_ref()).map(|c| c.table.as_str()),
@@ -649,6 +659,8 @@ impl Change {
 /// The changes that turn `from` into `to`. `renames` are the renames declared on the `to` side.
 pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let mut changes = Vec::new();
+    // Before the renames: a table renamed into a new namespace needs it created first.
+    schemas::diff_schemas(from, to, &mut changes);
     let from = apply_renames(from, to, renames, &mut changes);
     let from = &from;
 

@@ -936,6 +936,8 @@ const LATE_DROP: u8 = 16;
 fn phase(change: &Change) -> u8 {
     use Change::*;
     match change {
+        // Before anything goes into it (a table moved into it by a rename too).
+        CreateSchema(_) => 0,
         // Before renames too: the down creates them again after the renames are undone.
         DropView(_) => 0,
         // A SQL-standard body depends on the tables and columns it reads, as a view does.
@@ -991,6 +993,8 @@ fn phase(change: &Change) -> u8 {
         CreateView(_) => 18,
         DropFunction(_) => 19,
         SetTableComment { .. } | SetColumnComment { .. } => 20,
+        // Once everything declared has left it.
+        DropSchema(_) => 21,
     }
 }
 
@@ -1039,6 +1043,8 @@ fn summary(change: &Change) -> String {
                 )
             }) + &replacing(policies)
         }
+        CreateSchema(name) => format!("create schema {name}"),
+        DropSchema(name) => format!("drop schema {name}"),
         CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
         DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
         ReplaceFunction { to, .. } => format!("replace function {}({})", to.name, to.arguments),
