@@ -761,7 +761,7 @@ fn add_lookups(
             body: format!(
                 "SELECT {} FROM {} WHERE {by} = $1",
                 columns.join(", "),
-                ident::quote(&lookup.table)
+                ident::quote_qualified(&lookup.table)
             ),
         });
     }
@@ -1033,11 +1033,11 @@ fn check_names(schema: &Schema, violations: &mut Vec<Violation>) {
         }
     };
     for enum_type in &schema.enums {
-        too_long("enum type", &enum_type.name);
+        too_long("enum type", ident::unqualified(&enum_type.name));
         enum_type.values.iter().for_each(|v| too_long("enum value", v));
     }
     for table in &schema.tables {
-        too_long("table", &table.name);
+        too_long("table", ident::unqualified(&table.name));
         table.columns.iter().for_each(|c| too_long("column", &c.name));
         table.indexes.iter().for_each(|i| too_long("index", &i.name));
         table.constraint_names().for_each(|n| too_long("constraint", n));
@@ -1046,7 +1046,8 @@ fn check_names(schema: &Schema, violations: &mut Vec<Violation>) {
     }
 
     // Tables, indexes and the indexes behind primary keys and unique constraints share the
-    // schema's relation namespace.
+    // relation namespace of their schema (an index is in its table's): `claim` takes the
+    // name qualified as the model qualifies a table's.
     let mut relations: BTreeMap<String, String> = BTreeMap::new();
     let mut claim = |name: &str, owner: String, violations: &mut Vec<Violation>| match relations.get(name) {
         Some(first) => violations.push(Violation::DuplicateRelationName {
@@ -1064,20 +1065,24 @@ fn check_names(schema: &Schema, violations: &mut Vec<Violation>) {
     for table in &schema.tables {
         if let Some(pk) = &table.primary_key {
             claim(
-                &pk.name,
+                &ident::sibling(&table.name, &pk.name),
                 format!("the primary key of `{}`", table.name),
                 violations,
             );
         }
         for unique in &table.uniques {
             claim(
-                &unique.name,
+                &ident::sibling(&table.name, &unique.name),
                 format!("a unique constraint of `{}`", table.name),
                 violations,
             );
         }
         for index in &table.indexes {
-            claim(&index.name, format!("an index of `{}`", table.name), violations);
+            claim(
+                &ident::sibling(&table.name, &index.name),
+                format!("an index of `{}`", table.name),
+                violations,
+            );
         }
         let mut seen = BTreeSet::new();
         for name in table.constraint_names() {

@@ -146,29 +146,32 @@ fn columns_addition<S: AsRef<str>>(columns: &[S]) -> String {
     clip(&addition, MAX_IDENTIFIER_BYTES).to_owned()
 }
 
+// The names below are made from the table's name without its schema (`billing.invoices` makes
+// `invoices_pkey`): the objects live in the table's schema, and Postgres names them so.
+
 /// `{table}_pkey`
 pub fn primary_key_name(table: &str) -> String {
-    make_object_name(table, None, Some("pkey"))
+    make_object_name(unqualified(table), None, Some("pkey"))
 }
 
 /// `{table}_{columns}_key`
 pub fn unique_name<S: AsRef<str>>(table: &str, columns: &[S]) -> String {
-    make_object_name(table, Some(&columns_addition(columns)), Some("key"))
+    make_object_name(unqualified(table), Some(&columns_addition(columns)), Some("key"))
 }
 
 /// `{table}_{columns}_fkey`
 pub fn foreign_key_name<S: AsRef<str>>(table: &str, columns: &[S]) -> String {
-    make_object_name(table, Some(&columns_addition(columns)), Some("fkey"))
+    make_object_name(unqualified(table), Some(&columns_addition(columns)), Some("fkey"))
 }
 
 /// `{table}_{columns}_idx`; expression keys count as `expr`, as in Postgres.
 pub fn index_name<S: AsRef<str>>(table: &str, columns: &[S]) -> String {
-    make_object_name(table, Some(&columns_addition(columns)), Some("idx"))
+    make_object_name(unqualified(table), Some(&columns_addition(columns)), Some("idx"))
 }
 
 /// `{table}_{column}_check`: the name Postgres gives a column's unnamed CHECK.
 pub fn check_name(table: &str, column: &str) -> String {
-    make_object_name(table, Some(column), Some("check"))
+    make_object_name(unqualified(table), Some(column), Some("check"))
 }
 
 /// Cut at a character boundary at or below `len` bytes (`pg_mbcliplen`).

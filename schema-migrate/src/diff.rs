@@ -1590,7 +1590,10 @@ fn definitions(create: &Change) -> Vec<String> {
 
 /// Whether `sql` names the identifier `name`: unquoted (folded to lower case) or quoted, outside
 /// string literals and comments.
+/// A name of another schema counts by its unqualified part (`billing.t` is named by `t` or
+/// `billing.t`): an over-approximation, which only costs a rebuild.
 pub(crate) fn names_identifier(sql: &str, name: &str) -> bool {
+    let name = schema_core::ident::unqualified(name);
     tokenize(sql)
         .iter()
         .any(|token| token.identifier().as_deref() == Some(name))

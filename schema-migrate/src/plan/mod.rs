@@ -279,16 +279,19 @@ fn collision_message(steps: &[(String, String, String)]) -> String {
 
 /// The name a change gives to a relation or a type (tables, views, sequences, indexes and their
 /// row and enum types share the schema's names).
-fn created_name(change: &Change) -> Option<&str> {
+/// Names are the model's: an index's is qualified as its table's.
+fn created_name(change: &Change) -> Option<String> {
+    let of_table = |table: &str, name: &str| Some(schema_core::ident::sibling(table, name));
     match change {
-        Change::CreateTable(table) => Some(&table.name),
-        Change::CreateView(view) => Some(&view.name),
-        Change::CreateSequence(sequence) => Some(&sequence.name),
-        Change::CreateEnum(enum_type) => Some(&enum_type.name),
-        Change::RenameTable { to, .. } | Change::RenameIndex { to, .. } => Some(to),
-        Change::CreateIndex { index, .. } => Some(&index.name),
-        Change::AddPrimaryKey { primary_key, .. } => Some(&primary_key.name),
-        Change::AddUnique { unique, .. } => Some(&unique.name),
+        Change::CreateTable(table) => Some(table.name.clone()),
+        Change::CreateView(view) => Some(view.name.clone()),
+        Change::CreateSequence(sequence) => Some(sequence.name.clone()),
+        Change::CreateEnum(enum_type) => Some(enum_type.name.clone()),
+        Change::RenameTable { to, .. } => Some(to.clone()),
+        Change::RenameIndex { table, to, .. } => of_table(table, to),
+        Change::CreateIndex { table, index } => of_table(table, &index.name),
+        Change::AddPrimaryKey { table, primary_key } => of_table(table, &primary_key.name),
+        Change::AddUnique { table, unique } => of_table(table, &unique.name),
         _ => None,
     }
 }
@@ -358,8 +361,8 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
         .iter()
         .filter_map(|change| {
             let name = created_name(change)?;
-            let what = options.unmodelled.get(name)?;
-            Some((summary(change), name.to_owned(), what.clone()))
+            let what = options.unmodelled.get(&name)?;
+            Some((summary(change), name, what.clone()))
         })
         .collect();
     if !collisions.is_empty() {
@@ -370,6 +373,26 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
         .filter_map(|change| match change {
             Change::Repartition { table, to, .. } => {
                 Some((summary(change), repartition_steps(table, to.as_deref())))
+            }
+            // A schema is dropped only when nothing the model does not compare is left in it.
+            Change::DropSchema(name) => {
+                let prefix = format!("{name}.");
+                let left: Vec<String> = options
+                    .unmodelled
+                    .iter()
+                    .filter(|(object, _)| object.starts_with(&prefix))
+                    .map(|(object, what)| format!("{object} ({what})"))
+                    .collect();
+                (!left.is_empty()).then(|| {
+                    (
+                        summary(change),
+                        format!(
+                            "it still holds what the model does not compare: {}; move or drop that by hand first, \
+                             or keep the schema declared (`SchemaBuilder::namespace`)",
+                            left.join(", ")
+                        ),
+                    )
+                })
             }
             _ => None,
         })

@@ -679,7 +679,7 @@ fn has_cast(from: &ColumnType, to: &ColumnType) -> bool {
 /// NOT VALID and validated (which blocks no writes) lets Postgres skip the scan.
 fn set_not_null_online(table: &str, column: &str, cx: &Context) -> Vec<Statement> {
     let check = CheckConstraint {
-        name: ident::make_object_name(table, Some(column), Some("not_null")),
+        name: ident::make_object_name(ident::unqualified(table), Some(column), Some("not_null")),
         expression: format!("{} IS NOT NULL", quote(column)),
         not_valid: false,
         no_inherit: false,
