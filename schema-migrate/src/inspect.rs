@@ -102,7 +102,9 @@ impl InspectOptions {
 /// The model's name for `name` in `schema`: unqualified in the schema read unqualified
 /// (`primary`), `schema.name` elsewhere.
 pub(crate) fn qualify(primary: &str, schema: &str, name: &str) -> String {
-    if schema == primary {
+    // A name holding a dot is qualified even there (`public.a.b`), as the queries qualify it,
+    // so that it does not read as `b` of a schema `a`.
+    if schema == primary && !name.contains('.') {
         name.to_owned()
     } else {
         format!("{schema}.{name}")

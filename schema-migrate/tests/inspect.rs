@@ -840,7 +840,8 @@ async fn declared_schemas_are_read_and_the_others_reported() {
          CREATE SEQUENCE billing.numbers OWNED BY billing.accounts.id;
          CREATE VIEW billing.open_accounts AS SELECT id FROM billing.accounts WHERE status = 'open';
          CREATE SCHEMA audit;
-         CREATE TABLE audit.entries (id int);",
+         CREATE TABLE audit.entries (id int);
+         CREATE TABLE \"billing.accounts\" (id int);",
     )
     .await;
     let options = InspectOptions {
@@ -851,7 +852,12 @@ async fn declared_schemas_are_read_and_the_others_reported() {
     let schema = &inspection.schema;
     let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
     // Same name, two schemas, two tables; `audit` is not declared, so not read.
-    assert_eq!(names, ["accounts", "billing.accounts"]);
+    // A public table whose name holds a dot is qualified, not read as `billing`'s.
+    assert_eq!(names, ["accounts", "billing.accounts", "public.billing.accounts"]);
+    assert_eq!(
+        schema_core::render::drop_table("public.billing.accounts"),
+        "DROP TABLE \"public\".\"billing.accounts\""
+    );
     // A declared schema that does not exist reads as absent (a plan creates it).
     assert_eq!(schema.schemas, ["billing"]);
     let billing = table(schema, "billing.accounts");
@@ -884,7 +890,7 @@ async fn declared_schemas_are_read_and_the_others_reported() {
         .iter()
         .map(|t| t.name.as_str())
         .collect();
-    assert_eq!(names, ["accounts"]);
+    assert_eq!(names, ["accounts", "public.billing.accounts"]);
     let notes = public_only.unsupported.join("\n");
     for expected in [
         "schema audit is not inspected (only public is)",

@@ -1,11 +1,11 @@
 -- Columns of the ordinary tables of the schemas ($1), in attnum order.
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        a.attname::text AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_sql,
        -- The enum (in a schema read) the column's type is, or is an array of, named as the model
        -- names it.
        CASE WHEN et.typtype = 'e' THEN (
-           SELECT CASE WHEN en.nspname = ($1::text[])[1] THEN et.typname::text ELSE en.nspname || '.' || et.typname END
+           SELECT CASE WHEN en.nspname = ($1::text[])[1] AND strpos(et.typname, '.') = 0 THEN et.typname::text ELSE en.nspname || '.' || et.typname END
              FROM pg_catalog.pg_namespace en
             WHERE en.oid = et.typnamespace AND en.nspname = ANY($1))
        END AS enum_name,

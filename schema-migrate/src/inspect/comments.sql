@@ -1,5 +1,5 @@
 -- Comments on the ordinary tables of the schema ($1) and on their columns (column 0 is the table).
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        a.attname::text AS column_name,
        d.description
   FROM pg_catalog.pg_description d

@@ -1,6 +1,6 @@
 -- Constraints of the ordinary tables of the schema ($1): primary keys, uniques, checks, foreign
 -- keys, and the kinds the model cannot hold (exclusion, constraint triggers).
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        con.conname::text AS name,
        con.contype::text AS kind,
        ARRAY(

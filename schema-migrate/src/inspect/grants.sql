@@ -1,7 +1,7 @@
 -- Privileges on the ordinary tables of the schema ($1) granted to a role other than the table's
 -- owner (the owner's own privileges are implicit), on the whole table (column_name NULL) and on
 -- single columns (pg_attribute.attacl). A grant to PUBLIC has no role (NULL).
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        r.rolname::text AS role,
        NULL::text AS column_name,
        array_agg(a.privilege_type::text ORDER BY a.privilege_type) AS privileges,
@@ -15,7 +15,7 @@ SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname
    AND a.grantee <> c.relowner
  GROUP BY n.nspname, c.relname, r.rolname
 UNION ALL
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END,
        r.rolname::text,
        at.attname::text,
        array_agg(a.privilege_type::text ORDER BY a.privilege_type),

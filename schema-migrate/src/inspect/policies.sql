@@ -1,5 +1,5 @@
 -- Row-level security policies of the ordinary tables of the schema ($1). Role 0 is PUBLIC.
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        p.polname::text AS name,
        p.polcmd::text AS command,
        p.polpermissive AS permissive,

@@ -3,12 +3,12 @@
 -- holds from the relations it cannot (views, partitioned tables, partitions, free sequences, ...).
 -- The schema itself is the driving row: no row at all means the schema does not exist, one row
 -- with a NULL name means it exists and is empty.
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
        n.nspname::text AS schema,
        c.relkind::text AS kind,
        c.relispartition AS is_partition,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
-       (SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN pc.relname::text ELSE n.nspname || '.' || pc.relname END
+       (SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(pc.relname, '.') = 0 THEN pc.relname::text ELSE n.nspname || '.' || pc.relname END
           FROM pg_catalog.pg_inherits i
           JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
          WHERE i.inhrelid = c.oid AND pc.relnamespace = c.relnamespace AND c.relispartition) AS partition_of,

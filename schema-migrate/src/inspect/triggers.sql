@@ -1,5 +1,5 @@
 -- User triggers (not internal) of the ordinary tables of the schema ($1).
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        tg.tgname::text AS name,
        tg.tgtype::integer AS type_bits,
        p.proname::text AS function_name,

@@ -1,6 +1,6 @@
 -- User-defined types of the schema ($1): enums with their values in sort order, and the other
 -- kinds (domains, ranges) so they can be reported as unsupported.
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN t.typname::text ELSE n.nspname || '.' || t.typname END AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(t.typname, '.') = 0 THEN t.typname::text ELSE n.nspname || '.' || t.typname END AS name,
        t.typtype::text AS kind,
        ARRAY(
            SELECT e.enumlabel::text

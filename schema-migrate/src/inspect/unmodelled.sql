@@ -7,7 +7,7 @@ WITH ext_members AS (
 ),
 tables AS (
     SELECT c.oid,
-           CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS relname,
+           CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS relname,
            c.reloptions, c.relreplident, c.reltablespace, c.reloftype
       FROM pg_catalog.pg_class c
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -54,7 +54,7 @@ SELECT 'constraint', t.relname || '.' || con.conname, 'has a comment', t.relname
   JOIN pg_catalog.pg_description d
     ON d.classoid = 'pg_catalog.pg_constraint'::regclass AND d.objoid = con.oid
 UNION ALL
-SELECT 'type', CASE WHEN n.nspname = ($1::text[])[1] THEN ty.typname::text ELSE n.nspname || '.' || ty.typname END,
+SELECT 'type', CASE WHEN n.nspname = ($1::text[])[1] AND strpos(ty.typname, '.') = 0 THEN ty.typname::text ELSE n.nspname || '.' || ty.typname END,
        'has a comment', NULL
   FROM pg_catalog.pg_type ty
   JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
@@ -66,7 +66,7 @@ SELECT 'rule', t.relname || '.' || r.rulename, 'is not represented', t.relname::
   FROM tables t JOIN pg_catalog.pg_rewrite r ON r.ev_class = t.oid
 UNION ALL
 -- Extended statistics.
-SELECT 'statistics object', CASE WHEN n.nspname = ($1::text[])[1] THEN s.stxname::text ELSE n.nspname || '.' || s.stxname END, 'is not represented', t.relname::text
+SELECT 'statistics object', CASE WHEN n.nspname = ($1::text[])[1] AND strpos(s.stxname, '.') = 0 THEN s.stxname::text ELSE n.nspname || '.' || s.stxname END, 'is not represented', t.relname::text
   FROM pg_catalog.pg_statistic_ext s
   JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
   LEFT JOIN tables t ON t.oid = s.stxrelid

@@ -1,6 +1,6 @@
 -- Views and materialized views of the schema ($1) that do not belong to an extension, with their
 -- queries as Postgres prints them, and their options (reported: the model does not keep them).
-SELECT CASE WHEN n.nspname = ($1::text[])[1] THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
        (c.relkind = 'm') AS materialized,
        pg_catalog.pg_get_viewdef(c.oid, true) AS query,
        array_to_string(c.reloptions, ', ') AS options
