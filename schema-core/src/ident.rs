@@ -45,9 +45,10 @@ pub fn namespace_of(name: &str) -> &str {
     split_qualified(name).0.unwrap_or(DEFAULT_SCHEMA)
 }
 
-/// The model name of `name` in `namespace`: unqualified in `public`.
+/// The model name of `name` in `namespace`: unqualified in `public`, unless the name holds a dot
+/// (`public.a.b`, which must not read as `b` in a namespace `a`).
 pub fn qualified_name(namespace: &str, name: &str) -> String {
-    if namespace == DEFAULT_SCHEMA {
+    if namespace == DEFAULT_SCHEMA && !name.contains('.') {
         name.to_owned()
     } else {
         format!("{namespace}.{name}")
@@ -221,5 +222,25 @@ mod tests {
             name,
             "a_very_long_table_name_that_g_another_long_column_name_here_key"
         );
+    }
+
+    #[test]
+    fn qualified_names_split_at_the_first_dot() {
+        assert_eq!(split_qualified("invoices"), (None, "invoices"));
+        assert_eq!(split_qualified("billing.invoices"), (Some("billing"), "invoices"));
+        assert_eq!(split_qualified("public.a.b"), (Some("public"), "a.b"));
+        assert_eq!(split_qualified(".x"), (None, ".x"));
+        assert_eq!(quote_qualified("billing.in\"v"), "\"billing\".\"in\"\"v\"");
+        assert_eq!(quote_qualified("invoices"), "\"invoices\"");
+        assert_eq!(qualified_name("public", "invoices"), "invoices");
+        assert_eq!(qualified_name("public", "a.b"), "public.a.b");
+        assert_eq!(qualified_name("billing", "invoices"), "billing.invoices");
+        assert_eq!(
+            sibling("billing.invoices", "invoices_pkey"),
+            "billing.invoices_pkey"
+        );
+        assert_eq!(sibling("invoices", "invoices_pkey"), "invoices_pkey");
+        assert_eq!(primary_key_name("billing.invoices"), "invoices_pkey");
+        assert_eq!(namespace_of("invoices"), "public");
     }
 }
