@@ -34,6 +34,7 @@ pub const TENANT_POLICY: &str = "tenant_isolation";
 #[derive(Debug, Clone)]
 pub struct SchemaBuilder {
     tables: Vec<TableDef>,
+    schemas: Vec<String>,
     sequences: Vec<Sequence>,
     views: Vec<View>,
     extensions: Vec<Extension>,
@@ -305,6 +306,7 @@ impl SchemaBuilder {
     pub fn new() -> Self {
         SchemaBuilder {
             tables: Vec::new(),
+            schemas: Vec::new(),
             sequences: Vec::new(),
             views: Vec::new(),
             extensions: Vec::new(),
@@ -362,6 +364,14 @@ impl SchemaBuilder {
     /// Add a table declaration built by hand.
     pub fn table_def(mut self, table: TableDef) -> Self {
         self.tables.push(table);
+        self
+    }
+
+    /// Declare a namespace besides `public` (`CREATE SCHEMA`) that may hold nothing yet; the
+    /// namespaces of declared tables (`#[table(schema = "billing")]`), sequences and views
+    /// (`View::new("billing.open_invoices", ...)`) are declared by their names.
+    pub fn namespace(mut self, name: impl Into<String>) -> Self {
+        self.schemas.push(name.into());
         self
     }
 
@@ -425,6 +435,7 @@ impl SchemaBuilder {
         let enums = collect_enums(&defs, &mut violations);
 
         let mut schema = Schema {
+            schemas: self.schemas,
             enums,
             functions: Vec::new(),
             tables: defs.iter().map(|d| d.table.clone()).collect(),
@@ -781,7 +792,7 @@ fn add_lookups(
             body: format!(
                 "SELECT {} FROM {} WHERE {by} = $1",
                 columns.join(", "),
-                ident::quote(&lookup.table)
+                ident::quote_qualified(&lookup.table)
             ),
         });
     }
@@ -1053,11 +1064,11 @@ fn check_names(schema: &Schema, violations: &mut Vec<Violation>) {
         }
     };
     for enum_type in &schema.enums {
-        too_long("enum type", &enum_type.name);
+        too_long("enum type", ident::unqualified(&enum_type.name));
         enum_type.values.iter().for_each(|v| too_long("enum value", v));
     }
     for table in &schema.tables {
-        too_long("table", &table.name);
+        too_long("table", ident::unqualified(&table.name));
         table.columns.iter().for_each(|c| too_long("column", &c.name));
         table.indexes.iter().for_each(|i| too_long("index", &i.name));
         table.constraint_names().for_each(|n| too_long("constraint", n));
@@ -1066,7 +1077,8 @@ fn check_names(schema: &Schema, violations: &mut Vec<Violation>) {
     }
 
     // Tables, indexes and the indexes behind primary keys and unique constraints share the
-    // schema's relation namespace.
+    // relation namespace of their schema (an index is in its table's): `claim` takes the
+    // name qualified as the model qualifies a table's.
     let mut relations: BTreeMap<String, String> = BTreeMap::new();
     let mut claim = |name: &str, owner: String, violations: &mut Vec<Violation>| match relations.get(name) {
         Some(first) => violations.push(Violation::DuplicateRelationName {
@@ -1084,20 +1096,24 @@ fn check_names(schema: &Schema, violations: &mut Vec<Violation>) {
     for table in &schema.tables {
         if let Some(pk) = &table.primary_key {
             claim(
-                &pk.name,
+                &ident::sibling(&table.name, &pk.name),
                 format!("the primary key of `{}`", table.name),
                 violations,
             );
         }
         for unique in &table.uniques {
             claim(
-                &unique.name,
+                &ident::sibling(&table.name, &unique.name),
                 format!("a unique constraint of `{}`", table.name),
                 violations,
             );
         }
         for index in &table.indexes {
-            claim(&index.name, format!("an index of `{}`", table.name), violations);
+            claim(
+                &ident::sibling(&table.name, &index.name),
+                format!("an index of `{}`", table.name),
+                violations,
+            );
         }
         let mut seen = BTreeSet::new();
         for name in table.constraint_names() {

@@ -22,6 +22,55 @@ pub fn quote(name: &str) -> String {
     quoted
 }
 
+/// The namespace whose objects the model names without a qualifier.
+pub const DEFAULT_SCHEMA: &str = "public";
+
+/// A model name split into its namespace and its name: `billing.invoices` is `(Some("billing"),
+/// "invoices")`, `invoices` is `(None, "invoices")` (in `public`). The namespace ends at the first
+/// dot: namespace names hold no dot (the derive refuses one), object names may.
+pub fn split_qualified(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('.') {
+        Some((namespace, rest)) if !namespace.is_empty() && !rest.is_empty() => (Some(namespace), rest),
+        _ => (None, name),
+    }
+}
+
+/// The name without its namespace.
+pub fn unqualified(name: &str) -> &str {
+    split_qualified(name).1
+}
+
+/// The namespace of a model name (`public` when it carries none).
+pub fn namespace_of(name: &str) -> &str {
+    split_qualified(name).0.unwrap_or(DEFAULT_SCHEMA)
+}
+
+/// The model name of `name` in `namespace`: unqualified in `public`, unless the name holds a dot
+/// (`public.a.b`, which must not read as `b` in a namespace `a`).
+pub fn qualified_name(namespace: &str, name: &str) -> String {
+    if namespace == DEFAULT_SCHEMA && !name.contains('.') {
+        name.to_owned()
+    } else {
+        format!("{namespace}.{name}")
+    }
+}
+
+/// `other`, a name of the namespace of `sibling` (an index's name is in its table's namespace).
+pub fn sibling(sibling: &str, other: &str) -> String {
+    match split_qualified(sibling).0 {
+        Some(namespace) => format!("{namespace}.{other}"),
+        None => other.to_owned(),
+    }
+}
+
+/// Quote a model name for SQL: `"invoices"`, or `"billing"."invoices"` outside `public`.
+pub fn quote_qualified(name: &str) -> String {
+    match split_qualified(name) {
+        (Some(namespace), name) => format!("{}.{}", quote(namespace), quote(name)),
+        (None, name) => quote(name),
+    }
+}
+
 /// Quote a string literal for SQL: `'text'`, doubling embedded quotes.
 pub fn quote_literal(text: &str) -> String {
     let mut quoted = String::with_capacity(text.len() + 2);
@@ -98,29 +147,32 @@ fn columns_addition<S: AsRef<str>>(columns: &[S]) -> String {
     clip(&addition, MAX_IDENTIFIER_BYTES).to_owned()
 }
 
+// The names below are made from the table's name without its schema (`billing.invoices` makes
+// `invoices_pkey`): the objects live in the table's schema, and Postgres names them so.
+
 /// `{table}_pkey`
 pub fn primary_key_name(table: &str) -> String {
-    make_object_name(table, None, Some("pkey"))
+    make_object_name(unqualified(table), None, Some("pkey"))
 }
 
 /// `{table}_{columns}_key`
 pub fn unique_name<S: AsRef<str>>(table: &str, columns: &[S]) -> String {
-    make_object_name(table, Some(&columns_addition(columns)), Some("key"))
+    make_object_name(unqualified(table), Some(&columns_addition(columns)), Some("key"))
 }
 
 /// `{table}_{columns}_fkey`
 pub fn foreign_key_name<S: AsRef<str>>(table: &str, columns: &[S]) -> String {
-    make_object_name(table, Some(&columns_addition(columns)), Some("fkey"))
+    make_object_name(unqualified(table), Some(&columns_addition(columns)), Some("fkey"))
 }
 
 /// `{table}_{columns}_idx`; expression keys count as `expr`, as in Postgres.
 pub fn index_name<S: AsRef<str>>(table: &str, columns: &[S]) -> String {
-    make_object_name(table, Some(&columns_addition(columns)), Some("idx"))
+    make_object_name(unqualified(table), Some(&columns_addition(columns)), Some("idx"))
 }
 
 /// `{table}_{column}_check`: the name Postgres gives a column's unnamed CHECK.
 pub fn check_name(table: &str, column: &str) -> String {
-    make_object_name(table, Some(column), Some("check"))
+    make_object_name(unqualified(table), Some(column), Some("check"))
 }
 
 /// Cut at a character boundary at or below `len` bytes (`pg_mbcliplen`).
@@ -170,5 +222,25 @@ mod tests {
             name,
             "a_very_long_table_name_that_g_another_long_column_name_here_key"
         );
+    }
+
+    #[test]
+    fn qualified_names_split_at_the_first_dot() {
+        assert_eq!(split_qualified("invoices"), (None, "invoices"));
+        assert_eq!(split_qualified("billing.invoices"), (Some("billing"), "invoices"));
+        assert_eq!(split_qualified("public.a.b"), (Some("public"), "a.b"));
+        assert_eq!(split_qualified(".x"), (None, ".x"));
+        assert_eq!(quote_qualified("billing.in\"v"), "\"billing\".\"in\"\"v\"");
+        assert_eq!(quote_qualified("invoices"), "\"invoices\"");
+        assert_eq!(qualified_name("public", "invoices"), "invoices");
+        assert_eq!(qualified_name("public", "a.b"), "public.a.b");
+        assert_eq!(qualified_name("billing", "invoices"), "billing.invoices");
+        assert_eq!(
+            sibling("billing.invoices", "invoices_pkey"),
+            "billing.invoices_pkey"
+        );
+        assert_eq!(sibling("invoices", "invoices_pkey"), "invoices_pkey");
+        assert_eq!(primary_key_name("billing.invoices"), "invoices_pkey");
+        assert_eq!(namespace_of("invoices"), "public");
     }
 }

@@ -18,9 +18,20 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A whole schema: one Postgres namespace's tables, enum types and functions.
+/// A whole schema: the tables, enum types, functions, sequences and views of `public` and of any
+/// number of other Postgres namespaces.
+///
+/// Objects in `public` are named as they are (`invoices`); objects in another namespace carry it
+/// in their name, `billing.invoices` (see [`crate::ident::split_qualified`]), wherever the model
+/// names them: tables, foreign key targets, enum types of columns, sequences, views, functions,
+/// trigger functions. So two tables of one name in two namespaces are two objects, and everything
+/// in `public` reads, diffs and renders exactly as it did before namespaces existed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
+    /// The namespaces besides `public` (`CREATE SCHEMA`), sorted in the canonical form, which
+    /// adds every namespace an object's name carries. A namespace can be declared empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schemas: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub enums: Vec<EnumType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -208,7 +219,10 @@ pub struct View {
 impl View {
     /// Whether the query names `relation` (unquoted, folded to lower case, or quoted), outside
     /// string literals. A column of the same name counts too: it only costs a rebuild.
+    /// A relation of another namespace counts by its unqualified name (an over-approximation that
+    /// only costs a rebuild).
     pub fn names(&self, relation: &str) -> bool {
+        let relation = crate::ident::unqualified(relation);
         identifiers(&self.query).any(|identifier| identifier == relation)
     }
 
@@ -305,17 +319,20 @@ impl Sequence {
     /// `nextval('name'::regclass)`, as Postgres prints it in a column default (the name quoted
     /// only when it must be; reserved words aside).
     pub fn nextval(&self) -> String {
-        let plain = self
-            .name
-            .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        let name = if plain {
-            self.name.clone()
-        } else {
-            crate::ident::quote(&self.name)
+        let spell = |name: &str| {
+            let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if plain {
+                name.to_owned()
+            } else {
+                crate::ident::quote(name)
+            }
+        };
+        let name = match crate::ident::split_qualified(&self.name) {
+            (Some(namespace), name) => format!("{}.{}", spell(namespace), spell(name)),
+            (None, name) => spell(name),
         };
         format!("nextval({}::regclass)", crate::ident::quote_literal(&name))
     }
@@ -1029,6 +1046,7 @@ impl SortOrder {
 impl Schema {
     /// Sort every unordered collection by name so equal schemas are equal values.
     pub fn canonicalize(&mut self) {
+        self.schemas = self.namespaces();
         self.enums.sort_by(|a, b| a.name.cmp(&b.name));
         self.functions
             .sort_by(|a, b| (&a.name, &a.arguments).cmp(&(&b.name, &b.arguments)));
@@ -1052,6 +1070,28 @@ impl Schema {
             sequence.usage.sort();
             sequence.usage.dedup();
         }
+    }
+
+    /// The namespaces besides `public`: those declared in [`Schema::schemas`] and those the
+    /// objects' names carry, sorted.
+    pub fn namespaces(&self) -> Vec<String> {
+        let names = self
+            .tables
+            .iter()
+            .map(|t| t.name.as_str())
+            .chain(self.enums.iter().map(|e| e.name.as_str()))
+            .chain(self.functions.iter().map(|f| f.name.as_str()))
+            .chain(self.sequences.iter().map(|s| s.name.as_str()))
+            .chain(self.views.iter().map(|v| v.name.as_str()));
+        let mut namespaces: Vec<String> = names
+            .filter_map(|name| crate::ident::split_qualified(name).0)
+            .map(str::to_owned)
+            .chain(self.schemas.iter().cloned())
+            .filter(|namespace| namespace != crate::ident::DEFAULT_SCHEMA)
+            .collect();
+        namespaces.sort();
+        namespaces.dedup();
+        namespaces
     }
 
     /// This schema in canonical form.
@@ -1424,7 +1464,7 @@ impl fmt::Display for ColumnType {
             ColumnType::Inet => f.write_str("inet"),
             ColumnType::Cidr => f.write_str("cidr"),
             ColumnType::Array(inner) => write!(f, "{inner}[]"),
-            ColumnType::Enum(name) => f.write_str(&crate::ident::quote(name)),
+            ColumnType::Enum(name) => f.write_str(&crate::ident::quote_qualified(name)),
             ColumnType::Other(sql) => f.write_str(sql),
         }
     }

@@ -11,8 +11,8 @@
 
 use sea_query::extension::postgres::Type;
 use sea_query::{
-    Alias, ColumnDef, Expr, ForeignKey as SeaForeignKey, ForeignKeyAction, Index as SeaIndex,
-    PostgresQueryBuilder, Table as SeaTable,
+    Alias, ColumnDef, Expr, ForeignKey as SeaForeignKey, ForeignKeyAction, Index as SeaIndex, IntoIden,
+    PostgresQueryBuilder, SchemaName, Table as SeaTable, TableName, TypeRef,
 };
 
 use crate::model::{Column, ColumnType, EnumType, ForeignKey, Identity, ReferentialAction, Schema, Table};
@@ -27,6 +27,9 @@ mod kinds;
 /// Postgres checks against the tables), grants.
 pub fn schema(schema: &Schema) -> Vec<String> {
     let mut statements = Vec::new();
+    for namespace in schema.namespaces() {
+        statements.push(create_schema(&namespace));
+    }
     for extension in &schema.extensions {
         statements.push(create_extension(extension));
     }
@@ -154,24 +157,47 @@ fn iden(name: &str) -> Alias {
     Alias::new(name)
 }
 
+/// A table (or other relation) of the model by its model name: `"t"` in `public`,
+/// `"billing"."t"` elsewhere.
+fn table_ref(name: &str) -> TableName {
+    match crate::ident::split_qualified(name) {
+        (Some(namespace), name) => TableName(
+            Some(SchemaName(None, iden(namespace).into_iden())),
+            iden(name).into_iden(),
+        ),
+        (None, name) => TableName(None, iden(name).into_iden()),
+    }
+}
+
+/// A type of the model by its model name, as [`table_ref`].
+fn type_ref(name: &str) -> TypeRef {
+    match crate::ident::split_qualified(name) {
+        (Some(namespace), name) => TypeRef(
+            Some(SchemaName(None, iden(namespace).into_iden())),
+            iden(name).into_iden(),
+        ),
+        (None, name) => TypeRef(None, iden(name).into_iden()),
+    }
+}
+
 /// `CREATE TYPE "name" AS ENUM (...)`
 pub fn create_enum(enum_type: &EnumType) -> String {
     Type::create()
-        .as_enum(iden(&enum_type.name))
+        .as_enum(type_ref(&enum_type.name))
         .values(enum_type.values.iter().map(|v| iden(v)))
         .to_string(PostgresQueryBuilder)
 }
 
 /// `DROP TYPE "name"`
 pub fn drop_enum(name: &str) -> String {
-    Type::drop().name(iden(name)).to_string(PostgresQueryBuilder)
+    Type::drop().name(type_ref(name)).to_string(PostgresQueryBuilder)
 }
 
 /// `ALTER TYPE "name" RENAME TO "new"`
 pub fn rename_enum(from: &str, to: &str) -> String {
     Type::alter()
-        .name(iden(from))
-        .rename_to(iden(to))
+        .name(type_ref(from))
+        .rename_to(iden(crate::ident::unqualified(to)))
         .to_string(PostgresQueryBuilder)
 }
 
@@ -185,7 +211,7 @@ pub enum EnumPosition<'a> {
 
 /// `ALTER TYPE "name" ADD VALUE 'v' [BEFORE|AFTER 'w']`
 pub fn add_enum_value(name: &str, value: &str, position: EnumPosition<'_>) -> String {
-    let statement = Type::alter().name(iden(name)).add_value(iden(value));
+    let statement = Type::alter().name(type_ref(name)).add_value(iden(value));
     match position {
         EnumPosition::Last => statement,
         EnumPosition::Before(other) => statement.before(iden(other)),
@@ -197,7 +223,7 @@ pub fn add_enum_value(name: &str, value: &str, position: EnumPosition<'_>) -> St
 /// `ALTER TYPE "name" RENAME VALUE 'a' TO 'b'`
 pub fn rename_enum_value(name: &str, from: &str, to: &str) -> String {
     Type::alter()
-        .name(iden(name))
+        .name(type_ref(name))
         .rename_value(iden(from), iden(to))
         .to_string(PostgresQueryBuilder)
 }
@@ -246,7 +272,7 @@ fn column_def(column: &Column) -> ColumnDef {
 /// comments, security and triggers are separate statements, so tables can be created in any order.
 pub fn create_table(table: &Table) -> String {
     let mut statement = SeaTable::create();
-    statement.table(iden(&table.name));
+    statement.table(table_ref(&table.name));
     for column in &table.columns {
         statement.col(column_def(column));
     }
@@ -305,20 +331,36 @@ pub fn add_not_valid_checks(table: &Table) -> Vec<String> {
 
 /// `DROP TABLE "name"`
 pub fn drop_table(name: &str) -> String {
-    SeaTable::drop().table(iden(name)).to_string(PostgresQueryBuilder)
+    SeaTable::drop()
+        .table(table_ref(name))
+        .to_string(PostgresQueryBuilder)
 }
 
-/// `ALTER TABLE "a" RENAME TO "b"`
-pub fn rename_table(from: &str, to: &str) -> String {
-    SeaTable::rename()
-        .table(iden(from), iden(to))
-        .to_string(PostgresQueryBuilder)
+/// `ALTER TABLE "a" RENAME TO "b"`, and `ALTER TABLE "a" SET SCHEMA "billing"` first when `to`
+/// is in another namespace than `from` (a table moved keeps its rows, indexes, constraints and
+/// owned sequences).
+pub fn rename_table(from: &str, to: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut current = from.to_owned();
+    let to_namespace = crate::ident::namespace_of(to);
+    if crate::ident::namespace_of(from) != to_namespace {
+        statements.push(raw::set_schema("TABLE", from, to_namespace));
+        current = crate::ident::qualified_name(to_namespace, crate::ident::unqualified(from));
+    }
+    if current != to {
+        statements.push(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            crate::ident::quote_qualified(&current),
+            crate::ident::quote(crate::ident::unqualified(to))
+        ));
+    }
+    statements
 }
 
 /// `ALTER TABLE "t" ADD COLUMN ...`
 pub fn add_column(table: &str, column: &Column) -> String {
     SeaTable::alter()
-        .table(iden(table))
+        .table(table_ref(table))
         .add_column(column_def(column))
         .to_string(PostgresQueryBuilder)
 }
@@ -326,7 +368,7 @@ pub fn add_column(table: &str, column: &Column) -> String {
 /// `ALTER TABLE "t" DROP COLUMN "c"`
 pub fn drop_column(table: &str, column: &str) -> String {
     SeaTable::alter()
-        .table(iden(table))
+        .table(table_ref(table))
         .drop_column(iden(column))
         .to_string(PostgresQueryBuilder)
 }
@@ -334,7 +376,7 @@ pub fn drop_column(table: &str, column: &str) -> String {
 /// `ALTER TABLE "t" RENAME COLUMN "a" TO "b"`
 pub fn rename_column(table: &str, from: &str, to: &str) -> String {
     SeaTable::alter()
-        .table(iden(table))
+        .table(table_ref(table))
         .rename_column(iden(from), iden(to))
         .to_string(PostgresQueryBuilder)
 }
@@ -342,7 +384,7 @@ pub fn rename_column(table: &str, from: &str, to: &str) -> String {
 /// `ALTER TABLE "t" DROP CONSTRAINT "c"`
 pub fn drop_constraint(table: &str, name: &str) -> String {
     SeaTable::alter()
-        .table(iden(table))
+        .table(table_ref(table))
         .drop_constraint(iden(name))
         .to_string(PostgresQueryBuilder)
 }
@@ -364,8 +406,8 @@ pub fn add_foreign_key(table: &str, fk: &ForeignKey, not_valid: bool) -> String 
     let mut statement = SeaForeignKey::create();
     statement
         .name(&fk.name)
-        .from_tbl(iden(table))
-        .to_tbl(iden(&fk.referenced_table));
+        .from_tbl(table_ref(table))
+        .to_tbl(table_ref(&fk.referenced_table));
     for column in &fk.columns {
         statement.from_col(iden(column));
     }
@@ -481,7 +523,7 @@ impl Scanner {
 
 /// Hand-written SQL for what sea-query cannot express.
 pub mod raw {
-    use crate::ident::{quote, quote_list, quote_literal};
+    use crate::ident::{quote, quote_list, quote_literal, quote_qualified as qname, unqualified};
     use crate::model::{
         CheckConstraint, Column, ColumnRef, ColumnType, Deferrable, Function, Grant, Identity, Index,
         IndexTarget, NullsOrder, Partition, Policy, PrimaryKey, RowLevelSecurity, Sequence, SequenceOptions,
@@ -531,7 +573,7 @@ pub mod raw {
             if index.unique { "UNIQUE " } else { "" },
             if concurrently { "CONCURRENTLY " } else { "" },
             quote(&index.name),
-            quote(table),
+            qname(table),
             index.method,
             keys.join(", ")
         );
@@ -552,20 +594,36 @@ pub mod raw {
         format!(
             "DROP INDEX {}{}",
             if concurrently { "CONCURRENTLY " } else { "" },
-            quote(name)
+            qname(name)
         )
     }
 
     /// `ALTER INDEX "a" RENAME TO "b"`
     pub fn rename_index(from: &str, to: &str) -> String {
-        format!("ALTER INDEX {} RENAME TO {}", quote(from), quote(to))
+        format!("ALTER INDEX {} RENAME TO {}", qname(from), quote(unqualified(to)))
+    }
+
+    /// `ALTER <kind> "name" SET SCHEMA "namespace"`: the object moves with its rows (a table's
+    /// indexes, constraints and owned sequences move with it).
+    pub fn set_schema(kind: &str, name: &str, namespace: &str) -> String {
+        format!("ALTER {kind} {} SET SCHEMA {}", qname(name), quote(namespace))
+    }
+
+    /// `CREATE SCHEMA IF NOT EXISTS "name"`
+    pub fn create_schema(name: &str) -> String {
+        format!("CREATE SCHEMA IF NOT EXISTS {}", quote(name))
+    }
+
+    /// `DROP SCHEMA "name"` (RESTRICT: it fails rather than drop what is left in it).
+    pub fn drop_schema(name: &str) -> String {
+        format!("DROP SCHEMA {}", quote(name))
     }
 
     /// `ALTER TABLE "t" RENAME CONSTRAINT "a" TO "b"`
     pub fn rename_constraint(table: &str, from: &str, to: &str) -> String {
         format!(
             "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
-            quote(table),
+            qname(table),
             quote(from),
             quote(to)
         )
@@ -577,13 +635,13 @@ pub mod raw {
         match using_index {
             Some(index) => format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}",
-                quote(table),
+                qname(table),
                 quote(&pk.name),
                 quote(index)
             ),
             None => format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
-                quote(table),
+                qname(table),
                 quote(&pk.name),
                 quote_list(&pk.columns)
             ),
@@ -596,12 +654,12 @@ pub mod raw {
         match using_index {
             Some(index) => format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}{}",
-                quote(table),
+                qname(table),
                 quote(&unique.name),
                 quote(index),
                 deferrable_clause(unique.deferrable)
             ),
-            None => format!("ALTER TABLE {} ADD {}", quote(table), unique_clause(unique)),
+            None => format!("ALTER TABLE {} ADD {}", qname(table), unique_clause(unique)),
         }
     }
 
@@ -624,7 +682,7 @@ pub mod raw {
     pub fn alter_constraint_deferrable(table: &str, name: &str, deferrable: Deferrable) -> String {
         format!(
             "ALTER TABLE {} ALTER CONSTRAINT {}{}",
-            quote(table),
+            qname(table),
             quote(name),
             match deferrable {
                 Deferrable::NotDeferrable => " NOT DEFERRABLE",
@@ -637,7 +695,7 @@ pub mod raw {
     pub fn add_check(table: &str, check: &CheckConstraint, not_valid: bool) -> String {
         format!(
             "ALTER TABLE {} ADD {}{}",
-            quote(table),
+            qname(table),
             check_clause(check),
             if not_valid { " NOT VALID" } else { "" }
         )
@@ -655,7 +713,7 @@ pub mod raw {
 
     /// `ALTER TABLE "t" VALIDATE CONSTRAINT "c"`
     pub fn validate_constraint(table: &str, name: &str) -> String {
-        format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", quote(table), quote(name))
+        format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qname(table), quote(name))
     }
 
     /// `ALTER TABLE "t" ALTER COLUMN "c" TYPE ty [COLLATE "coll"] [USING expr]`
@@ -668,7 +726,7 @@ pub mod raw {
     ) -> String {
         let mut sql = format!(
             "ALTER TABLE {} ALTER COLUMN {} TYPE {}",
-            quote(table),
+            qname(table),
             quote(column),
             ty.sql()
         );
@@ -687,7 +745,7 @@ pub mod raw {
     pub fn set_nullable(table: &str, column: &str, nullable: bool) -> String {
         format!(
             "ALTER TABLE {} ALTER COLUMN {} {} NOT NULL",
-            quote(table),
+            qname(table),
             quote(column),
             if nullable { "DROP" } else { "SET" }
         )
@@ -698,13 +756,13 @@ pub mod raw {
         match default {
             Some(expression) => format!(
                 "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}",
-                quote(table),
+                qname(table),
                 quote(column),
                 expression
             ),
             None => format!(
                 "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
-                quote(table),
+                qname(table),
                 quote(column)
             ),
         }
@@ -712,7 +770,7 @@ pub mod raw {
 
     /// Identity changes: `ADD GENERATED ... AS IDENTITY`, `SET GENERATED ...`, `DROP IDENTITY`.
     pub fn set_identity(table: &str, column: &str, from: Option<Identity>, to: Option<Identity>) -> String {
-        let target = format!("ALTER TABLE {} ALTER COLUMN {}", quote(table), quote(column));
+        let target = format!("ALTER TABLE {} ALTER COLUMN {}", qname(table), quote(column));
         let generated = |identity: Identity| match identity {
             Identity::Always => "ALWAYS",
             _ => "BY DEFAULT",
@@ -801,7 +859,7 @@ pub mod raw {
             let sets: Vec<String> = clauses.iter().map(|c| format!("SET {c}")).collect();
             format!(
                 "ALTER TABLE {} ALTER COLUMN {} {}",
-                quote(table),
+                qname(table),
                 quote(column),
                 sets.join(" ")
             )
@@ -810,7 +868,7 @@ pub mod raw {
 
     /// `CREATE SEQUENCE "s" [AS type] [options]`, without its owner (see [`set_sequence_owner`]).
     pub fn create_sequence(sequence: &Sequence) -> String {
-        let mut sql = format!("CREATE SEQUENCE {}", quote(&sequence.name));
+        let mut sql = format!("CREATE SEQUENCE {}", qname(&sequence.name));
         if sequence.data_type != ColumnType::BigInt {
             sql.push_str(&format!(" AS {}", sequence.data_type.sql()));
         }
@@ -827,7 +885,7 @@ pub mod raw {
         let mut statements = vec![format!(
             "CREATE {}VIEW {} AS\n{}",
             if view.materialized { "MATERIALIZED " } else { "" },
-            quote(&view.name),
+            qname(&view.name),
             view.query
         )];
         for index in &view.indexes {
@@ -841,13 +899,13 @@ pub mod raw {
         format!(
             "DROP {}VIEW {}",
             if view.materialized { "MATERIALIZED " } else { "" },
-            quote(&view.name)
+            qname(&view.name)
         )
     }
 
     /// `DROP SEQUENCE "s"`
     pub fn drop_sequence(name: &str) -> String {
-        format!("DROP SEQUENCE {}", quote(name))
+        format!("DROP SEQUENCE {}", qname(name))
     }
 
     /// `ALTER SEQUENCE "s" [AS type] ...`: the changed data type and options. `None` when nothing
@@ -862,7 +920,7 @@ pub mod raw {
         let from_options =
             SequenceOptions::from_resolved(from.options.resolved(&from.data_type), &to.data_type);
         clauses.extend(sequence_option_changes(&from_options, &to.options, &to.data_type));
-        (!clauses.is_empty()).then(|| format!("ALTER SEQUENCE {} {}", quote(&to.name), clauses.join(" ")))
+        (!clauses.is_empty()).then(|| format!("ALTER SEQUENCE {} {}", qname(&to.name), clauses.join(" ")))
     }
 
     /// `ALTER SEQUENCE "s" OWNED BY "t"."c"` (or `OWNED BY NONE`).
@@ -870,11 +928,11 @@ pub mod raw {
         match owner {
             Some(owner) => format!(
                 "ALTER SEQUENCE {} OWNED BY {}.{}",
-                quote(name),
-                quote(&owner.table),
+                qname(name),
+                qname(&owner.table),
                 quote(&owner.column)
             ),
-            None => format!("ALTER SEQUENCE {} OWNED BY NONE", quote(name)),
+            None => format!("ALTER SEQUENCE {} OWNED BY NONE", qname(name)),
         }
     }
 
@@ -882,7 +940,7 @@ pub mod raw {
     pub fn drop_generated(table: &str, column: &str) -> String {
         format!(
             "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION",
-            quote(table),
+            qname(table),
             quote(column)
         )
     }
@@ -891,7 +949,7 @@ pub mod raw {
     pub fn comment_on_table(table: &str, comment: Option<&str>) -> String {
         format!(
             "COMMENT ON TABLE {} IS {}",
-            quote(table),
+            qname(table),
             comment.map_or("NULL".to_owned(), quote_literal)
         )
     }
@@ -900,7 +958,7 @@ pub mod raw {
     pub fn comment_on_column(table: &str, column: &str, comment: Option<&str>) -> String {
         format!(
             "COMMENT ON COLUMN {}.{} IS {}",
-            quote(table),
+            qname(table),
             quote(column),
             comment.map_or("NULL".to_owned(), quote_literal)
         )
@@ -926,14 +984,14 @@ pub mod raw {
         if from.enabled != to.enabled {
             statements.push(format!(
                 "ALTER TABLE {} {} ROW LEVEL SECURITY",
-                quote(table),
+                qname(table),
                 if to.enabled { "ENABLE" } else { "DISABLE" }
             ));
         }
         if from.forced != to.forced {
             statements.push(format!(
                 "ALTER TABLE {} {} ROW LEVEL SECURITY",
-                quote(table),
+                qname(table),
                 if to.forced { "FORCE" } else { "NO FORCE" }
             ));
         }
@@ -945,7 +1003,7 @@ pub mod raw {
         let mut sql = format!(
             "CREATE POLICY {} ON {} AS {} FOR {}",
             quote(&policy.name),
-            quote(table),
+            qname(table),
             if policy.permissive {
                 "PERMISSIVE"
             } else {
@@ -992,7 +1050,7 @@ pub mod raw {
         format!(
             "GRANT {} ON {} TO {}",
             privilege_list(grant),
-            quote(table),
+            qname(table),
             quote(&grant.role)
         )
     }
@@ -1038,7 +1096,7 @@ pub mod raw {
         };
         format!(
             "DO $$BEGIN EXECUTE '{verb} USAGE ON SEQUENCE ' || pg_get_serial_sequence({}, {}) || ' {to} ' || {}; END$$",
-            quote_literal(&quote(table)),
+            quote_literal(&qname(table)),
             quote_literal(column),
             quote_literal(&quote(role))
         )
@@ -1046,14 +1104,14 @@ pub mod raw {
 
     /// `GRANT USAGE ON SEQUENCE "s" TO "role"`
     pub fn grant_sequence_usage(sequence: &str, role: &str) -> String {
-        format!("GRANT USAGE ON SEQUENCE {} TO {}", quote(sequence), quote(role))
+        format!("GRANT USAGE ON SEQUENCE {} TO {}", qname(sequence), quote(role))
     }
 
     /// `REVOKE USAGE ON SEQUENCE "s" FROM "role"`
     pub fn revoke_sequence_usage(sequence: &str, role: &str) -> String {
         format!(
             "REVOKE USAGE ON SEQUENCE {} FROM {}",
-            quote(sequence),
+            qname(sequence),
             quote(role)
         )
     }
@@ -1064,7 +1122,7 @@ pub mod raw {
         format!(
             "REVOKE {} ON {} FROM {}",
             privilege_list(grant),
-            quote(table),
+            qname(table),
             quote(&grant.role)
         )
     }
@@ -1080,7 +1138,7 @@ pub mod raw {
 
     /// `DROP POLICY "p" ON "t"`
     pub fn drop_policy(table: &str, name: &str) -> String {
-        format!("DROP POLICY {} ON {}", quote(name), quote(table))
+        format!("DROP POLICY {} ON {}", quote(name), qname(table))
     }
 
     /// `CREATE OR REPLACE FUNCTION "f"(args) RETURNS ty LANGUAGE l VOLATILITY AS $fn$ body $fn$`
@@ -1115,7 +1173,7 @@ pub mod raw {
         };
         format!(
             "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} {attributes}{body}",
-            quote(&function.name),
+            qname(&function.name),
             function.arguments,
             function.returns,
         )
@@ -1142,7 +1200,7 @@ pub mod raw {
     /// [`Function::execute`]), from `had` (what it was before; `None` for a new function, which
     /// Postgres lets PUBLIC call).
     pub fn function_execute(function: &Function, had: Option<&[String]>) -> Vec<String> {
-        let signature = format!("{}({})", quote(&function.name), function.arguments);
+        let signature = format!("{}({})", qname(&function.name), function.arguments);
         let mut out = Vec::new();
         match &function.execute {
             None => {
@@ -1178,7 +1236,7 @@ pub mod raw {
 
     /// `DROP FUNCTION "f"(args)`
     pub fn drop_function(function: &Function) -> String {
-        format!("DROP FUNCTION {}({})", quote(&function.name), function.arguments)
+        format!("DROP FUNCTION {}({})", qname(&function.name), function.arguments)
     }
 
     /// A dollar-quote tag that does not occur in `body`.
@@ -1209,7 +1267,7 @@ pub mod raw {
             quote(&trigger.name),
             trigger.timing,
             events.join(" OR "),
-            quote(table),
+            qname(table),
         );
         if trigger.old_table.is_some() || trigger.new_table.is_some() {
             sql.push_str(" REFERENCING");
@@ -1231,7 +1289,7 @@ pub mod raw {
         let arguments: Vec<String> = trigger.arguments.iter().map(|a| quote_literal(a)).collect();
         sql.push_str(&format!(
             " EXECUTE FUNCTION {}({})",
-            quote(&trigger.function),
+            qname(&trigger.function),
             arguments.join(", ")
         ));
         sql
@@ -1241,8 +1299,8 @@ pub mod raw {
     pub fn create_partition(table: &str, partition: &Partition) -> String {
         format!(
             "CREATE TABLE {} PARTITION OF {} {}",
-            quote(&partition.name),
-            quote(table),
+            qname(&partition.name),
+            qname(table),
             partition.bound
         )
     }
@@ -1251,8 +1309,8 @@ pub mod raw {
     pub fn detach_partition(table: &str, partition: &str) -> String {
         format!(
             "ALTER TABLE {} DETACH PARTITION {}",
-            quote(table),
-            quote(partition)
+            qname(table),
+            qname(partition)
         )
     }
 
@@ -1260,15 +1318,15 @@ pub mod raw {
     pub fn attach_partition(table: &str, partition: &Partition) -> String {
         format!(
             "ALTER TABLE {} ATTACH PARTITION {} {}",
-            quote(table),
-            quote(&partition.name),
+            qname(table),
+            qname(&partition.name),
             partition.bound
         )
     }
 
     /// `DROP TRIGGER "t" ON "table"`
     pub fn drop_trigger(table: &str, name: &str) -> String {
-        format!("DROP TRIGGER {} ON {}", quote(name), quote(table))
+        format!("DROP TRIGGER {} ON {}", quote(name), qname(table))
     }
 }
 

@@ -12,11 +12,35 @@ pub struct Input<'a> {
     pub ident: &'a Ident,
     pub attrs: TableAttrs,
     pub fields: Vec<Field<'a>>,
-    /// The table's name in Postgres.
+    /// The table's name in Postgres, without its schema.
     pub table: String,
     /// The struct's `///` doc comment, joined ([`crate::doc`]): the table's comment unless
     /// `comment = "..."` says otherwise.
     pub doc: Option<String>,
+}
+
+impl Input<'_> {
+    /// The Postgres schema of the table when it is not `public` (`#[table(schema = "...")]`).
+    pub fn schema(&self) -> Option<String> {
+        self.attrs
+            .schema
+            .as_ref()
+            .map(LitStr::value)
+            .filter(|schema| schema != "public")
+    }
+
+    /// The model's name of the table: `billing.invoices` outside `public`.
+    pub fn qualified_table(&self) -> String {
+        qualify(self.schema().as_deref(), &self.table)
+    }
+}
+
+/// `name` in `schema` as the model names it.
+pub fn qualify(schema: Option<&str>, name: &str) -> String {
+    match schema {
+        Some(schema) => format!("{schema}.{name}"),
+        None => name.to_owned(),
+    }
 }
 
 pub struct Field<'a> {

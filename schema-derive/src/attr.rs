@@ -34,6 +34,7 @@ pub enum IdentityKind {
 #[derive(Default)]
 pub struct TableAttrs {
     pub name: Option<LitStr>,
+    pub schema: Option<LitStr>,
     pub tenant_root: Option<Ident>,
     pub global: Option<Ident>,
     pub audited: Option<Ident>,
@@ -120,6 +121,7 @@ pub struct ColumnAttrs {
 #[derive(Default)]
 pub struct PgEnumAttrs {
     pub name: Option<LitStr>,
+    pub schema: Option<LitStr>,
 }
 
 #[derive(Default)]
@@ -334,6 +336,7 @@ pub fn table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
         }
         match k.as_str() {
             NAME => out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
+            SCHEMA => out.schema = Some(lit_str(meta, &key)?),
             TENANT_ROOT => {
                 flag(meta, &key)?;
                 out.tenant_root = Some(key);
@@ -749,7 +752,11 @@ pub fn pg_enum_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> PgEnumAttrs {
         if !seen.first(&key) {
             return skip_value(meta);
         }
-        out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?));
+        if key == SCHEMA {
+            out.schema = Some(lit_str(meta, &key)?);
+        } else {
+            out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?));
+        }
         Ok(())
     });
     out

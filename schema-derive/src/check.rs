@@ -55,6 +55,36 @@ fn check_lit_length(cx: &Ctxt, kind: &str, lit: &Option<LitStr>) {
     }
 }
 
+/// The schema a table is in: a name Postgres keeps as written and lets an application create.
+pub fn check_schema_name(cx: &Ctxt, schema: &LitStr) {
+    let name = schema.value();
+    let problem = if name.trim().is_empty() {
+        Some("must not be empty: name the schema, or leave `schema` out for `public`".to_owned())
+    } else if too_long(&name) {
+        Some(format!(
+            "is {} bytes; Postgres keeps only {MAX_IDENTIFIER_BYTES} and would silently truncate it: choose a shorter name",
+            name.len()
+        ))
+    } else if name.contains('.') {
+        Some(
+            "holds a `.`, which the model reads as the end of the schema's name: choose a name without one"
+                .to_owned(),
+        )
+    } else if name.starts_with("pg_") {
+        Some("starts with `pg_`, which Postgres reserves for its own schemas: choose another name".to_owned())
+    } else if name == "schema_migrate" {
+        Some(
+            "is the migration runner's own schema, which holds no application table: choose another name"
+                .to_owned(),
+        )
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        cx.error_spanned_by(schema, format!("schema name `{name}` {problem}"));
+    }
+}
+
 fn check_names(cx: &Ctxt, input: &Input) {
     if too_long(&input.table) {
         match &input.attrs.name {
@@ -69,6 +99,9 @@ fn check_names(cx: &Ctxt, input: &Input) {
         }
     }
     check_lit_length(cx, "previous table", &input.attrs.renamed_from);
+    if let Some(schema) = &input.attrs.schema {
+        check_schema_name(cx, schema);
+    }
     let mut seen = std::collections::HashMap::new();
     for field in &input.fields {
         if too_long(&field.column) {

@@ -454,6 +454,7 @@ fn strings<'a>(items: impl IntoIterator<Item = &'a String>) -> TokenStream {
 fn table_impl(input: &Input) -> TokenStream {
     let ident = input.ident;
     let table = &input.table;
+    let qualified = input.qualified_table();
     let rust_name = ident.to_string();
     let iden = iden_ident(input);
     let pk_type = primary_key_type(input);
@@ -530,7 +531,7 @@ fn table_impl(input: &Input) -> TokenStream {
         if let Some(from) = &attrs.renamed_from {
             column_renames.push(quote! {
                 ColumnRename {
-                    table: ::std::string::String::from(TABLE),
+                    table: ::std::string::String::from(QUALIFIED),
                     from: ::std::string::String::from(#from),
                     to: ::std::string::String::from(#column),
                 }
@@ -704,7 +705,14 @@ fn table_impl(input: &Input) -> TokenStream {
     } else {
         quote!(Tenancy::Tenant)
     };
-    let renamed_from = lit_value(&input.attrs.renamed_from);
+    // A previous name without a schema is in the table's schema; one with a schema moves it.
+    let renamed_from = match &input.attrs.renamed_from {
+        Some(from) if !from.value().contains('.') => {
+            let from = crate::ast::qualify(input.schema().as_deref(), &from.value());
+            quote!(::core::option::Option::Some(::std::string::String::from(#from)))
+        }
+        _ => lit_value(&input.attrs.renamed_from),
+    };
     let rls_exempt = lit_value(&input.attrs.rls_exempt);
     let comment = comment_value(&input.attrs.comment, &input.doc);
     let audited = input.attrs.audited.is_some();
@@ -713,7 +721,7 @@ fn table_impl(input: &Input) -> TokenStream {
     quote! {
         #[diagnostic::do_not_recommend]
         impl ::schema_core::Table for #ident {
-            const NAME: &'static str = #table;
+            const NAME: &'static str = #qualified;
             const PRIMARY_KEY_COLUMNS: &'static [&'static str] = &[#(#pk_columns),*];
             type PrimaryKey = #pk_type;
             type Iden = #iden;
@@ -724,8 +732,11 @@ fn table_impl(input: &Input) -> TokenStream {
                     model, ident, ColumnKind, ColumnRename, Facts, Justification, JustifiedRule,
                     SqlLiteral, SqlType, TableDef, Tenancy,
                 };
+                // Generated constraint and index names are made from the name without its schema
+                // (they live in the table's schema), as Postgres makes them.
                 const TABLE: &str = #table;
-                let mut table = model::Table::new(TABLE, ::std::vec![#(#columns),*]);
+                const QUALIFIED: &str = #qualified;
+                let mut table = model::Table::new(QUALIFIED, ::std::vec![#(#columns),*]);
                 table.primary_key = ::core::option::Option::Some(model::PrimaryKey {
                     name: ident::primary_key_name(TABLE),
                     columns: #pk_columns_model,

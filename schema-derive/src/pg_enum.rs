@@ -32,6 +32,12 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     if !input.generics.params.is_empty() {
         cx.error_spanned_by(&input.generics, "a Postgres enum cannot be generic");
     }
+    if let Some(schema) = &attrs.schema {
+        crate::check::check_schema_name(&cx, schema);
+    }
+    // The model's name: `billing.status` outside `public`.
+    let schema = attrs.schema.as_ref().map(LitStr::value).filter(|s| s != "public");
+    let name = crate::ast::qualify(schema.as_deref(), &name);
 
     let mut variants = Vec::new();
     let mut labels: Vec<String> = Vec::new();

@@ -6,6 +6,7 @@ pub const PG_ENUM: &str = "pg_enum";
 
 // #[table(...)]
 pub const NAME: &str = "name";
+pub const SCHEMA: &str = "schema";
 pub const TENANT_ROOT: &str = "tenant_root";
 pub const GLOBAL: &str = "global";
 pub const AUDITED: &str = "audited";
@@ -19,6 +20,7 @@ pub const FOREIGN_KEY: &str = "foreign_key";
 
 pub const TABLE_KEYS: &[&str] = &[
     NAME,
+    SCHEMA,
     TENANT_ROOT,
     GLOBAL,
     AUDITED,
@@ -89,7 +91,7 @@ pub const FOREIGN_KEY_KEYS: &[&str] = &[COLUMNS, REFERENCES, ON_DELETE, ON_UPDAT
 
 // #[pg_enum(...)]
 pub const RENAME: &str = "rename";
-pub const PG_ENUM_KEYS: &[&str] = &[NAME];
+pub const PG_ENUM_KEYS: &[&str] = &[NAME, SCHEMA];
 pub const PG_ENUM_VARIANT_KEYS: &[&str] = &[RENAME];
 
 /// The valid keys, for messages: "`a`, `b`, `c`".

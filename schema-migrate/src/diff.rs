@@ -26,6 +26,7 @@ mod collations;
 mod domains;
 mod extensions;
 mod partitions;
+mod schemas;
 mod sequences;
 mod uniques;
 mod views;
@@ -37,6 +38,12 @@ mod views;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
+    /// `CREATE SCHEMA IF NOT EXISTS`: a namespace the objects of `to` need.
+    CreateSchema(String),
+    /// `DROP SCHEMA` (RESTRICT): a namespace nothing declared is left in. It fails, rolling its
+    /// transaction back, if anything not compared is still there.
+    DropSchema(String),
+
     /// `CREATE EXTENSION`: before anything that may use what it makes.
     CreateExtension(Extension),
     /// `DROP EXTENSION`: after everything that used it (refused while a column keeps its type).
@@ -476,6 +483,8 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            CreateSchema(name) => DropSchema(name.clone()),
+            DropSchema(name) => CreateSchema(name.clone()),
             CreateView(v) => DropView(v.clone()),
             DropView(v) => CreateView(v.clone()),
             CreateTable(t) => DropTable(t.clone()),
@@ -713,6 +722,8 @@ impl Change {
             | CreateSequence(_)
             | DropSequence(_)
             | AlterSequence { .. }
+            | CreateSchema(_)
+            | DropSchema(_)
             | CreateView(_)
             | DropView(_) => None,
             SetSequenceOwner { from, to, .. } => to.as_ref().or(from.as_ref()).map(|c| c.table.as_str()),
@@ -723,6 +734,8 @@ impl Change {
 /// The changes that turn `from` into `to`. `renames` are the renames declared on the `to` side.
 pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let mut changes = Vec::new();
+    // Before the renames: a table renamed into a new namespace needs it created first.
+    schemas::diff_schemas(from, to, &mut changes);
     let from = apply_renames(from, to, renames, &mut changes);
     let from = &from;
 
@@ -1655,7 +1668,10 @@ fn definitions(create: &Change) -> Vec<String> {
 
 /// Whether `sql` names the identifier `name`: unquoted (folded to lower case) or quoted, outside
 /// string literals and comments.
+/// A name of another schema counts by its unqualified part (`billing.t` is named by `t` or
+/// `billing.t`): an over-approximation, which only costs a rebuild.
 pub(crate) fn names_identifier(sql: &str, name: &str) -> bool {
+    let name = schema_core::ident::unqualified(name);
     tokenize(sql)
         .iter()
         .any(|token| token.identifier().as_deref() == Some(name))

@@ -61,8 +61,12 @@ pub const QUERY_COUNT: usize = 16;
 /// What to inspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InspectOptions {
-    /// The Postgres schema (namespace) to read.
+    /// The Postgres schema (namespace) to read; the model names its objects unqualified.
     pub schema: String,
+    /// Other schemas to read (the ones an application declares besides `public`,
+    /// [`Schema::schemas`]); the model names their objects `schema.name`. A schema listed that
+    /// does not exist reads as empty. Any other schema holding objects is reported.
+    pub schemas: Vec<String>,
     /// Tables to leave out, by name. The runner's history table is always left out.
     pub exclude_tables: Vec<String>,
 }
@@ -71,8 +75,42 @@ impl Default for InspectOptions {
     fn default() -> Self {
         InspectOptions {
             schema: "public".to_owned(),
+            schemas: Vec::new(),
             exclude_tables: Vec::new(),
         }
+    }
+}
+
+impl InspectOptions {
+    /// `public` and the other schemas of `declared` (one model or several: a plan from one to
+    /// another reads the schemas of both).
+    pub fn declared<'a>(declared: impl IntoIterator<Item = &'a Schema>) -> Self {
+        let mut schemas: Vec<String> = declared.into_iter().flat_map(Schema::namespaces).collect();
+        schemas.sort();
+        schemas.dedup();
+        InspectOptions {
+            schemas,
+            ..InspectOptions::default()
+        }
+    }
+
+    /// Every schema read, the unqualified one first.
+    pub fn all_schemas(&self) -> Vec<String> {
+        std::iter::once(self.schema.clone())
+            .chain(self.schemas.iter().filter(|s| **s != self.schema).cloned())
+            .collect()
+    }
+}
+
+/// The model's name for `name` in `schema`: unqualified in the schema read unqualified
+/// (`primary`), `schema.name` elsewhere.
+pub(crate) fn qualify(primary: &str, schema: &str, name: &str) -> String {
+    // A name holding a dot is qualified even there (`public.a.b`), as the queries qualify it,
+    // so that it does not read as `b` of a schema `a`.
+    if schema == primary && !name.contains('.') {
+        name.to_owned()
+    } else {
+        format!("{schema}.{name}")
     }
 }
 
@@ -187,8 +225,8 @@ async fn inspect_on<C: GenericClient>(
     prepared: Option<&[Statement]>,
     options: &InspectOptions,
 ) -> Result<Inspection, InspectError> {
-    let schema_name: &str = &options.schema;
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&schema_name];
+    let schema_names: Vec<String> = options.all_schemas();
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&schema_names];
     let params = &params;
     // Every query issued goes through `query`, which counts it. All are sent at once: each
     // connection pipelines its share.
@@ -265,7 +303,7 @@ async fn inspect_on<C: GenericClient>(
     reader.grants(&grants)?;
     let notes = unmodelled::notes(&unmodelled, |table| reader.excluded(table))?;
     reader.unsupported.extend(notes);
-    let sequences = sequences::read(&sequences, &options.schema, |table| reader.excluded(table))?;
+    let sequences = sequences::read(&sequences, &schema_names, |table| reader.excluded(table))?;
     reader.schema.sequences = sequences.sequences;
     for (serial, roles) in sequences.serial_usage {
         let Some(table) = reader.tables.get_mut(&serial.table) else {
@@ -313,6 +351,16 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Whether `schema` is one of the schemas read.
+    fn reads(&self, schema: &str) -> bool {
+        schema == self.options.schema || self.options.schemas.iter().any(|s| s == schema)
+    }
+
+    /// The model's name of `name` in `schema` (see [`qualify`]).
+    fn qualify(&self, schema: &str, name: &str) -> String {
+        qualify(&self.options.schema, schema, name)
+    }
+
     fn excluded(&self, table: &str) -> bool {
         (self.legacy_history && table == LEGACY_HISTORY_TABLE)
             || self.options.exclude_tables.iter().any(|t| t == table)
@@ -330,7 +378,17 @@ impl Reader<'_> {
     }
 
     fn relations(&mut self, rows: &[Row]) -> Result<(), InspectError> {
-        if rows.is_empty() {
+        let mut primary_found = false;
+        for row in rows {
+            let schema: String = row.try_get("schema")?;
+            if schema == self.options.schema {
+                primary_found = true;
+            } else if !self.schema.schemas.contains(&schema) {
+                // The other schemas read that exist: a declared one that does not is created.
+                self.schema.schemas.push(schema);
+            }
+        }
+        if !primary_found {
             return Err(InspectError::NoSuchSchema(self.options.schema.clone()));
         }
         for row in rows {
@@ -592,7 +650,11 @@ impl Reader<'_> {
                     table.foreign_keys.push(ForeignKey {
                         name,
                         columns,
-                        referenced_table: referenced_table.clone(),
+                        referenced_table: qualify(
+                            &self.options.schema,
+                            &referenced_schema,
+                            &referenced_table,
+                        ),
                         referenced_columns: row.try_get("referenced_columns")?,
                         on_delete,
                         on_delete_set_columns: row.try_get("on_delete_set_columns")?,
@@ -601,10 +663,10 @@ impl Reader<'_> {
                         match_full: row.try_get::<_, String>("match_type")? == "f",
                         not_valid: !validated,
                     });
-                    if referenced_schema != self.options.schema {
+                    if !self.reads(&referenced_schema) {
                         self.unsupported.push(format!(
                             "foreign key {qualified} references {referenced_schema}.{referenced_table}, \
-                             outside the schema; the model names it {referenced_table}"
+                             outside the schemas read; the model names it {referenced_table}"
                         ));
                     }
                 }
@@ -939,13 +1001,16 @@ impl Reader<'_> {
             let raw_arguments: Vec<u8> = row.try_get("arguments")?;
             let arguments = trigger_arguments(&raw_arguments, argument_count);
             let function_schema: String = row.try_get("function_schema")?;
-            let function: String = row.try_get("function_name")?;
-
-            if function_schema != self.options.schema {
+            let bare_function: String = row.try_get("function_name")?;
+            let function = if self.reads(&function_schema) {
+                self.qualify(&function_schema, &bare_function)
+            } else {
                 self.note(format!(
-                    "trigger {qualified} calls {function_schema}.{function}, outside the schema; the model names it {function}"
+                    "trigger {qualified} calls {function_schema}.{bare_function}, outside the schemas read; the model \
+                     names it {bare_function}"
                 ));
-            }
+                bare_function
+            };
             if row.try_get::<_, bool>("is_constraint")? {
                 self.note(format!(
                     "trigger {qualified} is a constraint trigger, which the model does not keep"

@@ -145,10 +145,13 @@ pub fn gaps(script: &str, transactional: bool, after: &Schema) -> Vec<String> {
 fn effect(tokens: &[Token]) -> Effect {
     let word = |i: usize, w: &str| tokens.get(i).is_some_and(|t| t.is_word(w));
     let name = |i: usize| tokens.get(i).and_then(|t| t.identifier());
-    // Skip a schema qualification: `public.t` is `t`.
+    // A table as the model names it: `public.t` is `t`, `billing.t` is `billing.t`.
     let object = |i: usize| -> (Option<String>, usize) {
         if tokens.get(i + 1).is_some_and(|t| t.text == ".") {
-            (name(i + 2), i + 3)
+            let qualified = name(i)
+                .zip(name(i + 2))
+                .map(|(schema, table)| schema_core::ident::qualified_name(&schema, &table));
+            (qualified, i + 3)
         } else {
             (name(i), i + 1)
         }
@@ -230,6 +233,20 @@ mod tests {
                       CREATE POLICY \"tenant_isolation\" ON \"docs\" USING (true);\nCOMMIT;\n\
                       CREATE INDEX CONCURRENTLY i ON docs (id);";
         assert!(gaps(script, false, &after()).is_empty());
+    }
+
+    #[test]
+    fn a_table_in_another_schema_is_told_apart_from_public_ones() {
+        let mut schema = after();
+        schema.tables[0].name = "billing.docs".into();
+        let script = "BEGIN;\nDROP POLICY \"tenant_isolation\" ON \"billing\".\"docs\";\nCOMMIT;\n\
+                      BEGIN;\nCREATE POLICY \"tenant_isolation\" ON \"billing\".\"docs\" USING (true);\nCOMMIT;";
+        let found = gaps(script, false, &schema);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("billing.docs"), "{found:?}");
+        // `docs` in `public` is another table, which this schema does not have.
+        let script = "BEGIN;\nDROP POLICY tenant_isolation ON docs;\nCOMMIT;";
+        assert!(gaps(script, false, &schema).is_empty());
     }
 
     #[test]

@@ -17,7 +17,11 @@ pub async fn normalize(server_url: &str, schema: &Schema) -> Result<Schema, Erro
     let result = async {
         let client = scratch.connect().await?;
         apply_schema(&client, schema).await?;
-        Ok::<_, Error>(inspect(&client, &InspectOptions::default()).await?.schema)
+        Ok::<_, Error>(
+            inspect(&client, &InspectOptions::declared([schema]))
+                .await?
+                .schema,
+        )
     }
     .await;
     scratch.drop_now().await?;
@@ -33,6 +37,16 @@ pub async fn normalize_on(client: &tokio_postgres::Client, schema: &Schema) -> R
         "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public; GRANT USAGE ON SCHEMA public TO PUBLIC",
     )
     .await?;
+    for namespace in schema.namespaces() {
+        db::execute(
+            client,
+            &format!(
+                "DROP SCHEMA IF EXISTS {} CASCADE",
+                schema_core::ident::quote(&namespace)
+            ),
+        )
+        .await?;
+    }
     // Extensions are database-wide: one whose objects are in another schema outlives `public`.
     db::execute(
         client,
@@ -42,7 +56,7 @@ pub async fn normalize_on(client: &tokio_postgres::Client, schema: &Schema) -> R
     )
     .await?;
     apply_schema(client, schema).await?;
-    Ok(inspect(client, &InspectOptions::default()).await?.schema)
+    Ok(inspect(client, &InspectOptions::declared([schema])).await?.schema)
 }
 
 /// Create `schema` on an empty database, in one transaction.

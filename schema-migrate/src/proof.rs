@@ -74,7 +74,7 @@ pub async fn prove(server_url: &str, from: &Schema, to: &Schema, plan: &Plan) ->
     let result = async {
         let client = scratch.connect().await?;
         apply_schema(&client, from).await?;
-        let options = InspectOptions::default();
+        let options = InspectOptions::declared([from, to]);
         let source = inspect(&client, &options).await?.schema;
         if let Err(error) = apply_once(&client, &plan.up()).await {
             return Ok(Proof::Failed {

@@ -32,29 +32,48 @@ struct Case {
 }
 
 async fn build(name: &str, ddl: &str) -> (TestDb, Schema) {
-    let (db, schema, _) = build_noting(name, ddl).await;
+    let (db, schema, _) = build_noting(name, ddl, &declared(&[ddl])).await;
     (db, schema)
 }
 
+/// What a case declares: `public` and every schema its DDL creates (`CREATE SCHEMA name`), on
+/// either side. Any other schema would be reported, not compared.
+fn declared(ddls: &[&str]) -> InspectOptions {
+    let mut schemas: Vec<String> = ddls
+        .iter()
+        .flat_map(|ddl| ddl.split("CREATE SCHEMA ").skip(1))
+        .filter_map(|rest| {
+            let name: String = rest
+                .trim_start_matches("IF NOT EXISTS ")
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty() && name != "public").then_some(name)
+        })
+        .collect();
+    schemas.sort();
+    schemas.dedup();
+    InspectOptions {
+        schemas,
+        ..InspectOptions::default()
+    }
+}
+
 /// The database built from `ddl`, its schema, and what it holds that the model cannot.
-async fn build_noting(name: &str, ddl: &str) -> (TestDb, Schema, Vec<String>) {
+async fn build_noting(name: &str, ddl: &str, options: &InspectOptions) -> (TestDb, Schema, Vec<String>) {
     let db = TestDb::create(name).await;
     let client = db.connect().await;
     client
         .batch_execute(ddl)
         .await
         .unwrap_or_else(|e| panic!("{name}: DDL failed: {e:?}\n{ddl}"));
-    let inspection = inspect(&client, &InspectOptions::default())
-        .await
-        .expect("inspect");
+    let inspection = inspect(&client, options).await.expect("inspect");
     (db, inspection.schema, inspection.unsupported)
 }
 
-async fn read_noting(db: &TestDb) -> (Schema, Vec<String>) {
+async fn read_noting(db: &TestDb, options: &InspectOptions) -> (Schema, Vec<String>) {
     let client = db.connect().await;
-    let inspection = inspect(&client, &InspectOptions::default())
-        .await
-        .expect("inspect");
+    let inspection = inspect(&client, options).await.expect("inspect");
     (inspection.schema, inspection.unsupported)
 }
 
@@ -76,18 +95,17 @@ fn psql(db: &TestDb, script: &str, what: &str) {
 }
 
 async fn run(case: Case) {
-    let (old_db, from, old_notes) = build_noting(case.name, case.old).await;
-    let (_new_db, to, new_notes) = build_noting(case.name, case.new).await;
+    let options = declared(&[case.old, case.new]);
+    let (old_db, from, old_notes) = build_noting(case.name, case.old, &options).await;
+    let (_new_db, to, new_notes) = build_noting(case.name, case.new, &options).await;
 
     // What the old database holds that the model cannot: the plan must take none of its names.
-    let old_inspection = inspect(&old_db.connect().await, &InspectOptions::default())
-        .await
-        .expect("inspect");
+    let old_inspection = inspect(&old_db.connect().await, &options).await.expect("inspect");
     let unmodelled = old_inspection.unmodelled_names;
     // Which columns use an extension's types: the two databases' extensions say.
     let mut extension_types = old_inspection.extension_types;
     extension_types.extend(
-        inspect(&_new_db.connect().await, &InspectOptions::default())
+        inspect(&_new_db.connect().await, &options)
             .await
             .expect("inspect")
             .extension_types,
@@ -159,7 +177,7 @@ async fn run(case: Case) {
     }
 
     psql(&old_db, &up, "up");
-    let (after_up, notes_after_up) = read_noting(&old_db).await;
+    let (after_up, notes_after_up) = read_noting(&old_db, &options).await;
     // What the model cannot hold is not compared, but a plan must not lose it either.
     assert_eq!(
         notes_after_up, new_notes,
@@ -190,7 +208,7 @@ async fn run(case: Case) {
     );
 
     psql(&old_db, &down, "down");
-    let (after_down, notes_after_down) = read_noting(&old_db).await;
+    let (after_down, notes_after_down) = read_noting(&old_db, &options).await;
     assert_eq!(
         notes_after_down, old_notes,
         "{}: after down, what is not compared differs",
@@ -2041,6 +2059,199 @@ cases! {
         new: "",
         hazards: [DeletesData, Irreversible],
         destructive: true,
+    }
+
+    // ---- issue 14: named schemas ----
+    schema_created_with_its_table {
+        old: "",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id bigint PRIMARY KEY, total bigint NOT NULL);",
+        hazards: [],
+    }
+    schema_dropped_with_its_table {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id bigint PRIMARY KEY, total bigint NOT NULL);",
+        new: "",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+    empty_schema_declared {
+        old: "CREATE TABLE t (id int PRIMARY KEY);",
+        new: "CREATE TABLE t (id int PRIMARY KEY); CREATE SCHEMA archive;",
+        hazards: [],
+    }
+    same_table_name_in_two_schemas {
+        old: "CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL);",
+        new: "CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL);
+              CREATE SCHEMA billing;
+              CREATE TABLE billing.accounts (id int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);",
+        hazards: [],
+    }
+    same_table_name_in_two_schemas_one_changes {
+        old: "CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL);
+              CREATE SCHEMA billing;
+              CREATE TABLE billing.accounts (id int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);",
+        new: "CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL);
+              CREATE SCHEMA billing;
+              CREATE TABLE billing.accounts (id int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0, note text);
+              CREATE INDEX accounts_balance_idx ON billing.accounts (balance);",
+        hazards: [BuildsIndex],
+    }
+    foreign_keys_across_schemas {
+        old: "CREATE TABLE organizations (id bigint PRIMARY KEY);
+              CREATE SCHEMA billing;",
+        new: "CREATE TABLE organizations (id bigint PRIMARY KEY);
+              CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id bigint PRIMARY KEY,
+                  organization_id bigint NOT NULL REFERENCES organizations ON DELETE CASCADE);
+              CREATE INDEX invoices_organization_id_idx ON billing.invoices (organization_id);
+              CREATE TABLE payments (id bigint PRIMARY KEY, invoice_id bigint NOT NULL REFERENCES billing.invoices);
+              CREATE INDEX payments_invoice_id_idx ON payments (invoice_id);",
+        hazards: [],
+    }
+    enum_in_one_schema_used_by_a_table_in_another {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY);",
+        new: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'paid');
+              CREATE TABLE invoices (id int PRIMARY KEY, status billing.status NOT NULL DEFAULT 'open',
+                  history billing.status[]);",
+        hazards: [],
+    }
+    enum_in_a_second_schema_gains_a_value {
+        old: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'paid');
+              CREATE TABLE invoices (id int PRIMARY KEY, status billing.status NOT NULL DEFAULT 'open');",
+        new: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('draft', 'open', 'paid');
+              CREATE TABLE invoices (id int PRIMARY KEY, status billing.status NOT NULL DEFAULT 'draft');",
+        hazards: [],
+    }
+    enum_in_a_second_schema_loses_a_value {
+        old: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'void', 'paid');
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, status billing.status NOT NULL);",
+        new: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'paid');
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, status billing.status NOT NULL);",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock],
+        destructive: true,
+    }
+    view_in_one_schema_over_a_table_in_another {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE SCHEMA reporting;
+              CREATE VIEW reporting.open_invoices AS SELECT id FROM invoices WHERE NOT paid;
+              CREATE MATERIALIZED VIEW reporting.invoice_count AS SELECT count(*) AS n FROM invoices;",
+        hazards: [],
+    }
+    sequence_in_a_second_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY);",
+        new: "CREATE SCHEMA billing;
+              CREATE SEQUENCE billing.invoice_numbers START 1000;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY,
+                  number bigint NOT NULL DEFAULT nextval('billing.invoice_numbers'));",
+        // A volatile default fills every row.
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    serial_and_identity_in_a_second_schema {
+        old: "CREATE SCHEMA billing;",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.items (id serial PRIMARY KEY, line bigint GENERATED ALWAYS AS IDENTITY);",
+        hazards: [],
+    }
+    index_dropped_in_a_second_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              CREATE INDEX invoices_total_idx ON billing.invoices (total);",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);",
+        hazards: [],
+    }
+    index_changed_in_a_second_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              CREATE INDEX invoices_total_idx ON billing.invoices (total);",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              CREATE INDEX invoices_total_idx ON billing.invoices (total DESC);",
+        hazards: [BuildsIndex],
+    }
+    policy_on_a_table_in_a_second_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, organization_id uuid NOT NULL);",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, organization_id uuid NOT NULL);
+              ALTER TABLE billing.invoices ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY invoices_tenant ON billing.invoices
+                  USING (organization_id = current_setting('app.current_organization_id')::uuid);",
+        hazards: [],
+    }
+    trigger_calling_a_function_in_a_second_schema {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, updated_at timestamptz);",
+        new: "CREATE SCHEMA audit;
+              CREATE FUNCTION audit.touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.updated_at = now(); RETURN NEW; END$$;
+              CREATE TABLE invoices (id int PRIMARY KEY, updated_at timestamptz);
+              CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, updated_at timestamptz);
+              CREATE TRIGGER invoices_touch BEFORE UPDATE ON invoices FOR EACH ROW EXECUTE FUNCTION audit.touch();
+              CREATE TRIGGER invoices_touch BEFORE UPDATE ON billing.invoices FOR EACH ROW EXECUTE FUNCTION audit.touch();",
+        hazards: [],
+    }
+    grant_and_comment_on_a_table_in_a_second_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT SELECT, UPDATE (total) ON billing.invoices TO accountant;
+              COMMENT ON TABLE billing.invoices IS 'what customers owe';
+              COMMENT ON COLUMN billing.invoices.total IS 'in cents';",
+        hazards: [],
+    }
+    table_renamed_within_a_second_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.bills (id int PRIMARY KEY, total bigint);",
+        hazards: [],
+        renames: table_renames(&[("billing.invoices", "billing.bills")]),
+    }
+    column_renamed_within_a_second_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, amount bigint);",
+        hazards: [],
+        renames: column_renames("billing.invoices", &[("total", "amount")]),
+    }
+    index_renamed_within_a_second_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              CREATE INDEX invoices_total ON billing.invoices (total);",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              CREATE INDEX invoices_total_idx ON billing.invoices (total);",
+        hazards: [],
+    }
+    table_moved_into_a_second_schema {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, total bigint);
+              CREATE INDEX invoices_total_idx ON invoices (total);",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              CREATE INDEX invoices_total_idx ON billing.invoices (total);",
+        hazards: [],
+        renames: table_renames(&[("invoices", "billing.invoices")]),
+    }
+    table_moved_and_renamed_between_schemas {
+        old: "CREATE SCHEMA staging;
+              CREATE TABLE staging.imports (id serial PRIMARY KEY, total bigint);
+              CREATE SCHEMA billing;",
+        new: "CREATE SCHEMA staging;
+              CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id serial PRIMARY KEY, total bigint);",
+        hazards: [],
+        renames: table_renames(&[("staging.imports", "billing.invoices")]),
     }
 
     quoted_identifiers_everywhere {

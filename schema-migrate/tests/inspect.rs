@@ -842,6 +842,79 @@ async fn another_schema() {
 }
 
 #[tokio::test]
+async fn declared_schemas_are_read_and_the_others_reported() {
+    let (_db, client) = setup(
+        "inspect_named_schemas",
+        "CREATE SCHEMA billing;
+         CREATE TYPE billing.status AS ENUM ('open', 'paid');
+         CREATE TABLE accounts (id int PRIMARY KEY);
+         CREATE TABLE billing.accounts (id int PRIMARY KEY, owner int REFERENCES accounts,
+             status billing.status NOT NULL DEFAULT 'open');
+         CREATE INDEX accounts_owner_idx ON billing.accounts (owner);
+         CREATE SEQUENCE billing.numbers OWNED BY billing.accounts.id;
+         CREATE VIEW billing.open_accounts AS SELECT id FROM billing.accounts WHERE status = 'open';
+         CREATE SCHEMA audit;
+         CREATE TABLE audit.entries (id int);
+         CREATE TABLE \"billing.accounts\" (id int);",
+    )
+    .await;
+    let options = InspectOptions {
+        schemas: vec!["billing".into(), "archive".into()],
+        ..InspectOptions::default()
+    };
+    let inspection = inspect(&client, &options).await.expect("inspect");
+    let schema = &inspection.schema;
+    let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+    // Same name, two schemas, two tables; `audit` is not declared, so not read.
+    // A public table whose name holds a dot is qualified, not read as `billing`'s.
+    assert_eq!(names, ["accounts", "billing.accounts", "public.billing.accounts"]);
+    assert_eq!(
+        schema_core::render::drop_table("public.billing.accounts"),
+        "DROP TABLE \"public\".\"billing.accounts\""
+    );
+    // A declared schema that does not exist reads as absent (a plan creates it).
+    assert_eq!(schema.schemas, ["billing"]);
+    let billing = table(schema, "billing.accounts");
+    assert_eq!(billing.foreign_keys[0].referenced_table, "accounts");
+    assert_eq!(
+        column(billing, "status").ty,
+        ColumnType::Enum("billing.status".into())
+    );
+    assert_eq!(billing.indexes[0].name, "accounts_owner_idx");
+    assert_eq!(schema.enums[0].name, "billing.status");
+    assert_eq!(schema.sequences[0].name, "billing.numbers");
+    assert_eq!(
+        schema.sequences[0].owned_by.as_ref().map(|o| o.table.as_str()),
+        Some("billing.accounts")
+    );
+    assert_eq!(schema.views[0].name, "billing.open_accounts");
+    assert_eq!(
+        inspection.unsupported,
+        ["schema audit is not inspected (only public, billing, archive are)"]
+    );
+    assert_eq!(inspection.queries, schema_migrate::inspect::QUERY_COUNT);
+
+    // Read with `public` only, `billing` is reported too, and nothing of it is read.
+    let public_only = inspect(&client, &InspectOptions::default())
+        .await
+        .expect("inspect");
+    let names: Vec<&str> = public_only
+        .schema
+        .tables
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(names, ["accounts", "public.billing.accounts"]);
+    let notes = public_only.unsupported.join("\n");
+    for expected in [
+        "schema audit is not inspected (only public is)",
+        "schema billing is not inspected (only public is)",
+    ] {
+        assert!(notes.contains(expected), "{expected:?} missing from:\n{notes}");
+    }
+}
+
+#[tokio::test]
 async fn works_inside_a_transaction() {
     let (_db, mut client) = setup("inspect_tx", "CREATE TABLE a (id int);").await;
     let tx = client.transaction().await.unwrap();

@@ -363,3 +363,72 @@ async fn a_plan_never_takes_the_name_of_an_object_not_compared() {
         );
     }
 }
+
+/// A schema that leaves the declaration is dropped with what the model holds of it, never with
+/// what it does not compare: the plan is refused, naming what is left.
+#[tokio::test]
+async fn a_schema_holding_what_is_not_compared_is_not_dropped() {
+    use schema_migrate::plan::{PlanError, PlanOptions, plan};
+    let db = TestDb::create("schema_not_empty").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(
+            "CREATE SCHEMA billing;
+             CREATE TABLE billing.invoices (id int PRIMARY KEY);
+             CREATE TYPE billing.pair AS (a integer, b integer);",
+        )
+        .await
+        .unwrap();
+    let options = InspectOptions {
+        schemas: vec!["billing".into()],
+        ..InspectOptions::default()
+    };
+    let old = inspect(&client, &options).await.unwrap();
+    assert_eq!(old.schema.schemas, ["billing"]);
+    assert!(
+        old.unsupported.iter().any(|n| n.contains("billing.pair")),
+        "{:#?}",
+        old.unsupported
+    );
+    let plan_options = PlanOptions {
+        allow_destructive: true,
+        unmodelled: old.unmodelled_names.clone(),
+        ..PlanOptions::default()
+    };
+    let error = plan(
+        &old.schema,
+        &schema_core::model::Schema::default(),
+        &Renames::default(),
+        &plan_options,
+    )
+    .expect_err("the schema still holds a composite type");
+    assert!(matches!(error, PlanError::Refused { .. }), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("drop schema billing") && message.contains("billing.pair (a composite type)"),
+        "{message}"
+    );
+
+    // Without it, the schema goes after its table, and `public` is never dropped.
+    client.batch_execute("DROP TYPE billing.pair").await.unwrap();
+    let old = inspect(&client, &options).await.unwrap();
+    let steps = plan(
+        &old.schema,
+        &schema_core::model::Schema::default(),
+        &Renames::default(),
+        &PlanOptions {
+            allow_destructive: true,
+            unmodelled: old.unmodelled_names.clone(),
+            ..PlanOptions::default()
+        },
+    )
+    .expect("plan");
+    let up = steps.up_script();
+    let table = up.find("DROP TABLE \"billing\".\"invoices\"").expect(&up);
+    let schema = up.find("DROP SCHEMA \"billing\"").expect(&up);
+    assert!(table < schema, "{up}");
+    assert!(!up.contains("\"public\""), "{up}");
+    client.batch_execute(&up).await.unwrap();
+    let after = inspect(&client, &options).await.unwrap();
+    assert_eq!(after.schema, schema_core::model::Schema::default());
+}

@@ -34,7 +34,7 @@ use schema_core::model::{
     IndexTarget, NullsOrder, Policy, PolicyCommand, PrimaryKey, ReferentialAction, RowLevelSecurity, Schema,
     Sequence, SequenceOptions, SortOrder, Table, UniqueConstraint, View,
 };
-use schema_core::render;
+use schema_core::{ident, render};
 use schema_migrate::diff::diff;
 use schema_migrate::normalize::normalize;
 use schema_migrate::plan::{Plan, PlanOptions, describe_change, plan};
@@ -680,7 +680,7 @@ fn fresh(prefix: &str, taken: impl Fn(&str) -> bool) -> String {
 /// A new constraint, index or policy name of `table`: `<table>_<kind><n>`. Prefixed by the table
 /// name, it is unique in the schema too (index names are).
 fn fresh_object(table: &Table, kind: &str) -> String {
-    fresh(&format!("{}_{kind}", table.name), |name| {
+    fresh(&format!("{}_{kind}", ident::unqualified(&table.name)), |name| {
         table.constraint_names().any(|n| n == name)
             || table.indexes.iter().any(|i| i.name == name)
             || table.policies.iter().any(|p| p.name == name)
@@ -779,7 +779,7 @@ fn set_primary_key(table: &mut Table, first: Pick, second: Option<Pick>) {
         columns.push(second.name.clone());
     }
     table.primary_key = Some(PrimaryKey {
-        name: format!("{}_pk", table.name),
+        name: format!("{}_pk", ident::unqualified(&table.name)),
         columns,
     });
 }
@@ -874,18 +874,40 @@ fn build_enum(name: String, values: usize) -> EnumType {
     }
 }
 
+/// The second schema: every other table and enum type lives there, so foreign keys, enum
+/// columns and same-named tables cross schemas.
+const SECOND: &str = "s2";
+
+/// `prefix<i>`, in [`SECOND`] for odd `i`.
+fn nth_name(prefix: &str, i: usize) -> String {
+    if i % 2 == 1 {
+        format!("{SECOND}.{prefix}{i}")
+    } else {
+        format!("{prefix}{i}")
+    }
+}
+
+/// A fresh name for the `count + 1`-th object: in [`SECOND`] every other time.
+fn fresh_in_either(prefix: &str, count: usize, taken: impl Fn(&str) -> bool) -> String {
+    if count % 2 == 1 {
+        fresh(&format!("{SECOND}.{prefix}"), taken)
+    } else {
+        fresh(prefix, taken)
+    }
+}
+
 fn build_schema(spec: &SchemaSpec) -> Schema {
     let mut schema = Schema::default();
     for (i, &values) in spec.enums.iter().enumerate() {
-        schema.enums.push(build_enum(format!("e{i}"), values));
+        schema.enums.push(build_enum(nth_name("e", i), values));
     }
     for (i, table) in spec.tables.iter().enumerate() {
-        let table = build_table(format!("t{i}"), table, &schema.enums);
+        let table = build_table(nth_name("t", i), table, &schema.enums);
         schema.tables.push(table);
     }
     for (i, table) in spec.tables.iter().enumerate() {
         for fk in &table.foreign_keys {
-            add_foreign_key(&mut schema, &format!("t{i}"), fk);
+            add_foreign_key(&mut schema, &nth_name("t", i), fk);
         }
     }
     repair(&mut schema);
@@ -1116,7 +1138,7 @@ fn mutate(schema: &mut Schema, mutation: &Mutation) -> Option<String> {
     let table_name = |pick: Pick| picked(&schema.tables, pick).map(|t| t.name.clone());
     match mutation {
         AddTable(spec) => {
-            let name = fresh("t", |n| schema.table(n).is_some());
+            let name = fresh_in_either("t", schema.tables.len(), |n| schema.table(n).is_some());
             let table = build_table(name.clone(), spec, &enums);
             schema.tables.push(table);
             for fk in &spec.foreign_keys {
@@ -1296,7 +1318,7 @@ fn mutate(schema: &mut Schema, mutation: &Mutation) -> Option<String> {
             Some(format!("remove value {value} from {}", enum_type.name))
         }
         AddEnum(values) => {
-            let name = fresh("e", |n| schema.enum_type(n).is_some());
+            let name = fresh_in_either("e", schema.enums.len(), |n| schema.enum_type(n).is_some());
             schema.enums.push(build_enum(name.clone(), *values));
             Some(format!("add enum {name}"))
         }
@@ -1352,10 +1374,11 @@ fn generated_pairs_are_consistent() {
             repair(&mut repaired);
             repair_relation_extras(&mut repaired);
             prop_assert_eq!(&repaired.canonical(), schema);
-            let mut names: Vec<&str> = Vec::new();
+            // Unique in their schema (the table's).
+            let mut names: Vec<String> = Vec::new();
             for table in &schema.tables {
-                names.extend(table.constraint_names());
-                names.extend(table.indexes.iter().map(|i| i.name.as_str()));
+                names.extend(table.constraint_names().map(|n| ident::sibling(&table.name, n)));
+                names.extend(table.indexes.iter().map(|i| ident::sibling(&table.name, &i.name)));
                 let keys = table.indexes.iter().flat_map(|i| &i.keys);
                 for key in keys {
                     prop_assert!(key.nulls.is_none() || key.nulls != Some(default_nulls(key.order)));

@@ -1,7 +1,7 @@
 //! The DDL of extensions, collations and domains: objects the tables depend on, created before
 //! them and dropped after them. Written by hand (sea-query has none of these statements).
 
-use crate::ident::{quote, quote_literal};
+use crate::ident::{quote, quote_literal, quote_qualified};
 use crate::model::{CheckConstraint, Collation, CollationProvider, Domain, Extension};
 
 /// `CREATE EXTENSION "name" [WITH SCHEMA "s"] [VERSION 'v']`
@@ -60,13 +60,13 @@ pub fn create_collation(collation: &Collation) -> String {
     };
     format!(
         "CREATE COLLATION {} (provider = {provider}, {locale}{deterministic})",
-        quote(&collation.name)
+        quote_qualified(&collation.name)
     )
 }
 
 /// `DROP COLLATION "name"`
 pub fn drop_collation(name: &str) -> String {
-    format!("DROP COLLATION {}", quote(name))
+    format!("DROP COLLATION {}", quote_qualified(name))
 }
 
 /// `CREATE DOMAIN "name" AS type [COLLATE "c"] [DEFAULT e] [NOT NULL]`, its checks added by
@@ -74,7 +74,7 @@ pub fn drop_collation(name: &str) -> String {
 pub fn create_domain(domain: &Domain) -> String {
     let mut sql = format!(
         "CREATE DOMAIN {} AS {}",
-        quote(&domain.name),
+        quote_qualified(&domain.name),
         domain.data_type.sql()
     );
     if let Some(collation) = &domain.collation {
@@ -108,14 +108,14 @@ pub fn add_not_valid_domain_checks(domain: &Domain) -> Vec<String> {
 
 /// `DROP DOMAIN "name"`
 pub fn drop_domain(name: &str) -> String {
-    format!("DROP DOMAIN {}", quote(name))
+    format!("DROP DOMAIN {}", quote_qualified(name))
 }
 
 /// `ALTER DOMAIN "d" ADD CONSTRAINT "c" CHECK (...) [NOT VALID]`
 pub fn add_domain_check(domain: &str, check: &CheckConstraint, not_valid: bool) -> String {
     format!(
         "ALTER DOMAIN {} ADD CONSTRAINT {} CHECK ({}){}",
-        quote(domain),
+        quote_qualified(domain),
         quote(&check.name),
         check.expression,
         if not_valid { " NOT VALID" } else { "" }
@@ -126,21 +126,25 @@ pub fn add_domain_check(domain: &str, check: &CheckConstraint, not_valid: bool) 
 pub fn validate_domain_check(domain: &str, check: &str) -> String {
     format!(
         "ALTER DOMAIN {} VALIDATE CONSTRAINT {}",
-        quote(domain),
+        quote_qualified(domain),
         quote(check)
     )
 }
 
 /// `ALTER DOMAIN "d" DROP CONSTRAINT "c"`
 pub fn drop_domain_check(domain: &str, check: &str) -> String {
-    format!("ALTER DOMAIN {} DROP CONSTRAINT {}", quote(domain), quote(check))
+    format!(
+        "ALTER DOMAIN {} DROP CONSTRAINT {}",
+        quote_qualified(domain),
+        quote(check)
+    )
 }
 
 /// `ALTER DOMAIN "d" SET DEFAULT e` / `DROP DEFAULT`
 pub fn set_domain_default(domain: &str, default: Option<&str>) -> String {
     match default {
-        Some(default) => format!("ALTER DOMAIN {} SET DEFAULT {default}", quote(domain)),
-        None => format!("ALTER DOMAIN {} DROP DEFAULT", quote(domain)),
+        Some(default) => format!("ALTER DOMAIN {} SET DEFAULT {default}", quote_qualified(domain)),
+        None => format!("ALTER DOMAIN {} DROP DEFAULT", quote_qualified(domain)),
     }
 }
 
@@ -148,7 +152,7 @@ pub fn set_domain_default(domain: &str, default: Option<&str>) -> String {
 pub fn set_domain_not_null(domain: &str, not_null: bool) -> String {
     format!(
         "ALTER DOMAIN {} {} NOT NULL",
-        quote(domain),
+        quote_qualified(domain),
         if not_null { "SET" } else { "DROP" }
     )
 }

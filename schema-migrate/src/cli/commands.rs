@@ -753,7 +753,7 @@ async fn check(
     if let Some(url) = database {
         let url = if url.is_empty() { database_url(cli)? } else { url };
         let client = db::connect(url).await?;
-        let live = inspect(&client, &InspectOptions::default())
+        let live = inspect(&client, &InspectOptions::declared([&declared.schema]))
             .await
             .map_err(crate::Error::from)?;
         let server = url.to_owned();
@@ -1011,11 +1011,9 @@ async fn verify_on(
     result
 }
 
-pub(super) async fn inspect_url(url: &str) -> Result<Inspection, Failure> {
+pub(super) async fn inspect_url(url: &str, options: &InspectOptions) -> Result<Inspection, Failure> {
     let client = db::connect(url).await?;
-    Ok(inspect(&client, &InspectOptions::default())
-        .await
-        .map_err(crate::Error::from)?)
+    Ok(inspect(&client, options).await.map_err(crate::Error::from)?)
 }
 
 /// `snapshot` as Postgres prints it, on the normalizing database that holds `from` (or nothing):
@@ -1036,7 +1034,10 @@ async fn normalized_after(
         if let Ok(step) = plan(from, snapshot, &Renames::default(), &options)
             && crate::apply::apply_once(client, &step.up()).await.is_ok()
         {
-            return Ok(readers.inspect(&InspectOptions::default()).await?.schema);
+            return Ok(readers
+                .inspect(&InspectOptions::declared([from, snapshot]))
+                .await?
+                .schema);
         }
     }
     crate::normalize::normalize_on(client, snapshot).await
@@ -1066,9 +1067,15 @@ async fn verify_steps(
     let normalize_readers = Inspector::prepare(&[&normalize_1, &normalize_2])
         .await
         .map_err(crate::Error::from)?;
+    // Every schema any migration's snapshot declares.
+    let snapshots = migrations
+        .iter()
+        .map(|m| m.snapshot.schema())
+        .collect::<Result<Vec<&Schema>, _>>()?;
+    let read_options = InspectOptions::declared(snapshots);
     let read_back = async || -> Result<Schema, Failure> {
         Ok(readers
-            .inspect(&InspectOptions::default())
+            .inspect(&read_options)
             .await
             .map_err(crate::Error::from)?
             .schema)
@@ -1198,7 +1205,12 @@ async fn load_source(
 ) -> Result<(Schema, Option<NotCompared>), Failure> {
     match source {
         Source::Database(url) => {
-            let inspection = inspect_url(url).await?;
+            // The schemas the application declares are read; any other is reported.
+            let options = match declared {
+                Some(declared) => InspectOptions::declared([&declared.schema]),
+                None => InspectOptions::default(),
+            };
+            let inspection = inspect_url(url, &options).await?;
             // Never silently: what the model cannot hold is neither planned nor dropped.
             for note in &inspection.unsupported {
                 eprintln!("warning: not compared: {note}");

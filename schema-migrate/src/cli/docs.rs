@@ -62,7 +62,13 @@ pub async fn docs_command(
     let dir = docs_dir(app, cli, out);
     let changed = if from_database {
         let url = super::commands::database_url(cli)?;
-        let inspection = super::commands::inspect_url(url).await?;
+        // The schemas the application declares are read (an app adopting the tool may declare
+        // none yet: then public); any other is listed as not documented.
+        let options = match app.declared() {
+            Ok(declared) => crate::inspect::InspectOptions::declared([&declared.schema]),
+            Err(_) => crate::inspect::InspectOptions::default(),
+        };
+        let inspection = super::commands::inspect_url(url, &options).await?;
         let mut not_compared = inspection.unsupported.clone();
         not_compared.extend(
             inspection

@@ -1,6 +1,6 @@
 -- Collations of the schema ($1) that belong to no extension: provider ('i' ICU, 'c' libc, 'd'
 -- the database default, which CREATE COLLATION cannot make), locales and determinism.
-SELECT c.collname::text AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.collname, '.') = 0 THEN c.collname::text ELSE n.nspname || '.' || c.collname END AS name,
        c.collprovider::text AS provider,
        c.collcollate AS lc_collate,
        c.collctype AS lc_ctype,
@@ -8,7 +8,7 @@ SELECT c.collname::text AS name,
        c.collisdeterministic AS deterministic
   FROM pg_catalog.pg_collation c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND NOT EXISTS (
        SELECT 1
          FROM pg_catalog.pg_depend e

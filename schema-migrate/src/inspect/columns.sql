@@ -1,9 +1,14 @@
--- Columns of the ordinary tables of the schema ($1), in attnum order.
-SELECT c.relname::text AS table_name,
+-- Columns of the ordinary tables of the schemas ($1), in attnum order.
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        a.attname::text AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_sql,
-       -- The enum (in this schema) the column's type is, or is an array of.
-       CASE WHEN et.typtype = 'e' AND et.typnamespace = n.oid THEN et.typname::text END AS enum_name,
+       -- The enum (in a schema read) the column's type is, or is an array of, named as the model
+       -- names it.
+       CASE WHEN et.typtype = 'e' THEN (
+           SELECT CASE WHEN en.nspname = ($1::text[])[1] AND strpos(et.typname, '.') = 0 THEN et.typname::text ELSE en.nspname || '.' || et.typname END
+             FROM pg_catalog.pg_namespace en
+            WHERE en.oid = et.typnamespace AND en.nspname = ANY($1))
+       END AS enum_name,
        (t.typcategory = 'A') AS is_array,
        a.attnotnull AS not_null,
        a.attidentity::text AS identity,
@@ -81,7 +86,7 @@ SELECT c.relname::text AS table_name,
   ) serial ON serial.adoid = ad.oid
   LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
   LEFT JOIN pg_catalog.pg_namespace collns ON collns.oid = coll.collnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND c.relkind IN ('r', 'p')
    AND a.attnum > 0
    AND NOT a.attisdropped

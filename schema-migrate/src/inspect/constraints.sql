@@ -1,6 +1,6 @@
 -- Constraints of the ordinary tables of the schema ($1): primary keys, uniques, checks, foreign
 -- keys, and the kinds the model cannot hold (exclusion, constraint triggers).
-SELECT c.relname::text AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        con.conname::text AS name,
        con.contype::text AS kind,
        -- Each column's name looked up by index (a join would hash all the table's columns for
@@ -43,6 +43,6 @@ SELECT c.relname::text AS table_name,
   LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
   LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
   LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND c.relkind IN ('r', 'p')
  ORDER BY c.relname, con.conname

@@ -1,9 +1,11 @@
 -- Domains of the schema ($1) that belong to no extension: base type (an enum of the schema by
 -- name), collation when it is not the base type's, default, NOT NULL, and CHECK constraints by
 -- name with their definitions (as pg_get_constraintdef prints them, NOT VALID included).
-SELECT t.typname::text AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(t.typname, '.') = 0 THEN t.typname::text ELSE n.nspname || '.' || t.typname END AS name,
        pg_catalog.format_type(t.typbasetype, t.typtypmod) AS data_type,
-       CASE WHEN bt.typtype = 'e' AND bt.typnamespace = t.typnamespace THEN bt.typname::text END AS enum_name,
+       CASE WHEN bt.typtype = 'e' AND bt.typnamespace = t.typnamespace THEN
+            CASE WHEN n.nspname = ($1::text[])[1] AND strpos(bt.typname, '.') = 0 THEN bt.typname::text ELSE n.nspname || '.' || bt.typname END
+       END AS enum_name,
        CASE WHEN t.typcollation <> bt.typcollation THEN coll.collname::text END AS collation,
        pg_catalog.pg_get_expr(t.typdefaultbin, 0) AS default_sql,
        t.typnotnull AS not_null,
@@ -15,7 +17,7 @@ SELECT t.typname::text AS name,
   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
   LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = t.typcollation
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND t.typtype = 'd'
    AND NOT EXISTS (
        SELECT 1

@@ -1,8 +1,8 @@
 -- Extensions of the database (database-wide; plpgsql, always there, is left out), with the schema
 -- their objects are in, their version (NULL when it is the one the server installs by default) and
--- the types they made (columns use them by the name format_type prints). $1: the schema inspected.
+-- the types they made (columns use them by the name format_type prints). $1: the schemas inspected, the unqualified one first.
 SELECT e.extname::text AS name,
-       NULLIF(n.nspname::text, $1) AS schema,
+       NULLIF(n.nspname::text, ($1::text[])[1]) AS schema,
        NULLIF(e.extversion, av.default_version) AS version,
        ARRAY(SELECT pg_catalog.format_type(t.oid, NULL)
                FROM pg_catalog.pg_depend d

@@ -1,6 +1,6 @@
 -- Routines of the schema ($1) that do not belong to an extension. Only plain functions
 -- (prokind 'f') fit the model; the others are reported as unsupported.
-SELECT p.proname::text AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(p.proname, '.') = 0 THEN p.proname::text ELSE n.nspname || '.' || p.proname END AS name,
        p.prokind::text AS kind,
        pg_catalog.pg_get_function_identity_arguments(p.oid) AS identity_arguments,
        pg_catalog.pg_get_function_arguments(p.oid) AS arguments,
@@ -32,7 +32,7 @@ SELECT p.proname::text AS name,
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   JOIN pg_catalog.pg_language l ON l.oid = p.prolang
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND NOT EXISTS (
        SELECT 1
          FROM pg_catalog.pg_depend e

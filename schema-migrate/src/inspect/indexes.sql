@@ -1,7 +1,7 @@
 -- Indexes of the ordinary tables and materialized views of the schema ($1), except those backing a primary key, unique or
 -- exclusion constraint (the constraint stands for them). One row per index; the keys come as
 -- parallel arrays, one element per key column (the first indnkeyatts entries of indkey).
-SELECT c.relname::text AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        c.relkind::text AS relation_kind,
        ic.relname::text AS name,
        i.indisunique AS is_unique,
@@ -65,7 +65,7 @@ SELECT c.relname::text AS table_name,
                 ) a ON true
                ORDER BY k.ord) AS k
   ) keys
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND c.relkind IN ('r', 'm', 'p')
    AND NOT EXISTS (
        SELECT 1

@@ -1,5 +1,5 @@
 -- Row-level security policies of the ordinary tables of the schema ($1). Role 0 is PUBLIC.
-SELECT c.relname::text AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        p.polname::text AS name,
        p.polcmd::text AS command,
        p.polpermissive AS permissive,
@@ -12,6 +12,6 @@ SELECT c.relname::text AS table_name,
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND c.relkind IN ('r', 'p')
  ORDER BY c.relname, p.polname

@@ -1,12 +1,14 @@
--- Every relation of the schema ($1), with what is needed to tell the ordinary tables the model
+-- Every relation of the schemas ($1, the first one's names unqualified, the others' as
+-- `schema.name`), with what is needed to tell the ordinary tables the model
 -- holds from the relations it cannot (views, partitioned tables, partitions, free sequences, ...).
 -- The schema itself is the driving row: no row at all means the schema does not exist, one row
 -- with a NULL name means it exists and is empty.
-SELECT c.relname::text AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
+       n.nspname::text AS schema,
        c.relkind::text AS kind,
        c.relispartition AS is_partition,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
-       (SELECT pc.relname::text
+       (SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(pc.relname, '.') = 0 THEN pc.relname::text ELSE n.nspname || '.' || pc.relname END
           FROM pg_catalog.pg_inherits i
           JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
          WHERE i.inhrelid = c.oid AND pc.relnamespace = c.relnamespace AND c.relispartition) AS partition_of,
@@ -29,7 +31,7 @@ SELECT c.relname::text AS name,
        -- The runner's history where versions before the `schema_migrate` schema kept it: a
        -- table of that name with the history's columns (`HISTORY_COLUMNS` in runner.rs).
        -- Another tool's table of the name (Rails keeps only `version`) is the application's.
-       (c.relname = 'schema_migrations' AND c.relkind = 'r' AND (
+       (n.nspname = ($1::text[])[1] AND c.relname = 'schema_migrations' AND c.relkind = 'r' AND (
            SELECT count(*)
              FROM pg_catalog.pg_attribute a
             WHERE a.attrelid = c.oid
@@ -48,5 +50,5 @@ SELECT c.relname::text AS name,
           AND e.objid = c.oid
           AND e.deptype = 'e'
    )
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
  ORDER BY c.relname

@@ -18,7 +18,7 @@ pub(super) struct Read {
 
 pub(super) fn read(
     rows: &[Row],
-    schema: &str,
+    schemas: &[String],
     excluded: impl Fn(&str) -> bool,
 ) -> Result<Read, InspectError> {
     let mut read = Read {
@@ -40,9 +40,16 @@ pub(super) fn read(
             },
             &data_type,
         );
-        let owner_table: Option<String> = row.try_get("owner_table")?;
         let owner_column: Option<String> = row.try_get("owner_column")?;
         let owner_schema: Option<String> = row.try_get("owner_schema")?;
+        let owner_table: Option<String> =
+            row.try_get::<_, Option<String>>("owner_table")?
+                .map(|table| match &owner_schema {
+                    Some(owner_schema) if schemas.contains(owner_schema) => {
+                        super::qualify(&schemas[0], owner_schema, &table)
+                    }
+                    _ => table,
+                });
         if owner_table.as_deref().is_some_and(&excluded) {
             continue;
         }
@@ -75,10 +82,10 @@ pub(super) fn read(
             continue;
         }
         if let (Some(owner), Some(owner_schema)) = (&owned_by, &owner_schema)
-            && owner_schema != schema
+            && !schemas.contains(owner_schema)
         {
             read.notes.push(format!(
-                "sequence {name} is owned by {owner_schema}.{}.{}, outside the schema; the model names it {}.{}",
+                "sequence {name} is owned by {owner_schema}.{}.{}, outside the schemas read; the model names it {}.{}",
                 owner.table, owner.column, owner.table, owner.column
             ));
         }

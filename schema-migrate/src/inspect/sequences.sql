@@ -1,7 +1,7 @@
 -- Sequences of the schema ($1) that do not belong to an extension, with their options, the
 -- column that owns them (OWNED BY; identity sequences are left out) and whether that column is
 -- a serial: an integer column whose default takes its values from this very sequence.
-SELECT c.relname::text AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
        pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
        s.seqstart AS seq_start,
        s.seqincrement AS seq_increment,
@@ -47,7 +47,7 @@ SELECT c.relname::text AS name,
   LEFT JOIN pg_catalog.pg_class oc ON oc.oid = d.refobjid
   LEFT JOIN pg_catalog.pg_namespace owner_ns ON owner_ns.oid = oc.relnamespace
   LEFT JOIN pg_catalog.pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND c.relkind = 'S'
    -- Identity columns' sequences are their columns' (read with them).
    AND NOT EXISTS (

@@ -1,5 +1,5 @@
 -- User triggers (not internal) of the ordinary tables of the schema ($1).
-SELECT c.relname::text AS table_name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        tg.tgname::text AS name,
        tg.tgtype::integer AS type_bits,
        p.proname::text AS function_name,
@@ -24,7 +24,7 @@ SELECT c.relname::text AS table_name,
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid
   JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND c.relkind IN ('r', 'p')
    AND NOT tg.tgisinternal
  ORDER BY c.relname, tg.tgname

@@ -1,6 +1,6 @@
 -- User-defined types of the schema ($1): enums with their values in sort order, and the other
 -- kinds (domains, ranges) so they can be reported as unsupported.
-SELECT t.typname::text AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(t.typname, '.') = 0 THEN t.typname::text ELSE n.nspname || '.' || t.typname END AS name,
        t.typtype::text AS kind,
        ARRAY(
            SELECT e.enumlabel::text
@@ -10,7 +10,7 @@ SELECT t.typname::text AS name,
        ) AS labels
   FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND t.typtype IN ('e', 'd', 'r')
    AND NOT EXISTS (
        SELECT 1

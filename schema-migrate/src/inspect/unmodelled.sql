@@ -1,15 +1,17 @@
 -- Everything in the database that the model cannot hold and no other catalog query reports, one
 -- row per object or attribute: `what` and `name` say what it is, `detail` why it is not compared,
--- `table_name` (when the object belongs to a table of the schema $1) lets excluded tables be
+-- `table_name` (when the object belongs to a table of the schemas $1, qualified outside the first) lets excluded tables be
 -- skipped. Objects that belong to an extension are the extension's, reported once with it.
 WITH ext_members AS (
     SELECT d.classid, d.objid FROM pg_catalog.pg_depend d WHERE d.deptype = 'e'
 ),
 tables AS (
-    SELECT c.oid, c.relname, c.reloptions, c.relreplident, c.reltablespace, c.reloftype
+    SELECT c.oid,
+           CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS relname,
+           c.reloptions, c.relreplident, c.reltablespace, c.reloftype
       FROM pg_catalog.pg_class c
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = $1 AND c.relkind = 'r'
+     WHERE n.nspname = ANY($1) AND c.relkind = 'r'
 )
 -- Table attributes.
 SELECT 'table' AS what, t.relname::text AS name,
@@ -52,28 +54,31 @@ SELECT 'constraint', t.relname || '.' || con.conname, 'has a comment', t.relname
   JOIN pg_catalog.pg_description d
     ON d.classoid = 'pg_catalog.pg_constraint'::regclass AND d.objoid = con.oid
 UNION ALL
-SELECT 'type', ty.typname::text, 'has a comment', NULL
+SELECT 'type', CASE WHEN n.nspname = ($1::text[])[1] AND strpos(ty.typname, '.') = 0 THEN ty.typname::text ELSE n.nspname || '.' || ty.typname END,
+       'has a comment', NULL
   FROM pg_catalog.pg_type ty
   JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
   JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_type'::regclass AND d.objoid = ty.oid
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
 UNION ALL
 -- Rules (a view's _RETURN rule is the view itself, reported with it).
 SELECT 'rule', t.relname || '.' || r.rulename, 'is not represented', t.relname::text
   FROM tables t JOIN pg_catalog.pg_rewrite r ON r.ev_class = t.oid
 UNION ALL
 -- Extended statistics.
-SELECT 'statistics object', s.stxname::text, 'is not represented', t.relname::text
+SELECT 'statistics object', CASE WHEN n.nspname = ($1::text[])[1] AND strpos(s.stxname, '.') = 0 THEN s.stxname::text ELSE n.nspname || '.' || s.stxname END, 'is not represented', t.relname::text
   FROM pg_catalog.pg_statistic_ext s
   JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
   LEFT JOIN tables t ON t.oid = s.stxrelid
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
 UNION ALL
 -- Database-wide and per-schema objects of kinds the model has no place for (extensions,
 -- collations and domains are read by their own queries).
-SELECT 'schema', n.nspname::text, 'is not inspected (only ' || $1 || ' is)', NULL
+SELECT 'schema', n.nspname::text,
+       'is not inspected (only ' || array_to_string($1, ', ')
+           || CASE WHEN cardinality($1) = 1 THEN ' is)' ELSE ' are)' END, NULL
   FROM pg_catalog.pg_namespace n
- WHERE n.nspname <> $1
+ WHERE n.nspname <> ALL($1)
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
    -- The migration runner's own bookkeeping (`HISTORY_SCHEMA`).
    AND n.nspname <> 'schema_migrate'
@@ -88,7 +93,7 @@ UNION ALL
 SELECT 'operator', o.oprname || '(' || o.oprleft::regtype || ', ' || o.oprright::regtype || ')',
        'is not represented', NULL
   FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND NOT EXISTS (SELECT 1 FROM ext_members m
                     WHERE m.classid = 'pg_catalog.pg_operator'::regclass AND m.objid = o.oid)
 UNION ALL
@@ -96,35 +101,35 @@ SELECT 'operator family', f.opfname || ' (' || am.amname || ')', 'is not represe
   FROM pg_catalog.pg_opfamily f
   JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
   JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND NOT EXISTS (SELECT 1 FROM ext_members m
                     WHERE m.classid = 'pg_catalog.pg_opfamily'::regclass AND m.objid = f.oid)
 UNION ALL
 SELECT 'conversion', c.conname::text, 'is not represented', NULL
   FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
 UNION ALL
 SELECT 'text search configuration', c.cfgname::text, 'is not represented', NULL
   FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND NOT EXISTS (SELECT 1 FROM ext_members m
                     WHERE m.classid = 'pg_catalog.pg_ts_config'::regclass AND m.objid = c.oid)
 UNION ALL
 SELECT 'text search dictionary', d.dictname::text, 'is not represented', NULL
   FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND NOT EXISTS (SELECT 1 FROM ext_members m
                     WHERE m.classid = 'pg_catalog.pg_ts_dict'::regclass AND m.objid = d.oid)
 UNION ALL
 SELECT 'text search parser', p.prsname::text, 'is not represented', NULL
   FROM pg_catalog.pg_ts_parser p JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND NOT EXISTS (SELECT 1 FROM ext_members m
                     WHERE m.classid = 'pg_catalog.pg_ts_parser'::regclass AND m.objid = p.oid)
 UNION ALL
 SELECT 'text search template', tt.tmplname::text, 'is not represented', NULL
   FROM pg_catalog.pg_ts_template tt JOIN pg_catalog.pg_namespace n ON n.oid = tt.tmplnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND NOT EXISTS (SELECT 1 FROM ext_members m
                     WHERE m.classid = 'pg_catalog.pg_ts_template'::regclass AND m.objid = tt.oid)
 UNION ALL

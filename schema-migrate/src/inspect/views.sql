@@ -1,12 +1,12 @@
 -- Views and materialized views of the schema ($1) that do not belong to an extension, with their
 -- queries as Postgres prints them, and their options (reported: the model does not keep them).
-SELECT c.relname::text AS name,
+SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
        (c.relkind = 'm') AS materialized,
        pg_catalog.pg_get_viewdef(c.oid, true) AS query,
        array_to_string(c.reloptions, ', ') AS options
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = $1
+ WHERE n.nspname = ANY($1)
    AND c.relkind IN ('v', 'm')
    AND NOT EXISTS (
        SELECT 1

@@ -319,17 +319,20 @@ fn collision_message(steps: &[(String, String, String)]) -> String {
 
 /// The name a change gives to a relation or a type (tables, views, sequences, indexes and their
 /// row and enum types share the schema's names).
-fn created_name(change: &Change) -> Option<&str> {
+/// Names are the model's: an index's is qualified as its table's.
+fn created_name(change: &Change) -> Option<String> {
+    let of_table = |table: &str, name: &str| Some(schema_core::ident::sibling(table, name));
     match change {
-        Change::CreateTable(table) => Some(&table.name),
-        Change::CreateView(view) => Some(&view.name),
-        Change::CreateSequence(sequence) => Some(&sequence.name),
-        Change::CreateEnum(enum_type) => Some(&enum_type.name),
-        Change::CreateDomain(domain) => Some(&domain.name),
-        Change::RenameTable { to, .. } | Change::RenameIndex { to, .. } => Some(to),
-        Change::CreateIndex { index, .. } => Some(&index.name),
-        Change::AddPrimaryKey { primary_key, .. } => Some(&primary_key.name),
-        Change::AddUnique { unique, .. } => Some(&unique.name),
+        Change::CreateTable(table) => Some(table.name.clone()),
+        Change::CreateView(view) => Some(view.name.clone()),
+        Change::CreateSequence(sequence) => Some(sequence.name.clone()),
+        Change::CreateEnum(enum_type) => Some(enum_type.name.clone()),
+        Change::CreateDomain(domain) => Some(domain.name.clone()),
+        Change::RenameTable { to, .. } => Some(to.clone()),
+        Change::RenameIndex { table, to, .. } => of_table(table, to),
+        Change::CreateIndex { table, index } => of_table(table, &index.name),
+        Change::AddPrimaryKey { table, primary_key } => of_table(table, &primary_key.name),
+        Change::AddUnique { table, unique } => of_table(table, &unique.name),
         _ => None,
     }
 }
@@ -428,8 +431,8 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
         .iter()
         .filter_map(|change| {
             let name = created_name(change)?;
-            let what = options.unmodelled.get(name)?;
-            Some((summary(change), name.to_owned(), what.clone()))
+            let what = options.unmodelled.get(&name)?;
+            Some((summary(change), name, what.clone()))
         })
         .collect();
     if !collisions.is_empty() {
@@ -472,6 +475,26 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
                         ),
                     )
                 }),
+            // A schema is dropped only when nothing the model does not compare is left in it.
+            Change::DropSchema(name) => {
+                let prefix = format!("{name}.");
+                let left: Vec<String> = options
+                    .unmodelled
+                    .iter()
+                    .filter(|(object, _)| object.starts_with(&prefix))
+                    .map(|(object, what)| format!("{object} ({what})"))
+                    .collect();
+                (!left.is_empty()).then(|| {
+                    (
+                        summary(change),
+                        format!(
+                            "it still holds what the model does not compare: {}; move or drop that by hand first, \
+                             or keep the schema declared (`SchemaBuilder::namespace`)",
+                            left.join(", ")
+                        ),
+                    )
+                })
+            }
             _ => None,
         })
         .collect();
@@ -1066,6 +1089,8 @@ const LATE_DROP: u8 = 16;
 fn phase(change: &Change) -> u8 {
     use Change::*;
     match change {
+        // Before anything goes into it (a table moved into it by a rename too).
+        CreateSchema(_) => 0,
         // Before everything that may use what they make (extension types, collations); the
         // down drops them after everything that used them.
         CreateExtension(_) | AlterExtension { .. } | CreateCollation(_) | ReplaceCollation { .. } => 6,
@@ -1133,6 +1158,8 @@ fn phase(change: &Change) -> u8 {
         CreateView(_) => 18,
         DropFunction(_) => 19,
         SetTableComment { .. } | SetColumnComment { .. } => 20,
+        // Once everything declared has left it.
+        DropSchema(_) => 21,
     }
 }
 
@@ -1200,6 +1227,8 @@ fn summary(change: &Change) -> String {
                 )
             }) + &replacing(policies)
         }
+        CreateSchema(name) => format!("create schema {name}"),
+        DropSchema(name) => format!("drop schema {name}"),
         CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
         DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
         ReplaceFunction { to, .. } => format!("replace function {}({})", to.name, to.arguments),

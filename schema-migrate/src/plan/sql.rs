@@ -79,6 +79,7 @@ mod collations;
 mod domains;
 mod extensions;
 mod partitions;
+mod schemas;
 mod sequences;
 mod views;
 
@@ -87,6 +88,8 @@ pub(super) use extensions::is_upgrade;
 pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
     use Change::*;
     match change {
+        CreateSchema(name) => schemas::create(name, cx),
+        DropSchema(name) => schemas::drop(name, cx),
         CreateExtension(e) => extensions::create(e, cx),
         DropExtension(e) => extensions::drop(e, cx),
         AlterExtension { from, to } => extensions::alter(from, to, cx),
@@ -162,7 +165,10 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         ChangePartitionBound { table, from, to } => partitions::change_bound(table, from, to, cx),
         // Refused before anything is rendered (see `plan_changes`).
         Repartition { .. } => Vec::new(),
-        RenameTable { from, to } => vec![cx.ddl(render::rename_table(from, to))],
+        RenameTable { from, to } => render::rename_table(from, to)
+            .into_iter()
+            .map(|sql| cx.ddl(sql))
+            .collect(),
         AddColumn { table, column } => add_column(table, column, cx),
         DropColumn { table, column } => vec![cx.ddl(render::drop_column(table, &column.name))],
         RenameColumn { table, from, to } => vec![cx.ddl(render::rename_column(table, from, to))],
@@ -216,13 +222,18 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         }
         DropIndex { table, index } => {
             if cx.online(table) {
-                vec![cx.alone(Alone::IndexBuild, render::drop_index(&index.name, true))]
+                vec![cx.alone(
+                    Alone::IndexBuild,
+                    render::drop_index(&ident::sibling(table, &index.name), true),
+                )]
             } else {
-                vec![cx.ddl(render::drop_index(&index.name, false))]
+                vec![cx.ddl(render::drop_index(&ident::sibling(table, &index.name), false))]
             }
         }
         ReplaceIndex { table, from, to } => replace_index(table, from, to, cx),
-        RenameIndex { from, to, .. } => vec![cx.ddl(render::rename_index(from, to))],
+        RenameIndex { table, from, to } => {
+            vec![cx.ddl(render::rename_index(&ident::sibling(table, from), to))]
+        }
         SetRowLevelSecurity { table, from, to } => render::set_row_level_security(table, *from, *to)
             .into_iter()
             .map(|s| cx.ddl(s))
@@ -313,7 +324,7 @@ fn recreate_enum(
     cx: &Context,
 ) -> Vec<Statement> {
     let old_name = ident::make_object_name(&to.name, None, Some("old"));
-    let new_type = quote(&to.name);
+    let new_type = ident::quote_qualified(&to.name);
     let mut statements = vec![
         cx.ddl(render::rename_enum(&from.name, &old_name)),
         cx.ddl(render::create_enum(to)),
@@ -502,7 +513,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
             // The serial's sequence goes with it (it would be left behind, owned by the column).
             statements.push(cx.ddl(format!(
                 "DO $$BEGIN EXECUTE 'DROP SEQUENCE ' || pg_get_serial_sequence({}, {}); END$$",
-                ident::quote_literal(&quote(table)),
+                ident::quote_literal(&ident::quote_qualified(table)),
                 ident::quote_literal(name),
             )));
         }
@@ -576,10 +587,10 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
             // New values must not collide with the rows already there.
             cx.ddl(format!(
                 "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(max({}), 0) + 1, false) FROM {}",
-                ident::quote_literal(&quote(table)),
+                ident::quote_literal(&ident::quote_qualified(table)),
                 ident::quote_literal(name),
                 quote(name),
-                quote(table)
+                ident::quote_qualified(table)
             ))
         };
         match to.identity {
@@ -605,9 +616,9 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
                 // cannot hold, and would not read back as a serial.
                 statements.push(cx.ddl(format!(
                     "CREATE SEQUENCE {} AS {} OWNED BY {}.{}",
-                    quote(&sequence),
+                    ident::quote_qualified(&sequence),
                     to.ty.sql(),
-                    quote(table),
+                    ident::quote_qualified(table),
                     quote(name)
                 )));
                 statements.push(cx.ddl(render::set_default(
@@ -615,7 +626,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, cx: &Context) -> Vec<St
                     name,
                     Some(&format!(
                         "nextval({}::regclass)",
-                        ident::quote_literal(&quote(&sequence))
+                        ident::quote_literal(&ident::quote_qualified(&sequence))
                     )),
                 )));
                 statements.push(restart());
@@ -691,7 +702,7 @@ fn has_cast(from: &ColumnType, to: &ColumnType) -> bool {
 /// NOT VALID and validated (which blocks no writes) lets Postgres skip the scan.
 fn set_not_null_online(table: &str, column: &str, cx: &Context) -> Vec<Statement> {
     let check = CheckConstraint {
-        name: ident::make_object_name(table, Some(column), Some("not_null")),
+        name: ident::make_object_name(ident::unqualified(table), Some(column), Some("not_null")),
         expression: format!("{} IS NOT NULL", quote(column)),
         not_valid: false,
         no_inherit: false,
@@ -824,7 +835,10 @@ fn unique_to_index(table: &str, unique: &UniqueConstraint, index: &Index, cx: &C
     }];
     statements.push(cx.ddl(render::drop_constraint(table, &unique.name)));
     if clashes {
-        statements.push(cx.ddl(render::rename_index(&built.name, &index.name)));
+        statements.push(cx.ddl(render::rename_index(
+            &ident::sibling(table, &built.name),
+            &index.name,
+        )));
     }
     statements
 }
@@ -834,7 +848,7 @@ fn unique_to_index(table: &str, unique: &UniqueConstraint, index: &Index, cx: &C
 fn replace_index(table: &str, from: &Index, to: &Index, cx: &Context) -> Vec<Statement> {
     if !cx.online(table) {
         return vec![
-            cx.ddl(render::drop_index(&from.name, false)),
+            cx.ddl(render::drop_index(&ident::sibling(table, &from.name), false)),
             cx.ddl(render::create_index(table, to, false)),
         ];
     }
@@ -844,7 +858,13 @@ fn replace_index(table: &str, from: &Index, to: &Index, cx: &Context) -> Vec<Sta
     };
     vec![
         cx.build_index(table, &temporary),
-        cx.alone(Alone::IndexBuild, render::drop_index(&from.name, true)),
-        cx.ddl(render::rename_index(&temporary.name, &to.name)),
+        cx.alone(
+            Alone::IndexBuild,
+            render::drop_index(&ident::sibling(table, &from.name), true),
+        ),
+        cx.ddl(render::rename_index(
+            &ident::sibling(table, &temporary.name),
+            &to.name,
+        )),
     ]
 }

@@ -1,0 +1,160 @@
+//! Tables and enum types declared in schemas other than `public` (`#[table(schema = "...")]`):
+//! the model names them `schema.name`, foreign keys to them resolve to their schema, the DDL
+//! qualifies them, and a plan from nothing creates the schema and round-trips.
+
+use schema_core::SchemaBuilder;
+use schema_core::model::Schema;
+use schema_core::prelude::*;
+use schema_core::render;
+use schema_migrate::diff::diff;
+use schema_migrate::inspect::{InspectOptions, inspect};
+use schema_migrate::plan::{PlanOptions, plan};
+use testkit::TestDb;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PgEnum)]
+#[pg_enum(schema = "billing")]
+pub enum InvoiceStatus {
+    Open,
+    Paid,
+}
+
+#[derive(Table)]
+#[table(tenant_root)]
+pub struct Organization {
+    #[column(primary_key)]
+    pub id: OrganizationId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Table)]
+#[table(schema = "billing", renamed_from = "bills")]
+pub struct Invoice {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    pub status: InvoiceStatus,
+    #[column(index)]
+    pub number: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Same name as `billing.invoices`, another table.
+#[derive(Table)]
+#[table(name = "invoices")]
+pub struct DraftInvoice {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Table)]
+#[table(schema = "ledger")]
+pub struct Payment {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    #[column(references = Invoice, on_delete = "cascade", index)]
+    pub invoice_id: Uuid,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn declared() -> schema_core::DeclaredSchema {
+    SchemaBuilder::new()
+        .table::<Organization>()
+        .table::<Invoice>()
+        .table::<DraftInvoice>()
+        .table::<Payment>()
+        .namespace("archive")
+        .build()
+        .expect("valid")
+}
+
+#[test]
+fn the_model_names_objects_outside_public_with_their_schema() {
+    let declared = declared();
+    let schema = &declared.schema;
+    let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["billing.invoices", "invoices", "ledger.payments", "organizations"]
+    );
+    assert_eq!(schema.schemas, ["archive", "billing", "ledger"]);
+    let payments = schema.table("ledger.payments").unwrap();
+    let fk = payments
+        .foreign_keys
+        .iter()
+        .find(|fk| fk.columns.contains(&"invoice_id".to_owned()))
+        .unwrap();
+    assert_eq!(fk.referenced_table, "billing.invoices");
+    // Generated names are made from the name without the schema, as Postgres makes them.
+    assert_eq!(fk.name, "payments_organization_id_invoice_id_fkey");
+    let invoices = schema.table("billing.invoices").unwrap();
+    assert_eq!(invoices.primary_key.as_ref().unwrap().name, "invoices_pkey");
+    assert_eq!(
+        invoices.column("status").unwrap().ty,
+        schema_core::model::ColumnType::Enum("billing.invoice_status".into())
+    );
+    assert_eq!(schema.enums[0].name, "billing.invoice_status");
+    // A previous name without a schema is in the table's schema.
+    assert!(
+        declared
+            .renames
+            .tables
+            .iter()
+            .any(|r| r.from == "billing.bills" && r.to == "billing.invoices"),
+        "{:?}",
+        declared.renames
+    );
+}
+
+#[test]
+fn named_schemas_ddl_snapshot() {
+    insta::assert_snapshot!(render::schema_sql(&declared().schema));
+}
+
+#[tokio::test]
+async fn a_plan_from_nothing_creates_the_schemas_and_round_trips() {
+    let declared = declared();
+    let db = TestDb::create("named_schemas").await;
+    let client = db.connect().await;
+    let options = InspectOptions::declared([&declared.schema]);
+    let empty = inspect(&client, &options).await.expect("inspect").schema;
+    let steps = plan(
+        &empty,
+        &declared.schema,
+        &declared.renames,
+        &PlanOptions::default(),
+    )
+    .expect("plan");
+    client
+        .batch_execute(&steps.up_script())
+        .await
+        .expect("up applies");
+    let after = inspect(&client, &options).await.expect("inspect");
+    assert!(after.unsupported.is_empty(), "{:#?}", after.unsupported);
+    let normalized = schema_migrate::normalize::normalize(db.server_url(), &declared.schema)
+        .await
+        .expect("normalize");
+    let remaining = diff(&after.schema, &normalized, &Default::default());
+    assert!(remaining.is_empty(), "{remaining:#?}");
+    client
+        .batch_execute(&steps.down_script())
+        .await
+        .expect("down applies");
+    let back: Schema = inspect(&client, &options).await.expect("inspect").schema;
+    assert_eq!(back, Schema::default());
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname IN ('billing', 'ledger', 'archive')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the down drops the schemas it created");
+}
