@@ -256,6 +256,7 @@ fn pair() -> impl Strategy<Value = Pair> {
         .prop_map(|(spec, mutations, extras, extra_mutations)| {
             let mut from = build_schema(&spec);
             add_relation_extras(&mut from, &extras);
+            repair_relation_extras(&mut from);
             let mut to = from.clone();
             let mut applied = Vec::new();
             for mutation in &mutations {
@@ -269,6 +270,7 @@ fn pair() -> impl Strategy<Value = Pair> {
                 if let Some(done) = mutate_relation_extras(&mut to, mutation) {
                     applied.push(done);
                 }
+                repair_relation_extras(&mut to);
             }
             Pair {
                 from: from.canonical(),
@@ -1532,8 +1534,12 @@ fn add_relation_extras(schema: &mut Schema, spec: &RelationExtrasSpec) {
 
 /// The relations `sql` names among the schema's tables and views (`t<n>`, `v<n>`).
 fn named_relations(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|word| word.starts_with('t') || word.starts_with('v'))
+    // A relation of the second schema is written qualified (`s2.t1`): the dot is kept.
+    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .filter(|word| {
+            let last = word.rsplit('.').next().unwrap_or(word);
+            last.starts_with('t') || last.starts_with('v')
+        })
 }
 
 /// Views whose table or column went go (with the views over them); a sequence whose owning
@@ -1560,10 +1566,12 @@ fn repair_relation_extras(schema: &mut Schema) {
     }
     let tables = schema.tables.clone();
     for sequence in &mut schema.sequences {
+        // Postgres links a sequence only to a table of its own schema.
         if let Some(owner) = &sequence.owned_by
-            && !tables
+            && (!tables
                 .iter()
                 .any(|t| t.name == owner.table && t.column(&owner.column).is_some())
+                || ident::split_qualified(&sequence.name).0 != ident::split_qualified(&owner.table).0)
         {
             sequence.owned_by = None;
         }
