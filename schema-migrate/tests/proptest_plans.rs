@@ -278,7 +278,19 @@ fn pair() -> impl Strategy<Value = Pair> {
                 mutations: applied,
             }
         })
-        .prop_filter("the mutations cancel out", |pair| pair.from != pair.to)
+        // A column dropped and added again under its name and type differs only in its position,
+        // which no plan changes (Postgres cannot reorder columns): that cancels out too.
+        .prop_filter("the mutations cancel out", |pair| {
+            without_column_order(&pair.from) != without_column_order(&pair.to)
+        })
+}
+
+fn without_column_order(schema: &Schema) -> Schema {
+    let mut schema = schema.clone();
+    for table in &mut schema.tables {
+        table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    schema
 }
 
 // ---- the grammar ----
