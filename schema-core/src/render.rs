@@ -842,8 +842,17 @@ pub mod raw {
         if from.cycle != to.cycle {
             clauses.push(if to.cycle { "CYCLE" } else { "NO CYCLE" }.to_owned());
         }
+        // A sequence that turns around starts again at its new start: its current value lies on
+        // the old side, and Postgres refuses bounds that exclude it ("RESTART value (-1) cannot
+        // be less than MINVALUE (1)").
+        if from.increment.signum() != to.increment.signum() {
+            clauses.push(RESTART.to_owned());
+        }
         clauses
     }
+
+    /// The clause [`sequence_option_changes`] adds when the direction changes.
+    const RESTART: &str = "RESTART";
 
     /// `ALTER TABLE "t" ALTER COLUMN "c" SET INCREMENT BY 2 SET ...`: new options for an identity
     /// column's sequence. `None` when nothing changes.
@@ -856,7 +865,16 @@ pub mod raw {
     ) -> Option<String> {
         let clauses = sequence_option_changes(from, to, data_type);
         (!clauses.is_empty()).then(|| {
-            let sets: Vec<String> = clauses.iter().map(|c| format!("SET {c}")).collect();
+            let sets: Vec<String> = clauses
+                .iter()
+                .map(|c| {
+                    if c == RESTART {
+                        c.clone()
+                    } else {
+                        format!("SET {c}")
+                    }
+                })
+                .collect();
             format!(
                 "ALTER TABLE {} ALTER COLUMN {} {}",
                 qname(table),

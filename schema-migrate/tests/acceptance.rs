@@ -1422,6 +1422,16 @@ cases! {
         new: "CREATE SEQUENCE s INCREMENT BY 5 MINVALUE 0 START WITH 0 MAXVALUE 100000 CYCLE CACHE 3;",
         hazards: [MayFail],
     }
+    sequence_turns_around {
+        old: "CREATE SEQUENCE s INCREMENT BY -1;",
+        new: "CREATE SEQUENCE s;",
+        hazards: [MayFail],
+    }
+    identity_turns_around {
+        old: "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY (INCREMENT BY -1) PRIMARY KEY);",
+        new: "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+        hazards: [MayFail],
+    }
     sequence_data_type_widens {
         old: "CREATE SEQUENCE s AS smallint;",
         new: "CREATE SEQUENCE s AS bigint;",
