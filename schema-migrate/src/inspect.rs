@@ -12,8 +12,8 @@
 //! What the model cannot hold is not silently dropped: it is described in
 //! [`Inspection::unsupported`].
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use schema_core::model::{
     CheckConstraint, Column, ColumnGrant, ColumnType, Deferrable, EnumType, ForeignKey, Function, Grant,
@@ -230,10 +230,10 @@ async fn inspect_on<C: GenericClient>(
     let params = &params;
     // Every query issued goes through `query`, which counts it. All are sent at once: each
     // connection pipelines its share.
-    let issued = Cell::new(0usize);
+    // (An atomic rather than a `Cell`, so that the future stays `Send` and a caller may spawn it.)
+    let issued = AtomicUsize::new(0);
     let query = |sql: &'static str| {
-        let n = issued.get();
-        issued.set(n + 1);
+        let n = issued.fetch_add(1, Ordering::Relaxed);
         let client = clients[n % clients.len()];
         async move {
             match prepared {
@@ -330,7 +330,7 @@ async fn inspect_on<C: GenericClient>(
     reader.schema.collations = collations.collations;
     reader.unsupported.extend(collations.notes);
     reader.schema.domains = domains::read(&domains)?;
-    Ok(reader.finish(issued.get()))
+    Ok(reader.finish(issued.load(Ordering::Relaxed)))
 }
 
 /// Assembles the rows of the catalog queries into the model.

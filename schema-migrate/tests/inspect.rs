@@ -1099,3 +1099,30 @@ async fn the_history_table_of_earlier_versions_is_not_inspected() {
     assert_eq!(names, vec!["kept"]);
     assert!(inspection.unsupported.is_empty(), "{:#?}", inspection.unsupported);
 }
+
+/// The inspection is a `Send` future: an application (or `diff`, for its two sides) may spawn it
+/// on a multi-threaded runtime, so that two databases are read and decoded on two threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspection_can_be_spawned_on_another_thread() {
+    let (db, _client) = setup(
+        "inspect_spawned",
+        "CREATE TABLE spawned (id bigint PRIMARY KEY, note text);",
+    )
+    .await;
+    let url = db.url().to_string();
+    let read = tokio::spawn(async move {
+        let client = schema_migrate::db::connect(&url).await.expect("connect");
+        inspect(&client, &InspectOptions::default())
+            .await
+            .map(|inspection| inspection.schema)
+    });
+    let schema = read.await.expect("the task ran").expect("inspect");
+    assert_eq!(
+        table(&schema, "spawned")
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["id", "note"]
+    );
+}
