@@ -384,6 +384,83 @@ async fn a_sample_keeps_the_children_of_the_sampled_parents() {
     assert_eq!(text(&out).matches("  pending").count(), 1, "{}", text(&out));
 }
 
+/// Tables in the chain of `a_sample_of_a_deep_chain_of_foreign_keys_is_planned_in_linear_time`.
+const DEEP: usize = 30;
+
+/// A chain of foreign keys 30 tables deep (each table's rows reference the one before's): the
+/// query that chooses the last table's rows recomputes the choice of all 29 before it. Planned
+/// inlined, it doubled with every level (2^30 plans: the source's server would run out of memory
+/// long before); the source's statement timeout turns such a regression into a failure here.
+#[tokio::test]
+async fn a_sample_of_a_deep_chain_of_foreign_keys_is_planned_in_linear_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let name = |i: usize| format!("link_{i:02}");
+    let up: String = (0..DEEP)
+        .map(|i| match i {
+            0 => format!("CREATE TABLE {} (id bigint PRIMARY KEY);\n", name(0)),
+            _ => format!(
+                "CREATE TABLE {} (id bigint PRIMARY KEY, up_id bigint NOT NULL REFERENCES {} (id));\n",
+                name(i),
+                name(i - 1)
+            ),
+        })
+        .collect();
+    let down: String = (0..DEEP)
+        .rev()
+        .map(|i| format!("DROP TABLE {};\n", name(i)))
+        .collect();
+    let versions = hand_written(
+        &dir,
+        &[(up, down), ("SELECT 1".to_owned(), "SELECT 1".to_owned())],
+    );
+    let source = TestDb::create("rehearse_deep").await;
+    run_ok(&dir, source.url(), &["up", "--to", &versions[0]]);
+    let client = source.connect().await;
+    let rows: String = (0..DEEP)
+        .map(|i| match i {
+            0 => format!(
+                "INSERT INTO {} SELECT g FROM generate_series(1, 200) g;\n",
+                name(0)
+            ),
+            _ => format!(
+                "INSERT INTO {} SELECT g, g FROM generate_series(1, 200) g;\n",
+                name(i)
+            ),
+        })
+        .collect();
+    client.batch_execute(&rows).await.unwrap();
+    let database = client
+        .query_one("SELECT current_database()", &[])
+        .await
+        .unwrap()
+        .get::<_, String>(0);
+    client
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET statement_timeout = '60s'",
+            schema_core::ident::quote(&database)
+        ))
+        .await
+        .unwrap();
+    drop(client);
+
+    let out = rehearse(&dir, &source, &["--sample", "50%", "--format", "json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json(&out);
+    let tables = report["copy"]["tables"].as_array().unwrap();
+    let count = |table: String| {
+        let copied = tables.iter().find(|t| t["table"] == table.as_str()).unwrap();
+        assert_eq!(copied["left_out"], 0, "{report}");
+        copied["rows"].as_u64().unwrap()
+    };
+    let first = count(name(0));
+    assert!((40..=160).contains(&first), "{first} of 200 roots: {report}");
+    // Row g of each table references row g of the one before: exactly the chosen roots' rows.
+    for i in 1..DEEP {
+        assert_eq!(count(name(i)), first, "{}: {report}", name(i));
+    }
+}
+
 #[tokio::test]
 async fn ctrl_c_during_a_rehearsal_exits_3_and_drops_the_copy() {
     let tmp = tempfile::tempdir().unwrap();

@@ -296,6 +296,9 @@ async fn copy_sample(
 ) -> Result<(Vec<TableCopy>, Vec<String>), Error> {
     let source = connect_read_only(source_url).await?;
     db::execute(&source, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+    // A deep chain of foreign keys makes a long query whose estimated cost passes the JIT
+    // threshold: compiling it took far longer than running it.
+    db::execute(&source, "SET LOCAL jit = off").await?;
     let inspection = inspect(&source, &InspectOptions::default()).await?;
     let schema = &inspection.schema;
     let copy = scratch.connect().await?;

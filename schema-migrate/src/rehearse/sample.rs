@@ -168,12 +168,16 @@ impl<'a> Chooser<'a> {
                 format!("({})", matches.join(" AND "))
             })
             .collect();
+        // MATERIALIZED: each choice is computed once. Inlined, a chain of single-use CTEs
+        // nests its semi-joins, and the planner plans each `OR EXISTS` twice (hashed or not),
+        // so planning doubled with every level: seconds at 10 tables deep, the server's memory
+        // at 20 and more.
         if references.is_empty() {
-            format!("s{i} AS ({base})")
+            format!("s{i} AS MATERIALIZED ({base})")
         } else {
             // The rows the chosen ones reference in the table, up to its roots.
             format!(
-                "s{i} AS (SELECT * FROM ({base}) AS b UNION SELECT {} FROM {table} x JOIN s{i} c ON {})",
+                "s{i} AS MATERIALIZED (SELECT * FROM ({base}) AS b UNION SELECT {} FROM {table} x JOIN s{i} c ON {})",
                 projection("x"),
                 references.join(" OR ")
             )
