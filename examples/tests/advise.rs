@@ -75,8 +75,10 @@ async fn seeded_example(label: &str) -> TestDb {
     let client = db.connect().await;
     client.batch_execute(SEED).await.unwrap();
     // Vacuumed, so that autovacuum does not change the plans half-way (index-only scans depend
-    // on the visibility map).
+    // on the visibility map). The statistics reset: the bulk load is not the workload (its
+    // rows written would make every table look write-heavy).
     client.batch_execute("VACUUM ANALYZE").await.unwrap();
+    client.batch_execute("SELECT pg_stat_reset()").await.unwrap();
     db
 }
 
@@ -138,14 +140,39 @@ fn assert_the_dashboard_advice(advice: &Value, method: &str) {
     assert!(names.contains(&COUNTRY.to_owned()), "{names:?}");
     assert!(names.contains(&CURRENCY.to_owned()), "{names:?}");
     assert!(names.len() <= 4, "only the indexes that help: {names:?}");
-    // Ranked by weighted benefit.
+    // Ranked by weighted benefit (no table is written since the statistics were reset: the
+    // benefit is the score).
     let benefits: Vec<f64> = advice["recommendations"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["benefit"].as_f64().unwrap())
+        .map(|r| r["score"].as_f64().unwrap())
         .collect();
     assert!(benefits.windows(2).all(|w| w[0] >= w[1]), "{benefits:?}");
+    for r in advice["recommendations"].as_array().unwrap() {
+        assert_eq!(r["score"], r["benefit"], "{r}");
+        let writes = &r["writes"];
+        assert_eq!(
+            writes["indexes_after"].as_u64().unwrap(),
+            writes["indexes_before"].as_u64().unwrap() + 1
+        );
+        // Two keys or more of 4 bytes or more, over 20,000 rows or more.
+        assert!(writes["key_bytes"].as_u64().unwrap() >= 8, "{writes}");
+        assert!(
+            writes["estimated_bytes"].as_i64().unwrap() > 20_000 * 8,
+            "{writes}"
+        );
+    }
+    // The statistics were reset just now: no index is called unused, and the reset is said.
+    assert!(advice["stats"]["reset_at"].is_string(), "{}", advice["stats"]);
+    assert_eq!(advice["stats"]["unused_reported"], false);
+    assert!(
+        !advice["over_indexing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "unused")
+    );
     // Nothing for the statements an existing index serves well, nor for the tiny table. (The
     // join, q6, is served by an existing index too; a covering one may still halve its cost.)
     for q in [0, 2, 3, 4, 6] {
@@ -347,6 +374,66 @@ async fn over_indexing_is_reported_by_kind() {
         unused.contains(&"things_a_b_c") && !unused.contains(&"things_pkey"),
         "{unused:?}"
     );
+    assert!(advice.stats.reset_at.is_none() && advice.stats.unused_reported);
+
+    // Freshly reset statistics call no index unused, and say when they were reset; a minimum
+    // age of 0 reports them again, since the reset.
+    client.batch_execute("SELECT pg_stat_reset()").await.unwrap();
+    let (url, file) = (db.url().to_owned(), tmp.path().join("workload.sql"));
+    let fresh = tokio::task::spawn_blocking(move || {
+        let output = migrate(
+            &migrations(),
+            &url,
+            &["advise", "--no-stats", "--queries", file.to_str().unwrap()],
+        )
+        .output()
+        .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!fresh.contains("   unused "), "{fresh}");
+    assert!(fresh.contains("statistics reset at "), "{fresh}");
+    assert!(
+        fresh.contains("less than the minimum age 7d (--min-stats-age): no index is called unused yet"),
+        "{fresh}"
+    );
+    let again = advise(
+        db.url(),
+        None,
+        &AdviseOptions {
+            queries: Some(tmp.path().join("workload.sql")),
+            min_stats_age: std::time::Duration::ZERO,
+            ..AdviseOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(again.stats.reset_at.is_some() && again.stats.unused_reported);
+    let unused_since_reset: Vec<&str> = again
+        .over_indexing
+        .iter()
+        .filter(|f| f.kind == "unused")
+        .map(|f| f.object.as_str())
+        .collect();
+    assert!(
+        unused_since_reset.contains(&"things_a_b_c"),
+        "{unused_since_reset:?}"
+    );
+    let output = migrate(
+        &migrations(),
+        db.url(),
+        &["advise", "--queries", "x", "--min-stats-age", "a week"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--min-stats-age takes a duration"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -457,24 +544,320 @@ async fn the_workload_comes_from_pg_stat_statements() {
     drop(cluster);
 }
 
+/// `--verify`: the recommended indexes run as a migration on a copy, and the workload measured
+/// there before and after with EXPLAIN ANALYZE; nothing of it runs on the database advised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_measures_the_workload_on_a_copy_before_and_after_the_migration() {
+    let db = seeded_example("advise_verify").await;
+    let tmp = tempfile::tempdir().unwrap();
+    // A hostile entry too: the DROP after the `;` is a statement of its own, no workload.
+    let workload = format!(
+        "{WORKLOAD}\nSELECT id FROM invoices WHERE organization_id = $1 LIMIT 1; DROP TABLE invoices;\n"
+    );
+    let queries = workload_file(tmp.path(), &workload);
+    let (advice, pid) = advise_json(db.url(), &["--queries", queries.to_str().unwrap(), "--verify"]).await;
+    assert_eq!(advice["method"], "hypothetical", "{}", advice["fallback"]);
+    assert_eq!(
+        advice["workload"].as_array().unwrap().len(),
+        10,
+        "the DROP is no statement of the workload"
+    );
+    let v = &advice["verification"];
+    assert!(v.is_object(), "{advice:#}");
+    assert!(v["failure"].is_null(), "{v:#}");
+    // The migration is what generate writes: each recommendation, built concurrently.
+    let migration = v["migration"].as_str().unwrap();
+    for r in advice["recommendations"].as_array().unwrap() {
+        assert!(
+            migration.contains(r["sql"].as_str().unwrap()),
+            "{migration}\n{}",
+            r["sql"]
+        );
+    }
+    assert!(migration.starts_with("-- migrate:no-transaction"), "{migration}");
+    let steps = v["run"]["steps"].as_array().unwrap();
+    assert_eq!(
+        steps
+            .iter()
+            .filter(|s| s["statement"]
+                .as_str()
+                .unwrap()
+                .starts_with("CREATE INDEX CONCURRENTLY"))
+            .count(),
+        advice["recommendations"].as_array().unwrap().len()
+    );
+    let measured = |q: usize, when: &str| v["queries"][q][when].clone();
+    // Every statement planned is measured before and after.
+    for q in 0..10 {
+        assert!(
+            measured(q, "before").is_object(),
+            "q{}: {:#}",
+            q + 1,
+            v["queries"][q]
+        );
+        assert!(
+            measured(q, "after").is_object(),
+            "q{}: {:#}",
+            q + 1,
+            v["queries"][q]
+        );
+    }
+    // q2 scanned the new index after, and read fewer buffers; the plan node that changed is said.
+    let (before, after) = (measured(1, "before"), measured(1, "after"));
+    let scans = |m: &Value| m["scans"].to_string();
+    assert!(
+        !scans(&before).contains(PAID_AT) && scans(&after).contains(PAID_AT),
+        "{before}\n{after}"
+    );
+    let buffers = |m: &Value| m["shared_hit"].as_i64().unwrap() + m["shared_read"].as_i64().unwrap();
+    assert!(buffers(&after) < buffers(&before), "{before}\n{after}");
+    assert!(
+        before["rows"].as_f64().unwrap() > 0.0,
+        "the parameters find rows: {before}"
+    );
+    let changed = v["queries"][1]["changed"].as_array().unwrap();
+    assert!(
+        changed.iter().any(|c| c
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("Index Scan using {PAID_AT} on invoices"))),
+        "{changed:?}"
+    );
+    assert_eq!(
+        v["queries"][1]["parameters"],
+        serde_json::json!([
+            "$1: invoices.organization_id of one row",
+            "$2: the 50th percentile of invoices.paid_at"
+        ])
+    );
+    // The copy was a template copy (no session on the source, so it read nothing there), and
+    // the statements, the UPDATE too, ran there only: the source's counters show no scan and
+    // no row written since the reset. (Planning on the source probes an index whose first key
+    // is a join key for its extremes, a scan; no index of invoices leads with customer_id.)
+    assert_eq!(v["copy"]["method"], "template", "{}", v["copy"]);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let client = db.connect().await;
+    let (written, scans_on_source): (i64, i64) = {
+        let row = client
+            .query_one(
+                "SELECT n_tup_upd + n_tup_ins + n_tup_del, coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = 'invoices'",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(written, 0, "no row of the source was written");
+    assert_eq!(
+        scans_on_source, 0,
+        "no statement of the workload ran on the source"
+    );
+    let left: i64 = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_indexes WHERE indexname = $1) + \
+                    (SELECT count(*) FROM pg_database WHERE datname LIKE $2)",
+            &[&PAID_AT, &format!("schema_scratch_{pid}_%")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "no index on the source, and the copy is dropped");
+    client.query("SELECT 1 FROM invoices LIMIT 1", &[]).await.unwrap();
+    drop(client);
+
+    // The text report says the same (a template copy again: no session on the source).
+    let (dir, url, file) = (migrations(), db.url().to_owned(), queries.clone());
+    let text = tokio::task::spawn_blocking(move || {
+        common::run_ok(
+            &dir,
+            &url,
+            &["advise", "--verify", "--queries", file.to_str().unwrap()],
+        )
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    if let Ok(path) = std::env::var("ADVISE_VERIFY_TEXT") {
+        std::fs::write(path, &text).unwrap();
+    }
+    assert!(
+        text.contains("verified on a throwaway copy (a template copy"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "plan: Bitmap Heap Scan on invoices -> Index Scan using {PAID_AT} on invoices"
+        )),
+        "{text}"
+    );
+}
+
+/// The measuring session refuses a second statement after a `;`: it is not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_runs_one_statement_and_rolls_it_back() {
+    let db = TestDb::create("advise_verify_one").await;
+    let client = db.connect().await;
+    client
+        .batch_execute("CREATE TABLE t (a integer, b text); INSERT INTO t VALUES (1, 'a;b')")
+        .await
+        .unwrap();
+    let refused = schema_migrate::advise::verify::explain_analyze(
+        &client,
+        "SELECT * FROM t WHERE a = $1; DROP TABLE t",
+        &[Some("1".to_owned())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused, Err("more than one statement".to_owned()));
+    // A `;` inside a string is no second statement; a DELETE is measured and rolled back.
+    let measured = schema_migrate::advise::verify::explain_analyze(
+        &client,
+        "DELETE FROM t WHERE b = 'a;b' AND a = $1",
+        &[Some("1".to_owned())],
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        measured.scans.iter().any(|s| s == "Seq Scan on t"),
+        "{measured:?}"
+    );
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM t", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1, "the table is there, its row too");
+}
+
+/// A table mostly written weighs less in the choice: its rows written count against its reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_heavy_tables_weigh_less_in_the_choice() {
+    let db = TestDb::create("advise_writes").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(
+            "CREATE TABLE events (id bigint PRIMARY KEY, kind integer NOT NULL, payload text NOT NULL);
+             CREATE TABLE accounts (id bigint PRIMARY KEY, region integer NOT NULL, name text NOT NULL);
+             INSERT INTO events SELECT g, g % 1000, repeat('x', 50) FROM generate_series(1, 50000) g;
+             INSERT INTO accounts SELECT g, g % 1000, 'a' || g FROM generate_series(1, 50000) g;",
+        )
+        .await
+        .unwrap();
+    client.batch_execute("VACUUM ANALYZE").await.unwrap();
+    client.batch_execute("SELECT pg_stat_reset()").await.unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    // The events' statement runs more often: alone, its index is worth more.
+    let queries = workload_file(
+        tmp.path(),
+        "-- calls: 3000\nSELECT * FROM events WHERE kind = $1;\n-- calls: 1000\nSELECT * FROM accounts WHERE region = $1",
+    );
+    let options = AdviseOptions {
+        queries: Some(queries),
+        max_indexes: 1,
+        ..AdviseOptions::default()
+    };
+    let quiet = advise(db.url(), None, &options).await.unwrap();
+    assert_eq!(quiet.recommendations.len(), 1);
+    assert_eq!(quiet.recommendations[0].table, "events");
+    assert_eq!(quiet.recommendations[0].writes.read_share, 1.0);
+
+    // Now events is written (100,000 rows inserted and deleted), accounts read.
+    client
+        .batch_execute(
+            "INSERT INTO events SELECT g, 1, 'y' FROM generate_series(100001, 150000) g;
+             DELETE FROM events WHERE id > 100000;
+             SELECT count(*) FROM accounts; SELECT count(*) FROM accounts; SELECT count(*) FROM accounts;
+             SELECT pg_stat_force_next_flush();",
+        )
+        .await
+        .unwrap();
+    drop(client);
+    let client = db.connect().await;
+    for _ in 0..100 {
+        let written: i64 = client
+            .query_one(
+                "SELECT n_tup_ins + n_tup_del FROM pg_stat_user_tables WHERE relname = 'events'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if written >= 100_000 {
+            break;
+        }
+        client
+            .batch_execute("SELECT pg_stat_clear_snapshot()")
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let busy = advise(db.url(), None, &options).await.unwrap();
+    assert_eq!(busy.recommendations.len(), 1);
+    let pick = &busy.recommendations[0];
+    assert_eq!(pick.table, "accounts", "{:#?}", busy.recommendations);
+    assert!(pick.writes.table_reads >= 3, "{:?}", pick.writes);
+    assert_eq!(pick.writes.table_rows_written, 0);
+    assert!(
+        pick.score > 0.0 && pick.write_cost.contains("read share"),
+        "{}",
+        pick.write_cost
+    );
+    // Without a limit both come, the events' index after, with its share said.
+    let both = advise(
+        db.url(),
+        None,
+        &AdviseOptions {
+            max_indexes: 10,
+            ..options.clone()
+        },
+    )
+    .await
+    .unwrap();
+    let tables: Vec<&str> = both.recommendations.iter().map(|r| r.table.as_str()).collect();
+    assert_eq!(tables, ["accounts", "events"]);
+    let events = &both.recommendations[1];
+    assert!(events.writes.table_rows_written >= 100_000, "{:?}", events.writes);
+    assert!(events.writes.read_share < 0.01, "{:?}", events.writes);
+    assert!(events.benefit > both.recommendations[0].benefit);
+}
+
 /// Costs, benefits and index sizes out of a text report.
 fn redact(text: &str) -> String {
     text.lines()
         .map(|line| {
-            let words: Vec<String> = line
-                .split(' ')
-                .map(|word| {
+            let split: Vec<&str> = line.split(' ').collect();
+            let words: Vec<String> = split
+                .iter()
+                .enumerate()
+                .map(|(i, word)| {
                     let digits = word.trim_matches(|c: char| !c.is_ascii_digit());
                     let numeric =
                         !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
-                    if numeric && (digits.contains('.') || digits.len() > 3) {
+                    // A size ("about 4 MB;") moves with the statistics too, and so do a table's
+                    // reads ("18 read(s)"): the planner probes an index for a join key's
+                    // extremes, which counts as a scan.
+                    let size = split
+                        .get(i + 1)
+                        .is_some_and(|next| ["MB;", "kB;", "bytes;", "read(s),"].contains(next));
+                    if numeric && (digits.contains('.') || digits.len() > 3 || size) {
                         word.replace(digits, "#")
                     } else {
-                        word.to_owned()
+                        word.to_string()
                     }
                 })
                 .collect();
             words.join(" ")
+        })
+        .map(|line| {
+            // The reset time and age: "statistics reset at 2026-... (5s ago)".
+            match (line.find("statistics reset at "), line.find(" ago)")) {
+                (Some(start), Some(end)) if end > start => {
+                    let open = start + "statistics reset at ".len();
+                    format!("{}TIME{}", &line[..open], &line[end + " ago)".len()..])
+                }
+                _ => line,
+            }
         })
         .map(|line| {
             // Index sizes: "(8192 bytes)", "(1632 kB)".

@@ -2,14 +2,16 @@
 //! schema, with HypoPG when the server has it (else real indexes on a copy).
 //!
 //! ```text
-//! cargo run --release -p schema-migrate --example bench_advise [-- --tables 1000 --queries 200 --runs 3]
+//! cargo run --release -p schema-migrate --example bench_advise [-- --tables 1000 --queries 200 --runs 3 --verify]
 //! ```
 //!
 //! It creates a throwaway database of `DATABASE_URL` (default: the local server) with the
 //! benchmarks' synthetic tables, 5,000 rows in each table the workload reads, and a workload of
 //! four statement shapes per table read (two served by the tables' indexes, two not), then times
 //! the whole advice (inspection, parsing, candidates, planner proofs, over-indexing) after one
-//! warm-up.
+//! warm-up. With `--verify`, the advice includes the verification (a copy of the database, the
+//! migration of the recommended indexes on it, EXPLAIN ANALYZE of each statement before and
+//! after).
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;
@@ -31,6 +33,9 @@ struct Args {
     queries: usize,
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Time `advise --verify`.
+    #[arg(long)]
+    verify: bool,
 }
 
 #[tokio::main]
@@ -78,6 +83,8 @@ async fn run(args: &Args, url: &str) -> Result<(), Box<dyn Error>> {
         read * 4,
         started.elapsed().as_secs_f64()
     );
+    // No session of ours on the database: the copy of `--verify` is a template copy.
+    drop(client);
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("workload.sql");
     std::fs::write(&path, workload)?;
@@ -85,6 +92,7 @@ async fn run(args: &Args, url: &str) -> Result<(), Box<dyn Error>> {
         queries: Some(path),
         statements: false,
         max_indexes: usize::MAX,
+        verify: args.verify,
         ..AdviseOptions::default()
     };
     let mut times: Vec<Duration> = Vec::new();
@@ -110,5 +118,26 @@ async fn run(args: &Args, url: &str) -> Result<(), Box<dyn Error>> {
         advice.recommendations.len(),
         advice.over_indexing.len()
     );
+    if let Some(v) = &advice.verification {
+        let measured = v.queries.iter().filter(|q| q.after.is_some()).count();
+        let before: f64 = v
+            .queries
+            .iter()
+            .filter_map(|q| q.before.as_ref())
+            .map(|m| m.execution_ms)
+            .sum();
+        let after: f64 = v
+            .queries
+            .iter()
+            .filter_map(|q| q.after.as_ref())
+            .map(|m| m.execution_ms)
+            .sum();
+        println!(
+            "  verified on a {} copy (made in {} ms): migration {} ms, {measured} statements measured, execution {before:.1} ms before, {after:.1} ms after",
+            v.copy.method,
+            v.copy.millis,
+            v.run.as_ref().map_or(0, |r| r.millis)
+        );
+    }
     Ok(())
 }

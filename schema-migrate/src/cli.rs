@@ -12,7 +12,7 @@
 //! or corrupt migrations directory); 3 database error (unreachable server, failed statement, lock
 //! timeout, refused history).
 
-mod commands;
+pub(crate) mod commands;
 mod docs;
 pub use commands::migration_sql;
 mod output;
@@ -248,6 +248,15 @@ pub enum Command {
         /// The copy's share of rows when it cannot be a template copy (`10%`).
         #[arg(long, default_value = "10%", value_name = "PERCENT")]
         sample: String,
+        /// Run the recommended indexes as the migration `generate` writes on a throwaway copy and
+        /// print each statement's EXPLAIN (ANALYZE, BUFFERS) before and after (run on the copy
+        /// only, each in a transaction rolled back).
+        #[arg(long)]
+        verify: bool,
+        /// Call no index unused while the statistics are younger than this since their reset
+        /// (`7d`, `12h`, `30m`, `0`).
+        #[arg(long, default_value = "7d", value_name = "AGE")]
+        min_stats_age: String,
     },
     /// Print the SQL that turns --from into --to (database URL, `migrations` or `declared`).
     Diff {

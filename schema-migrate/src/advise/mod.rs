@@ -3,17 +3,23 @@
 //! The workload ([`workload`]) is read into what each statement asks of each table ([`usage`]);
 //! candidates ([`candidates`]) follow the schema's tenancy and skip what an existing index
 //! serves; each is planned in ([`prove`]) with HypoPG, or as a real index rolled back on a copy,
-//! and a small set is chosen greedily by benefit (cost saved × calls) per index. What costs
-//! writes without serving anything is reported too ([`overindex`]).
+//! and a small set is chosen greedily by benefit (cost saved × calls) per index, weighed by
+//! how much its table is read rather than written ([`stats`]). What costs writes without serving
+//! anything is reported too ([`overindex`]), once the statistics are old enough. With
+//! `--verify`, the chosen indexes run as a migration on a copy, each statement measured before
+//! and after ([`verify`]).
 
 pub mod candidates;
 pub mod overindex;
 pub mod prove;
+pub mod stats;
 pub mod usage;
+pub mod verify;
 pub mod workload;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use schema_core::DeclaredSchema;
 use schema_core::declare::Tenancy;
@@ -50,6 +56,11 @@ pub struct AdviseOptions {
     pub sample: Sample,
     /// The server the copy goes to (a database other than the target on it).
     pub copy_server: Option<String>,
+    /// Statistics younger than this (since their reset) call no index unused.
+    pub min_stats_age: Duration,
+    /// Run the recommended indexes as a migration on a copy and measure the workload before and
+    /// after (`EXPLAIN ANALYZE`, on the copy only).
+    pub verify: bool,
 }
 
 impl Default for AdviseOptions {
@@ -64,6 +75,8 @@ impl Default for AdviseOptions {
             no_hypopg: false,
             sample: Sample::Percent(10.0),
             copy_server: None,
+            min_stats_age: stats::DEFAULT_MIN_AGE,
+            verify: false,
         }
     }
 }
@@ -81,6 +94,11 @@ pub struct Advice {
     pub over_indexing: Vec<overindex::Finding>,
     /// How many candidates were planned.
     pub candidates_tried: usize,
+    /// Since when the statistics count (for the unused indexes).
+    pub stats: stats::StatsWindow,
+    /// `--verify`: the workload on a copy before and after the migration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<verify::Verification>,
 }
 
 /// One statement of the workload and what the advice does for it.
@@ -122,9 +140,32 @@ pub struct Recommendation {
     pub sql: String,
     /// Planner cost saved, weighted by calls, over the statements it serves.
     pub benefit: f64,
+    /// The benefit weighed by the table's read share (see [`stats`]): what the choice ranks by.
+    pub score: f64,
     pub gains: Vec<Gain>,
     /// What it costs on writes.
     pub write_cost: String,
+    /// The same, as figures.
+    pub writes: WriteCost,
+}
+
+/// What an index costs on writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WriteCost {
+    /// The table's indexes (keys' included) before it, counting the recommendations before it.
+    pub indexes_before: usize,
+    pub indexes_after: usize,
+    /// Key bytes per row (`pg_stats`' average widths, else the types').
+    pub key_bytes: u32,
+    /// Its estimated size: HypoPG's estimate, or the index built on the copy (scaled to the
+    /// table's rows when the copy is a sample).
+    pub estimated_bytes: i64,
+    /// Statements that read the table and rows written that update its indexes, since the
+    /// statistics were reset.
+    pub table_reads: i64,
+    pub table_rows_written: i64,
+    /// `(reads + 1) / (reads + rows written + 1)`: the weight of its benefit.
+    pub read_share: f64,
 }
 
 /// What a recommendation does for one statement.
@@ -206,12 +247,16 @@ pub async fn advise(
     }
     let (candidates, _served) = candidates::for_workload(&tables, &uses);
 
+    let window = stats::window(&client, options.min_stats_age).await?;
+    let activity = stats::activity(&client).await?;
     let mut over_indexing = overindex::from_schema(&schema);
     over_indexing.extend(overindex::wider_than_needed(&schema, &uses));
-    over_indexing.extend(overindex::annotate_unused(
-        &schema,
-        overindex::unused(&client).await?,
-    ));
+    if window.unused_reported {
+        over_indexing.extend(overindex::annotate_unused(
+            &schema,
+            overindex::unused(&client).await?,
+        ));
+    }
     over_indexing.sort_by(|a, b| (a.kind, &a.table, &a.object).cmp(&(b.kind, &b.table, &b.object)));
     let widths = column_widths(&client).await?;
 
@@ -234,7 +279,9 @@ pub async fn advise(
         )
         .await
         {
-            Ok(prover) => Some(choose(prover, &candidates, &queries, &mut reports, options).await?),
+            Ok(prover) => {
+                Some(choose(prover, &candidates, &queries, &mut reports, &activity, options).await?)
+            }
             Err(error) => {
                 let _ = db::execute(&client, "ROLLBACK").await;
                 fallback = Some(format!("HypoPG cannot be used here ({error})"));
@@ -249,23 +296,17 @@ pub async fn advise(
         });
         None
     };
+    // The copies below are template copies only when no session uses the database.
+    drop(client);
     let (method, chosen, tried) = match outcome {
         Some((chosen, tried)) => (Method::Hypothetical, chosen, tried),
         None => {
-            // The copy: all rows when it can be a template copy, else a sample.
-            let source = crate::rehearse::connect_read_only(url).await?;
-            drop(client);
-            let server = match &options.copy_server {
-                Some(server) => server.clone(),
-                None => crate::scratch::with_database(url, "postgres")?,
-            };
-            let target = crate::rehearse::target(source, &server, false).await?;
-            let (scratch, _copy) = crate::rehearse::make_copy(url, &target, options.sample).await?;
+            let (scratch, _copy) = copy_of(url, options).await?;
             let result = async {
                 let copy = scratch.connect().await?;
                 let prover =
                     Prover::start(&copy, Method::RealOnCopy, options.role.as_deref(), tenant_pair).await?;
-                choose(prover, &candidates, &queries, &mut reports, options).await
+                choose(prover, &candidates, &queries, &mut reports, &activity, options).await
             }
             .await;
             scratch.drop_now().await?;
@@ -284,22 +325,26 @@ pub async fn advise(
             )
         })
         .collect();
-    let recommendations = chosen
+    let recommendations: Vec<Recommendation> = chosen
         .into_iter()
-        .map(|(candidate, benefit, gains)| {
+        .map(|(candidate, benefit, gains, (bytes, measured_rows))| {
             let count = index_count.entry(candidate.table.clone()).or_default();
+            let indexes_before = *count;
             *count += 1;
             let width: u32 = candidate
                 .keys
                 .iter()
                 .map(|(c, _)| {
-                    widths.get(&(candidate.table.clone(), c.clone())).copied().unwrap_or_else(|| {
-                        tables
-                            .get(&candidate.table)
-                            .and_then(|(t, _)| t.columns.iter().find(|col| col.name == *c))
-                            .map(|col| type_width(&col.ty))
-                            .unwrap_or(8)
-                    })
+                    widths
+                        .get(&(candidate.table.clone(), c.clone()))
+                        .copied()
+                        .unwrap_or_else(|| {
+                            tables
+                                .get(&candidate.table)
+                                .and_then(|(t, _)| t.columns.iter().find(|col| col.name == *c))
+                                .map(|col| type_width(&col.ty))
+                                .unwrap_or(8)
+                        })
                 })
                 .sum();
             let rust_struct = declared.and_then(|d| {
@@ -309,6 +354,22 @@ pub async fn advise(
                     .map(|def| def.rust_name.clone())
             });
             let name = candidate.name();
+            let table_activity = activity.get(&candidate.table).copied().unwrap_or_default();
+            // A copy's sample holds a share of the rows: its index, a share of the size.
+            let estimated_bytes = if measured_rows > 0.0 && table_activity.row_estimate > 0.0 {
+                (bytes as f64 * table_activity.row_estimate / measured_rows) as i64
+            } else {
+                bytes
+            };
+            let writes = WriteCost {
+                indexes_before,
+                indexes_after: indexes_before + 1,
+                key_bytes: width,
+                estimated_bytes,
+                table_reads: table_activity.reads,
+                table_rows_written: table_activity.rows_written,
+                read_share: table_activity.read_share(),
+            };
             Recommendation {
                 table: candidate.table.clone(),
                 rust_struct,
@@ -316,18 +377,31 @@ pub async fn advise(
                 attribute: candidate.attribute(),
                 name,
                 benefit,
-                write_cost: format!(
-                    "{} index(es) on {} with it, each write updates them all; {} key(s), about {} bytes of keys per row",
-                    count,
-                    candidate.table,
-                    candidate.keys.len(),
-                    width
-                ),
+                score: benefit * writes.read_share,
+                write_cost: write_cost_text(&candidate, &writes),
+                writes,
                 candidate,
                 gains,
             }
         })
         .collect();
+    let verification = if options.verify && !recommendations.is_empty() {
+        let chosen: Vec<Candidate> = recommendations.iter().map(|r| r.candidate.clone()).collect();
+        Some(
+            verify::verify(
+                url,
+                &schema,
+                &chosen,
+                &queries,
+                &reports,
+                tenant.as_deref(),
+                options,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     Ok(Advice {
         method,
         fallback,
@@ -335,7 +409,49 @@ pub async fn advise(
         recommendations,
         over_indexing,
         candidates_tried: tried,
+        stats: window,
+        verification,
     })
+}
+
+/// A throwaway copy of the database at `url`: all rows when it can be a template copy (no
+/// session on it), else `options.sample`. The database is only read.
+async fn copy_of(
+    url: &str,
+    options: &AdviseOptions,
+) -> Result<(crate::scratch::ScratchDb, crate::rehearse::CopyReport), Error> {
+    let source = crate::rehearse::connect_read_only(url).await?;
+    let server = match &options.copy_server {
+        Some(server) => server.clone(),
+        None => crate::scratch::with_database(url, "postgres")?,
+    };
+    let target = crate::rehearse::target(source, &server, false).await?;
+    crate::rehearse::make_copy(url, &target, options.sample).await
+}
+
+/// The write cost in words: index count before and after, key width, size, and the table's
+/// reads against its writes.
+fn write_cost_text(candidate: &Candidate, w: &WriteCost) -> String {
+    format!(
+        "{} -> {} index(es) on {}, each row written updates them all; {} key(s), about {} bytes of keys per row, about {}; since the statistics reset: {} read(s), {} row(s) written, read share {:.0}%",
+        w.indexes_before,
+        w.indexes_after,
+        candidate.table,
+        candidate.keys.len(),
+        w.key_bytes,
+        bytes_text(w.estimated_bytes),
+        w.table_reads,
+        w.table_rows_written,
+        w.read_share * 100.0
+    )
+}
+
+fn bytes_text(bytes: i64) -> String {
+    match bytes {
+        b if b >= 10 << 20 => format!("{} MB", b >> 20),
+        b if b >= 10 << 10 => format!("{} kB", b >> 10),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// What `generate` writes once the attribute is added: the online plan from the schema as it is
@@ -379,22 +495,25 @@ fn add_declared_indexes(live: &mut Schema, declared: &Schema) {
     }
 }
 
-type Chosen = (Candidate, f64, Vec<Gain>);
+/// A chosen candidate, its benefit, its gains, and its size with the row count it was measured at.
+type Chosen = (Candidate, f64, Vec<Gain>, (i64, f64));
 
 /// A candidate's benefit and the plans of the statements it improves.
 type Evaluated = (f64, Vec<(usize, PlanInfo)>);
 
 /// Plan every statement, then pick candidates greedily: each round plans every remaining
-/// candidate whose statements changed, keeps the one that saves the most (cost × calls), and
-/// keeps it present for the next rounds. A candidate whose plan does not use it, or saves less
-/// than `min_gain` of a statement's cost, saves nothing.
+/// candidate whose statements changed, keeps the one that saves the most (cost × calls, weighed
+/// by its table's read share), and keeps it present for the next rounds. A candidate whose plan
+/// does not use it, or saves less than `min_gain` of a statement's cost, saves nothing.
 async fn choose(
     mut prover: Prover<'_>,
     candidates: &BTreeMap<Candidate, BTreeSet<usize>>,
     queries: &[Query],
     reports: &mut [QueryReport],
+    activity: &BTreeMap<String, stats::Activity>,
     options: &AdviseOptions,
 ) -> Result<(Vec<Chosen>, usize), Error> {
+    let share = |table: &str| activity.get(table).map_or(1.0, stats::Activity::read_share);
     let mut current: Vec<Option<PlanInfo>> = Vec::with_capacity(queries.len());
     for (query, report) in queries.iter().zip(reports.iter_mut()) {
         if report.tables.is_empty() {
@@ -440,13 +559,15 @@ async fn choose(
             prover.remove(present).await?;
             *evaluated = Some((benefit, plans));
         }
-        // The best: most benefit per index; ties to fewer keys, then the name.
+        // The best: most benefit per index, weighed by the table's read share; ties to fewer
+        // keys, then the name.
         let best = remaining
             .iter()
             .filter_map(|(c, e)| e.as_ref().map(|(b, p)| (*c, *b, p)))
             .filter(|(_, b, _)| *b > 0.0)
             .max_by(|a, b| {
-                a.1.total_cmp(&b.1)
+                (a.1 * share(&a.0.table))
+                    .total_cmp(&(b.1 * share(&b.0.table)))
                     .then_with(|| b.0.keys.len().cmp(&a.0.keys.len()))
                     .then_with(|| b.0.cmp(a.0))
             })
@@ -458,6 +579,7 @@ async fn choose(
         // Present from now on (hypothetically, or built in the copy's transaction); its
         // statements are planned again with it, under the name the plan shows now.
         let present = prover.add(&candidate).await?;
+        let size = prover.size(&present, &candidate.table).await?;
         let name = candidate.name();
         let mut gains = Vec::new();
         for (q, _) in plans {
@@ -500,7 +622,7 @@ async fn choose(
             }
         }
         drop(present);
-        chosen.push((candidate, benefit, gains));
+        chosen.push((candidate, benefit, gains, size));
     }
     prover.finish().await?;
     Ok((chosen, tried))

@@ -192,6 +192,42 @@ impl<'c> Prover<'c> {
         }
     }
 
+    /// The size of a present candidate and the row estimate of its table where it is present:
+    /// HypoPG's estimate, or the built index's size on the copy.
+    pub async fn size(&mut self, present: &Present, table: &str) -> Result<(i64, f64), Error> {
+        let (sql, row) = match present.oid {
+            Some(oid) => {
+                let sql = "SELECT hypopg_relation_size($1)::bigint, \
+                           (SELECT greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = to_regclass($2))";
+                (
+                    sql,
+                    self.client
+                        .query_one(sql, &[&oid, &schema_core::ident::quote(table)])
+                        .await,
+                )
+            }
+            None => {
+                let sql = "SELECT pg_relation_size(to_regclass($1))::bigint, \
+                           (SELECT greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = to_regclass($2))";
+                let index = schema_core::ident::quote(&present.plan_name);
+                (
+                    sql,
+                    self.client
+                        .query_one(sql, &[&index, &schema_core::ident::quote(table)])
+                        .await,
+                )
+            }
+        };
+        let row = row.map_err(|source| Error::Statement {
+            sql: sql.to_owned(),
+            source,
+        })?;
+        Ok((
+            row.get::<_, Option<i64>>(0).unwrap_or(0),
+            row.get::<_, Option<f64>>(1).unwrap_or(0.0),
+        ))
+    }
+
     /// Take a candidate away again.
     pub async fn remove(&mut self, present: Present) -> Result<(), Error> {
         if let Some(oid) = present.oid {

@@ -39,20 +39,54 @@ pub struct TableUse {
 /// The uses of the schema's tables by `sql`, one per table it reads (merged when a table appears
 /// twice). An error when sqlparser cannot parse it.
 pub fn uses(sql: &str, schema: &Schema) -> Result<Vec<TableUse>, String> {
+    Ok(found(sql, schema)?.uses.into_values().collect())
+}
+
+/// What a `$n` parameter of a statement is compared with or assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Parameter {
+    pub table: String,
+    pub column: String,
+    pub role: Role,
+}
+
+/// How a parameter meets its column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// `column = $n`, `column IN ($n, ...)`.
+    Equal,
+    /// `column > $n`, `column >= $n`, `BETWEEN $n AND ...`.
+    Lower,
+    /// `column < $n`, `column <= $n`, `BETWEEN ... AND $n`.
+    Upper,
+    /// `SET column = $n`.
+    Assigned,
+}
+
+/// The parameters of `sql` that meet a column of the schema, by number (1 for `$1`); the first
+/// use of each counts.
+pub fn parameters(sql: &str, schema: &Schema) -> Result<BTreeMap<usize, Parameter>, String> {
+    Ok(found(sql, schema)?.parameters)
+}
+
+fn found<'a>(sql: &str, schema: &'a Schema) -> Result<Found<'a>, String> {
     let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| e.to_string())?;
     let mut found = Found {
         schema,
         uses: BTreeMap::new(),
+        parameters: BTreeMap::new(),
     };
     for statement in &statements {
         found.statement(statement);
     }
-    Ok(found.uses.into_values().collect())
+    Ok(found)
 }
 
 struct Found<'a> {
     schema: &'a Schema,
     uses: BTreeMap<String, TableUse>,
+    parameters: BTreeMap<usize, Parameter>,
 }
 
 /// The tables in scope of one SELECT (or UPDATE/DELETE): alias or name → table.
@@ -71,6 +105,17 @@ impl<'a> Found<'a> {
                 {
                     for item in from {
                         self.from(item, &mut scope, &mut ons);
+                    }
+                }
+                for assignment in &update.assignments {
+                    if let sqlparser::ast::AssignmentTarget::ColumnName(column) = &assignment.target
+                        && let Some((_, table)) = scope.first()
+                    {
+                        let column = object_last(column);
+                        if table.columns.iter().any(|c| c.name == column) {
+                            let table = table.name.clone();
+                            self.parameter(&assignment.value, &table, &column, Role::Assigned);
+                        }
                     }
                 }
                 let predicates = ons.into_iter().chain(update.selection.clone());
@@ -211,6 +256,17 @@ impl<'a> Found<'a> {
         }
     }
 
+    /// Note what `value`, when it is a parameter, meets.
+    fn parameter(&mut self, value: &Expr, table: &str, column: &str, role: Role) {
+        if let Some(n) = placeholder(value) {
+            self.parameters.entry(n).or_insert_with(|| Parameter {
+                table: table.to_owned(),
+                column: column.to_owned(),
+                role,
+            });
+        }
+    }
+
     fn entry(&mut self, table: &str) -> &mut TableUse {
         self.uses.entry(table.to_owned()).or_insert_with(|| TableUse {
             table: table.to_owned(),
@@ -238,8 +294,16 @@ impl<'a> Found<'a> {
                     }
                     _ => return,
                 };
-                for (column_side, other) in [(left, right), (right, left)] {
+                for (column_is_left, (column_side, other)) in [(true, (left, right)), (false, (right, left))]
+                {
                     if let Some((table, column)) = resolve(scope, column_side) {
+                        let role = match (op, column_is_left) {
+                            (BinaryOperator::Eq, _) => Role::Equal,
+                            (BinaryOperator::Gt | BinaryOperator::GtEq, true)
+                            | (BinaryOperator::Lt | BinaryOperator::LtEq, false) => Role::Lower,
+                            _ => Role::Upper,
+                        };
+                        self.parameter(other, &table, &column, role);
                         let other_columns = columns_of(scope, other);
                         if other_columns.iter().any(|(t, _)| *t == table) {
                             continue;
@@ -259,16 +323,29 @@ impl<'a> Found<'a> {
                 }
             }
             Expr::In {
-                expr, negated: false, ..
+                expr,
+                target,
+                negated: false,
+                ..
             } => {
                 if let Some((table, column)) = resolve(scope, expr) {
+                    if let sqlparser::ast::InTarget::List(list) = target {
+                        for item in list {
+                            self.parameter(item, &table, &column, Role::Equal);
+                        }
+                    }
                     push(&mut self.entry(&table).equal, column);
                 }
             }
             Expr::Between {
-                expr, negated: false, ..
+                expr,
+                negated: false,
+                low,
+                high,
             } => {
                 if let Some((table, column)) = resolve(scope, expr) {
+                    self.parameter(low, &table, &column, Role::Lower);
+                    self.parameter(high, &table, &column, Role::Upper);
                     push(&mut self.entry(&table).range, column);
                 }
             }
@@ -426,6 +503,19 @@ fn columns_of_node<V: Visit>(scope: &Scope<'_>, node: &V) -> Vec<(String, String
     columns.1
 }
 
+/// `n` when `expr` is the parameter `$n` (possibly cast or in parentheses).
+fn placeholder(expr: &Expr) -> Option<usize> {
+    match expr {
+        Expr::Nested(inner) => placeholder(inner),
+        Expr::Cast { expr, .. } => placeholder(expr),
+        Expr::Value(v) => match &v.value {
+            sqlparser::ast::Value::Placeholder(p) => p.strip_prefix('$')?.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn has_placeholder(expr: &Expr) -> bool {
     struct Placeholders(bool);
     impl Visitor for Placeholders {
@@ -539,6 +629,40 @@ mod tests {
         assert_eq!(invoices.joined, ["customer_id"]);
         assert_eq!(customers.equal, ["email"]);
         assert_eq!(customers.joined, ["id"]);
+    }
+
+    #[test]
+    fn parameters_meet_their_columns() {
+        let found = |sql: &str| -> Vec<(usize, String, Role)> {
+            parameters(sql, &schema())
+                .unwrap()
+                .into_iter()
+                .map(|(n, p)| (n, format!("{}.{}", p.table, p.column), p.role))
+                .collect()
+        };
+        assert_eq!(
+            found(
+                "SELECT * FROM invoices i JOIN customers c ON c.id = i.customer_id \
+                 WHERE i.organization_id = $1 AND $2 > i.due_on AND i.status IN ($3, $4) \
+                 AND i.total_cents BETWEEN $5::bigint AND ($6) LIMIT $7"
+            ),
+            [
+                (1, "invoices.organization_id".to_owned(), Role::Equal),
+                (2, "invoices.due_on".to_owned(), Role::Upper),
+                (3, "invoices.status".to_owned(), Role::Equal),
+                (4, "invoices.status".to_owned(), Role::Equal),
+                (5, "invoices.total_cents".to_owned(), Role::Lower),
+                (6, "invoices.total_cents".to_owned(), Role::Upper),
+            ]
+        );
+        assert_eq!(
+            found("UPDATE invoices SET status = $1 WHERE id = $2 AND due_on >= $3"),
+            [
+                (1, "invoices.status".to_owned(), Role::Assigned),
+                (2, "invoices.id".to_owned(), Role::Equal),
+                (3, "invoices.due_on".to_owned(), Role::Lower),
+            ]
+        );
     }
 
     #[test]

@@ -94,6 +94,8 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             as_role,
             no_hypopg,
             sample,
+            verify,
+            min_stats_age,
         } => {
             let usage = |message: String| Failure::new(EXIT_USAGE, message);
             let Ok(Sample::Percent(min_gain)) = Sample::parse_percent(min_gain) else {
@@ -103,6 +105,7 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
             };
             let min_gain = min_gain / 100.0;
             let sample = Sample::parse_percent(sample).map_err(usage)?;
+            let min_stats_age = crate::advise::stats::parse_age(min_stats_age).map_err(usage)?;
             let options = crate::advise::AdviseOptions {
                 queries: queries.clone(),
                 statements: !no_stats,
@@ -113,6 +116,8 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
                 no_hypopg: *no_hypopg,
                 sample,
                 copy_server: None,
+                min_stats_age,
+                verify: *verify,
             };
             advise(app, cli, &options).await
         }

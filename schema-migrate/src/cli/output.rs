@@ -239,6 +239,88 @@ pub fn advice_text(advice: &crate::advise::Advice) -> String {
             out.push_str(&format!("   {} {}.{}: {}\n", f.kind, f.table, f.object, f.detail));
         }
     }
+    out.push_str(&stats_window_text(&advice.stats));
+    if let Some(verification) = &advice.verification {
+        out.push_str(&verification_text(verification, advice));
+    }
+    out
+}
+
+/// Since when the statistics count, for the unused-index report.
+fn stats_window_text(window: &crate::advise::stats::StatsWindow) -> String {
+    format!("\n{}\n", window.describe())
+}
+
+/// `--verify`: the migration as it ran on the copy, then each statement before and after.
+fn verification_text(v: &crate::advise::verify::Verification, advice: &crate::advise::Advice) -> String {
+    let mut out = String::from("\nverified on a throwaway copy");
+    match v.copy.method {
+        "template" => out.push_str(" (a template copy: every row)"),
+        _ => out.push_str(&format!(
+            " ({}{})",
+            v.copy.sample.as_deref().unwrap_or("a sample"),
+            v.copy
+                .reason
+                .as_ref()
+                .map(|r| format!(", as {r}"))
+                .unwrap_or_default()
+        )),
+    }
+    out.push_str(", the workload run only there, each statement in a transaction rolled back:\n");
+    if let Some(run) = &v.run {
+        out.push_str(&format!("   migration up in {} ms:\n", run.millis));
+        for step in &run.steps {
+            out.push_str(&format!(
+                "      {} ms  {}\n",
+                step.millis,
+                one_line(&step.statement, 110)
+            ));
+        }
+    }
+    if let Some(failure) = &v.failure {
+        out.push_str(&format!(
+            "   ✗ the migration failed at `{}`: {}; nothing measured after it\n",
+            failure.statement, failure.error
+        ));
+    }
+    for q in &v.queries {
+        let query = &advice.workload[q.query];
+        let (Some(before), after) = (&q.before, &q.after) else {
+            if let Some(note) = &q.note
+                && query.before.is_some()
+            {
+                out.push_str(&format!("   q{}: {note}\n", q.query + 1));
+            }
+            continue;
+        };
+        let figures = |m: &crate::advise::verify::Measured| {
+            format!(
+                "{:.3} ms, {} row(s), buffers hit {} read {}",
+                m.execution_ms, m.rows, m.shared_hit, m.shared_read
+            )
+        };
+        out.push_str(&format!("   q{}: {}\n", q.query + 1, one_line(&query.sql, 100)));
+        if !q.parameters.is_empty() {
+            out.push_str(&format!("      parameters: {}\n", q.parameters.join("; ")));
+        }
+        out.push_str(&format!("      before: {}\n", figures(before)));
+        match after {
+            Some(after) => {
+                out.push_str(&format!("      after:  {}\n", figures(after)));
+                if q.changed.is_empty() {
+                    out.push_str("      plan unchanged\n");
+                }
+                for change in &q.changed {
+                    out.push_str(&format!("      plan: {change}\n"));
+                }
+            }
+            None => {
+                if let Some(note) = &q.note {
+                    out.push_str(&format!("      {note}\n"));
+                }
+            }
+        }
+    }
     out
 }
 
