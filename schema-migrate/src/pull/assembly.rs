@@ -494,6 +494,20 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
                         ],
                     });
                 }
+                None if !table.row_level_security.enabled && table.policies.is_empty() => {
+                    out.findings.push(Finding {
+                        rule: "rls-off",
+                        object: name.clone(),
+                        message: "the tenant root without row-level security: declared with it".to_owned(),
+                        declared_fixed: true,
+                        fix: vec![
+                            format!("ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY"),
+                            format!(
+                                "CREATE POLICY tenant_isolation ON {quoted} USING (id = NULLIF(current_setting('{DEFAULT_TENANT_SETTING}', true), '')::uuid) WITH CHECK (same)"
+                            ),
+                        ],
+                    });
+                }
                 None => note(format!(
                     "no {TENANT_POLICY} policy as the builder writes it (declared with one)"
                 )),
@@ -507,10 +521,21 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
 
         // Triggers.
         let mut audited = false;
+        let maintained = table
+            .column(UPDATED_AT_COLUMN)
+            .is_none_or(|c| matches!(c.ty, ColumnType::Timestamptz | ColumnType::Timestamp));
+        if maintained && !table.triggers.iter().any(|t| t.name == UPDATED_AT_FUNCTION) {
+            out.findings.push(Finding {
+                rule: "missing-timestamp",
+                object: format!("{name}.updated_at"),
+                message: "is not maintained by a trigger: declared with the builder's set_updated_at trigger".to_owned(),
+                declared_fixed: true,
+                fix: vec![format!(
+                    "CREATE TRIGGER set_updated_at BEFORE UPDATE ON {quoted} FOR EACH ROW EXECUTE FUNCTION set_updated_at() -- `generate` writes the function too"
+                )],
+            });
+        }
         for trigger in &table.triggers {
-            let maintained = table
-                .column(UPDATED_AT_COLUMN)
-                .is_some_and(|c| matches!(c.ty, ColumnType::Timestamptz | ColumnType::Timestamp));
             if trigger.name == UPDATED_AT_FUNCTION && trigger.function == UPDATED_AT_FUNCTION && maintained {
                 continue;
             }
