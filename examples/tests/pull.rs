@@ -428,6 +428,11 @@ async fn bad_input_is_one_line_with_its_exit_code() {
     one_line(&output, 2, "cannot write");
     let output = run(db.url(), &["pull", "--out", tmp.path().to_str().unwrap()]);
     one_line(&output, 2, "is a directory");
+    one_line(
+        &run(db.url(), &["pull", "--schema", "nosuch"]),
+        2,
+        "no such schema",
+    );
     // Success: the code to the file, the report to stdout (and as JSON with --format json).
     let file = tmp.path().join("schema.rs");
     let output = run(

@@ -32,9 +32,16 @@ pub async fn pull_command(app: &App, cli: &Cli, args: PullArgs<'_>) -> Result<u8
             global: args.global.to_vec(),
         },
     };
-    let mut pulled = pull::pull(&client, &options)
-        .await
-        .map_err(|e: InspectError| Failure::from(crate::Error::from(e)))?;
+    let mut pulled = pull::pull(&client, &options).await.map_err(|e| match e {
+        // A misspelled --schema is a bad argument, not a database error.
+        InspectError::NoSuchSchema(name) => Failure::new(
+            EXIT_USAGE,
+            format!(
+                "--schema {name}: the database has no such schema (or it holds only an extension's objects)"
+            ),
+        ),
+        other => Failure::from(crate::Error::from(other)),
+    })?;
     if let Some(name) = args.tenant_root
         && !pulled.schema.tables.iter().any(|t| t.name == name)
     {

@@ -175,11 +175,10 @@ pub fn field(
     let mut sql_type = base.sql_type.clone();
     let timestamp_column = name == "created_at" || name == "updated_at";
 
-    if name == "organization_id" && cx.tenant {
-        rust = "OrganizationId".to_owned();
-    } else if name == "id" && cx.root {
-        rust = "OrganizationId".to_owned();
-    } else if cx.references_root.contains(name) && column.ty == ColumnType::Uuid {
+    let organization = (name == "organization_id" && cx.tenant)
+        || (name == "id" && cx.root)
+        || (cx.references_root.contains(name) && column.ty == ColumnType::Uuid);
+    if organization {
         rust = "OrganizationId".to_owned();
     } else if timestamp_column {
         rust = "Timestamp".to_owned();

@@ -56,17 +56,23 @@ pub struct Pulled {
 /// Pull the database behind `client`.
 pub async fn pull(client: &Client, options: &PullOptions) -> Result<Pulled, InspectError> {
     let excluded = vec![HISTORY_SCHEMA.to_owned()];
-    let mut queries = 0;
+    let existing: Vec<String> = client
+        .query(SCHEMAS_SQL, &[&excluded])
+        .await?
+        .iter()
+        .map(|row| row.try_get::<_, String>("name"))
+        .collect::<Result<_, _>>()?;
+    let mut queries = 1;
     let selected: Vec<String> = if options.schemas.is_empty() {
-        queries += 1;
-        client
-            .query(SCHEMAS_SQL, &[&excluded])
-            .await?
-            .iter()
-            .map(|row| row.try_get::<_, String>("name"))
-            .collect::<Result<_, _>>()?
+        existing
     } else {
-        options.schemas.clone()
+        if let Some(missing) = options.schemas.iter().find(|s| !existing.contains(s)) {
+            return Err(InspectError::NoSuchSchema(missing.clone()));
+        }
+        let mut selected = options.schemas.clone();
+        selected.sort();
+        selected.dedup();
+        selected
     };
     let others: Vec<String> = selected.iter().filter(|s| *s != "public").cloned().collect();
     let inspect_options = InspectOptions {
