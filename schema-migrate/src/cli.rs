@@ -16,6 +16,7 @@ pub(crate) mod commands;
 mod docs;
 pub use commands::migration_sql;
 mod output;
+mod pull;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -285,6 +286,27 @@ pub enum Command {
         /// Document the live database (--database-url) instead, as the inspector reads it.
         #[arg(long)]
         from_database: bool,
+    },
+    /// Adopt an existing database: write its schema as Rust declarations (`#[derive(Table)]`,
+    /// `#[derive(PgEnum)]`, `schema()`), report where it breaks the standards with the migration
+    /// that fixes each, and list what the code does not reproduce.
+    Pull {
+        /// Write the Rust source here (default: stdout, with the report on stderr).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Read this Postgres schema (repeatable; default: every application schema).
+        #[arg(long = "schema", value_name = "NAME")]
+        schema: Vec<String>,
+        /// Also write the first migration into the migrations directory (snapshot = the
+        /// database); mark it applied with `resolve VERSION --applied`.
+        #[arg(long)]
+        baseline: bool,
+        /// The tenant root table (default: the table `organization_id` keys reference).
+        #[arg(long, value_name = "TABLE")]
+        tenant_root: Option<String>,
+        /// A table shared by every tenant, even with an `organization_id` (repeatable).
+        #[arg(long = "global", value_name = "TABLE")]
+        global: Vec<String>,
     },
     /// Rewrite migrations.sum after reviewing hand-edited or merged migrations.
     Hash,

@@ -19,6 +19,7 @@ pub mod migrations;
 pub mod normalize;
 pub mod plan;
 pub mod proof;
+pub mod pull;
 pub mod rehearse;
 pub mod runner;
 pub mod scratch;

@@ -151,6 +151,22 @@ pub async fn dispatch(app: &App, cli: &Cli) -> Result<u8, Failure> {
         Command::Docs { out, from_database } => {
             super::docs::docs_command(app, cli, out.as_deref(), *from_database).await
         }
+        Command::Pull {
+            out,
+            schema,
+            baseline,
+            tenant_root,
+            global,
+        } => {
+            let args = super::pull::PullArgs {
+                out: out.as_deref(),
+                schemas: schema,
+                baseline: *baseline,
+                tenant_root: tenant_root.as_deref(),
+                global,
+            };
+            super::pull::pull_command(app, cli, args).await
+        }
     }
 }
 

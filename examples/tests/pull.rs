@@ -1,0 +1,455 @@
+//! `migrate pull` end to end: a database is pulled, the generated Rust is written into a
+//! temporary crate and built with cargo, its binary prints the declared schema, and that schema
+//! is compared with the database as `check --database` compares them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use schema_core::Renames;
+use schema_core::model::Schema;
+use schema_migrate::apply::ApplyOptions;
+use schema_migrate::diff::diff;
+use schema_migrate::inspect::{InspectOptions, inspect};
+use schema_migrate::migrations::MigrationDir;
+use schema_migrate::normalize::normalize;
+use schema_migrate::pull::{self, PullOptions};
+use schema_migrate::runner;
+use testkit::TestDb;
+
+const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
+}
+
+/// Build `code` as the library of a fresh crate (path dependency on schema-core) with a binary
+/// that prints its declared schema as JSON; the declared schema, or the compiler's errors.
+fn build_and_declare(name: &str, code: &str) -> Result<Schema, String> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let root = dir.path();
+    std::fs::create_dir(root.join("src")).expect("src");
+    let core = workspace().join("schema-core");
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\nschema-core = {{ path = {:?} }}\nserde_json = \"1\"\n\n[workspace]\n",
+            core.display().to_string()
+        ),
+    )
+    .expect("Cargo.toml");
+    // The workspace's lock file, so the crate builds offline with the versions already built.
+    std::fs::copy(workspace().join("Cargo.lock"), root.join("Cargo.lock")).expect("Cargo.lock");
+    std::fs::write(root.join("src/lib.rs"), code).expect("lib.rs");
+    std::fs::write(
+        root.join("src/main.rs"),
+        format!(
+            "fn main() {{\n    match {}::schema() {{\n        Ok(declared) => println!(\"{{}}\", serde_json::to_string(&declared.schema).unwrap()),\n        Err(errors) => {{ eprintln!(\"{{errors}}\"); std::process::exit(1) }}\n    }}\n}}\n",
+            name.replace('-', "_")
+        ),
+    )
+    .expect("main.rs");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .args(["run", "--quiet", "--offline"])
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", workspace().join("target").join("pull-crates"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    let json = String::from_utf8(output.stdout).expect("utf-8");
+    Ok(Schema::from_json(json.trim()).expect("the binary prints a schema"))
+}
+
+/// The drift `check --database` reports between the database and a declared schema.
+async fn drift(db: &TestDb, declared: &Schema) -> Vec<String> {
+    let client = db.connect().await;
+    let live = inspect(&client, &InspectOptions::declared([declared]))
+        .await
+        .expect("inspect");
+    let expected = normalize(db.server_url(), declared).await.expect("normalize");
+    diff(&live.schema, &expected, &Renames::default())
+        .iter()
+        .map(schema_migrate::plan::describe_change)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_pulled_example_builds_and_matches_its_database() {
+    let db = TestDb::create("pull_example").await;
+    let migrations = MigrationDir::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
+        .load()
+        .expect("the example's migrations load");
+    runner::up(db.url(), &migrations, None, &ApplyOptions::default())
+        .await
+        .expect("the example's migrations apply");
+    let client = db.connect().await;
+    // A password hash in a row: the sample that lets `password_hash` be a `PasswordHash`.
+    client
+        .batch_execute(&format!(
+            "INSERT INTO organizations (id, slug, display_name, plan) VALUES ('00000000-0000-0000-0000-000000000001', 'a', 'A', 'free');
+             INSERT INTO users (organization_id, email, full_name, password_hash)
+             VALUES ('00000000-0000-0000-0000-000000000001', 'a@example.com', 'A', '{HASH}');"
+        ))
+        .await
+        .expect("seed");
+
+    let pulled = pull::pull(&client, &PullOptions::default()).await.expect("pull");
+    let report = &pulled.report;
+    assert_eq!(report.schemas, ["public"]);
+    assert_eq!(report.tables, 13, "the audit table is the builder's: {report:?}");
+    assert!(report.not_reproduced.is_empty(), "{:#?}", report.not_reproduced);
+    assert!(
+        pulled.code.contains("pub password_hash: PasswordHash,"),
+        "{}",
+        pulled.code
+    );
+    assert!(
+        pulled.code.contains("pub token_hash: TokenHash,"),
+        "{}",
+        pulled.code
+    );
+    assert!(pulled.code.contains("#[table(tenant_root"), "{}", pulled.code);
+    assert!(
+        pulled.code.contains(".app_role(\"billing_app\")"),
+        "{}",
+        pulled.code
+    );
+    assert!(
+        pulled
+            .code
+            .contains(".lookup::<Organization>(\"organization_by_slug\""),
+        "{}",
+        pulled.code
+    );
+    // The reasons the example states live in its code, not in the database: the pull reports them.
+    let rules: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.object.as_str()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("rls-off", "usage_events"),
+            ("float-without-reason", "exchange_rates.rate"),
+            ("json-without-reason", "customers.metadata"),
+            ("json-without-reason", "payment_methods.gateway_payload"),
+        ]
+    );
+
+    let declared = build_and_declare("pulled-example", &pulled.code)
+        .unwrap_or_else(|errors| panic!("the pulled code does not build:\n{errors}\n{}", pulled.code));
+    let drift = drift(&db, &declared).await;
+    assert!(drift.is_empty(), "drift after pull: {drift:#?}");
+
+    // The baseline's snapshot is spelled as the builder spells: `generate` finds no changes.
+    let baseline = pull::baseline::snapshot(&pulled);
+    let changes = diff(&baseline, &declared, &Renames::default());
+    let described: Vec<String> = changes
+        .iter()
+        .map(schema_migrate::plan::describe_change)
+        .collect();
+    assert!(
+        described.is_empty(),
+        "the baseline differs from the declared schema: {described:#?}"
+    );
+}
+
+/// A 63-byte name: the longest Postgres keeps (a longer one was cut to this).
+const LONG_TABLE: &str = "a_table_name_that_is_exactly_sixty_three_bytes_long_abcdefghijk";
+const LONG_COLUMN: &str = "a_column_name_that_is_exactly_sixty_three_bytes_long_abcdefghij";
+
+/// A schema that breaks every standard the report knows, with awkward names.
+fn awkward_sql() -> String {
+    assert_eq!(LONG_TABLE.len(), 63);
+    assert_eq!(LONG_COLUMN.len(), 63);
+    format!(
+        r#"
+CREATE SCHEMA billing;
+CREATE TYPE "Mood" AS ENUM ('happy', 'Very Sad', 'ok-ish');
+CREATE TYPE billing.state AS ENUM ('on', 'off');
+CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);
+CREATE TABLE organizations (
+    id uuid PRIMARY KEY,
+    name text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    "type" text NOT NULL,
+    "CustomerName" text,
+    "unit price" numeric(12,2) NOT NULL,
+    total double precision,
+    discount integer,
+    weight real,
+    payload jsonb,
+    api_token text,
+    password_hash text,
+    mood "Mood",
+    quantity positive_int,
+    created_at timestamp without time zone NOT NULL DEFAULT now()
+);
+CREATE INDEX orders_organization_id_idx ON orders (organization_id);
+COMMENT ON TABLE orders IS 'Orders.
+
+Two paragraphs, and a "quote"';
+COMMENT ON COLUMN orders."type" IS 'What kind of order';
+CREATE TABLE line_items (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    order_id bigint NOT NULL REFERENCES orders (id),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX line_items_organization_id_idx ON line_items (organization_id);
+CREATE TABLE notes (
+    id serial PRIMARY KEY,
+    order_id bigint REFERENCES orders (id) ON DELETE CASCADE,
+    body text
+);
+CREATE INDEX notes_order_id_idx ON notes (order_id);
+CREATE TABLE "{LONG_TABLE}" (
+    id integer PRIMARY KEY,
+    "{LONG_COLUMN}" text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE billing.invoices (
+    id uuid PRIMARY KEY,
+    state billing.state NOT NULL DEFAULT 'on',
+    "Mixed Case" integer,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE "where" (
+    "select" integer PRIMARY KEY,
+    "self" text,
+    "fn" boolean,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE no_key (x integer);
+CREATE VIEW open_orders AS SELECT id, "type" FROM orders;
+CREATE SEQUENCE invoice_numbers START 1000;
+INSERT INTO organizations (id, name) VALUES ('00000000-0000-0000-0000-000000000001', 'A');
+INSERT INTO orders (organization_id, "type", "unit price", password_hash)
+VALUES ('00000000-0000-0000-0000-000000000001', 'x', 1.50, 'hunter2');
+"#
+    )
+}
+
+#[tokio::test]
+async fn a_schema_with_every_finding_and_awkward_names_builds() {
+    let db = TestDb::create("pull_awkward").await;
+    let client = db.connect().await;
+    client.batch_execute(&awkward_sql()).await.expect("schema");
+
+    let pulled = pull::pull(&client, &PullOptions::default()).await.expect("pull");
+    let report = &pulled.report;
+    assert_eq!(
+        report.schemas,
+        ["billing", "public"],
+        "every application schema is read"
+    );
+    let rules: std::collections::BTreeSet<&str> = report.findings.iter().map(|f| f.rule).collect();
+    for rule in [
+        "money-not-cents",
+        "float-without-reason",
+        "json-without-reason",
+        "plaintext-secret",
+        "tenant-table-without-organization-id",
+        "missing-timestamp",
+        "timestamp-type",
+        "foreign-key-without-index",
+        "foreign-key-without-on-delete",
+        "cross-tenant-foreign-key",
+        "truncated-name",
+        "no-primary-key",
+        "rls-off",
+    ] {
+        assert!(rules.contains(rule), "no {rule} finding: {:#?}", report.findings);
+    }
+    for finding in &report.findings {
+        assert!(!finding.fix.is_empty(), "a finding without its fix: {finding:?}");
+    }
+    // Money as numeric is a rewrite: expand (add, backfill) and contract (drop).
+    let money = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "money-not-cents" && f.object == "orders.unit price")
+        .expect("unit price");
+    assert_eq!(money.fix.len(), 3, "{money:?}");
+    assert!(money.fix[0].starts_with("ALTER TABLE \"orders\" ADD COLUMN \"unit price_cents\" bigint"));
+    assert!(money.fix[2].contains("DROP COLUMN \"unit price\""));
+    // What the code cannot hold is listed, never dropped.
+    assert!(
+        report.not_reproduced.iter().any(|n| n.contains("no_key")),
+        "{:#?}",
+        report.not_reproduced
+    );
+    assert!(
+        report
+            .not_reproduced
+            .iter()
+            .any(|n| n.contains("notes: column id is serial"))
+    );
+    let code = &pulled.code;
+    for expected in [
+        "pub r#type: String,",
+        "#[column(name = \"CustomerName\")]",
+        "#[column(name = \"unit price\", sql_type = \"numeric(12,2)\", not_money = \"existing column: money stored as numeric(12,2), not integer cents\")]",
+        "pub self_: Option<String>,",
+        "pub r#fn: Option<bool>,",
+        "#[pg_enum(name = \"Mood\")]",
+        "#[pg_enum(rename = \"Very Sad\")]",
+        "#[pg_enum(schema = \"billing\")]",
+        "#[table(name = \"where\", global)]",
+        "not_secret = \"existing column: plaintext-looking secret\"",
+        "not_secret = \"existing column: password column whose rows are not all PHC hashes\"",
+        ".view(model::View::new(\"open_orders\"",
+        ".sequence(model::Sequence::new(\"invoice_numbers\")",
+        ".domain(model::Domain::new(\"positive_int\"",
+        "/// Two paragraphs, and a \"quote\"",
+    ] {
+        assert!(code.contains(expected), "no `{expected}` in:\n{code}");
+    }
+
+    let declared = build_and_declare("pulled-awkward", code)
+        .unwrap_or_else(|errors| panic!("the pulled code does not build:\n{errors}\n{code}"));
+    // Where the code declares the standard instead of the database's state, `check --database`
+    // shows the difference: only there (and where the report says what is not reproduced:
+    // the serial column, the table without a key).
+    let drift = drift(&db, &declared).await;
+    let fixed: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.declared_fixed)
+        .map(|f| f.object.split(['.', ':']).next().unwrap_or_default())
+        .collect();
+    let explained = |change: &String| {
+        fixed.iter().any(|table| change.contains(table))
+            || change.contains("function set_updated_at")
+            || ["notes", "no_key"].iter().any(|t| change.contains(t))
+    };
+    let unexplained: Vec<&String> = drift.iter().filter(|c| !explained(c)).collect();
+    assert!(
+        unexplained.is_empty(),
+        "drift no finding explains: {unexplained:#?}\nall: {drift:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_baseline_is_marked_applied_on_a_database_without_history() {
+    let db = TestDb::create("pull_baseline").await;
+    let client = db.connect().await;
+    client.batch_execute(&awkward_sql()).await.expect("schema");
+    let pulled = pull::pull(&client, &PullOptions::default()).await.expect("pull");
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = MigrationDir::new(tmp.path().join("migrations"));
+    let written = pull::baseline::write(&dir, &pulled).expect("baseline");
+    assert!(written.up.contains("CREATE TABLE"), "{}", written.up);
+    let migrations = dir.load().expect("the baseline loads");
+    assert_eq!(migrations.len(), 1);
+    dir.check_sum_of(&migrations).expect("migrations.sum is written");
+    // A second baseline is refused: it is the first migration.
+    assert!(pull::baseline::write(&dir, &pulled).is_err());
+
+    let history = "SELECT to_regclass('schema_migrate.schema_migrations') IS NOT NULL";
+    let before: bool = client.query_one(history, &[]).await.unwrap().get(0);
+    assert!(!before, "the database has no history yet");
+    runner::resolve(
+        db.url(),
+        &migrations,
+        &written.version,
+        runner::Resolution::Applied,
+        &ApplyOptions::default(),
+    )
+    .await
+    .expect("resolve --applied creates the history and records the baseline");
+    let statuses = runner::status(&client, &migrations).await.expect("status");
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].state, runner::State::Applied);
+    // Nothing ran: the tables are the ones that were there, rows included.
+    let orders: i64 = client
+        .query_one("SELECT count(*) FROM orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(orders, 1);
+    // The up script creates the same schema on an empty database (a new environment).
+    let fresh = TestDb::create("pull_baseline_fresh").await;
+    runner::up(fresh.url(), &migrations, None, &ApplyOptions::default())
+        .await
+        .expect("the baseline applies to an empty database");
+    let fresh_client = fresh.connect().await;
+    let options = InspectOptions::declared([&pulled.schema]);
+    let there = inspect(&client, &options).await.expect("inspect").schema;
+    let here = inspect(&fresh_client, &options).await.expect("inspect").schema;
+    let changes: Vec<String> = diff(&there, &here, &Renames::default())
+        .iter()
+        .map(schema_migrate::plan::describe_change)
+        .collect();
+    assert!(changes.is_empty(), "{changes:#?}");
+}
+
+#[tokio::test]
+async fn bad_input_is_one_line_with_its_exit_code() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join("migrations");
+    let run = |url: &str, args: &[&str]| common::migrate(&dir, url, args).output().expect("run migrate");
+    let one_line = |output: &std::process::Output, code: i32, contains: &str| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "not one line: {stderr}");
+        assert!(stderr.contains(contains), "expected `{contains}` in {stderr}");
+    };
+    one_line(&run("not a url", &["pull"]), 2, "error:");
+    one_line(
+        &run(
+            "postgres://postgres:s3cret@127.0.0.1:1/x?connect_timeout=2",
+            &["pull"],
+        ),
+        3,
+        "error:",
+    );
+    let db = TestDb::create("pull_cli").await;
+    let out = tmp.path().join("no/such/dir/schema.rs");
+    let output = run(db.url(), &["pull", "--out", out.to_str().unwrap()]);
+    one_line(&output, 2, "cannot write");
+    let output = run(db.url(), &["pull", "--out", tmp.path().to_str().unwrap()]);
+    one_line(&output, 2, "is a directory");
+    one_line(
+        &run(db.url(), &["pull", "--schema", "nosuch"]),
+        2,
+        "no such schema",
+    );
+    // Success: the code to the file, the report to stdout (and as JSON with --format json).
+    let file = tmp.path().join("schema.rs");
+    let output = run(
+        db.url(),
+        &["--format", "json", "pull", "--out", file.to_str().unwrap()],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(report["tables"], 0);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("pub fn schema()")
+    );
+}
