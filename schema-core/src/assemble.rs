@@ -436,6 +436,7 @@ impl SchemaBuilder {
 
         let mut schema = Schema {
             schemas: self.schemas,
+            schema_usage: Default::default(),
             enums,
             functions: Vec::new(),
             tables: defs.iter().map(|d| d.table.clone()).collect(),
@@ -475,6 +476,9 @@ impl SchemaBuilder {
             self.app_role.as_ref(),
             &mut violations,
         );
+        if let Some(role) = &self.app_role {
+            add_app_schema_usage(&mut schema, role);
+        }
         check_columns_exist(&schema, &mut violations);
         check_foreign_keys(&schema, &mut violations);
         add_foreign_key_indexes(&mut schema);
@@ -875,6 +879,54 @@ fn add_app_grants(
     // Free sequences hand out values to the column defaults that call them.
     for sequence in &mut schema.sequences {
         sequence.usage.push(role.to_owned());
+    }
+}
+
+/// USAGE on the namespaces the application role reaches into: those of the tables, sequences and
+/// functions it is granted something on, and of the enum types of those tables' columns (a cast
+/// to `"billing"."status"` looks the type up). Derived from the grants rather than given to every
+/// namespace, so a namespace holding only what the app may not touch stays closed to it; the
+/// model keeps the result as data (see [`Schema::schema_usage`]).
+fn add_app_schema_usage(schema: &mut Schema, role: &str) {
+    let mut namespaces: BTreeSet<String> = BTreeSet::new();
+    let mut add = |name: &str| {
+        if let (Some(namespace), _) = ident::split_qualified(name) {
+            namespaces.insert(namespace.to_owned());
+        }
+    };
+    for table in &schema.tables {
+        if !table.grants.iter().any(|g| g.role == role) {
+            continue;
+        }
+        add(&table.name);
+        for column in &table.columns {
+            if let Some(name) = column.ty.enum_name() {
+                add(name);
+            }
+        }
+    }
+    for sequence in schema
+        .sequences
+        .iter()
+        .filter(|s| s.usage.iter().any(|r| r == role))
+    {
+        add(&sequence.name);
+    }
+    for function in &schema.functions {
+        if function
+            .execute
+            .as_ref()
+            .is_some_and(|roles| roles.iter().any(|r| r == role))
+        {
+            add(&function.name);
+        }
+    }
+    for namespace in namespaces {
+        schema
+            .schema_usage
+            .entry(namespace)
+            .or_default()
+            .push(role.to_owned());
     }
 }
 

@@ -118,10 +118,16 @@ pub fn schema(schema: &Schema) -> Vec<String> {
                 .iter()
                 .flat_map(|s| s.usage.iter().map(String::as_str)),
         )
+        .chain(schema.schema_usage.values().flatten().map(String::as_str))
         .collect();
     roles.sort();
     roles.dedup();
     statements.extend(roles.into_iter().map(ensure_role));
+    for (namespace, roles) in &schema.schema_usage {
+        for role in roles {
+            statements.push(grant_schema_usage(namespace, role));
+        }
+    }
     for table in &schema.tables {
         for grant in &table.grants {
             statements.extend(grant_statements(&table.name, grant));
@@ -612,6 +618,16 @@ pub mod raw {
     /// `CREATE SCHEMA IF NOT EXISTS "name"`
     pub fn create_schema(name: &str) -> String {
         format!("CREATE SCHEMA IF NOT EXISTS {}", quote(name))
+    }
+
+    /// `GRANT USAGE ON SCHEMA "name" TO "role"`
+    pub fn grant_schema_usage(name: &str, role: &str) -> String {
+        format!("GRANT USAGE ON SCHEMA {} TO {}", quote(name), quote(role))
+    }
+
+    /// `REVOKE USAGE ON SCHEMA "name" FROM "role"`
+    pub fn revoke_schema_usage(name: &str, role: &str) -> String {
+        format!("REVOKE USAGE ON SCHEMA {} FROM {}", quote(name), quote(role))
     }
 
     /// `DROP SCHEMA "name"` (RESTRICT: it fails rather than drop what is left in it).

@@ -43,6 +43,17 @@ pub enum Change {
     /// `DROP SCHEMA` (RESTRICT): a namespace nothing declared is left in. It fails, rolling its
     /// transaction back, if anything not compared is still there.
     DropSchema(String),
+    /// `GRANT USAGE ON SCHEMA`: `role` may look up the objects of namespace `schema` (it still
+    /// needs privileges on each).
+    GrantSchemaUsage {
+        schema: String,
+        role: String,
+    },
+    /// `REVOKE USAGE ON SCHEMA`.
+    RevokeSchemaUsage {
+        schema: String,
+        role: String,
+    },
 
     /// `CREATE EXTENSION`: before anything that may use what it makes.
     CreateExtension(Extension),
@@ -485,6 +496,14 @@ impl Change {
             },
             CreateSchema(name) => DropSchema(name.clone()),
             DropSchema(name) => CreateSchema(name.clone()),
+            GrantSchemaUsage { schema, role } => RevokeSchemaUsage {
+                schema: schema.clone(),
+                role: role.clone(),
+            },
+            RevokeSchemaUsage { schema, role } => GrantSchemaUsage {
+                schema: schema.clone(),
+                role: role.clone(),
+            },
             CreateView(v) => DropView(v.clone()),
             DropView(v) => CreateView(v.clone()),
             CreateTable(t) => DropTable(t.clone()),
@@ -724,6 +743,8 @@ impl Change {
             | AlterSequence { .. }
             | CreateSchema(_)
             | DropSchema(_)
+            | GrantSchemaUsage { .. }
+            | RevokeSchemaUsage { .. }
             | CreateView(_)
             | DropView(_) => None,
             SetSequenceOwner { from, to, .. } => to.as_ref().or(from.as_ref()).map(|c| c.table.as_str()),
@@ -736,6 +757,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let mut changes = Vec::new();
     // Before the renames: a table renamed into a new namespace needs it created first.
     schemas::diff_schemas(from, to, &mut changes);
+    schemas::diff_schema_usage(from, to, &mut changes);
     let from = apply_renames(from, to, renames, &mut changes);
     let from = &from;
 

@@ -2264,6 +2264,47 @@ cases! {
         renames: table_renames(&[("staging.imports", "billing.invoices")]),
     }
 
+    // ---- issue 14: USAGE on a second schema ----
+    schema_usage_granted_with_the_schema {
+        old: "",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT USAGE ON SCHEMA billing TO accountant;
+              GRANT SELECT ON billing.invoices TO accountant;",
+        hazards: [],
+    }
+    schema_usage_granted_on_an_existing_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT SELECT ON billing.invoices TO accountant;",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT SELECT ON billing.invoices TO accountant;
+              GRANT USAGE ON SCHEMA billing TO accountant;",
+        hazards: [],
+    }
+    schema_usage_moves_from_one_role_to_another {
+        old: "CREATE SCHEMA billing;
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              DO $$BEGIN CREATE ROLE auditor NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT USAGE ON SCHEMA billing TO accountant;",
+        new: "CREATE SCHEMA billing;
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              DO $$BEGIN CREATE ROLE auditor NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT USAGE ON SCHEMA billing TO auditor;",
+        hazards: [],
+    }
+    schema_with_usage_dropped {
+        old: "CREATE SCHEMA archive;
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT USAGE ON SCHEMA archive TO accountant;",
+        new: "",
+        hazards: [],
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');
@@ -2838,4 +2879,41 @@ cases! {
               CREATE INDEX t_name ON t (name);",
         hazards: [BuildsIndex],
     }
+}
+
+/// USAGE to a role is modelled; every other entry of a second schema's ACL is reported, not
+/// compared, and a plan leaves it in place.
+#[tokio::test]
+async fn schema_privileges_beyond_usage_are_reported() {
+    let ddl = "CREATE SCHEMA billing;
+               DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+               GRANT USAGE ON SCHEMA billing TO accountant;
+               GRANT CREATE ON SCHEMA billing TO accountant;
+               GRANT USAGE ON SCHEMA billing TO PUBLIC;";
+    let options = declared(&[ddl]);
+    let (db, schema, notes) = build_noting("schema_acl_reported", ddl, &options).await;
+    assert_eq!(
+        schema.schema_usage.get("billing"),
+        Some(&vec!["accountant".to_owned()])
+    );
+    assert_eq!(
+        notes,
+        vec![
+            "schema billing grants PUBLIC USAGE, accountant CREATE, which the model does not keep (only USAGE \
+             to a role)"
+                .to_owned()
+        ]
+    );
+    // A plan that revokes the modelled USAGE keeps what is not compared.
+    let mut to = schema.clone();
+    to.schema_usage.clear();
+    let plan = plan(&schema, &to, &Renames::default(), &PlanOptions::default()).expect("plan");
+    assert_eq!(
+        plan.steps.iter().map(|s| s.summary.as_str()).collect::<Vec<_>>(),
+        vec!["revoke usage on schema billing from accountant"]
+    );
+    psql(&db, &plan.up_script(), "up");
+    let (after, notes_after) = read_noting(&db, &options).await;
+    assert!(after.schema_usage.is_empty(), "{:?}", after.schema_usage);
+    assert_eq!(notes_after, notes);
 }

@@ -90,6 +90,8 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
     match change {
         CreateSchema(name) => schemas::create(name, cx),
         DropSchema(name) => schemas::drop(name, cx),
+        GrantSchemaUsage { schema, role } => schemas::grant_usage(schema, role, cx),
+        RevokeSchemaUsage { schema, role } => schemas::revoke_usage(schema, role, cx),
         CreateExtension(e) => extensions::create(e, cx),
         DropExtension(e) => extensions::drop(e, cx),
         AlterExtension { from, to } => extensions::alter(from, to, cx),
