@@ -45,6 +45,7 @@ pub struct SchemaBuilder {
     app_role: Option<String>,
     writable: Vec<String>,
     lookups: Vec<Lookup>,
+    object_renames: Vec<ObjectRename>,
 }
 
 /// A lookup across tenants, declared with [`SchemaBuilder::lookup`]: what the app must find before
@@ -90,6 +91,58 @@ fn default_actor_setting() -> String {
 pub struct Renames {
     pub tables: Vec<TableRename>,
     pub columns: Vec<ColumnRename>,
+    /// Enum types, sequences, views and functions moved to another namespace or renamed
+    /// ([`SchemaBuilder::renamed`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<ObjectRename>,
+}
+
+/// The kinds of objects besides tables that a rename or a move between namespaces keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Enum,
+    Sequence,
+    View,
+    Function,
+}
+
+/// An object's previous name: `billing.status` was `status` (moved), `billing.states` (renamed),
+/// or both. The object keeps what uses it: an enum type its columns and their rows, a sequence
+/// its current value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ObjectRename {
+    pub kind: ObjectKind,
+    pub from: String,
+    pub to: String,
+}
+
+impl ObjectRename {
+    pub fn enum_type(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self::of(ObjectKind::Enum, from, to)
+    }
+
+    pub fn sequence(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self::of(ObjectKind::Sequence, from, to)
+    }
+
+    /// A view or a materialized view.
+    pub fn view(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self::of(ObjectKind::View, from, to)
+    }
+
+    /// A function (every function of the name: its arguments stay).
+    pub fn function(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self::of(ObjectKind::Function, from, to)
+    }
+
+    fn of(kind: ObjectKind, from: impl Into<String>, to: impl Into<String>) -> Self {
+        ObjectRename {
+            kind,
+            from: from.into(),
+            to: to.into(),
+        }
+    }
 }
 
 /// A table's previous name, from `#[table(renamed_from = "...")]`.
@@ -317,6 +370,7 @@ impl SchemaBuilder {
             app_role: None,
             writable: Vec::new(),
             lookups: Vec::new(),
+            object_renames: Vec::new(),
         }
     }
 
@@ -372,6 +426,15 @@ impl SchemaBuilder {
     /// (`View::new("billing.open_invoices", ...)`) are declared by their names.
     pub fn namespace(mut self, name: impl Into<String>) -> Self {
         self.schemas.push(name.into());
+        self
+    }
+
+    /// Declare that an enum type, sequence, view or function was known by another name or lived
+    /// in another namespace: `.renamed(ObjectRename::enum_type("status", "billing.status"))`.
+    /// The plan moves it (`ALTER TYPE ... SET SCHEMA`, then `RENAME TO` if the name changes)
+    /// instead of dropping and creating it.
+    pub fn renamed(mut self, rename: ObjectRename) -> Self {
+        self.object_renames.push(rename);
         self
     }
 
@@ -502,6 +565,7 @@ impl SchemaBuilder {
                 .iter()
                 .flat_map(|d| d.column_renames.iter().cloned())
                 .collect(),
+            objects: self.object_renames,
         };
         Ok(DeclaredSchema {
             schema,

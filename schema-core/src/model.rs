@@ -327,22 +327,10 @@ impl Sequence {
     /// `nextval('name'::regclass)`, as Postgres prints it in a column default (the name quoted
     /// only when it must be; reserved words aside).
     pub fn nextval(&self) -> String {
-        let spell = |name: &str| {
-            let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if plain {
-                name.to_owned()
-            } else {
-                crate::ident::quote(name)
-            }
-        };
-        let name = match crate::ident::split_qualified(&self.name) {
-            (Some(namespace), name) => format!("{}.{}", spell(namespace), spell(name)),
-            (None, name) => spell(name),
-        };
-        format!("nextval({}::regclass)", crate::ident::quote_literal(&name))
+        format!(
+            "nextval({}::regclass)",
+            crate::ident::quote_literal(&crate::ident::as_printed(&self.name))
+        )
     }
 }
 

@@ -342,6 +342,36 @@ pub fn drop_table(name: &str) -> String {
         .to_string(PostgresQueryBuilder)
 }
 
+/// `ALTER <kind> "a" SET SCHEMA "billing"` when `to` is in another namespace than `from`, then
+/// `ALTER <kind> "billing"."a" RENAME TO "b"` when the name changes too. `kind` is `TYPE`,
+/// `SEQUENCE`, `VIEW`, `MATERIALIZED VIEW` or `FUNCTION` (whose `arguments` tell it from its
+/// overloads). What uses the object keeps using it: Postgres refers to it by oid.
+pub fn move_object(kind: &str, from: &str, arguments: Option<&str>, to: &str) -> Vec<String> {
+    let object = |name: &str| match arguments {
+        Some(arguments) => format!("{}({arguments})", crate::ident::quote_qualified(name)),
+        None => crate::ident::quote_qualified(name),
+    };
+    let mut statements = Vec::new();
+    let mut current = from.to_owned();
+    let to_namespace = crate::ident::namespace_of(to);
+    if crate::ident::namespace_of(from) != to_namespace {
+        statements.push(format!(
+            "ALTER {kind} {} SET SCHEMA {}",
+            object(from),
+            crate::ident::quote(to_namespace)
+        ));
+        current = crate::ident::qualified_name(to_namespace, crate::ident::unqualified(from));
+    }
+    if current != to {
+        statements.push(format!(
+            "ALTER {kind} {} RENAME TO {}",
+            object(&current),
+            crate::ident::quote(crate::ident::unqualified(to))
+        ));
+    }
+    statements
+}
+
 /// `ALTER TABLE "a" RENAME TO "b"`, and `ALTER TABLE "a" SET SCHEMA "billing"` first when `to`
 /// is in another namespace than `from` (a table moved keeps its rows, indexes, constraints and
 /// owned sequences).

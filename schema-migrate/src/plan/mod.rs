@@ -329,6 +329,7 @@ fn created_name(change: &Change) -> Option<String> {
         Change::CreateEnum(enum_type) => Some(enum_type.name.clone()),
         Change::CreateDomain(domain) => Some(domain.name.clone()),
         Change::RenameTable { to, .. } => Some(to.clone()),
+        Change::MoveObject { to, .. } => Some(to.clone()),
         Change::RenameIndex { table, to, .. } => of_table(table, to),
         Change::CreateIndex { table, index } => of_table(table, &index.name),
         Change::AddPrimaryKey { table, primary_key } => of_table(table, &primary_key.name),
@@ -1118,6 +1119,9 @@ fn phase(change: &Change) -> u8 {
         DropFunction(f) if f.sql_body => 0,
         // Table renames come first among the renames: `diff` lists them first.
         RenameTable { .. } | RenameColumn { .. } => 1,
+        // With the table renames: after the namespace it goes to is created, before anything
+        // created or changed under its new name.
+        MoveObject { .. } => 1,
         RenameIndex { .. } | RenameConstraint { .. } => 2,
         DropTrigger { .. } | DropPolicy { .. } | Revoke { .. } | RevokeSchemaUsage { .. } => 3,
         // Released before tables and columns go, so the sequence does not go with them.
@@ -1239,6 +1243,19 @@ fn summary(change: &Change) -> String {
         CreateSchema(name) => format!("create schema {name}"),
         DropSchema(name) => format!("drop schema {name}"),
         GrantSchemaUsage { schema, role } => format!("grant usage on schema {schema} to {role}"),
+        MoveObject { object, from, to, .. } => {
+            let what = match object {
+                schema_core::ObjectKind::Enum => "enum type",
+                schema_core::ObjectKind::Sequence => "sequence",
+                schema_core::ObjectKind::View => "view",
+                schema_core::ObjectKind::Function => "function",
+            };
+            if schema_core::ident::namespace_of(from) == schema_core::ident::namespace_of(to) {
+                format!("rename {what} {from} to {to}")
+            } else {
+                format!("move {what} {from} to {to}")
+            }
+        }
         RevokeSchemaUsage { schema, role } => format!("revoke usage on schema {schema} from {role}"),
         CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
         DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
