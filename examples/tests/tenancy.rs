@@ -989,7 +989,7 @@ async fn the_app_role_inserts_through_a_serial_key_with_its_sequence_usage() {
 
 /// A tenant table in a second schema.
 #[derive(Table)]
-#[table(schema = "billing")]
+#[table(schema = "billing", audited)]
 #[allow(dead_code)]
 pub struct Payout {
     #[column(primary_key, identity)]
@@ -1065,6 +1065,26 @@ async fn the_app_role_reaches_a_tenant_table_in_a_second_schema_and_only_its_ten
         })
         .await
     };
+    // The audit trigger records the table by its qualified name (public tables keep their bare
+    // one, see audited_tables_record_every_write_with_old_and_new_rows).
+    let audited: Vec<(String, Uuid)> = fx
+        .admin
+        .query(
+            "SELECT table_name, organization_id FROM audit_log WHERE table_name LIKE '%payouts' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        audited,
+        vec![
+            ("billing.payouts".to_owned(), fx.a.into()),
+            ("billing.payouts".to_owned(), fx.b.into())
+        ]
+    );
     assert_eq!(notes(&mut app, fx.a).await.unwrap(), vec!["a's".to_owned()]);
     assert_eq!(notes(&mut app, fx.b).await.unwrap(), vec!["b's".to_owned()]);
     let changed = with_tenant(&mut app, fx.a, async |tx| {
