@@ -170,7 +170,11 @@ pub mod pg_enum_sql {
     /// The column's type is this enum type (by name), or text, which Postgres casts.
     pub fn enum_accepts<E: PgEnum>(ty: &Type) -> bool {
         match ty.kind() {
-            Kind::Enum(_) => ty.name() == E::NAME,
+            // A type of another schema by its schema and name (`E::NAME` is `billing.status`).
+            Kind::Enum(_) => match crate::ident::split_qualified(E::NAME) {
+                (Some(namespace), name) => ty.schema() == namespace && ty.name() == name,
+                (None, name) => ty.name() == name,
+            },
             _ => matches!(*ty, Type::TEXT | Type::VARCHAR | Type::UNKNOWN),
         }
     }
