@@ -565,7 +565,15 @@ impl SchemaBuilder {
                 .iter()
                 .flat_map(|d| d.column_renames.iter().cloned())
                 .collect(),
-            objects: self.object_renames,
+            objects: {
+                let mut objects = self.object_renames;
+                for rename in defs.iter().flat_map(|d| d.enum_renames.iter()) {
+                    if !objects.contains(rename) {
+                        objects.push(rename.clone());
+                    }
+                }
+                objects
+            },
         };
         Ok(DeclaredSchema {
             schema,
