@@ -444,3 +444,89 @@ fn statements_bind_every_value_and_name_every_column() {
     assert_eq!(Sample::COLUMN_NAMES[0], "id");
     assert_eq!(Sample::COLUMN_NAMES.last(), Some(&"updated_at"));
 }
+
+/// An enum type in a second schema.
+#[derive(PgEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[pg_enum(schema = "billing")]
+pub enum Standing {
+    Open,
+    Settled,
+}
+
+/// A table in a second schema with columns of that enum.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(global, schema = "billing")]
+pub struct Ledger {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    pub standing: Standing,
+    pub maybe_standing: Option<Standing>,
+    pub label: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The typed statements name a table and cast an enum of another schema qualified: the
+/// database has no `public.ledgers` nor `public.standing`, so an unqualified name fails.
+#[tokio::test]
+async fn a_table_and_an_enum_in_a_second_schema_round_trip() {
+    let declared = SchemaBuilder::new()
+        .table::<Ledger>()
+        .build()
+        .expect("the ledger schema is valid");
+    let db = TestDb::create("rows_second_schema").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(&render::schema_sql(&declared.schema))
+        .await
+        .expect("the ledger DDL applies");
+    let new = NewLedger {
+        standing: Standing::Open,
+        maybe_standing: None,
+        label: "first".to_owned(),
+        defaults: Default::default(),
+    };
+    let (sql, _) = rows::postgres::build(&Ledger::insert(&new));
+    assert!(
+        sql.contains(r#"INSERT INTO "billing"."ledgers""#) && sql.contains(r#"::"billing"."standing""#),
+        "{sql}"
+    );
+    let stored: Ledger = rows::postgres::fetch_one(&client, &Ledger::insert(&new))
+        .await
+        .unwrap();
+    assert_eq!((stored.standing, stored.maybe_standing), (Standing::Open, None));
+    let found: Ledger = rows::postgres::fetch_one(&client, &Ledger::find(&stored.id))
+        .await
+        .unwrap();
+    assert_eq!(found, stored);
+    let c = Ledger::COLUMNS;
+    let mut select = Ledger::select();
+    select
+        .and_where(c.standing.eq(Standing::Open))
+        .and_where(c.maybe_standing.is_null());
+    let matched: Vec<Ledger> = rows::postgres::fetch_all(&client, &select).await.unwrap();
+    assert_eq!(matched, vec![stored.clone()]);
+
+    let mut changed = stored.clone();
+    changed.standing = Standing::Settled;
+    changed.maybe_standing = Some(Standing::Settled);
+    let updated: Ledger = rows::postgres::fetch_one(&client, &changed.update())
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated.standing, updated.maybe_standing),
+        (Standing::Settled, Some(Standing::Settled))
+    );
+    // Read through sqlx too, as the enum's own type.
+    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let via_sqlx: Ledger = rows::sqlx::fetch_one(&mut conn, &Ledger::find(&stored.id))
+        .await
+        .unwrap();
+    assert_eq!(via_sqlx, updated);
+    assert_eq!(
+        rows::postgres::execute(&client, &Ledger::delete(&stored.id))
+            .await
+            .unwrap(),
+        1
+    );
+}

@@ -96,6 +96,18 @@ impl Fixture {
             .get(0)
     }
 
+    /// Rows of `table` (qualified, as written) of `organization`, counted as the superuser.
+    async fn rows_of_in(&self, table: &str, organization: OrganizationId) -> i64 {
+        self.admin
+            .query_one(
+                &format!("SELECT count(*) FROM {table} WHERE organization_id = $1"),
+                &[&organization],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    }
+
     /// One of `organization`'s rows of `table`, as jsonb, read as the superuser.
     async fn row_json(&self, table: &str, column: &str, organization: OrganizationId) -> serde_json::Value {
         self.admin
@@ -973,6 +985,157 @@ async fn the_app_role_inserts_through_a_serial_key_with_its_sequence_usage() {
     apply(&fx.admin, &migration.down(), &ApplyOptions::default())
         .await
         .expect("down");
+}
+
+/// A tenant table in a second schema.
+#[derive(Table)]
+#[table(schema = "billing", audited)]
+#[allow(dead_code)]
+pub struct Payout {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    pub organization_id: OrganizationId,
+    pub note: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[tokio::test]
+async fn the_app_role_reaches_a_tenant_table_in_a_second_schema_and_only_its_tenant_rows() {
+    let fx = Fixture::new("tenancy_second_schema").await;
+    let v1 = declared();
+    let v2 = v1
+        .tables
+        .iter()
+        .cloned()
+        .fold(SchemaBuilder::new(), SchemaBuilder::table_def)
+        .app_role(billing_example::schema::APP_ROLE)
+        .table::<Payout>()
+        .build()
+        .expect("v2 is valid");
+    // Derived from the app's grants: USAGE on the schema of the table it is granted on.
+    assert_eq!(
+        v2.schema.schema_usage.get("billing"),
+        Some(&vec![billing_example::schema::APP_ROLE.to_owned()])
+    );
+    let migration = plan(&v1.schema, &v2.schema, &v2.renames, &PlanOptions::default()).expect("plan");
+    apply(&fx.admin, &migration.up(), &ApplyOptions::default())
+        .await
+        .expect("up");
+
+    let (_login, mut app) = app_login(&fx, "second_schema_login").await;
+    let insert = async |app: &mut Client, organization: OrganizationId, note: &str| {
+        with_tenant(app, organization, async |tx| {
+            Ok::<_, Error>(
+                tx.execute(
+                    "INSERT INTO billing.payouts (organization_id, note) VALUES ($1, $2)",
+                    &[&organization, &note],
+                )
+                .await?,
+            )
+        })
+        .await
+    };
+    insert(&mut app, fx.a, "a's").await.expect("A inserts its row");
+    insert(&mut app, fx.b, "b's").await.expect("B inserts its row");
+    // A tenant cannot write into another tenant's rows from here either.
+    let (code, _) = refused_as(
+        with_tenant(&mut app, fx.a, async |tx| {
+            Ok::<_, Error>(
+                tx.execute(
+                    "INSERT INTO billing.payouts (organization_id, note) VALUES ($1, 'forged')",
+                    &[&fx.b],
+                )
+                .await?,
+            )
+        })
+        .await,
+        "A inserting a row of B",
+    );
+    assert_eq!(code, "42501", "row-level security refuses it");
+    let notes = async |app: &mut Client, organization: OrganizationId| {
+        with_tenant(app, organization, async |tx| {
+            Ok::<_, Error>(
+                tx.query("SELECT note FROM billing.payouts ORDER BY note", &[])
+                    .await?
+                    .iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .await
+    };
+    // The audit trigger records the table by its qualified name (public tables keep their bare
+    // one, see audited_tables_record_every_write_with_old_and_new_rows).
+    let audited: Vec<(String, Uuid)> = fx
+        .admin
+        .query(
+            "SELECT table_name, organization_id FROM audit_log WHERE table_name LIKE '%payouts' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        audited,
+        vec![
+            ("billing.payouts".to_owned(), fx.a.into()),
+            ("billing.payouts".to_owned(), fx.b.into())
+        ]
+    );
+    assert_eq!(notes(&mut app, fx.a).await.unwrap(), vec!["a's".to_owned()]);
+    assert_eq!(notes(&mut app, fx.b).await.unwrap(), vec!["b's".to_owned()]);
+    let changed = with_tenant(&mut app, fx.a, async |tx| {
+        Ok::<_, Error>(
+            tx.execute(
+                "UPDATE billing.payouts SET note = 'taken' WHERE organization_id = $1",
+                &[&fx.b],
+            )
+            .await?
+                + tx.execute("DELETE FROM billing.payouts WHERE organization_id = $1", &[&fx.b])
+                    .await?,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(changed, 0, "A neither updates nor deletes B's rows");
+    assert_eq!(fx.rows_of_in("billing.payouts", fx.b).await, 1);
+
+    // Without USAGE on the schema the table grants are of no use: the migration's grant is what
+    // lets the app in.
+    fx.admin
+        .batch_execute(&format!(
+            "REVOKE USAGE ON SCHEMA billing FROM \"{}\"",
+            billing_example::schema::APP_ROLE
+        ))
+        .await
+        .unwrap();
+    assert_not_permitted(notes(&mut app, fx.a).await, "a read without USAGE on billing");
+    fx.admin
+        .batch_execute(&format!(
+            "GRANT USAGE ON SCHEMA billing TO \"{}\"",
+            billing_example::schema::APP_ROLE
+        ))
+        .await
+        .unwrap();
+    drop(app);
+
+    fx.admin
+        .execute("DELETE FROM billing.payouts", &[])
+        .await
+        .unwrap();
+    apply(&fx.admin, &migration.down(), &ApplyOptions::default())
+        .await
+        .expect("down");
+    let left: i64 = fx
+        .admin
+        .query_one("SELECT count(*) FROM pg_namespace WHERE nspname = 'billing'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "down drops the schema with its grant");
 }
 
 #[tokio::test]

@@ -45,6 +45,7 @@ pub struct SchemaBuilder {
     app_role: Option<String>,
     writable: Vec<String>,
     lookups: Vec<Lookup>,
+    object_renames: Vec<ObjectRename>,
 }
 
 /// A lookup across tenants, declared with [`SchemaBuilder::lookup`]: what the app must find before
@@ -90,6 +91,58 @@ fn default_actor_setting() -> String {
 pub struct Renames {
     pub tables: Vec<TableRename>,
     pub columns: Vec<ColumnRename>,
+    /// Enum types, sequences, views and functions moved to another namespace or renamed
+    /// ([`SchemaBuilder::renamed`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<ObjectRename>,
+}
+
+/// The kinds of objects besides tables that a rename or a move between namespaces keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Enum,
+    Sequence,
+    View,
+    Function,
+}
+
+/// An object's previous name: `billing.status` was `status` (moved), `billing.states` (renamed),
+/// or both. The object keeps what uses it: an enum type its columns and their rows, a sequence
+/// its current value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ObjectRename {
+    pub kind: ObjectKind,
+    pub from: String,
+    pub to: String,
+}
+
+impl ObjectRename {
+    pub fn enum_type(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self::of(ObjectKind::Enum, from, to)
+    }
+
+    pub fn sequence(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self::of(ObjectKind::Sequence, from, to)
+    }
+
+    /// A view or a materialized view.
+    pub fn view(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self::of(ObjectKind::View, from, to)
+    }
+
+    /// A function (every function of the name: its arguments stay).
+    pub fn function(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self::of(ObjectKind::Function, from, to)
+    }
+
+    fn of(kind: ObjectKind, from: impl Into<String>, to: impl Into<String>) -> Self {
+        ObjectRename {
+            kind,
+            from: from.into(),
+            to: to.into(),
+        }
+    }
 }
 
 /// A table's previous name, from `#[table(renamed_from = "...")]`.
@@ -317,6 +370,7 @@ impl SchemaBuilder {
             app_role: None,
             writable: Vec::new(),
             lookups: Vec::new(),
+            object_renames: Vec::new(),
         }
     }
 
@@ -372,6 +426,15 @@ impl SchemaBuilder {
     /// (`View::new("billing.open_invoices", ...)`) are declared by their names.
     pub fn namespace(mut self, name: impl Into<String>) -> Self {
         self.schemas.push(name.into());
+        self
+    }
+
+    /// Declare that an enum type, sequence, view or function was known by another name or lived
+    /// in another namespace: `.renamed(ObjectRename::enum_type("status", "billing.status"))`.
+    /// The plan moves it (`ALTER TYPE ... SET SCHEMA`, then `RENAME TO` if the name changes)
+    /// instead of dropping and creating it.
+    pub fn renamed(mut self, rename: ObjectRename) -> Self {
+        self.object_renames.push(rename);
         self
     }
 
@@ -436,6 +499,7 @@ impl SchemaBuilder {
 
         let mut schema = Schema {
             schemas: self.schemas,
+            schema_usage: Default::default(),
             enums,
             functions: Vec::new(),
             tables: defs.iter().map(|d| d.table.clone()).collect(),
@@ -475,6 +539,9 @@ impl SchemaBuilder {
             self.app_role.as_ref(),
             &mut violations,
         );
+        if let Some(role) = &self.app_role {
+            add_app_schema_usage(&mut schema, role);
+        }
         check_columns_exist(&schema, &mut violations);
         check_foreign_keys(&schema, &mut violations);
         add_foreign_key_indexes(&mut schema);
@@ -498,6 +565,15 @@ impl SchemaBuilder {
                 .iter()
                 .flat_map(|d| d.column_renames.iter().cloned())
                 .collect(),
+            objects: {
+                let mut objects = self.object_renames;
+                for rename in defs.iter().flat_map(|d| d.enum_renames.iter()) {
+                    if !objects.contains(rename) {
+                        objects.push(rename.clone());
+                    }
+                }
+                objects
+            },
         };
         Ok(DeclaredSchema {
             schema,
@@ -875,6 +951,54 @@ fn add_app_grants(
     // Free sequences hand out values to the column defaults that call them.
     for sequence in &mut schema.sequences {
         sequence.usage.push(role.to_owned());
+    }
+}
+
+/// USAGE on the namespaces the application role reaches into: those of the tables, sequences and
+/// functions it is granted something on, and of the enum types of those tables' columns (a cast
+/// to `"billing"."status"` looks the type up). Derived from the grants rather than given to every
+/// namespace, so a namespace holding only what the app may not touch stays closed to it; the
+/// model keeps the result as data (see [`Schema::schema_usage`]).
+fn add_app_schema_usage(schema: &mut Schema, role: &str) {
+    let mut namespaces: BTreeSet<String> = BTreeSet::new();
+    let mut add = |name: &str| {
+        if let (Some(namespace), _) = ident::split_qualified(name) {
+            namespaces.insert(namespace.to_owned());
+        }
+    };
+    for table in &schema.tables {
+        if !table.grants.iter().any(|g| g.role == role) {
+            continue;
+        }
+        add(&table.name);
+        for column in &table.columns {
+            if let Some(name) = column.ty.enum_name() {
+                add(name);
+            }
+        }
+    }
+    for sequence in schema
+        .sequences
+        .iter()
+        .filter(|s| s.usage.iter().any(|r| r == role))
+    {
+        add(&sequence.name);
+    }
+    for function in &schema.functions {
+        if function
+            .execute
+            .as_ref()
+            .is_some_and(|roles| roles.iter().any(|r| r == role))
+        {
+            add(&function.name);
+        }
+    }
+    for namespace in namespaces {
+        schema
+            .schema_usage
+            .entry(namespace)
+            .or_default()
+            .push(role.to_owned());
     }
 }
 

@@ -33,6 +33,9 @@ pub trait PgEnum: Sized + Copy + 'static {
     const NAME: &'static str;
     /// The labels, in declaration (and sort) order.
     const VALUES: &'static [&'static str];
+    /// `#[pg_enum(renamed_from = "...")]`: the type's previous model name (`status`, or
+    /// `billing.status` when it moves from another schema). A plan moves or renames it in place.
+    const RENAMED_FROM: Option<&'static str> = None;
 
     /// This value's label.
     fn as_label(&self) -> &'static str;
@@ -79,6 +82,9 @@ pub struct TableDef {
     /// The enum types its columns use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub enums: Vec<EnumType>,
+    /// The previous names of those enum types (`#[pg_enum(renamed_from = "...")]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enum_renames: Vec<crate::ObjectRename>,
     /// Stated reasons for exceptions to the standards (JSON, float, not-money columns).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub justifications: Vec<Justification>,
@@ -142,6 +148,7 @@ impl TableDef {
             renamed_from: None,
             column_renames: Vec::new(),
             enums: Vec::new(),
+            enum_renames: Vec::new(),
             justifications: Vec::new(),
             column_kinds: Vec::new(),
             audited: false,
@@ -170,7 +177,11 @@ pub mod pg_enum_sql {
     /// The column's type is this enum type (by name), or text, which Postgres casts.
     pub fn enum_accepts<E: PgEnum>(ty: &Type) -> bool {
         match ty.kind() {
-            Kind::Enum(_) => ty.name() == E::NAME,
+            // A type of another schema by its schema and name (`E::NAME` is `billing.status`).
+            Kind::Enum(_) => match crate::ident::split_qualified(E::NAME) {
+                (Some(namespace), name) => ty.schema() == namespace && ty.name() == name,
+                (None, name) => ty.name() == name,
+            },
             _ => matches!(*ty, Type::TEXT | Type::VARCHAR | Type::UNKNOWN),
         }
     }

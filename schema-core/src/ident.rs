@@ -36,6 +36,23 @@ pub fn split_qualified(name: &str) -> (Option<&str>, &str) {
 }
 
 /// The name without its namespace.
+/// A model name as Postgres prints it in an expression (a default's `::billing.status`, a
+/// `nextval('billing.s'::regclass)`): each part quoted only when it must be (reserved words
+/// aside).
+pub fn as_printed(name: &str) -> String {
+    let spell = |name: &str| {
+        let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if plain { name.to_owned() } else { quote(name) }
+    };
+    match split_qualified(name) {
+        (Some(namespace), name) => format!("{}.{}", spell(namespace), spell(name)),
+        (None, name) => spell(name),
+    }
+}
+
 pub fn unqualified(name: &str) -> &str {
     split_qualified(name).1
 }

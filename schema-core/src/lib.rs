@@ -32,7 +32,9 @@ pub mod tenant;
 pub mod triggers;
 pub mod types;
 
-pub use assemble::{DeclaredSchema, Renames, SchemaBuilder, SchemaErrors, TableRename, Violation};
+pub use assemble::{
+    DeclaredSchema, ObjectKind, ObjectRename, Renames, SchemaBuilder, SchemaErrors, TableRename, Violation,
+};
 pub use declare::{PgEnum, Table, TableDef, Tenancy};
 pub use model::Schema;
 pub use rows::{Column, Record, RowError};

@@ -32,6 +32,14 @@ pub struct Schema {
     /// adds every namespace an object's name carries. A namespace can be declared empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub schemas: Vec<String>,
+    /// `GRANT USAGE ON SCHEMA`: the roles (besides the owner) that may look objects up in each
+    /// namespace of [`Schema::schemas`]. A privilege on a table of `billing` is of no use to a
+    /// role without USAGE on `billing`. It is data, not derived from the grants on the objects,
+    /// so a database whose namespace privileges drifted from its table grants reads back as it
+    /// is; the [`crate::SchemaBuilder`] fills it for its application role. Roles sorted and
+    /// namespaces without roles left out in the canonical form; `public` is not listed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub schema_usage: BTreeMap<String, Vec<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub enums: Vec<EnumType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -319,22 +327,10 @@ impl Sequence {
     /// `nextval('name'::regclass)`, as Postgres prints it in a column default (the name quoted
     /// only when it must be; reserved words aside).
     pub fn nextval(&self) -> String {
-        let spell = |name: &str| {
-            let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if plain {
-                name.to_owned()
-            } else {
-                crate::ident::quote(name)
-            }
-        };
-        let name = match crate::ident::split_qualified(&self.name) {
-            (Some(namespace), name) => format!("{}.{}", spell(namespace), spell(name)),
-            (None, name) => spell(name),
-        };
-        format!("nextval({}::regclass)", crate::ident::quote_literal(&name))
+        format!(
+            "nextval({}::regclass)",
+            crate::ident::quote_literal(&crate::ident::as_printed(&self.name))
+        )
     }
 }
 
@@ -1047,6 +1043,11 @@ impl Schema {
     /// Sort every unordered collection by name so equal schemas are equal values.
     pub fn canonicalize(&mut self) {
         self.schemas = self.namespaces();
+        for roles in self.schema_usage.values_mut() {
+            roles.sort();
+            roles.dedup();
+        }
+        self.schema_usage.retain(|_, roles| !roles.is_empty());
         self.enums.sort_by(|a, b| a.name.cmp(&b.name));
         self.functions
             .sort_by(|a, b| (&a.name, &a.arguments).cmp(&(&b.name, &b.arguments)));

@@ -118,10 +118,16 @@ pub fn schema(schema: &Schema) -> Vec<String> {
                 .iter()
                 .flat_map(|s| s.usage.iter().map(String::as_str)),
         )
+        .chain(schema.schema_usage.values().flatten().map(String::as_str))
         .collect();
     roles.sort();
     roles.dedup();
     statements.extend(roles.into_iter().map(ensure_role));
+    for (namespace, roles) in &schema.schema_usage {
+        for role in roles {
+            statements.push(grant_schema_usage(namespace, role));
+        }
+    }
     for table in &schema.tables {
         for grant in &table.grants {
             statements.extend(grant_statements(&table.name, grant));
@@ -334,6 +340,36 @@ pub fn drop_table(name: &str) -> String {
     SeaTable::drop()
         .table(table_ref(name))
         .to_string(PostgresQueryBuilder)
+}
+
+/// `ALTER <kind> "a" SET SCHEMA "billing"` when `to` is in another namespace than `from`, then
+/// `ALTER <kind> "billing"."a" RENAME TO "b"` when the name changes too. `kind` is `TYPE`,
+/// `SEQUENCE`, `VIEW`, `MATERIALIZED VIEW` or `FUNCTION` (whose `arguments` tell it from its
+/// overloads). What uses the object keeps using it: Postgres refers to it by oid.
+pub fn move_object(kind: &str, from: &str, arguments: Option<&str>, to: &str) -> Vec<String> {
+    let object = |name: &str| match arguments {
+        Some(arguments) => format!("{}({arguments})", crate::ident::quote_qualified(name)),
+        None => crate::ident::quote_qualified(name),
+    };
+    let mut statements = Vec::new();
+    let mut current = from.to_owned();
+    let to_namespace = crate::ident::namespace_of(to);
+    if crate::ident::namespace_of(from) != to_namespace {
+        statements.push(format!(
+            "ALTER {kind} {} SET SCHEMA {}",
+            object(from),
+            crate::ident::quote(to_namespace)
+        ));
+        current = crate::ident::qualified_name(to_namespace, crate::ident::unqualified(from));
+    }
+    if current != to {
+        statements.push(format!(
+            "ALTER {kind} {} RENAME TO {}",
+            object(&current),
+            crate::ident::quote(crate::ident::unqualified(to))
+        ));
+    }
+    statements
 }
 
 /// `ALTER TABLE "a" RENAME TO "b"`, and `ALTER TABLE "a" SET SCHEMA "billing"` first when `to`
@@ -612,6 +648,16 @@ pub mod raw {
     /// `CREATE SCHEMA IF NOT EXISTS "name"`
     pub fn create_schema(name: &str) -> String {
         format!("CREATE SCHEMA IF NOT EXISTS {}", quote(name))
+    }
+
+    /// `GRANT USAGE ON SCHEMA "name" TO "role"`
+    pub fn grant_schema_usage(name: &str, role: &str) -> String {
+        format!("GRANT USAGE ON SCHEMA {} TO {}", quote(name), quote(role))
+    }
+
+    /// `REVOKE USAGE ON SCHEMA "name" FROM "role"`
+    pub fn revoke_schema_usage(name: &str, role: &str) -> String {
+        format!("REVOKE USAGE ON SCHEMA {} FROM {}", quote(name), quote(role))
     }
 
     /// `DROP SCHEMA "name"` (RESTRICT: it fails rather than drop what is left in it).

@@ -37,6 +37,11 @@ pub trait SqlType {
     fn enum_type() -> Option<EnumType> {
         None
     }
+
+    /// The previous name of that enum type, if it was renamed or moved.
+    fn enum_renamed_from() -> Option<&'static str> {
+        None
+    }
 }
 
 /// Value kinds, as seen by the standards.
@@ -409,6 +414,9 @@ where
     }
     fn enum_type() -> Option<EnumType> {
         T::enum_type()
+    }
+    fn enum_renamed_from() -> Option<&'static str> {
+        T::enum_renamed_from()
     }
 }
 

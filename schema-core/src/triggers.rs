@@ -79,6 +79,9 @@ pub fn updated_at_trigger() -> Trigger {
 
 /// `AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW`: append the old and new row to the audit
 /// table. The trigger's one argument names the row's tenant column (none for global tables).
+/// `table_name` is the table's name as the model spells it: bare in `public` (as audit rows
+/// recorded before namespaces existed have it), `billing.invoices` in another namespace, so two
+/// audited tables of one name stay apart.
 ///
 /// The function is `SECURITY DEFINER` (it runs as its owner, the migration role) with a pinned
 /// `search_path`, so the application role needs no privilege on the audit table: audit rows come
@@ -102,7 +105,8 @@ BEGIN
         organization := (coalesce(new_row, old_row) ->> TG_ARGV[0])::uuid;
     END IF;
     INSERT INTO {table} (table_name, organization_id, operation, old_row, new_row, acted_by)
-    VALUES (TG_TABLE_NAME, organization, TG_OP, old_row, new_row,
+    VALUES (CASE WHEN TG_TABLE_SCHEMA = 'public' THEN TG_TABLE_NAME ELSE TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME END,
+            organization, TG_OP, old_row, new_row,
             NULLIF(current_setting({actor}, true), ''));
     RETURN NULL;
 END

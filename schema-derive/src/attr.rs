@@ -122,6 +122,7 @@ pub struct ColumnAttrs {
 pub struct PgEnumAttrs {
     pub name: Option<LitStr>,
     pub schema: Option<LitStr>,
+    pub renamed_from: Option<LitStr>,
 }
 
 #[derive(Default)]
@@ -754,6 +755,8 @@ pub fn pg_enum_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> PgEnumAttrs {
         }
         if key == SCHEMA {
             out.schema = Some(lit_str(meta, &key)?);
+        } else if key == RENAMED_FROM {
+            out.renamed_from = Some(non_empty(cx, &key, lit_str(meta, &key)?));
         } else {
             out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?));
         }

@@ -747,8 +747,15 @@ fn table_impl(input: &Input) -> TokenStream {
                 table.indexes = ::std::vec![#(#indexes),*];
                 table.comment = #comment;
                 let mut enums: ::std::vec::Vec<model::EnumType> = ::std::vec::Vec::new();
+                let mut enum_renames: ::std::vec::Vec<::schema_core::ObjectRename> = ::std::vec::Vec::new();
                 #(
                     if let ::core::option::Option::Some(e) = <#column_types as SqlType>::enum_type() {
+                        if let ::core::option::Option::Some(from) = <#column_types as SqlType>::enum_renamed_from() {
+                            let rename = ::schema_core::ObjectRename::enum_type(from, e.name.clone());
+                            if !enum_renames.contains(&rename) {
+                                enum_renames.push(rename);
+                            }
+                        }
                         if !enums.contains(&e) {
                             enums.push(e);
                         }
@@ -761,6 +768,7 @@ fn table_impl(input: &Input) -> TokenStream {
                     renamed_from: #renamed_from,
                     column_renames: ::std::vec![#(#column_renames),*],
                     enums,
+                    enum_renames,
                     justifications: ::std::vec![#(#justifications),*],
                     column_kinds: ::std::vec![#(#column_kinds),*],
                     audited: #audited,

@@ -38,6 +38,28 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     // The model's name: `billing.status` outside `public`.
     let schema = attrs.schema.as_ref().map(LitStr::value).filter(|s| s != "public");
     let name = crate::ast::qualify(schema.as_deref(), &name);
+    // A previous name without a schema is in the type's schema; one with a schema moves it.
+    let renamed_from = attrs.renamed_from.as_ref().map(|lit| {
+        let from = lit.value();
+        let from = if let Some(bare) = from.strip_prefix("public.") {
+            bare.to_owned()
+        } else if from.contains('.') {
+            from
+        } else {
+            crate::ast::qualify(schema.as_deref(), &from)
+        };
+        if from == name {
+            cx.error_spanned_by(
+                lit,
+                format!("`renamed_from` names the type itself (`{name}`): give its previous name or schema, or remove it"),
+            );
+        }
+        from
+    });
+    let renamed_from = match renamed_from {
+        Some(from) => quote!(::core::option::Option::Some(#from)),
+        None => quote!(::core::option::Option::None),
+    };
 
     let mut variants = Vec::new();
     let mut labels: Vec<String> = Vec::new();
@@ -108,6 +130,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         impl ::schema_core::PgEnum for #ident {
             const NAME: &'static str = #name;
             const VALUES: &'static [&'static str] = &[#(#labels),*];
+            const RENAMED_FROM: ::core::option::Option<&'static str> = #renamed_from;
 
             fn as_label(&self) -> &'static str {
                 match self {
@@ -131,6 +154,9 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             }
             fn enum_type() -> ::core::option::Option<::schema_core::__private::model::EnumType> {
                 ::core::option::Option::Some(<Self as ::schema_core::PgEnum>::enum_type())
+            }
+            fn enum_renamed_from() -> ::core::option::Option<&'static str> {
+                <Self as ::schema_core::PgEnum>::RENAMED_FROM
             }
         }
 

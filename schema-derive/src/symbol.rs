@@ -91,7 +91,7 @@ pub const FOREIGN_KEY_KEYS: &[&str] = &[COLUMNS, REFERENCES, ON_DELETE, ON_UPDAT
 
 // #[pg_enum(...)]
 pub const RENAME: &str = "rename";
-pub const PG_ENUM_KEYS: &[&str] = &[NAME, SCHEMA];
+pub const PG_ENUM_KEYS: &[&str] = &[NAME, SCHEMA, RENAMED_FROM];
 pub const PG_ENUM_VARIANT_KEYS: &[&str] = &[RENAME];
 
 /// The valid keys, for messages: "`a`, `b`, `c`".

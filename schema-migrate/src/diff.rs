@@ -13,18 +13,19 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use schema_core::Renames;
 use schema_core::model::{
     CheckConstraint, Collation, Column, ColumnGrant, ColumnRef, ColumnType, Domain, EnumType, Extension,
     ForeignKey, Function, Grant, Index, IndexTarget, Partition, Policy, PrimaryKey, Privilege,
     RowLevelSecurity, Schema, Sequence, Table, Trigger, UniqueConstraint, View,
 };
+use schema_core::{ObjectKind, Renames};
 
 use crate::sql_split::tokenize;
 
 mod collations;
 mod domains;
 mod extensions;
+mod moves;
 mod partitions;
 mod schemas;
 mod sequences;
@@ -43,6 +44,17 @@ pub enum Change {
     /// `DROP SCHEMA` (RESTRICT): a namespace nothing declared is left in. It fails, rolling its
     /// transaction back, if anything not compared is still there.
     DropSchema(String),
+    /// `GRANT USAGE ON SCHEMA`: `role` may look up the objects of namespace `schema` (it still
+    /// needs privileges on each).
+    GrantSchemaUsage {
+        schema: String,
+        role: String,
+    },
+    /// `REVOKE USAGE ON SCHEMA`.
+    RevokeSchemaUsage {
+        schema: String,
+        role: String,
+    },
 
     /// `CREATE EXTENSION`: before anything that may use what it makes.
     CreateExtension(Extension),
@@ -140,6 +152,19 @@ pub enum Change {
     /// A view or materialized view, with a materialized view's indexes.
     CreateView(View),
     DropView(View),
+
+    /// An enum type, sequence, view or function moved to another namespace and/or renamed, as
+    /// declared: `ALTER ... SET SCHEMA`, then `RENAME TO`. `arguments`: a function's, which tell
+    /// it from its overloads.
+    MoveObject {
+        object: ObjectKind,
+        #[serde(skip_serializing_if = "is_false")]
+        materialized: bool,
+        from: String,
+        to: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        arguments: Option<String>,
+    },
 
     CreateTable(Table),
     DropTable(Table),
@@ -414,6 +439,10 @@ fn is_ordered_subset(small: &[String], large: &[String]) -> bool {
     small.iter().all(|value| rest.any(|candidate| candidate == value))
 }
 
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
 impl Change {
     /// The change that undoes this one.
     pub fn reverse(&self) -> Change {
@@ -485,6 +514,27 @@ impl Change {
             },
             CreateSchema(name) => DropSchema(name.clone()),
             DropSchema(name) => CreateSchema(name.clone()),
+            MoveObject {
+                object,
+                materialized,
+                from,
+                to,
+                arguments,
+            } => MoveObject {
+                object: *object,
+                materialized: *materialized,
+                from: to.clone(),
+                to: from.clone(),
+                arguments: arguments.clone(),
+            },
+            GrantSchemaUsage { schema, role } => RevokeSchemaUsage {
+                schema: schema.clone(),
+                role: role.clone(),
+            },
+            RevokeSchemaUsage { schema, role } => GrantSchemaUsage {
+                schema: schema.clone(),
+                role: role.clone(),
+            },
             CreateView(v) => DropView(v.clone()),
             DropView(v) => CreateView(v.clone()),
             CreateTable(t) => DropTable(t.clone()),
@@ -724,6 +774,9 @@ impl Change {
             | AlterSequence { .. }
             | CreateSchema(_)
             | DropSchema(_)
+            | GrantSchemaUsage { .. }
+            | RevokeSchemaUsage { .. }
+            | MoveObject { .. }
             | CreateView(_)
             | DropView(_) => None,
             SetSequenceOwner { from, to, .. } => to.as_ref().or(from.as_ref()).map(|c| c.table.as_str()),
@@ -736,6 +789,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let mut changes = Vec::new();
     // Before the renames: a table renamed into a new namespace needs it created first.
     schemas::diff_schemas(from, to, &mut changes);
+    schemas::diff_schema_usage(from, to, &mut changes);
     let from = apply_renames(from, to, renames, &mut changes);
     let from = &from;
 
@@ -792,6 +846,7 @@ fn apply_renames(from: &Schema, to: &Schema, renames: &Renames, changes: &mut Ve
             }
         }
     }
+    moves::apply(&mut renamed, to, &renames.objects, changes);
     for rename in &renames.columns {
         let Some(target) = to.table(&rename.table) else {
             continue;
@@ -1773,6 +1828,7 @@ mod tests {
                 to: "invoices".into(),
             }],
             columns: vec![],
+            objects: Vec::new(),
         };
         assert_eq!(
             diff(&from, &to, &renames),
@@ -1815,6 +1871,7 @@ mod tests {
                 from: "mail".into(),
                 to: "email".into(),
             }],
+            objects: Vec::new(),
         };
         assert!(diff(&s, &s, &renames).is_empty());
     }
@@ -1830,6 +1887,7 @@ mod tests {
                 from: "mail".into(),
                 to: "email".into(),
             }],
+            objects: Vec::new(),
         };
         assert_eq!(
             diff(&from, &to, &renames),

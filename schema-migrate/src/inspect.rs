@@ -385,6 +385,17 @@ impl Reader<'_> {
                 primary_found = true;
             } else if !self.schema.schemas.contains(&schema) {
                 // The other schemas read that exist: a declared one that does not is created.
+                let usage: Vec<String> = row.try_get("schema_usage")?;
+                if !usage.is_empty() {
+                    self.schema.schema_usage.insert(schema.clone(), usage);
+                }
+                let unmodelled: Vec<String> = row.try_get("schema_acl_unmodelled")?;
+                if !unmodelled.is_empty() {
+                    self.note(format!(
+                        "schema {schema} grants {}, which the model does not keep (only USAGE to a role)",
+                        unmodelled.join(", ")
+                    ));
+                }
                 self.schema.schemas.push(schema);
             }
         }

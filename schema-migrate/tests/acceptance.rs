@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use schema_core::ObjectRename;
 use schema_core::Renames;
 use schema_core::TableRename;
 use schema_core::declare::ColumnRename;
@@ -253,6 +254,7 @@ fn table_renames(pairs: &[(&str, &str)]) -> Renames {
             })
             .collect(),
         columns: Vec::new(),
+        objects: Vec::new(),
     }
 }
 
@@ -267,6 +269,14 @@ fn column_renames(table: &str, pairs: &[(&str, &str)]) -> Renames {
                 to: (*to).into(),
             })
             .collect(),
+        objects: Vec::new(),
+    }
+}
+
+fn object_renames(renames: &[ObjectRename]) -> Renames {
+    Renames {
+        objects: renames.to_vec(),
+        ..Renames::default()
     }
 }
 
@@ -2264,6 +2274,109 @@ cases! {
         renames: table_renames(&[("staging.imports", "billing.invoices")]),
     }
 
+    // ---- issue 14: USAGE on a second schema ----
+    schema_usage_granted_with_the_schema {
+        old: "",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT USAGE ON SCHEMA billing TO accountant;
+              GRANT SELECT ON billing.invoices TO accountant;",
+        hazards: [],
+    }
+    schema_usage_granted_on_an_existing_schema {
+        old: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT SELECT ON billing.invoices TO accountant;",
+        new: "CREATE SCHEMA billing;
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT SELECT ON billing.invoices TO accountant;
+              GRANT USAGE ON SCHEMA billing TO accountant;",
+        hazards: [],
+    }
+    schema_usage_moves_from_one_role_to_another {
+        old: "CREATE SCHEMA billing;
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              DO $$BEGIN CREATE ROLE auditor NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT USAGE ON SCHEMA billing TO accountant;",
+        new: "CREATE SCHEMA billing;
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              DO $$BEGIN CREATE ROLE auditor NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT USAGE ON SCHEMA billing TO auditor;",
+        hazards: [],
+    }
+    schema_with_usage_dropped {
+        old: "CREATE SCHEMA archive;
+              DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+              GRANT USAGE ON SCHEMA archive TO accountant;",
+        new: "",
+        hazards: [],
+    }
+
+    // ---- issue 14: enum types, sequences, views and functions moved between schemas ----
+    enum_in_use_moved_into_a_second_schema {
+        old: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE TABLE invoices (id int PRIMARY KEY, status status NOT NULL DEFAULT 'open',
+                  history status[] DEFAULT ARRAY['open'::status],
+                  CONSTRAINT invoices_paid_check CHECK (status <> 'paid' OR id > 0));
+              CREATE INDEX invoices_open_idx ON invoices (id) WHERE status = 'open';",
+        new: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'paid');
+              CREATE TABLE invoices (id int PRIMARY KEY, status billing.status NOT NULL DEFAULT 'open',
+                  history billing.status[] DEFAULT ARRAY['open'::billing.status],
+                  CONSTRAINT invoices_paid_check CHECK (status <> 'paid' OR id > 0));
+              CREATE INDEX invoices_open_idx ON invoices (id) WHERE status = 'open';",
+        hazards: [],
+        renames: object_renames(&[ObjectRename::enum_type("status", "billing.status")]),
+    }
+    enum_moved_and_renamed_between_schemas {
+        old: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'paid');
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, status billing.status NOT NULL DEFAULT 'open');",
+        new: "CREATE SCHEMA billing;
+              CREATE SCHEMA ledger;
+              CREATE TYPE ledger.invoice_status AS ENUM ('open', 'paid');
+              CREATE TABLE billing.invoices (id int PRIMARY KEY, status ledger.invoice_status NOT NULL DEFAULT 'open');",
+        hazards: [],
+        renames: object_renames(&[ObjectRename::enum_type("billing.status", "ledger.invoice_status")]),
+    }
+    sequence_moved_into_a_second_schema {
+        old: "CREATE SEQUENCE invoice_numbers START 1000;
+              CREATE TABLE invoices (id int PRIMARY KEY, number bigint NOT NULL DEFAULT nextval('invoice_numbers'));",
+        new: "CREATE SCHEMA billing;
+              CREATE SEQUENCE billing.invoice_numbers START 1000;
+              CREATE TABLE invoices (id int PRIMARY KEY, number bigint NOT NULL DEFAULT nextval('billing.invoice_numbers'));",
+        hazards: [],
+        renames: object_renames(&[ObjectRename::sequence("invoice_numbers", "billing.invoice_numbers")]),
+    }
+    views_moved_into_a_second_schema {
+        old: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_invoices AS SELECT id FROM invoices WHERE NOT paid;
+              CREATE MATERIALIZED VIEW invoice_count AS SELECT count(*) AS n FROM invoices;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE SCHEMA reporting;
+              CREATE VIEW reporting.unpaid AS SELECT id FROM invoices WHERE NOT paid;
+              CREATE MATERIALIZED VIEW reporting.invoice_count AS SELECT count(*) AS n FROM invoices;",
+        hazards: [],
+        renames: object_renames(&[
+            ObjectRename::view("open_invoices", "reporting.unpaid"),
+            ObjectRename::view("invoice_count", "reporting.invoice_count"),
+        ]),
+    }
+    trigger_function_moved_into_a_second_schema {
+        old: "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.updated_at = now(); RETURN NEW; END$$;
+              CREATE TABLE invoices (id int PRIMARY KEY, updated_at timestamptz);
+              CREATE TRIGGER invoices_touch BEFORE UPDATE ON invoices FOR EACH ROW EXECUTE FUNCTION touch();",
+        new: "CREATE SCHEMA audit;
+              CREATE FUNCTION audit.touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.updated_at = now(); RETURN NEW; END$$;
+              CREATE TABLE invoices (id int PRIMARY KEY, updated_at timestamptz);
+              CREATE TRIGGER invoices_touch BEFORE UPDATE ON invoices FOR EACH ROW EXECUTE FUNCTION audit.touch();",
+        hazards: [],
+        renames: object_renames(&[ObjectRename::function("touch", "audit.touch")]),
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');
@@ -2838,4 +2951,41 @@ cases! {
               CREATE INDEX t_name ON t (name);",
         hazards: [BuildsIndex],
     }
+}
+
+/// USAGE to a role is modelled; every other entry of a second schema's ACL is reported, not
+/// compared, and a plan leaves it in place.
+#[tokio::test]
+async fn schema_privileges_beyond_usage_are_reported() {
+    let ddl = "CREATE SCHEMA billing;
+               DO $$BEGIN CREATE ROLE accountant NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$;
+               GRANT USAGE ON SCHEMA billing TO accountant;
+               GRANT CREATE ON SCHEMA billing TO accountant;
+               GRANT USAGE ON SCHEMA billing TO PUBLIC;";
+    let options = declared(&[ddl]);
+    let (db, schema, notes) = build_noting("schema_acl_reported", ddl, &options).await;
+    assert_eq!(
+        schema.schema_usage.get("billing"),
+        Some(&vec!["accountant".to_owned()])
+    );
+    assert_eq!(
+        notes,
+        vec![
+            "schema billing grants PUBLIC USAGE, accountant CREATE, which the model does not keep (only USAGE \
+             to a role)"
+                .to_owned()
+        ]
+    );
+    // A plan that revokes the modelled USAGE keeps what is not compared.
+    let mut to = schema.clone();
+    to.schema_usage.clear();
+    let plan = plan(&schema, &to, &Renames::default(), &PlanOptions::default()).expect("plan");
+    assert_eq!(
+        plan.steps.iter().map(|s| s.summary.as_str()).collect::<Vec<_>>(),
+        vec!["revoke usage on schema billing from accountant"]
+    );
+    psql(&db, &plan.up_script(), "up");
+    let (after, notes_after) = read_noting(&db, &options).await;
+    assert!(after.schema_usage.is_empty(), "{:?}", after.schema_usage);
+    assert_eq!(notes_after, notes);
 }

@@ -158,3 +158,94 @@ async fn a_plan_from_nothing_creates_the_schemas_and_round_trips() {
         .get(0);
     assert_eq!(left, 0, "the down drops the schemas it created");
 }
+
+/// Version 1: an enum type in `public`, used by a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PgEnum)]
+#[pg_enum(name = "priority")]
+pub enum PriorityV1 {
+    Low,
+    High,
+}
+
+#[derive(Table)]
+#[table(global, name = "tasks")]
+pub struct TaskV1 {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub priority: PriorityV1,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Version 2: the same type moved to `billing`, declared on the type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PgEnum)]
+#[pg_enum(name = "priority", schema = "billing", renamed_from = "public.priority")]
+pub enum PriorityV2 {
+    Low,
+    High,
+}
+
+#[derive(Table)]
+#[table(global, name = "tasks")]
+pub struct TaskV2 {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub priority: PriorityV2,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// `#[pg_enum(renamed_from)]` naming another schema moves the type in place: the column and its
+/// rows stay, and the down moves it back.
+#[tokio::test]
+async fn an_enum_declared_renamed_from_another_schema_moves_with_its_rows() {
+    let v1 = SchemaBuilder::new().table::<TaskV1>().build().expect("v1");
+    let v2 = SchemaBuilder::new().table::<TaskV2>().build().expect("v2");
+    assert_eq!(
+        v2.renames.objects,
+        vec![schema_core::ObjectRename::enum_type(
+            "priority",
+            "billing.priority"
+        )]
+    );
+    let steps = plan(&v1.schema, &v2.schema, &v2.renames, &PlanOptions::default()).expect("plan");
+    let summaries: Vec<&str> = steps.steps.iter().map(|s| s.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        vec![
+            "create schema billing",
+            "move enum type priority to billing.priority"
+        ]
+    );
+    let db = TestDb::create("enum_moved").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(&render::schema_sql(&v1.schema))
+        .await
+        .expect("v1 applies");
+    client
+        .batch_execute("INSERT INTO tasks (id, priority) VALUES (gen_random_uuid(), 'high')")
+        .await
+        .unwrap();
+    client.batch_execute(&steps.up_script()).await.expect("up");
+    let options = InspectOptions::declared([&v1.schema, &v2.schema]);
+    let after = inspect(&client, &options).await.expect("inspect").schema;
+    let normalized = schema_migrate::normalize::normalize(db.server_url(), &v2.schema)
+        .await
+        .expect("normalize");
+    let remaining = diff(&after, &normalized, &Default::default());
+    assert!(remaining.is_empty(), "{remaining:#?}");
+    let kept: String = client
+        .query_one("SELECT priority::text FROM tasks", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, "high");
+    client.batch_execute(&steps.down_script()).await.expect("down");
+    let back: String = client
+        .query_one("SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'tasks'::regclass AND attname = 'priority'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(back, "priority");
+}

@@ -20,7 +20,7 @@
 use std::marker::PhantomData;
 
 use sea_query::{
-    ColumnName, Cond, DeleteStatement, Expr, ExprTrait, InsertStatement, Query, SelectStatement,
+    ColumnName, Cond, DeleteStatement, Expr, ExprTrait, InsertStatement, Query, SelectStatement, TableRef,
     UpdateStatement, Value,
 };
 
@@ -62,12 +62,22 @@ pub trait Record: Table + Sized {
     /// This row's primary key.
     fn key(&self) -> Self::PrimaryKey;
 
+    /// The table, schema-qualified outside `public` (`"billing"."invoices"`): every statement
+    /// names it so, whatever the session's `search_path`. Columns are qualified by the bare
+    /// table name, which is how Postgres names a table of the FROM list.
+    fn table_ref() -> TableRef {
+        match crate::ident::split_qualified(<Self as Table>::NAME) {
+            (Some(namespace), _) => (namespace, Self::TABLE_IDEN).into(),
+            (None, _) => Self::TABLE_IDEN.into(),
+        }
+    }
+
     /// `SELECT <every column, qualified> FROM <table>`.
     fn select() -> SelectStatement {
         let mut select = Query::select();
         select
             .columns(Self::COLUMN_IDENS.iter().map(|c| (Self::TABLE_IDEN, *c)))
-            .from(Self::TABLE_IDEN);
+            .from(Self::table_ref());
         select
     }
 
@@ -86,7 +96,7 @@ pub trait Record: Table + Sized {
             .map(|(column, value)| (column, Expr::val(value)))
             .unzip();
         let mut insert = Query::insert();
-        insert.into_table(Self::TABLE_IDEN);
+        insert.into_table(Self::table_ref());
         if columns.is_empty() {
             insert.or_default_values();
         } else {
@@ -102,7 +112,7 @@ pub trait Record: Table + Sized {
     fn update(&self) -> UpdateStatement {
         let mut update = Query::update();
         update
-            .table(Self::TABLE_IDEN)
+            .table(Self::table_ref())
             .values(
                 self.update_values()
                     .into_iter()
@@ -117,7 +127,7 @@ pub trait Record: Table + Sized {
     fn delete(key: &Self::PrimaryKey) -> DeleteStatement {
         let mut delete = Query::delete();
         delete
-            .from_table(Self::TABLE_IDEN)
+            .from_table(Self::table_ref())
             .cond_where(key_condition::<Self>(key));
         delete
     }

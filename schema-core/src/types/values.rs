@@ -134,16 +134,27 @@ pub mod pg_enum {
     use crate::PgEnum;
 
     /// The value of `value`: its label with its type's name, which the Postgres query builder
-    /// writes as a cast (`$1::"invoice_status"`) so a bound text parameter becomes the enum.
+    /// writes as a cast (`$1::"invoice_status"`, `$1::"billing"."status"`) so a bound text
+    /// parameter becomes the enum.
     pub fn value<E: PgEnum>(value: &E) -> Value {
         Value::from(sea_query::Enum {
-            type_name: E::NAME.into(),
+            type_name: type_hint::<E>().into(),
             value: Cow::Borrowed(value.as_label()),
         })
     }
 
     pub fn null<E: PgEnum>() -> Value {
-        Value::Enum(sea_query::OptionEnum::None(E::NAME.into()))
+        Value::Enum(sea_query::OptionEnum::None(type_hint::<E>().into()))
+    }
+
+    /// The type's name as the Postgres query builder writes it between one pair of quotes:
+    /// `billing"."status` for a type outside `public`, so the cast reads `::"billing"."status"`
+    /// (a bare `billing.status` would be one quoted identifier, a type that does not exist).
+    fn type_hint<E: PgEnum>() -> String {
+        match crate::ident::split_qualified(E::NAME) {
+            (Some(namespace), name) => format!("{namespace}\".\"{name}"),
+            (None, name) => name.to_owned(),
+        }
     }
 
     pub fn try_from<E: PgEnum>(value: Value) -> Result<E, ValueTypeErr> {
@@ -157,7 +168,7 @@ pub mod pg_enum {
     }
 
     pub fn array_type<E: PgEnum>() -> ArrayType {
-        ArrayType::Enum(Box::new(E::NAME.into()))
+        ArrayType::Enum(Box::new(type_hint::<E>().into()))
     }
 
     pub fn column_type<E: PgEnum>() -> ColumnType {

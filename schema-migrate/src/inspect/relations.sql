@@ -5,6 +5,21 @@
 -- with a NULL name means it exists and is empty.
 SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
        n.nspname::text AS schema,
+       -- The roles other than the owner granted USAGE on the schema (`GRANT USAGE ON SCHEMA`),
+       -- and every other entry of its ACL (CREATE, a grant to PUBLIC, WITH GRANT OPTION), which
+       -- the model does not hold.
+       ARRAY(SELECT r.rolname::text
+               FROM pg_catalog.aclexplode(n.nspacl) AS a
+               JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+              WHERE a.grantee <> n.nspowner AND a.privilege_type = 'USAGE' AND NOT a.is_grantable
+              ORDER BY 1) AS schema_usage,
+       ARRAY(SELECT coalesce(r.rolname::text, 'PUBLIC') || ' ' || a.privilege_type
+                    || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
+               FROM pg_catalog.aclexplode(n.nspacl) AS a
+               LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+              WHERE a.grantee <> n.nspowner
+                AND (a.privilege_type <> 'USAGE' OR a.is_grantable OR r.oid IS NULL)
+              ORDER BY 1) AS schema_acl_unmodelled,
        c.relkind::text AS kind,
        c.relispartition AS is_partition,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,

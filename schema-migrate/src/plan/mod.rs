@@ -329,6 +329,7 @@ fn created_name(change: &Change) -> Option<String> {
         Change::CreateEnum(enum_type) => Some(enum_type.name.clone()),
         Change::CreateDomain(domain) => Some(domain.name.clone()),
         Change::RenameTable { to, .. } => Some(to.clone()),
+        Change::MoveObject { to, .. } => Some(to.clone()),
         Change::RenameIndex { table, to, .. } => of_table(table, to),
         Change::CreateIndex { table, index } => of_table(table, &index.name),
         Change::AddPrimaryKey { table, primary_key } => of_table(table, &primary_key.name),
@@ -727,6 +728,8 @@ pub(crate) struct Context {
     new_tables: BTreeSet<String>,
     /// The first grant of the plan to each role, `(table, role)`: it makes sure the role exists.
     creates_role: BTreeSet<(String, String)>,
+    /// As `creates_role`, for a first grant that is USAGE on a namespace, `(namespace, role)`.
+    creates_role_on_schema: BTreeSet<(String, String)>,
     online: bool,
     timeouts: TimeoutPolicy,
     partitioned: BTreeSet<String>,
@@ -744,17 +747,23 @@ impl Context {
             })
             .collect();
         let mut creates_role = BTreeSet::new();
+        let mut creates_role_on_schema = BTreeSet::new();
         let mut roles = BTreeSet::new();
         for change in changes {
-            if let Change::Grant { table, grant } = change
-                && roles.insert(grant.role.clone())
-            {
-                creates_role.insert((table.clone(), grant.role.clone()));
+            match change {
+                Change::Grant { table, grant } if roles.insert(grant.role.clone()) => {
+                    creates_role.insert((table.clone(), grant.role.clone()));
+                }
+                Change::GrantSchemaUsage { schema, role } if roles.insert(role.clone()) => {
+                    creates_role_on_schema.insert((schema.clone(), role.clone()));
+                }
+                _ => {}
             }
         }
         Context {
             new_tables,
             creates_role,
+            creates_role_on_schema,
             online: !options.fast,
             timeouts: options.timeouts,
             partitioned: options.partitioned.clone(),
@@ -768,6 +777,7 @@ impl Context {
         Context {
             new_tables: self.new_tables.clone(),
             creates_role: self.creates_role.clone(),
+            creates_role_on_schema: self.creates_role_on_schema.clone(),
             online: false,
             timeouts: self.timeouts,
             partitioned: self.partitioned.clone(),
@@ -1109,8 +1119,11 @@ fn phase(change: &Change) -> u8 {
         DropFunction(f) if f.sql_body => 0,
         // Table renames come first among the renames: `diff` lists them first.
         RenameTable { .. } | RenameColumn { .. } => 1,
+        // With the table renames: after the namespace it goes to is created, before anything
+        // created or changed under its new name.
+        MoveObject { .. } => 1,
         RenameIndex { .. } | RenameConstraint { .. } => 2,
-        DropTrigger { .. } | DropPolicy { .. } | Revoke { .. } => 3,
+        DropTrigger { .. } | DropPolicy { .. } | Revoke { .. } | RevokeSchemaUsage { .. } => 3,
         // Released before tables and columns go, so the sequence does not go with them.
         SetSequenceOwner { to: None, .. } => 3,
         DropForeignKey { .. } => 4,
@@ -1152,7 +1165,7 @@ fn phase(change: &Change) -> u8 {
         AddForeignKey { .. } | AlterForeignKey { .. } => 16,
         // Once the owning column exists.
         SetSequenceOwner { .. } => 16,
-        SetRowLevelSecurity { .. } | CreatePolicy { .. } | Grant { .. } => 17,
+        SetRowLevelSecurity { .. } | CreatePolicy { .. } | Grant { .. } | GrantSchemaUsage { .. } => 17,
         CreateTrigger { .. } => 18,
         // Once what they read exists as it will be.
         CreateView(_) => 18,
@@ -1229,6 +1242,21 @@ fn summary(change: &Change) -> String {
         }
         CreateSchema(name) => format!("create schema {name}"),
         DropSchema(name) => format!("drop schema {name}"),
+        GrantSchemaUsage { schema, role } => format!("grant usage on schema {schema} to {role}"),
+        MoveObject { object, from, to, .. } => {
+            let what = match object {
+                schema_core::ObjectKind::Enum => "enum type",
+                schema_core::ObjectKind::Sequence => "sequence",
+                schema_core::ObjectKind::View => "view",
+                schema_core::ObjectKind::Function => "function",
+            };
+            if schema_core::ident::namespace_of(from) == schema_core::ident::namespace_of(to) {
+                format!("rename {what} {from} to {to}")
+            } else {
+                format!("move {what} {from} to {to}")
+            }
+        }
+        RevokeSchemaUsage { schema, role } => format!("revoke usage on schema {schema} from {role}"),
         CreateFunction(f) => format!("create function {}({})", f.name, f.arguments),
         DropFunction(f) => format!("drop function {}({})", f.name, f.arguments),
         ReplaceFunction { to, .. } => format!("replace function {}({})", to.name, to.arguments),

@@ -90,6 +90,27 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
     match change {
         CreateSchema(name) => schemas::create(name, cx),
         DropSchema(name) => schemas::drop(name, cx),
+        GrantSchemaUsage { schema, role } => schemas::grant_usage(schema, role, cx),
+        MoveObject {
+            object,
+            materialized,
+            from,
+            to,
+            arguments,
+        } => {
+            let keyword = match object {
+                schema_core::ObjectKind::Enum => "TYPE",
+                schema_core::ObjectKind::Sequence => "SEQUENCE",
+                schema_core::ObjectKind::View if *materialized => "MATERIALIZED VIEW",
+                schema_core::ObjectKind::View => "VIEW",
+                schema_core::ObjectKind::Function => "FUNCTION",
+            };
+            render::move_object(keyword, from, arguments.as_deref(), to)
+                .into_iter()
+                .map(|s| cx.ddl(s))
+                .collect()
+        }
+        RevokeSchemaUsage { schema, role } => schemas::revoke_usage(schema, role, cx),
         CreateExtension(e) => extensions::create(e, cx),
         DropExtension(e) => extensions::drop(e, cx),
         AlterExtension { from, to } => extensions::alter(from, to, cx),

@@ -13,3 +13,20 @@ pub(in crate::plan) fn create(name: &str, cx: &Context) -> Vec<Statement> {
 pub(in crate::plan) fn drop(name: &str, cx: &Context) -> Vec<Statement> {
     vec![cx.ddl(render::drop_schema(name))]
 }
+
+/// The first grant of a plan to a role makes sure the role exists.
+pub(in crate::plan) fn grant_usage(name: &str, role: &str, cx: &Context) -> Vec<Statement> {
+    let mut statements = Vec::new();
+    if cx
+        .creates_role_on_schema
+        .contains(&(name.to_owned(), role.to_owned()))
+    {
+        statements.push(cx.ddl(render::ensure_role(role)));
+    }
+    statements.push(cx.ddl(render::grant_schema_usage(name, role)));
+    statements
+}
+
+pub(in crate::plan) fn revoke_usage(name: &str, role: &str, cx: &Context) -> Vec<Statement> {
+    vec![cx.ddl(render::revoke_schema_usage(name, role))]
+}
