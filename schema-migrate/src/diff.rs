@@ -1738,6 +1738,7 @@ mod tests {
         table.primary_key = Some(PrimaryKey {
             name: format!("{name}_pkey"),
             columns: vec![columns[0].to_owned()],
+            deferrable: Default::default(),
         });
         table
     }

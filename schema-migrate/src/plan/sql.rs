@@ -63,7 +63,7 @@ impl Context {
         self.statement(Kind::Alone(alone), sql)
     }
 
-    fn build_index(&self, table: &str, index: &Index) -> Statement {
+    pub(super) fn build_index(&self, table: &str, index: &Index) -> Statement {
         let mut statement = self.alone(Alone::IndexBuild, render::create_index(table, index, true));
         statement.builds_index = Some(index.name.clone());
         statement
@@ -214,7 +214,9 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         AlterForeignKey { table, from, to } => alter_foreign_key(table, from, to, cx),
         RenameConstraint { table, from, to } => vec![cx.ddl(render::rename_constraint(table, from, to))],
         CreateIndex { table, index } => {
-            if cx.online(table) {
+            if cx.builds_by_partition(table) {
+                partitions::create_index(table, index, cx)
+            } else if cx.online(table) {
                 vec![cx.build_index(table, index)]
             } else {
                 vec![cx.ddl(render::create_index(table, index, false))]
