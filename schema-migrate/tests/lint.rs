@@ -1022,7 +1022,7 @@ fn online_partitioned_index_plans_lint_clean() {
     let events = |indexes: &str| {
         format!(
             r#"[{{"name": "events", "columns": [
-                {{"name": "id", "type": "bigint", "nullable": false}},
+                {{"name": "id", "type": "big_int", "nullable": false}},
                 {{"name": "at", "type": "date", "nullable": false}},
                 {{"name": "kind", "type": "text", "nullable": true}}
             ], "primary_key": {{"name": "events_pkey", "columns": ["id", "at"]}},

@@ -70,6 +70,9 @@ pub struct Rate {
     pub updated_at: Timestamp,
 }
 
+// Clippy reads the keys of each `partition(...)` as attributes of their own: every hash
+// partition repeats `modulus = 2`.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Table)]
 #[table(
     global,

@@ -261,6 +261,12 @@ fn known_statement(words: &Words) -> Option<Known> {
             None => non_transactional("CLUSTER without a table"),
         });
     }
+    // `ALTER INDEX parent ATTACH PARTITION child`: a catalog change, both indexes are built.
+    if first(&["ALTER", "INDEX"])
+        && (2..words.len()).any(|i| words.at(i - 1, "ATTACH") && words.at(i, "PARTITION"))
+    {
+        return Some(Known::Harmless);
+    }
     if first(&["DROP", "INDEX", "CONCURRENTLY"]) {
         return Some(non_transactional("DROP INDEX CONCURRENTLY"));
     }

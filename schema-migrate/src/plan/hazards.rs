@@ -249,7 +249,10 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
                 Briefly,
             ));
         }
-        AddPrimaryKey { table, .. } | AddUnique { table, .. } | ReplaceUnique { table, .. }
+        AddPrimaryKey { table, .. }
+        | AddUnique { table, .. }
+        | ReplaceUnique { table, .. }
+        | ReplacePrimaryKey { table, .. }
             if cx.exists(table) =>
         {
             locks.push(lock(
@@ -503,7 +506,10 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 ));
             }
         }
-        AddPrimaryKey { table, .. } | AddUnique { table, .. } | ReplaceUnique { table, .. }
+        AddPrimaryKey { table, .. }
+        | AddUnique { table, .. }
+        | ReplaceUnique { table, .. }
+        | ReplacePrimaryKey { table, .. }
             if cx.exists(table) =>
         {
             found.push(hazard(

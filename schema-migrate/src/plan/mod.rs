@@ -908,7 +908,8 @@ fn superseded(changes: &[Change]) -> Vec<Change> {
         changes.iter().any(|change| match change {
             Change::DropPrimaryKey { table: t, .. }
             | Change::DropUnique { table: t, .. }
-            | Change::ReplaceUnique { table: t, .. } => t == table,
+            | Change::ReplaceUnique { table: t, .. }
+            | Change::ReplacePrimaryKey { table: t, .. } => t == table,
             Change::DropIndex { table: t, index } => t == table && index.unique,
             _ => false,
         })
@@ -1218,6 +1219,7 @@ fn phase(change: &Change) -> u8 {
         AddPrimaryKey { .. }
         | AddUnique { .. }
         | ReplaceUnique { .. }
+        | ReplacePrimaryKey { .. }
         | AddCheck { .. }
         | ValidateCheck { .. }
         | InvalidateCheck { .. }
@@ -1401,6 +1403,7 @@ fn summary(change: &Change) -> String {
         }
         DropUnique { table, unique } => format!("drop unique constraint {} on {table}", unique.name),
         ReplaceUnique { table, to, .. } => format!("rebuild unique constraint {} on {table}", to.name),
+        ReplacePrimaryKey { table, to, .. } => format!("rebuild primary key {} on {table}", to.name),
         AddCheck { table, check } => format!("add check constraint {} on {table}", check.name),
         DropCheck { table, check } => format!("drop check constraint {} on {table}", check.name),
         IndexToUnique { table, index, unique } => format!(
