@@ -330,3 +330,44 @@ async fn a_plain_table_becoming_partitioned_is_refused_with_the_steps() {
         assert!(message.contains(step), "{step}: {message}");
     }
 }
+
+/// A partitioned table declared through the builder is held to the same rule as the derive: a
+/// key without the partition key is a schema error (Postgres would refuse it at apply time).
+#[test]
+fn a_builder_key_without_the_partition_key_is_refused() {
+    use schema_core::model::{Column, ColumnType, PrimaryKey, Table, UniqueConstraint};
+    use schema_core::{TableDef, Tenancy};
+    let mut logs = Table::new(
+        "logs",
+        vec![
+            Column::new("id", ColumnType::BigInt),
+            Column::new("at", ColumnType::Date),
+            Column::new("code", ColumnType::Text),
+        ],
+    )
+    .partition_by("RANGE (at)")
+    .partition(Partition::new("logs_rest", "DEFAULT"));
+    logs.primary_key = Some(PrimaryKey {
+        name: "logs_pkey".into(),
+        columns: vec!["id".into()],
+        deferrable: Default::default(),
+    });
+    logs.uniques.push(UniqueConstraint {
+        name: "logs_code_at_key".into(),
+        columns: vec!["code".into(), "at".into()],
+        nulls_not_distinct: false,
+        deferrable: Default::default(),
+    });
+    let errors = SchemaBuilder::new()
+        .table_def(TableDef::new(logs, Tenancy::Global))
+        .build()
+        .expect_err("the primary key lacks the partition key");
+    let message = errors.to_string();
+    assert!(
+        message.contains(
+            "key `logs_pkey` of the partitioned table `logs` does not include the partition key column `at`"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("logs_code_at_key"), "{message}");
+}
