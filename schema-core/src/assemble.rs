@@ -187,6 +187,14 @@ pub enum Violation {
         object: String,
         column: String,
     },
+    /// A primary or unique key of a partitioned table (declared, or added by assembly for a
+    /// tenant-scoped foreign key) without a column of the partition key: Postgres enforces
+    /// uniqueness partition by partition and refuses it.
+    KeyWithoutPartitionKey {
+        table: String,
+        key: String,
+        column: String,
+    },
     DuplicateRelationName {
         name: String,
         first: String,
@@ -287,6 +295,10 @@ impl fmt::Display for Violation {
             Violation::ForeignKeyColumnCount { table, foreign_key } => write!(
                 f,
                 "foreign key `{foreign_key}` of `{table}` has a different number of columns than the key it references"
+            ),
+            Violation::KeyWithoutPartitionKey { table, key, column } => write!(
+                f,
+                "key `{key}` of the partitioned table `{table}` does not include the partition key column `{column}` (Postgres enforces uniqueness partition by partition): add `{column}` to the key"
             ),
             Violation::UnknownColumn {
                 table,
@@ -543,6 +555,7 @@ impl SchemaBuilder {
             add_app_schema_usage(&mut schema, role);
         }
         check_columns_exist(&schema, &mut violations);
+        check_partition_keys(&schema, &mut violations);
         check_foreign_keys(&schema, &mut violations);
         add_foreign_key_indexes(&mut schema);
         check_names(&schema, &mut violations);
@@ -1093,6 +1106,48 @@ fn add_audit(
     }
     let predicate = tenant_predicate(TENANT_COLUMN, tenant_setting);
     triggers::add_audit(schema, &audited, &predicate, actor_setting);
+}
+
+/// The plain columns of a partition key as Postgres prints it (`RANGE (a, "B")`); expressions
+/// are left out.
+fn partition_key_columns(by: &str) -> Vec<String> {
+    let (Some(open), Some(close)) = (by.find('('), by.rfind(')')) else {
+        return Vec::new();
+    };
+    by[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter_map(|part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+            Some(quoted) => Some(quoted.replace("\"\"", "\"")),
+            None => part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                .then(|| part.to_owned()),
+        })
+        .collect()
+}
+
+fn check_partition_keys(schema: &Schema, violations: &mut Vec<Violation>) {
+    for table in &schema.tables {
+        let Some(by) = &table.partition_by else {
+            continue;
+        };
+        let key = partition_key_columns(by);
+        let keys = table
+            .primary_key
+            .iter()
+            .map(|pk| (&pk.name, &pk.columns))
+            .chain(table.uniques.iter().map(|u| (&u.name, &u.columns)));
+        for (name, columns) in keys {
+            for column in key.iter().filter(|c| !columns.contains(c)) {
+                violations.push(Violation::KeyWithoutPartitionKey {
+                    table: table.name.clone(),
+                    key: name.clone(),
+                    column: column.clone(),
+                });
+            }
+        }
+    }
 }
 
 fn check_columns_exist(schema: &Schema, violations: &mut Vec<Violation>) {

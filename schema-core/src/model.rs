@@ -566,6 +566,11 @@ pub enum ColumnType {
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    /// `DEFERRABLE [INITIALLY DEFERRED]`, as a unique constraint's
+    /// ([`UniqueConstraint::deferrable`]): Postgres cannot alter it in place, so a change
+    /// rebuilds the key; and no foreign key can reference a deferrable key.
+    #[serde(default, skip_serializing_if = "Deferrable::is_not_deferrable")]
+    pub deferrable: Deferrable,
 }
 
 /// A UNIQUE constraint.

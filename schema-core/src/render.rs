@@ -282,7 +282,12 @@ pub fn create_table(table: &Table) -> String {
     for column in &table.columns {
         statement.col(column_def(column));
     }
-    if let Some(pk) = &table.primary_key {
+    // A deferrable primary key is written by hand, with the deferrable uniques.
+    if let Some(pk) = table
+        .primary_key
+        .as_ref()
+        .filter(|pk| pk.deferrable.is_not_deferrable())
+    {
         let mut index = SeaIndex::create();
         index.name(&pk.name);
         for column in &pk.columns {
@@ -305,10 +310,17 @@ pub fn create_table(table: &Table) -> String {
     // Checks are written by hand (sea-query has no NO INHERIT); NOT VALID ones are added after
     // the table (see [`add_not_valid_checks`]): in CREATE TABLE, Postgres validates them anyway.
     let extra: Vec<String> = table
-        .uniques
+        .primary_key
         .iter()
-        .filter(|u| !u.deferrable.is_not_deferrable())
-        .map(raw::unique_clause)
+        .filter(|pk| !pk.deferrable.is_not_deferrable())
+        .map(raw::primary_key_clause)
+        .chain(
+            table
+                .uniques
+                .iter()
+                .filter(|u| !u.deferrable.is_not_deferrable())
+                .map(raw::unique_clause),
+        )
         .chain(
             table
                 .checks
@@ -577,6 +589,38 @@ pub mod raw {
     /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] "name" ON "t" USING method (keys) [INCLUDE (...)]
     /// [NULLS NOT DISTINCT] [WHERE ...]`
     pub fn create_index(table: &str, index: &Index, concurrently: bool) -> String {
+        let build = if concurrently { "CONCURRENTLY " } else { "" };
+        index_sql(&quote(&index.name), build, &qname(table), index)
+    }
+
+    /// `CREATE INDEX IF NOT EXISTS "i" ON ONLY "t" ...`: the partitioned index of a partitioned
+    /// table, without its partitions' indexes (it stays invalid until each is attached).
+    pub fn create_index_on_only(table: &str, index: &Index) -> String {
+        index_sql(
+            &format!("IF NOT EXISTS {}", quote(&index.name)),
+            "",
+            &format!("ONLY {}", qname(table)),
+            index,
+        )
+    }
+
+    /// `CREATE INDEX CONCURRENTLY IF NOT EXISTS "name" ON "partition" ...`: a partition's index,
+    /// built online, for its partitioned index (`index`) to attach.
+    pub fn create_partition_index(partition: &str, name: &str, index: &Index) -> String {
+        index_sql(
+            &format!("IF NOT EXISTS {}", quote(name)),
+            "CONCURRENTLY ",
+            &qname(partition),
+            index,
+        )
+    }
+
+    /// `ALTER INDEX "parent" ATTACH PARTITION "child"` (both model names).
+    pub fn attach_index(parent: &str, child: &str) -> String {
+        format!("ALTER INDEX {} ATTACH PARTITION {}", qname(parent), qname(child))
+    }
+
+    fn index_sql(name: &str, build: &str, on: &str, index: &Index) -> String {
         let keys: Vec<String> = index
             .keys
             .iter()
@@ -605,11 +649,8 @@ pub mod raw {
             })
             .collect();
         let mut sql = format!(
-            "CREATE {}INDEX {}{} ON {} USING {} ({})",
+            "CREATE {}INDEX {build}{name} ON {on} USING {} ({})",
             if index.unique { "UNIQUE " } else { "" },
-            if concurrently { "CONCURRENTLY " } else { "" },
-            quote(&index.name),
-            qname(table),
             index.method,
             keys.join(", ")
         );
@@ -680,18 +721,24 @@ pub mod raw {
     pub fn add_primary_key(table: &str, pk: &PrimaryKey, using_index: Option<&str>) -> String {
         match using_index {
             Some(index) => format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}",
+                "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}{}",
                 qname(table),
                 quote(&pk.name),
-                quote(index)
+                quote(index),
+                deferrable_clause(pk.deferrable)
             ),
-            None => format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
-                qname(table),
-                quote(&pk.name),
-                quote_list(&pk.columns)
-            ),
+            None => format!("ALTER TABLE {} ADD {}", qname(table), primary_key_clause(pk)),
         }
+    }
+
+    /// `CONSTRAINT "pk" PRIMARY KEY (...) [DEFERRABLE ...]`
+    pub fn primary_key_clause(pk: &PrimaryKey) -> String {
+        format!(
+            "CONSTRAINT {} PRIMARY KEY ({}){}",
+            quote(&pk.name),
+            quote_list(&pk.columns),
+            deferrable_clause(pk.deferrable)
+        )
     }
 
     /// `ALTER TABLE "t" ADD CONSTRAINT "u" UNIQUE (...) [DEFERRABLE ...]`, or `... UNIQUE USING

@@ -174,6 +174,7 @@ pub fn audit_table(tenant_predicate: &str) -> Table {
     table.primary_key = Some(PrimaryKey {
         name: ident::primary_key_name(AUDIT_TABLE),
         columns: vec!["id".to_owned()],
+        deferrable: Default::default(),
     });
     table.checks.push(CheckConstraint {
         name: ident::check_name(AUDIT_TABLE, "operation"),

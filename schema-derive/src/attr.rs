@@ -45,6 +45,30 @@ pub struct TableAttrs {
     pub uniques: Vec<UniqueAttr>,
     pub indexes: Vec<IndexAttr>,
     pub foreign_keys: Vec<ForeignKeyAttr>,
+    pub partition_by: Option<PartitionByAttr>,
+    pub partitions: Vec<PartitionAttr>,
+}
+
+/// `partition_by(range(created_at))`: the strategy and the key's columns.
+pub struct PartitionByAttr {
+    /// `range`, `list` or `hash`, as written.
+    pub strategy: Ident,
+    pub columns: Vec<Ident>,
+}
+
+/// `partition(name = "...", from = "...", to = "...")`, `partition(name = "...", values("a"))`,
+/// `partition(name = "...", modulus = 4, remainder = 0)` or `partition(name = "...", default)`.
+pub struct PartitionAttr {
+    pub key: Ident,
+    pub name: Option<LitStr>,
+    /// Each given bound key, as written (for the checks against the strategy).
+    pub given: Vec<Ident>,
+    pub from: Vec<LitStr>,
+    pub to: Vec<LitStr>,
+    pub values: Vec<LitStr>,
+    pub modulus: Option<syn::LitInt>,
+    pub remainder: Option<syn::LitInt>,
+    pub default: bool,
 }
 
 pub struct CheckAttr {
@@ -328,7 +352,7 @@ pub fn table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
     let mut seen = Seen::new(cx, TABLE);
     parse_attrs(cx, attrs, TABLE, |meta, key| {
         let k = key.to_string();
-        let repeatable = [CHECK, UNIQUE, INDEX, FOREIGN_KEY].contains(&k.as_str());
+        let repeatable = [CHECK, UNIQUE, INDEX, FOREIGN_KEY, PARTITION].contains(&k.as_str());
         if !TABLE_KEYS.contains(&k.as_str()) {
             return unknown_key(cx, meta, &key, TABLE, TABLE_KEYS);
         }
@@ -357,6 +381,8 @@ pub fn table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
             UNIQUE => out.uniques.push(unique_attr(cx, meta, key)?),
             INDEX => out.indexes.push(index_attr(cx, meta, key)?),
             FOREIGN_KEY => out.foreign_keys.push(foreign_key_attr(cx, meta, key)?),
+            PARTITION_BY => out.partition_by = Some(partition_by_attr(meta)?),
+            PARTITION => out.partitions.push(partition_attr(cx, meta, key)?),
             _ => return unknown_key(cx, meta, &key, TABLE, TABLE_KEYS),
         }
         Ok(())
@@ -387,6 +413,127 @@ fn check_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<Chec
             out.name = Some(value);
         } else {
             out.expr = Some(value);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+const PARTITION_BY_FORM: &str = "expected `partition_by(range(created_at))`, `partition_by(list(region))` or `partition_by(hash(organization_id))`";
+
+fn partition_by_attr(meta: &ParseNestedMeta) -> syn::Result<PartitionByAttr> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(PARTITION_BY_FORM));
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let strategy: Ident = content
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), PARTITION_BY_FORM))?;
+    if !PARTITION_STRATEGIES.contains(&strategy.to_string().as_str()) {
+        return Err(syn::Error::new_spanned(
+            &strategy,
+            format!(
+                "unknown partitioning `{strategy}`; Postgres partitions by {}: {PARTITION_BY_FORM}",
+                symbol::list(PARTITION_STRATEGIES)
+            ),
+        ));
+    }
+    if !content.peek(syn::token::Paren) {
+        return Err(syn::Error::new_spanned(
+            &strategy,
+            format!("`{strategy}` needs the key's columns: `partition_by({strategy}(column))`"),
+        ));
+    }
+    let columns;
+    syn::parenthesized!(columns in content);
+    let list = Punctuated::<Ident, Token![,]>::parse_terminated(&columns)?;
+    if !content.is_empty() {
+        return Err(content.error(PARTITION_BY_FORM));
+    }
+    let columns: Vec<Ident> = list.into_iter().collect();
+    if columns.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &strategy,
+            format!("`{strategy}(...)` needs at least one column: `partition_by({strategy}(created_at))`"),
+        ));
+    }
+    Ok(PartitionByAttr { strategy, columns })
+}
+
+/// `= "x"` or `("x", "y")`: one string per column of the partition key.
+fn lit_str_list(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<Vec<LitStr>> {
+    if meta.input.peek(Token![=]) {
+        return Ok(vec![lit_str(meta, key)?]);
+    }
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format!(
+            "`{key}` takes a value or one per key column: `{key} = \"...\"` or `{key}(\"...\", \"...\")`"
+        )));
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let list = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+    Ok(list.into_iter().collect())
+}
+
+fn lit_int(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<syn::LitInt> {
+    let message = format!("`{key}` takes a whole number: `{key} = 4`");
+    let expr: syn::Expr = meta
+        .value()
+        .map_err(|e| syn::Error::new(e.span(), &message))?
+        .parse()?;
+    match ungroup_expr(&expr) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        }) => Ok(lit.clone()),
+        other => Err(syn::Error::new_spanned(other, message)),
+    }
+}
+
+fn partition_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<PartitionAttr> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(
+            "expected `partition(name = \"events_2026\", from = \"2026-01-01\", to = \"2027-01-01\")`, \
+             `partition(name = \"...\", values(\"eu\"))`, `partition(name = \"...\", modulus = 4, remainder = 0)` \
+             or `partition(name = \"...\", default)`",
+        ));
+    }
+    let mut out = PartitionAttr {
+        key,
+        name: None,
+        given: Vec::new(),
+        from: Vec::new(),
+        to: Vec::new(),
+        values: Vec::new(),
+        modulus: None,
+        remainder: None,
+        default: false,
+    };
+    let mut seen = Seen::new(cx, PARTITION);
+    meta.parse_nested_meta(|inner| {
+        let k = key_ident(&inner)?;
+        if !PARTITION_KEYS.contains(&k.to_string().as_str()) {
+            return unknown_key(cx, &inner, &k, PARTITION, PARTITION_KEYS);
+        }
+        if !seen.first(&k) {
+            return skip_value(&inner);
+        }
+        match k.to_string().as_str() {
+            NAME => out.name = Some(non_empty(cx, &k, lit_str(&inner, &k)?)),
+            FROM => out.from = lit_str_list(&inner, &k)?,
+            TO => out.to = lit_str_list(&inner, &k)?,
+            VALUES => out.values = lit_str_list(&inner, &k)?,
+            MODULUS => out.modulus = Some(lit_int(&inner, &k)?),
+            REMAINDER => out.remainder = Some(lit_int(&inner, &k)?),
+            _ => {
+                flag(&inner, &k)?;
+                out.default = true;
+            }
+        }
+        if k != NAME {
+            out.given.push(k);
         }
         Ok(())
     })?;

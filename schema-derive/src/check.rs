@@ -24,6 +24,7 @@ pub fn check(cx: &Ctxt, input: &Input) {
     check_primary_key(cx, input);
     check_columns(cx, input);
     check_table_objects(cx, input);
+    check_partitions(cx, input);
 }
 
 fn check_generics(cx: &Ctxt, input: &Input) {
@@ -423,6 +424,211 @@ fn check_table_objects(cx: &Ctxt, input: &Input) {
                 &foreign_key.key,
                 "foreign key rule: a foreign key must state ON DELETE: add `on_delete = \"cascade\"`, `\"restrict\"`, `\"set null\"` or `\"no action\"`",
             );
+        }
+    }
+}
+
+/// The partition key's columns, in key order (empty when the table is not partitioned or a
+/// column of the key is not a field: that error is reported on its own).
+fn partition_key<'a>(input: &'a Input) -> Vec<&'a Ident> {
+    let Some(by) = &input.attrs.partition_by else {
+        return Vec::new();
+    };
+    if by.columns.iter().any(|c| input.field(c).is_none()) {
+        return Vec::new();
+    }
+    by.columns.iter().collect()
+}
+
+/// Partitioning: the key names fields, a list key has one column, every primary or unique key
+/// includes the key's columns (Postgres enforces uniqueness partition by partition), and each
+/// partition gives the bound its strategy takes.
+fn check_partitions(cx: &Ctxt, input: &Input) {
+    let Some(by) = &input.attrs.partition_by else {
+        for partition in &input.attrs.partitions {
+            cx.error_spanned_by(
+                &partition.key,
+                "a partition needs a partitioned table: add `partition_by(range(column))` (or `list`, `hash`)",
+            );
+        }
+        return;
+    };
+    for column in &by.columns {
+        field_exists(cx, input, column, "`partition_by(...)`");
+    }
+    no_repeats(cx, by.columns.iter(), "`partition_by(...)`");
+    let strategy = by.strategy.to_string();
+    if strategy == crate::symbol::LIST && by.columns.len() > 1 {
+        cx.error_spanned_by(
+            &by.columns[1],
+            "list partitioning takes one column: `partition_by(list(region))` (use `range` or `hash` for several)",
+        );
+    }
+    let key = partition_key(input);
+    let names = |columns: &[&Ident]| -> Vec<String> {
+        columns
+            .iter()
+            .map(|c| input.field(c).map_or_else(|| c.to_string(), |f| f.column.clone()))
+            .collect()
+    };
+    let key_columns = names(&key);
+    let table = &input.table;
+    let primary: Vec<&Ident> = input.primary_key().iter().map(|f| f.ident).collect();
+    let primary_columns = names(&primary);
+    for (column, ident) in key_columns.iter().zip(&key) {
+        if !primary.is_empty() && !primary_columns.contains(column) {
+            cx.error_spanned_by(
+                ident,
+                format!(
+                    "partitioned table `{table}`: its primary key must include the partition key column `{column}` \
+                     (Postgres enforces a key partition by partition): mark `{ident}` `#[column(primary_key)]` too"
+                ),
+            );
+        }
+    }
+    let check_unique = |spanned: &dyn quote::ToTokens, columns: Vec<String>, what: &str, fix: &str| {
+        for column in &key_columns {
+            if !columns.contains(column) {
+                cx.error_spanned_by(
+                    spanned,
+                    format!(
+                        "partitioned table `{table}`: {what} must include the partition key column `{column}` \
+                         (Postgres enforces uniqueness partition by partition): {fix}"
+                    ),
+                );
+            }
+        }
+    };
+    for field in &input.fields {
+        if let Some(unique) = &field.attrs.unique {
+            check_unique(
+                unique,
+                vec![field.column.clone()],
+                &format!("the unique column `{}`", field.column),
+                &format!(
+                    "declare `#[table(unique({}, {}))]` instead",
+                    field.ident,
+                    key.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+    }
+    for unique in &input.attrs.uniques {
+        let columns: Vec<&Ident> = unique.columns.iter().collect();
+        check_unique(
+            &unique.key,
+            names(&columns),
+            "a unique constraint",
+            "add it to `unique(...)`",
+        );
+    }
+    for index in input.attrs.indexes.iter().filter(|i| i.unique) {
+        let columns: Vec<&Ident> = index
+            .keys
+            .iter()
+            .filter_map(|k| match &k.target {
+                KeyTarget::Column(c) => Some(c),
+                KeyTarget::Expression(_) => None,
+            })
+            .collect();
+        check_unique(
+            &index.key,
+            names(&columns),
+            "a unique index",
+            "add it to `index(...)`",
+        );
+    }
+    check_partition_bounds(cx, input, &strategy, by.columns.len());
+}
+
+fn check_partition_bounds(cx: &Ctxt, input: &Input, strategy: &str, key_len: usize) {
+    use crate::symbol::{DEFAULT, FROM, HASH, LIST, MODULUS, RANGE, REMAINDER, TO, VALUES};
+    let mut names: Vec<String> = Vec::new();
+    let allowed: &[&str] = match strategy {
+        RANGE => &[FROM, TO, DEFAULT],
+        LIST => &[VALUES, DEFAULT],
+        _ => &[MODULUS, REMAINDER],
+    };
+    let form = match strategy {
+        RANGE => "`from = \"...\", to = \"...\"` or `default`",
+        LIST => "`values(\"...\", ...)` or `default`",
+        _ => "`modulus = 4, remainder = 0`",
+    };
+    for partition in &input.attrs.partitions {
+        match &partition.name {
+            None => cx.error_spanned_by(
+                &partition.key,
+                "a partition needs its name: `partition(name = \"events_2026\", ...)`",
+            ),
+            Some(name) => {
+                check_lit_length(cx, "partition", &partition.name);
+                if names.contains(&name.value()) {
+                    cx.error_spanned_by(name, format!("partition `{}` is declared twice", name.value()));
+                }
+                names.push(name.value());
+            }
+        }
+        for given in &partition.given {
+            if !allowed.contains(&given.to_string().as_str()) {
+                cx.error_spanned_by(
+                    given,
+                    format!("`{given}` is not a bound of {strategy} partitioning; a {strategy} partition takes {form}"),
+                );
+            }
+        }
+        let has = |key: &str| partition.given.iter().any(|g| g == key);
+        if !partition
+            .given
+            .iter()
+            .all(|g| allowed.contains(&g.to_string().as_str()))
+        {
+            continue;
+        }
+        if partition.default && partition.given.len() > 1 {
+            cx.error_spanned_by(
+                &partition.key,
+                "a `default` partition takes no other bound: give `default` alone",
+            );
+            continue;
+        }
+        let complete = match strategy {
+            _ if partition.default => true,
+            RANGE => has(FROM) && has(TO),
+            LIST => has(VALUES),
+            _ => has(MODULUS) && has(REMAINDER),
+        };
+        if !complete {
+            cx.error_spanned_by(
+                &partition.key,
+                format!("a {strategy} partition needs its bound: {form}"),
+            );
+            continue;
+        }
+        if strategy == RANGE && !partition.default {
+            for (values, key) in [(&partition.from, FROM), (&partition.to, TO)] {
+                if values.len() != key_len {
+                    let spanned = partition.given.iter().find(|g| *g == key).expect("given");
+                    cx.error_spanned_by(
+                        spanned,
+                        format!("`{key}` gives {} value(s) for a partition key of {key_len} column(s): give one per column", values.len()),
+                    );
+                }
+            }
+        }
+        if strategy == LIST && partition.values.is_empty() {
+            cx.error_spanned_by(&partition.key, "`values(...)` needs at least one value");
+        }
+        if strategy == HASH
+            && let (Some(modulus), Some(remainder)) = (&partition.modulus, &partition.remainder)
+        {
+            match (modulus.base10_parse::<u32>(), remainder.base10_parse::<u32>()) {
+                (Ok(m), Ok(r)) if m > 0 && r < m => {}
+                (Ok(m), Ok(_)) if m > 0 => cx.error_spanned_by(
+                    remainder,
+                    format!("`remainder` must be less than `modulus` ({m})"),
+                ),
+                _ => cx.error_spanned_by(modulus, "`modulus` must be a positive whole number"),
+            }
         }
     }
 }

@@ -698,6 +698,8 @@ fn table_impl(input: &Input) -> TokenStream {
         });
     }
 
+    let (partition_by, partitions) = partitioning(input);
+
     let tenancy = if input.is_root() {
         quote!(Tenancy::Root)
     } else if input.is_global() {
@@ -740,12 +742,15 @@ fn table_impl(input: &Input) -> TokenStream {
                 table.primary_key = ::core::option::Option::Some(model::PrimaryKey {
                     name: ident::primary_key_name(TABLE),
                     columns: #pk_columns_model,
+                    deferrable: ::core::default::Default::default(),
                 });
                 table.uniques = ::std::vec![#(#uniques),*];
                 table.checks = ::std::vec![#(#checks),*];
                 table.foreign_keys = ::std::vec![#(#foreign_keys),*];
                 table.indexes = ::std::vec![#(#indexes),*];
                 table.comment = #comment;
+                table.partition_by = #partition_by;
+                table.partitions = ::std::vec![#(#partitions),*];
                 let mut enums: ::std::vec::Vec<model::EnumType> = ::std::vec::Vec::new();
                 let mut enum_renames: ::std::vec::Vec<::schema_core::ObjectRename> = ::std::vec::Vec::new();
                 #(
@@ -776,6 +781,82 @@ fn table_impl(input: &Input) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// `PARTITION BY ...` and the partitions, spelled as Postgres prints them (`RANGE (created_at)`,
+/// `FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`). A partition lives in its table's schema.
+fn partitioning(input: &Input) -> (TokenStream, Vec<TokenStream>) {
+    let Some(by) = &input.attrs.partition_by else {
+        return (quote!(::core::option::Option::None), Vec::new());
+    };
+    let columns: Vec<String> = by
+        .columns
+        .iter()
+        .map(|c| partition_column(&column_name(input, c)))
+        .collect();
+    let key = format!(
+        "{} ({})",
+        by.strategy.to_string().to_ascii_uppercase(),
+        columns.join(", ")
+    );
+    let partitions = input
+        .attrs
+        .partitions
+        .iter()
+        .filter_map(|p| {
+            let name = crate::ast::qualify(input.schema().as_deref(), &p.name.as_ref()?.value());
+            let bound = partition_bound(p);
+            Some(quote!(model::Partition::new(#name, #bound)))
+        })
+        .collect();
+    (
+        quote!(::core::option::Option::Some(::std::string::String::from(#key))),
+        partitions,
+    )
+}
+
+/// A column of the partition key as `pg_get_partkeydef` prints it: quoted only when it must be.
+fn partition_column(column: &str) -> String {
+    let plain = column
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && column
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        column.to_owned()
+    } else {
+        format!("\"{}\"", column.replace('"', "\"\""))
+    }
+}
+
+fn partition_bound(partition: &crate::attr::PartitionAttr) -> String {
+    let literal = |lit: &LitStr| {
+        let value = lit.value();
+        match value.to_ascii_uppercase().as_str() {
+            "MINVALUE" | "MAXVALUE" => value.to_ascii_uppercase(),
+            _ => format!("'{}'", value.replace('\'', "''")),
+        }
+    };
+    let list = |values: &[LitStr]| values.iter().map(literal).collect::<Vec<_>>().join(", ");
+    if partition.default {
+        "DEFAULT".to_owned()
+    } else if let (Some(modulus), Some(remainder)) = (&partition.modulus, &partition.remainder) {
+        format!(
+            "FOR VALUES WITH (modulus {}, remainder {})",
+            modulus.base10_digits(),
+            remainder.base10_digits()
+        )
+    } else if !partition.values.is_empty() {
+        format!("FOR VALUES IN ({})", list(&partition.values))
+    } else {
+        format!(
+            "FOR VALUES FROM ({}) TO ({})",
+            list(&partition.from),
+            list(&partition.to)
+        )
     }
 }
 

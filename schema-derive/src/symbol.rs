@@ -17,6 +17,8 @@ pub const CHECK: &str = "check";
 pub const UNIQUE: &str = "unique";
 pub const INDEX: &str = "index";
 pub const FOREIGN_KEY: &str = "foreign_key";
+pub const PARTITION_BY: &str = "partition_by";
+pub const PARTITION: &str = "partition";
 
 pub const TABLE_KEYS: &[&str] = &[
     NAME,
@@ -31,6 +33,8 @@ pub const TABLE_KEYS: &[&str] = &[
     UNIQUE,
     INDEX,
     FOREIGN_KEY,
+    PARTITION_BY,
+    PARTITION,
 ];
 
 // #[column(...)]
@@ -88,6 +92,18 @@ pub const UNIQUE_KEYS: &[&str] = &[NAME, NULLS_NOT_DISTINCT];
 pub const COLUMNS: &str = "columns";
 pub const MATCH_FULL: &str = "match_full";
 pub const FOREIGN_KEY_KEYS: &[&str] = &[COLUMNS, REFERENCES, ON_DELETE, ON_UPDATE, MATCH_FULL, NAME];
+
+// partition_by(range(a)) / partition(...)
+pub const RANGE: &str = "range";
+pub const LIST: &str = "list";
+pub const HASH: &str = "hash";
+pub const PARTITION_STRATEGIES: &[&str] = &[RANGE, LIST, HASH];
+pub const FROM: &str = "from";
+pub const TO: &str = "to";
+pub const VALUES: &str = "values";
+pub const MODULUS: &str = "modulus";
+pub const REMAINDER: &str = "remainder";
+pub const PARTITION_KEYS: &[&str] = &[NAME, FROM, TO, VALUES, MODULUS, REMAINDER, DEFAULT];
 
 // #[pg_enum(...)]
 pub const RENAME: &str = "rename";

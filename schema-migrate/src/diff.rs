@@ -223,6 +223,14 @@ pub enum Change {
         table: String,
         primary_key: PrimaryKey,
     },
+    /// A primary key over the same columns whose deferrability changes (Postgres alters it in
+    /// place for foreign keys only): rebuilt as a unique constraint is, its new index built
+    /// beside the old key and attached in its place, so the key stays enforced throughout.
+    ReplacePrimaryKey {
+        table: String,
+        from: PrimaryKey,
+        to: PrimaryKey,
+    },
     AddUnique {
         table: String,
         unique: UniqueConstraint,
@@ -600,6 +608,11 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            ReplacePrimaryKey { table, from, to } => ReplacePrimaryKey {
+                table: table_of(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
             AddCheck { table, check } => DropCheck {
                 table: table_of(table),
                 check: check.clone(),
@@ -729,6 +742,7 @@ impl Change {
             | AddUnique { table, .. }
             | DropUnique { table, .. }
             | ReplaceUnique { table, .. }
+            | ReplacePrimaryKey { table, .. }
             | AddCheck { table, .. }
             | DropCheck { table, .. }
             | ValidateCheck { table, .. }
@@ -1158,6 +1172,13 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     }
 
     match (&old.primary_key, &new.primary_key) {
+        (Some(o), Some(n)) if o.columns == n.columns && o.deferrable != n.deferrable => {
+            changes.push(Change::ReplacePrimaryKey {
+                table: table.clone(),
+                from: o.clone(),
+                to: n.clone(),
+            })
+        }
         (Some(o), Some(n)) if o.columns == n.columns && o.name != n.name => {
             changes.push(Change::RenameConstraint {
                 table: table.clone(),
@@ -1488,7 +1509,12 @@ fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
     let mut converted_columns: BTreeSet<(&str, &str)> = BTreeSet::new();
     for change in changes.iter() {
         match change {
-            Change::DropPrimaryKey { table, primary_key } => {
+            Change::DropPrimaryKey { table, primary_key }
+            | Change::ReplacePrimaryKey {
+                table,
+                from: primary_key,
+                ..
+            } => {
                 rebuilt_keys.insert((table.clone(), sorted(&primary_key.columns)));
             }
             Change::DropUnique { table, unique }
@@ -1793,6 +1819,7 @@ mod tests {
         table.primary_key = Some(PrimaryKey {
             name: format!("{name}_pkey"),
             columns: vec![columns[0].to_owned()],
+            deferrable: Default::default(),
         });
         table
     }

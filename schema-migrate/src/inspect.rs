@@ -485,6 +485,13 @@ impl Reader<'_> {
         if !self.partitions.contains(table) {
             return false;
         }
+        // A partition's index, its own or its table's, takes a relation name a plan must not.
+        if what == "index" {
+            self.occupied(
+                &schema_core::ident::sibling(table, name),
+                &format!("an index of the partition {table}"),
+            );
+        }
         if !inherited {
             self.note(format!(
                 "{what} {table}.{name} belongs to the partition, not to its table; it is not represented"
@@ -615,17 +622,17 @@ impl Reader<'_> {
             if !validated && matches!(kind.as_str(), "c" | "f") {
                 self.unvalidated_constraints.push(qualified.clone());
             }
-            if deferrable != Deferrable::NotDeferrable && kind == "p" {
-                self.note(format!(
-                    "constraint {qualified} is DEFERRABLE, which the model keeps for foreign keys and \
-                     unique constraints only"
-                ));
-            }
             let Some(table) = self.tables.get_mut(&table_name) else {
                 continue;
             };
             match kind.as_str() {
-                "p" => table.primary_key = Some(PrimaryKey { name, columns }),
+                "p" => {
+                    table.primary_key = Some(PrimaryKey {
+                        name,
+                        columns,
+                        deferrable,
+                    })
+                }
                 "u" => table.uniques.push(UniqueConstraint {
                     name,
                     columns,
@@ -775,6 +782,18 @@ impl Reader<'_> {
     fn grants(&mut self, rows: &[Row]) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
+            if self.partitions.contains(&table_name) {
+                // A role granted a partition reads it directly, without the row-level security
+                // of its table (a partition has none of its own): never silent.
+                let role = row
+                    .try_get::<_, Option<String>>("role")?
+                    .unwrap_or_else(|| "PUBLIC".to_owned());
+                self.note(format!(
+                    "partition {table_name} grants privileges to {role} of its own, which the model does not keep \
+                     (the role reaches its rows without the policies of its table): revoke them"
+                ));
+                continue;
+            }
             let Some(table) = self.tables.get_mut(&table_name) else {
                 continue;
             };

@@ -1840,6 +1840,31 @@ cases! {
               ALTER TABLE b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES a ON DELETE CASCADE NOT VALID;",
         hazards: [],
     }
+    create_table_with_deferrable_primary_key {
+        old: "",
+        new: "CREATE TABLE t (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, pos int NOT NULL);",
+        hazards: [],
+    }
+    primary_key_becomes_deferrable {
+        old: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY DEFERRABLE, pos int NOT NULL);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    deferrable_primary_key_becomes_initially_deferred {
+        old: "CREATE TABLE t (id int, pos int NOT NULL, CONSTRAINT t_pkey PRIMARY KEY (id, pos) DEFERRABLE);",
+        new: "CREATE TABLE t (id int, pos int NOT NULL, CONSTRAINT t_pkey PRIMARY KEY (id, pos) DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    deferrable_primary_key_becomes_immediate {
+        old: "CREATE TABLE t (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, pos int NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    deferrable_primary_key_added_to_existing_table {
+        old: "CREATE TABLE t (id int NOT NULL, pos int NOT NULL);",
+        new: "CREATE TABLE t (id int NOT NULL, pos int NOT NULL, CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED);",
+        hazards: [BuildsIndex, MayFail],
+    }
     create_table_with_deferrable_unique {
         old: "",
         new: "CREATE TABLE t (id int PRIMARY KEY, pos int NOT NULL,
@@ -2053,6 +2078,63 @@ cases! {
         new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
               CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
               CREATE INDEX events_kind_idx ON events (kind);",
+        hazards: [BuildsIndex],
+    }
+    index_built_partition_by_partition_on_two_partitions {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+              CREATE INDEX events_kind_idx ON events (kind DESC) WHERE kind IS NOT NULL;",
+        hazards: [BuildsIndex],
+    }
+    unique_index_built_partition_by_partition {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+              CREATE UNIQUE INDEX events_kind_at_key ON events (kind, at);",
+        hazards: [BuildsIndex, MayFail],
+    }
+    index_added_with_a_new_partition {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+              CREATE INDEX events_kind_idx ON events (kind);",
+        hazards: [BuildsIndex],
+    }
+    index_dropped_from_a_partitioned_table {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+              CREATE INDEX events_kind_idx ON events (kind);",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+              CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        hazards: [],
+    }
+    index_added_to_a_partitioned_table_without_partitions {
+        old: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);",
+        new: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+              CREATE INDEX events_kind_idx ON events (kind);",
+        hazards: [BuildsIndex],
+    }
+    index_built_partition_by_partition_in_a_named_schema {
+        old: "CREATE SCHEMA audit;
+              CREATE TABLE audit.log (id bigint NOT NULL, region text NOT NULL, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+              CREATE TABLE audit.log_eu PARTITION OF audit.log FOR VALUES IN ('eu');
+              CREATE TABLE audit.log_rest PARTITION OF audit.log DEFAULT;",
+        new: "CREATE SCHEMA audit;
+              CREATE TABLE audit.log (id bigint NOT NULL, region text NOT NULL, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+              CREATE TABLE audit.log_eu PARTITION OF audit.log FOR VALUES IN ('eu');
+              CREATE TABLE audit.log_rest PARTITION OF audit.log DEFAULT;
+              CREATE INDEX log_id_idx ON audit.log (id);",
         hazards: [BuildsIndex],
     }
     column_added_to_a_partitioned_table {
@@ -2479,6 +2561,7 @@ async fn declared_sequences_are_planned_and_proven() {
         invoices.primary_key = Some(PrimaryKey {
             name: "invoices_pkey".into(),
             columns: vec!["id".into()],
+            deferrable: Default::default(),
         });
         SchemaBuilder::new()
             .table_def(TableDef::new(invoices, Tenancy::Global))
@@ -2545,6 +2628,7 @@ async fn declared_views_are_planned_and_proven() {
         invoices.primary_key = Some(PrimaryKey {
             name: "invoices_pkey".into(),
             columns: vec!["id".into()],
+            deferrable: Default::default(),
         });
         let mut by_org = Index::on_columns("org_totals_org", &["org"]);
         by_org.unique = true;
@@ -2829,6 +2913,7 @@ async fn declared_extensions_collations_and_domains_are_planned_and_proven() {
         users.primary_key = Some(PrimaryKey {
             name: "users_pkey".into(),
             columns: vec!["id".into()],
+            deferrable: Default::default(),
         });
         let mut cents = Domain::new("cents", ColumnType::BigInt).default_sql("0");
         if second {

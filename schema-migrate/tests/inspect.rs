@@ -242,7 +242,8 @@ async fn constraints() {
         members.primary_key,
         Some(PrimaryKey {
             name: "members_pkey".into(),
-            columns: vec!["user_id".into(), "org_id".into()]
+            columns: vec!["user_id".into(), "org_id".into()],
+            deferrable: Default::default(),
         })
     );
     assert_eq!(

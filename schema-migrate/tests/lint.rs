@@ -1014,6 +1014,55 @@ fn online_plans_lint_clean() {
     }
 }
 
+/// An index added to (or dropped from) a partitioned table that has rows: the plan builds it
+/// partition by partition (`ON ONLY`, each partition's `CONCURRENTLY`, `ATTACH`), which the
+/// online lint accepts, both ways.
+#[test]
+fn online_partitioned_index_plans_lint_clean() {
+    let events = |indexes: &str| {
+        format!(
+            r#"[{{"name": "events", "columns": [
+                {{"name": "id", "type": "big_int", "nullable": false}},
+                {{"name": "at", "type": "date", "nullable": false}},
+                {{"name": "kind", "type": "text", "nullable": true}}
+            ], "primary_key": {{"name": "events_pkey", "columns": ["id", "at"]}},
+            "partition_by": "RANGE (at)",
+            "partitions": [
+                {{"name": "events_2024", "bound": "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"}},
+                {{"name": "events_2025", "bound": "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"}}
+            ] {indexes}}}]"#
+        )
+    };
+    let plain = schema(&events(""));
+    let indexed = schema(&events(
+        r#", "indexes": [{"name": "events_kind_idx", "keys": [{"column": "kind"}]}]"#,
+    ));
+    for (from, to) in [(&plain, &indexed), (&indexed, &plain)] {
+        let plan = plan(from, to, &Renames::default(), &PlanOptions::default()).expect("plan");
+        for (direction, statements, before, after) in
+            [("up", plan.up(), from, to), ("down", plan.down(), to, from)]
+        {
+            let sql = migration_file(&statements);
+            let options = LintOptions {
+                before: Some(before.clone()),
+                after: Some(after.clone()),
+                ..LintOptions::default()
+            };
+            let findings = lint_sql("up.sql", &sql, &options);
+            assert!(findings.is_empty(), "{direction}:\n{sql}\n{}", report(&findings));
+            if direction == "up" && to == &indexed || direction == "down" && from == &indexed {
+                for expected in [
+                    "ON ONLY \"events\"",
+                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"events_2024_events_kind_idx\" ON \"events_2024\"",
+                    "ALTER INDEX \"events_kind_idx\" ATTACH PARTITION \"events_2025_events_kind_idx\"",
+                ] {
+                    assert!(sql.contains(expected), "{direction}: {expected}\n{sql}");
+                }
+            }
+        }
+    }
+}
+
 // ---- any input ----
 
 /// SQL-ish fragments, and arbitrary text, to assemble scripts from.

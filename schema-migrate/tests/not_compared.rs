@@ -25,6 +25,7 @@ const MODELLED: &str = "
     ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
     CREATE POLICY accounts_all ON accounts USING (true);
     CREATE TABLE nothing ();
+    CREATE TABLE positions (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, pos int UNIQUE DEFERRABLE);
     CREATE SEQUENCE loose_seq AS integer START WITH 5;
     CREATE SEQUENCE accounts_refs OWNED BY accounts.balance;
     CREATE TABLE numbered (id bigint PRIMARY KEY DEFAULT nextval('loose_seq'), n serial);
@@ -60,6 +61,17 @@ const UNMODELLED: &[(&str, &str)] = &[
         "CREATE TABLE logs_2025 PARTITION OF logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')
          PARTITION BY LIST (id)",
         "table logs_2025 is a partition that is partitioned itself",
+    ),
+    (
+        "DO $r$ BEGIN CREATE ROLE not_compared_reader NOLOGIN;
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$;
+         GRANT SELECT ON logs_2024 TO not_compared_reader",
+        "partition logs_2024 grants privileges to not_compared_reader of its own",
+    ),
+    (
+        // As after an upgrade of ICU: the version recorded is not the library's.
+        "UPDATE pg_catalog.pg_collation SET collversion = '0.1' WHERE collname = 'german'",
+        "collation german was recorded at version 0.1 of its library, which now provides",
     ),
     (
         "CREATE TABLE parent (id int); CREATE TABLE child () INHERITS (parent)",
@@ -316,6 +328,18 @@ async fn a_plan_never_takes_the_name_of_an_object_not_compared() {
             "create domain cents: cents is a composite type",
         ),
         (
+            "collide_index_of_a_partition",
+            "CREATE TABLE t (id int PRIMARY KEY, at date);
+             CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             CREATE INDEX logs_at ON logs (at);",
+            "CREATE TABLE t (id int PRIMARY KEY, at date); CREATE INDEX logs_2024_at_idx ON t (at);
+             CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             CREATE INDEX logs_at ON logs (at);",
+            "create index logs_2024_at_idx on t: logs_2024_at_idx is an index of the partition logs_2024",
+        ),
+        (
             "collide_partition_index",
             "CREATE TABLE t (id int PRIMARY KEY, at date);
              CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
@@ -431,4 +455,87 @@ async fn a_schema_holding_what_is_not_compared_is_not_dropped() {
     client.batch_execute(&up).await.unwrap();
     let after = inspect(&client, &options).await.unwrap();
     assert_eq!(after.schema, schema_core::model::Schema::default());
+}
+
+/// The down re-creates what the up dropped; an object not compared may take such a name after
+/// the up ran (the plan never touches those objects). Read again before the down, the database
+/// names what collides, and a plan whose down would collide is refused like one whose up would.
+#[tokio::test]
+async fn a_down_never_takes_the_name_of_an_object_not_compared() {
+    use schema_migrate::plan::{PlanError, PlanOptions, down_collisions, plan};
+    let db = TestDb::create("down_collides").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(
+            "CREATE TABLE t (id int PRIMARY KEY);
+             CREATE TABLE events (id int PRIMARY KEY);
+             CREATE TYPE mood AS ENUM ('calm');
+             CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        )
+        .await
+        .unwrap();
+    let old = inspect(&client, &InspectOptions::default()).await.unwrap();
+    let mut new = old.schema.clone();
+    new.tables.retain(|t| t.name != "events");
+    new.enums.clear();
+    new.table_mut("logs").unwrap().partitions.clear();
+    let options = PlanOptions {
+        allow_destructive: true,
+        unmodelled: old.unmodelled_names.clone(),
+        ..PlanOptions::default()
+    };
+    let steps = plan(&old.schema, &new, &Renames::default(), &options).expect("nothing collides yet");
+    client.batch_execute(&steps.up_script()).await.unwrap();
+    // After the up, objects the model does not hold take the freed names.
+    client
+        .batch_execute(
+            "CREATE TYPE events AS (a int);
+             CREATE TYPE mood AS RANGE (subtype = int4);
+             CREATE FOREIGN DATA WRAPPER nowhere; CREATE SERVER far FOREIGN DATA WRAPPER nowhere;
+             CREATE FOREIGN TABLE logs_2024 (id int) SERVER far;",
+        )
+        .await
+        .unwrap();
+    let now = inspect(&client, &InspectOptions::default()).await.unwrap();
+    let changes = diff(&old.schema, &new, &Renames::default());
+    let collisions = down_collisions(&changes, &now.unmodelled_names);
+    let mut names: Vec<(&str, &str)> = collisions
+        .iter()
+        .map(|(_, name, what)| (name.as_str(), what.as_str()))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ("events", "a composite type"),
+            ("logs_2024", "a foreign table"),
+            ("mood", "a range type"),
+        ],
+        "{collisions:#?}"
+    );
+    assert!(
+        collisions
+            .iter()
+            .any(|(step, name, _)| name == "events" && step.starts_with("the down of drop table events")),
+        "{collisions:#?}"
+    );
+    // The plan made against the database as it is now is refused, naming the down's step.
+    let options = PlanOptions {
+        allow_destructive: true,
+        unmodelled: now.unmodelled_names.clone(),
+        ..PlanOptions::default()
+    };
+    match plan(&old.schema, &new, &Renames::default(), &options) {
+        Err(error @ PlanError::Collides { .. }) => {
+            let message = error.to_string();
+            assert!(
+                message.contains("the down of drop table events: events is a composite type in the database"),
+                "{message}"
+            );
+        }
+        other => panic!("the down's collision was not refused: {other:?}"),
+    }
+    // And the down, run anyway, fails where the plan refused (it does not replace the type).
+    assert!(client.batch_execute(&steps.down_script()).await.is_err());
 }

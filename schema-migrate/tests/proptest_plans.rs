@@ -795,6 +795,7 @@ fn set_primary_key(table: &mut Table, first: Pick, second: Option<Pick>) {
     table.primary_key = Some(PrimaryKey {
         name: format!("{}_pk", ident::unqualified(&table.name)),
         columns,
+        deferrable: Default::default(),
     });
 }
 

@@ -288,6 +288,7 @@ mod tests {
         parent.primary_key = Some(PrimaryKey {
             name: "p".into(),
             columns: vec!["weird col\"".into()],
+            deferrable: Default::default(),
         });
         let mut child = Table::new("t_1", vec![Column::new("9lives", ColumnType::BigInt)]);
         child.foreign_keys.push(ForeignKey {

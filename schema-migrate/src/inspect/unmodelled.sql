@@ -163,4 +163,42 @@ UNION ALL
 SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole)::text,
        'are not represented', NULL
   FROM pg_catalog.pg_default_acl da
+UNION ALL
+-- Collation versions. A collation records the version of the library (ICU, glibc) that sorted
+-- the indexes built with it; once the library is upgraded, those indexes may be out of order
+-- (lookups miss rows, unique keys let duplicates in). A version is no schema state a
+-- declaration can hold, so a mismatch is a finding, not a difference: the collations of the
+-- schemas read, or used by their columns, and the database's default.
+SELECT 'collation', v.name,
+       'was recorded at version ' || v.recorded || ' of its library, which now provides '
+           || coalesce(v.actual, 'no version')
+           || ': indexes that use it may be out of order; REINDEX them, then ALTER COLLATION '
+           || v.name || ' REFRESH VERSION',
+       NULL
+  FROM (SELECT CASE WHEN n.nspname = 'pg_catalog' OR (n.nspname = ($1::text[])[1] AND strpos(c.collname, '.') = 0)
+                    THEN quote_ident(c.collname) ELSE quote_ident(n.nspname) || '.' || quote_ident(c.collname) END AS name,
+               c.collversion AS recorded,
+               pg_catalog.pg_collation_actual_version(c.oid) AS actual
+          FROM (SELECT c.*
+                  FROM pg_catalog.pg_collation c
+                 WHERE c.collversion IS NOT NULL
+                   AND (c.collnamespace IN (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1))
+                        OR c.oid IN (SELECT a.attcollation
+                                       FROM pg_catalog.pg_attribute a
+                                       JOIN pg_catalog.pg_class r ON r.oid = a.attrelid
+                                       JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
+                                      WHERE rn.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped))
+                 OFFSET 0) c
+          JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace) v
+ WHERE v.recorded IS DISTINCT FROM v.actual
+UNION ALL
+SELECT 'database', quote_ident(d.datname),
+       'has its default collation recorded at version ' || d.datcollversion || ' of its library, which now provides '
+           || coalesce(pg_catalog.pg_database_collation_actual_version(d.oid), 'no version')
+           || ': indexes on text may be out of order; REINDEX DATABASE, then ALTER DATABASE '
+           || quote_ident(d.datname) || ' REFRESH COLLATION VERSION',
+       NULL
+  FROM pg_catalog.pg_database d
+ WHERE d.datname = current_database() AND d.datcollversion IS NOT NULL
+   AND d.datcollversion IS DISTINCT FROM pg_catalog.pg_database_collation_actual_version(d.oid)
 ORDER BY 1, 2, 3

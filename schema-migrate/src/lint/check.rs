@@ -253,7 +253,10 @@ impl Checker<'_> {
             self.known(known);
         }
         for statement in &parsed.statements {
-            self.ast(statement);
+            match statement {
+                Statement::CreateIndex(index) if parsed.on_only => self.create_index_on_only(index),
+                _ => self.ast(statement),
+            }
         }
     }
 

@@ -533,6 +533,20 @@ impl Checker<'_> {
         );
     }
 
+    /// `CREATE INDEX ... ON ONLY t`: no rows are read (the index stays invalid until the
+    /// partitions' indexes, built `CONCURRENTLY`, are attached), so only the brief lock counts.
+    pub(super) fn create_index_on_only(&mut self, index: &CreateIndex) {
+        let table = object_name(&index.table_name);
+        if let Some(name) = index.name.as_ref().map(object_name) {
+            self.index_tables.insert(name, table.clone());
+        }
+        if index.concurrently {
+            self.non_transactional("CREATE INDEX CONCURRENTLY");
+        } else {
+            self.needs_lock(Some(&table), "CREATE INDEX ... ON ONLY", LockMode::Share);
+        }
+    }
+
     pub(super) fn create_index(
         &mut self,
         table: &str,

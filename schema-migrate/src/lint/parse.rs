@@ -52,6 +52,9 @@ pub(super) struct Parsed {
     pub statements: Vec<Statement>,
     pub known: Vec<Known>,
     pub errors: Vec<ParseFailure>,
+    /// `CREATE INDEX ... ON ONLY t`: the partitioned index alone, which builds nothing (the
+    /// partitions' indexes are built `CONCURRENTLY` and attached).
+    pub on_only: bool,
 }
 
 fn parse_sql(sql: &str) -> Result<Vec<Statement>, ParseFailure> {
@@ -97,6 +100,16 @@ fn failure(error: ParserError) -> ParseFailure {
 
 /// Parse a statement of a script.
 pub(super) fn parse(piece: &Piece) -> Parsed {
+    let words = Words::new(&piece.tokens);
+    let is_index = words.at(0, "CREATE") && (words.at(1, "INDEX") || words.at(2, "INDEX"));
+    let on_only = is_index && (1..words.len()).any(|i| words.at(i - 1, "ON") && words.at(i, "ONLY"));
+    Parsed {
+        on_only,
+        ..parse_statement(piece)
+    }
+}
+
+fn parse_statement(piece: &Piece) -> Parsed {
     let error = match parse_sql(piece.text) {
         Ok(statements) => {
             return Parsed {
@@ -247,6 +260,12 @@ fn known_statement(words: &Words) -> Option<Known> {
             },
             None => non_transactional("CLUSTER without a table"),
         });
+    }
+    // `ALTER INDEX parent ATTACH PARTITION child`: a catalog change, both indexes are built.
+    if first(&["ALTER", "INDEX"])
+        && (2..words.len()).any(|i| words.at(i - 1, "ATTACH") && words.at(i, "PARTITION"))
+    {
+        return Some(Known::Harmless);
     }
     if first(&["DROP", "INDEX", "CONCURRENTLY"]) {
         return Some(non_transactional("DROP INDEX CONCURRENTLY"));

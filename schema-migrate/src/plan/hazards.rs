@@ -215,6 +215,14 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
                 locks.push(lock(&foreign_key.referenced_table, ShareRowExclusive, Briefly));
             }
         }
+        // Partition by partition: `ON ONLY` the table builds nothing, each partition's build
+        // lets writes through.
+        CreateIndex { table, .. } if cx.builds_by_partition(table) => {
+            locks.push(lock(table, Share, Briefly));
+            for partition in cx.partitions_of(table) {
+                locks.push(lock(partition, ShareUpdateExclusive, WhileBuilding));
+            }
+        }
         CreateIndex { table, .. } if cx.exists(table) => {
             locks.push(lock(
                 table,
@@ -241,7 +249,10 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
                 Briefly,
             ));
         }
-        AddPrimaryKey { table, .. } | AddUnique { table, .. } | ReplaceUnique { table, .. }
+        AddPrimaryKey { table, .. }
+        | AddUnique { table, .. }
+        | ReplaceUnique { table, .. }
+        | ReplacePrimaryKey { table, .. }
             if cx.exists(table) =>
         {
             locks.push(lock(
@@ -495,12 +506,15 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
                 ));
             }
         }
-        AddPrimaryKey { table, .. } | AddUnique { table, .. } | ReplaceUnique { table, .. }
+        AddPrimaryKey { table, .. }
+        | AddUnique { table, .. }
+        | ReplaceUnique { table, .. }
+        | ReplacePrimaryKey { table, .. }
             if cx.exists(table) =>
         {
             found.push(hazard(
                 BuildsIndex,
-                format!("builds a unique index on {table}{}", building(cx)),
+                format!("builds a unique index on {table}{}", building(cx, table)),
             ));
             found.push(hazard(
                 MayFail,
@@ -545,13 +559,13 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
         UniqueToIndex { table, index, .. } if cx.exists(table) => {
             found.push(hazard(
                 BuildsIndex,
-                format!("builds index {} on {table}{}", index.name, building(cx)),
+                format!("builds index {} on {table}{}", index.name, building(cx, table)),
             ));
         }
         CreateIndex { table, index } | ReplaceIndex { table, to: index, .. } if cx.exists(table) => {
             found.push(hazard(
                 BuildsIndex,
-                format!("builds index {} on {table}{}", index.name, building(cx)),
+                format!("builds index {} on {table}{}", index.name, building(cx, table)),
             ));
             if index.unique {
                 found.push(hazard(MayFail, format!("fails if {table} has duplicate keys")));
@@ -576,8 +590,10 @@ pub(super) fn hazards(change: &Change, cx: &Context) -> Vec<Hazard> {
     found
 }
 
-fn building(cx: &Context) -> &'static str {
-    if cx.online {
+fn building(cx: &Context, table: &str) -> &'static str {
+    if cx.builds_by_partition(table) {
+        " partition by partition, concurrently (writes go on)"
+    } else if cx.online(table) {
         " concurrently (writes go on)"
     } else {
         ", blocking writes"

@@ -48,6 +48,10 @@ pub struct PlanOptions {
     /// `CONCURRENTLY`, attaches none `USING INDEX` and adds no foreign key `NOT VALID` on them, so
     /// their changes take the plain form.
     pub partitioned: BTreeSet<String>,
+    /// The partitions of each partitioned table, before and after the plan (filled by [`plan`]
+    /// from the two schemas): an index of a partitioned table is built online partition by
+    /// partition, and attached.
+    pub partitions: BTreeMap<String, PartitionsOf>,
     /// The types the extensions of the database planned against made, each with its extension
     /// (see [`crate::inspect::Inspection::extension_types`]): a plan that drops an extension
     /// whose types a column keeps is refused, and one that drops the columns with it is
@@ -251,6 +255,13 @@ impl fmt::Display for HazardKind {
     }
 }
 
+/// The partitions of a partitioned table, by model name, before and after a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartitionsOf {
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+}
+
 /// Planning refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -334,8 +345,27 @@ fn created_name(change: &Change) -> Option<String> {
         Change::CreateIndex { table, index } => of_table(table, &index.name),
         Change::AddPrimaryKey { table, primary_key } => of_table(table, &primary_key.name),
         Change::AddUnique { table, unique } => of_table(table, &unique.name),
+        Change::CreatePartition { partition, .. } => Some(partition.name.clone()),
         _ => None,
     }
+}
+
+/// The steps whose down would create an object under a name an object not compared takes in
+/// `unmodelled`: `(step, name, what holds it)`. The objects not compared stay through the up (a
+/// plan never touches them), and one may take a name the up freed before the down runs: check
+/// the names of the database the down runs against, read then.
+pub fn down_collisions(
+    changes: &[Change],
+    unmodelled: &BTreeMap<String, String>,
+) -> Vec<(String, String, String)> {
+    changes
+        .iter()
+        .filter_map(|change| {
+            let name = created_name(&change.reverse())?;
+            let what = unmodelled.get(&name)?;
+            Some((format!("the down of {}", summary(change)), name, what.clone()))
+        })
+        .collect()
 }
 
 fn destructive_message(steps: &[(String, Hazard)]) -> String {
@@ -359,6 +389,17 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
             .filter(|t| t.partition_by.is_some())
             .map(|t| t.name.clone()),
     );
+    for (schema, after) in [(from, false), (to, true)] {
+        for table in schema.tables.iter().filter(|t| t.partition_by.is_some()) {
+            let of = options.partitions.entry(table.name.clone()).or_default();
+            let names = table.partitions.iter().map(|p| p.name.clone()).collect();
+            if after {
+                of.after = names;
+            } else {
+                of.before = names;
+            }
+        }
+    }
     for domain in to.domains.iter().chain(&from.domains) {
         options
             .domains
@@ -428,7 +469,7 @@ fn regranted(changes: &[Change]) -> BTreeSet<(String, String)> {
 
 /// Plan already-diffed changes.
 pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, PlanError> {
-    let collisions: Vec<(String, String, String)> = changes
+    let mut collisions: Vec<(String, String, String)> = changes
         .iter()
         .filter_map(|change| {
             let name = created_name(change)?;
@@ -436,6 +477,7 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
             Some((summary(change), name, what.clone()))
         })
         .collect();
+    collisions.extend(down_collisions(&changes, &options.unmodelled));
     if !collisions.is_empty() {
         return Err(PlanError::Collides { steps: collisions });
     }
@@ -698,7 +740,7 @@ fn plan_step(change: &Change, context: &Context) -> Step {
         Some(_) => Vec::new(),
         None => hazards::hazards(&reverse, context),
     };
-    let mut down = placeholder.unwrap_or_else(|| sql::statements(&reverse, context));
+    let mut down = placeholder.unwrap_or_else(|| sql::statements(&reverse, &context.reversed()));
     if hazards.iter().any(|h| h.kind == HazardKind::Irreversible)
         && let Some(first) = down.first_mut()
     {
@@ -733,6 +775,10 @@ pub(crate) struct Context {
     online: bool,
     timeouts: TimeoutPolicy,
     partitioned: BTreeSet<String>,
+    partitions: BTreeMap<String, PartitionsOf>,
+    /// The statements are a step's down: the partitions that exist when they run are those
+    /// before the plan.
+    reversed: bool,
     extension_users: BTreeMap<String, ExtensionUsers>,
     domains: BTreeMap<String, Domain>,
 }
@@ -767,6 +813,8 @@ impl Context {
             online: !options.fast,
             timeouts: options.timeouts,
             partitioned: options.partitioned.clone(),
+            partitions: options.partitions.clone(),
+            reversed: false,
             extension_users: options.extension_users.clone(),
             domains: options.domains.clone(),
         }
@@ -781,9 +829,37 @@ impl Context {
             online: false,
             timeouts: self.timeouts,
             partitioned: self.partitioned.clone(),
+            partitions: self.partitions.clone(),
+            reversed: self.reversed,
             extension_users: self.extension_users.clone(),
             domains: self.domains.clone(),
         }
+    }
+
+    /// This context for a step's down.
+    fn reversed(&self) -> Context {
+        Context {
+            online: self.online,
+            reversed: true,
+            ..self.plain()
+        }
+    }
+
+    /// The partitions of `table` when the statements run.
+    pub(crate) fn partitions_of(&self, table: &str) -> &[String] {
+        self.partitions
+            .get(table)
+            .map_or(&[], |of| if self.reversed { &of.before } else { &of.after })
+    }
+
+    /// Whether an index of `table` is built partition by partition: the table is partitioned,
+    /// exists before the plan, and has partitions (`CREATE INDEX CONCURRENTLY` cannot build a
+    /// partitioned index).
+    pub(crate) fn builds_by_partition(&self, table: &str) -> bool {
+        self.online
+            && self.exists(table)
+            && self.partitioned.contains(table)
+            && !self.partitions_of(table).is_empty()
     }
 
     /// The type under domains: a domain's base type (through domains over domains), or `ty`.
@@ -842,7 +918,8 @@ fn superseded(changes: &[Change]) -> Vec<Change> {
         changes.iter().any(|change| match change {
             Change::DropPrimaryKey { table: t, .. }
             | Change::DropUnique { table: t, .. }
-            | Change::ReplaceUnique { table: t, .. } => t == table,
+            | Change::ReplaceUnique { table: t, .. }
+            | Change::ReplacePrimaryKey { table: t, .. } => t == table,
             Change::DropIndex { table: t, index } => t == table && index.unique,
             _ => false,
         })
@@ -1155,6 +1232,7 @@ fn phase(change: &Change) -> u8 {
         AddPrimaryKey { .. }
         | AddUnique { .. }
         | ReplaceUnique { .. }
+        | ReplacePrimaryKey { .. }
         | AddCheck { .. }
         | ValidateCheck { .. }
         | InvalidateCheck { .. }
@@ -1353,6 +1431,7 @@ fn summary(change: &Change) -> String {
         }
         DropUnique { table, unique } => format!("drop unique constraint {} on {table}", unique.name),
         ReplaceUnique { table, to, .. } => format!("rebuild unique constraint {} on {table}", to.name),
+        ReplacePrimaryKey { table, to, .. } => format!("rebuild primary key {} on {table}", to.name),
         AddCheck { table, check } => format!("add check constraint {} on {table}", check.name),
         DropCheck { table, check } => format!("drop check constraint {} on {table}", check.name),
         IndexToUnique { table, index, unique } => format!(

@@ -63,7 +63,7 @@ impl Context {
         self.statement(Kind::Alone(alone), sql)
     }
 
-    fn build_index(&self, table: &str, index: &Index) -> Statement {
+    pub(super) fn build_index(&self, table: &str, index: &Index) -> Statement {
         let mut statement = self.alone(Alone::IndexBuild, render::create_index(table, index, true));
         statement.builds_index = Some(index.name.clone());
         statement
@@ -201,6 +201,7 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         AddUnique { table, unique } => add_unique(table, unique, cx),
         DropUnique { table, unique } => vec![cx.ddl(render::drop_constraint(table, &unique.name))],
         ReplaceUnique { table, from, to } => replace_unique(table, from, to, cx),
+        ReplacePrimaryKey { table, from, to } => replace_primary_key(table, from, to, cx),
         AddCheck { table, check } => add_check(table, check, cx),
         DropCheck { table, check } => vec![cx.ddl(render::drop_constraint(table, &check.name))],
         IndexToUnique { table, index, unique } => {
@@ -235,7 +236,9 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         AlterForeignKey { table, from, to } => alter_foreign_key(table, from, to, cx),
         RenameConstraint { table, from, to } => vec![cx.ddl(render::rename_constraint(table, from, to))],
         CreateIndex { table, index } => {
-            if cx.online(table) {
+            if cx.builds_by_partition(table) {
+                partitions::create_index(table, index, cx)
+            } else if cx.online(table) {
                 vec![cx.build_index(table, index)]
             } else {
                 vec![cx.ddl(render::create_index(table, index, false))]
@@ -797,6 +800,24 @@ fn replace_unique(
         cx.build_index(table, &unique_index(&built, &to.columns, to.nulls_not_distinct)),
         cx.ddl(render::drop_constraint(table, &from.name)),
         cx.ddl(render::add_unique(table, to, Some(&built))),
+    ]
+}
+
+/// A primary key rebuilt over the same columns, as [`replace_unique`]: online, its new index is
+/// built under a temporary name, and the old key is dropped and the new one attached `USING
+/// INDEX` (which renames the index to the key's name) in one transaction.
+fn replace_primary_key(table: &str, from: &PrimaryKey, to: &PrimaryKey, cx: &Context) -> Vec<Statement> {
+    if !cx.online(table) {
+        return vec![
+            cx.ddl(render::drop_constraint(table, &from.name)),
+            cx.ddl(render::add_primary_key(table, to, None)),
+        ];
+    }
+    let built = ident::make_object_name(&to.name, None, Some("new"));
+    vec![
+        cx.build_index(table, &unique_index(&built, &to.columns, false)),
+        cx.ddl(render::drop_constraint(table, &from.name)),
+        cx.ddl(render::add_primary_key(table, to, Some(&built))),
     ]
 }
 

@@ -1,0 +1,13 @@
+use schema_core::prelude::*;
+
+#[derive(Table)]
+#[table(partition_by(hash(id)), partition(name = "events_0", from = "1", to = "2"), partition(name = "events_rest", default))]
+pub struct Event {
+    #[column(primary_key)]
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn main() {}
