@@ -33,6 +33,9 @@ pub trait PgEnum: Sized + Copy + 'static {
     const NAME: &'static str;
     /// The labels, in declaration (and sort) order.
     const VALUES: &'static [&'static str];
+    /// The type's `COMMENT ON TYPE`: `comment = "..."` in `#[pg_enum(...)]`, else the enum's
+    /// `///` doc comment.
+    const COMMENT: Option<&'static str> = None;
 
     /// This value's label.
     fn as_label(&self) -> &'static str;
@@ -45,6 +48,7 @@ pub trait PgEnum: Sized + Copy + 'static {
         EnumType {
             name: Self::NAME.to_owned(),
             values: Self::VALUES.iter().map(|v| (*v).to_owned()).collect(),
+            comment: Self::COMMENT.map(str::to_owned),
         }
     }
 }

@@ -101,6 +101,12 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         return quote!(#errors #stub);
     }
 
+    // `comment = "..."` wins over the doc comment, as for tables and columns.
+    let comment = match (&attrs.comment, crate::doc::doc_comment(&input.attrs)) {
+        (Some(lit), _) => quote!(::core::option::Option::Some(#lit)),
+        (None, Some(doc)) => quote!(::core::option::Option::Some(#doc)),
+        (None, None) => quote!(::core::option::Option::None),
+    };
     let values = crate::rows::pg_enum(ident);
     quote! {
         #values
@@ -108,6 +114,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         impl ::schema_core::PgEnum for #ident {
             const NAME: &'static str = #name;
             const VALUES: &'static [&'static str] = &[#(#labels),*];
+            const COMMENT: ::core::option::Option<&'static str> = #comment;
 
             fn as_label(&self) -> &'static str {
                 match self {

@@ -81,7 +81,9 @@ pub const METHOD: &str = "method";
 pub const INCLUDE: &str = "include";
 pub const WHERE: &str = "where";
 pub const NULLS_NOT_DISTINCT: &str = "nulls_not_distinct";
-pub const INDEX_KEYS: &[&str] = &[NAME, UNIQUE, METHOD, INCLUDE, WHERE, NULLS_NOT_DISTINCT];
+pub const INDEX_KEYS: &[&str] = &[NAME, UNIQUE, METHOD, INCLUDE, WHERE, NULLS_NOT_DISTINCT, COMMENT];
+/// `#[column(index(...))]`: the keys of a one-column index.
+pub const COLUMN_INDEX_KEYS: &[&str] = &[COMMENT];
 pub const UNIQUE_KEYS: &[&str] = &[NAME, NULLS_NOT_DISTINCT];
 
 // foreign_key(...)
@@ -91,7 +93,7 @@ pub const FOREIGN_KEY_KEYS: &[&str] = &[COLUMNS, REFERENCES, ON_DELETE, ON_UPDAT
 
 // #[pg_enum(...)]
 pub const RENAME: &str = "rename";
-pub const PG_ENUM_KEYS: &[&str] = &[NAME, SCHEMA];
+pub const PG_ENUM_KEYS: &[&str] = &[NAME, SCHEMA, COMMENT];
 pub const PG_ENUM_VARIANT_KEYS: &[&str] = &[RENAME];
 
 /// The valid keys, for messages: "`a`, `b`, `c`".
