@@ -173,7 +173,11 @@ pub struct PaymentMethod {
 #[derive(Table)]
 #[table(
     unique(organization_id, sku),
-    index(organization_id, active, comment = "serves the catalogue's list of products on sale")
+    index(
+        organization_id,
+        active,
+        comment = "serves the catalogue's list of products on sale"
+    )
 )]
 pub struct Product {
     #[column(primary_key, default_sql = "gen_random_uuid()")]

@@ -237,18 +237,26 @@ async fn finds_the_missing_indexes_proves_them_and_nothing_else() {
     let statements: Vec<&str> = sql.split(";\n").collect();
     assert_eq!(
         statements[1..],
-        [format!("COMMENT ON INDEX \"{PAID_AT}\" IS 'serves the dashboard''s recently paid invoices'")],
+        [format!(
+            "COMMENT ON INDEX \"{PAID_AT}\" IS 'serves the dashboard''s recently paid invoices'"
+        )],
         "{sql}"
     );
     for statement in statements {
         client.batch_execute(statement).await.unwrap();
     }
     let comment: Option<String> = client
-        .query_one(&format!("SELECT obj_description('{PAID_AT}'::regclass, 'pg_class')"), &[])
+        .query_one(
+            &format!("SELECT obj_description('{PAID_AT}'::regclass, 'pg_class')"),
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
-    assert_eq!(comment.as_deref(), Some("serves the dashboard's recently paid invoices"));
+    assert_eq!(
+        comment.as_deref(),
+        Some("serves the dashboard's recently paid invoices")
+    );
     client.batch_execute("ANALYZE invoices").await.unwrap();
     let plan: Value = client
         .query_one(

@@ -913,7 +913,7 @@ pub mod raw {
             view.query
         )];
         if let Some(comment) = &view.comment {
-            statements.push(comment_on_view(view, Some(comment)));
+            statements.push(comment_on_view(&view.name, view.materialized, Some(comment)));
         }
         for index in &view.indexes {
             statements.push(create_index(&view.name, index, false));
@@ -1002,11 +1002,11 @@ pub mod raw {
     }
 
     /// `COMMENT ON [MATERIALIZED] VIEW "v" IS '...'` (or `IS NULL`).
-    pub fn comment_on_view(view: &View, comment: Option<&str>) -> String {
+    pub fn comment_on_view(view: &str, materialized: bool, comment: Option<&str>) -> String {
         format!(
             "COMMENT ON {}VIEW {} IS {}",
-            if view.materialized { "MATERIALIZED " } else { "" },
-            qname(&view.name),
+            if materialized { "MATERIALIZED " } else { "" },
+            qname(view),
             comment.map_or("NULL".to_owned(), quote_literal)
         )
     }

@@ -27,14 +27,15 @@ pub struct Query {
 }
 
 impl Query {
-    /// The statement in words: its label, else its SQL on one line (cut after 100 characters).
+    /// The statement in words: its label, else its SQL on one line (cut after 300 characters:
+    /// a statement from `pg_stat_statements` can be long).
     pub fn description(&self) -> String {
         if let Some(label) = &self.label {
             return label.clone();
         }
         let flat = self.sql.split_whitespace().collect::<Vec<_>>().join(" ");
-        if flat.chars().count() > 100 {
-            format!("{}...", flat.chars().take(100).collect::<String>())
+        if flat.chars().count() > 300 {
+            format!("{}...", flat.chars().take(300).collect::<String>())
         } else {
             flat
         }

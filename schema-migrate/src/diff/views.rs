@@ -80,7 +80,8 @@ pub(crate) fn diff_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) 
                     });
                 }
                 // Indexes compared by definition; a comment changes on its own.
-                let in_old = |index: &Index| old.indexes.iter().find(|o| o.definition() == index.definition());
+                let in_old =
+                    |index: &Index| old.indexes.iter().find(|o| o.definition() == index.definition());
                 for index in &old.indexes {
                     if !new.indexes.iter().any(|n| n.definition() == index.definition()) {
                         changes.push(Change::DropIndex {

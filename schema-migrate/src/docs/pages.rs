@@ -433,9 +433,7 @@ fn table_page(docs: &Docs, table: &Table) -> String {
     out.push('\n');
 
     if !table.indexes.is_empty() {
-        out.push_str(
-            "## Indexes\n\n| Index | Definition | Purpose | Serves |\n|---|---|---|---|\n",
-        );
+        out.push_str("## Indexes\n\n| Index | Definition | Purpose | Serves |\n|---|---|---|---|\n");
         let mut indexes: Vec<&Index> = table.indexes.iter().collect();
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
         for index in indexes {
@@ -823,12 +821,21 @@ mod tests {
         let mine = &pages["tables/invoices.md"];
         let theirs = &pages["tables/billing.invoices.md"];
         assert!(mine.contains("# invoices\n\nwhat customers owe\n"), "{mine}");
-        assert!(theirs.contains("# billing.invoices\n\nwhat suppliers bill\n"), "{theirs}");
+        assert!(
+            theirs.contains("# billing.invoices\n\nwhat suppliers bill\n"),
+            "{theirs}"
+        );
         // Each links the other by its own page.
         assert!(theirs.contains("| [invoices](invoices.md) (`id`) |"), "{theirs}");
-        assert!(mine.contains("| [billing.invoices](billing.invoices.md) |"), "{mine}");
+        assert!(
+            mine.contains("| [billing.invoices](billing.invoices.md) |"),
+            "{mine}"
+        );
         let readme = &pages["README.md"];
-        assert!(readme.contains("[billing.invoices](tables/billing.invoices.md)"), "{readme}");
+        assert!(
+            readme.contains("[billing.invoices](tables/billing.invoices.md)"),
+            "{readme}"
+        );
         assert!(readme.contains("[invoices](tables/invoices.md)"), "{readme}");
         // Names that are not plain in either part still get a hashed, contained file name.
         assert_ne!(table_path("billing.a b"), table_path("billing.a_b"));
@@ -845,7 +852,9 @@ mod tests {
                 Column::new("state", ColumnType::Enum("invoice_state".into())),
             ],
         );
-        table.indexes.push(Index::on_columns("invoices_state_idx", &["state"]).comment("serves the | open list"));
+        table
+            .indexes
+            .push(Index::on_columns("invoices_state_idx", &["state"]).comment("serves the | open list"));
         table.indexes.push(Index::on_columns("invoices_id_idx", &["id"]));
         let schema = Schema {
             enums: vec![EnumType {
@@ -868,7 +877,10 @@ mod tests {
             readme.contains("| invoice_state | where an invoice stands | `open`, `paid` |"),
             "{readme}"
         );
-        assert!(readme.contains("| open_counts | materialized | refreshed nightly | "), "{readme}");
+        assert!(
+            readme.contains("| open_counts | materialized | refreshed nightly | "),
+            "{readme}"
+        );
         assert!(readme.contains("| paid | view |  | "), "{readme}");
         assert!(
             readme.contains("| open_counts | `open_counts_n` | `USING btree (\"n\")` | serves the badge |"),
@@ -879,6 +891,9 @@ mod tests {
             page.contains("| `invoices_state_idx` | `USING btree (\"state\")` | serves the \\| open list |"),
             "{page}"
         );
-        assert!(page.contains("| `invoices_id_idx` | `USING btree (\"id\")` |  |"), "{page}");
+        assert!(
+            page.contains("| `invoices_id_idx` | `USING btree (\"id\")` |  |"),
+            "{page}"
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use schema_core::ident::{self, quote};
 use schema_core::model::{
-    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Identity, Index, PrimaryKey, UniqueConstraint, View,
+    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Identity, Index, PrimaryKey, UniqueConstraint,
 };
 use schema_core::render::{self, EnumPosition};
 
@@ -107,7 +107,11 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         AlterSequence { from, to } => sequences::alter(from, to, cx),
         SetSequenceOwner { sequence, to, .. } => sequences::set_owner(sequence, to.as_ref(), cx),
         CreateEnum(e) => std::iter::once(render::create_enum(e))
-            .chain(e.comment.as_deref().map(|c| render::comment_on_type(&e.name, Some(c))))
+            .chain(
+                e.comment
+                    .as_deref()
+                    .map(|c| render::comment_on_type(&e.name, Some(c))),
+            )
             .map(|sql| cx.ddl(sql))
             .collect(),
         DropEnum(e) => vec![cx.ddl(render::drop_enum(&e.name))],
@@ -287,11 +291,7 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
             materialized,
             to,
             ..
-        } => {
-            let mut view = View::new(view.clone(), "");
-            view.materialized = *materialized;
-            vec![cx.ddl(render::comment_on_view(&view, to.as_deref()))]
-        }
+        } => vec![cx.ddl(render::comment_on_view(view, *materialized, to.as_deref()))],
     }
 }
 
