@@ -22,6 +22,7 @@ pub struct Organization {
     pub updated_at: Timestamp,
 }
 
+/// The price plan an organization is on; it decides its limits.
 #[derive(PgEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plan {
     Free,
@@ -29,6 +30,7 @@ pub enum Plan {
     Enterprise,
 }
 
+/// What a user may do in their organization, from most to least.
 #[derive(PgEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UserRole {
     Owner,
@@ -105,9 +107,15 @@ pub struct Invitation {
         email,
         unique,
         where = "deleted_at IS NULL",
-        name = "customers_live_email_key"
+        name = "customers_live_email_key",
+        comment = "one live customer per email address; serves the sign-up and import lookups"
     ),
-    index(organization_id, "lower(display_name)", name = "customers_display_name_idx")
+    index(
+        organization_id,
+        "lower(display_name)",
+        name = "customers_display_name_idx",
+        comment = "serves the customer search by name, case-insensitive"
+    )
 )]
 pub struct Customer {
     #[column(primary_key, default_sql = "gen_random_uuid()")]
@@ -126,6 +134,7 @@ pub struct Customer {
     pub updated_at: Timestamp,
 }
 
+/// How a payment method moves money.
 #[derive(PgEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaymentMethodKind {
     Card,
@@ -139,7 +148,8 @@ pub enum PaymentMethodKind {
     customer_id,
     unique,
     where = "is_default",
-    name = "payment_methods_one_default_key"
+    name = "payment_methods_one_default_key",
+    comment = "at most one default payment method per customer"
 ))]
 pub struct PaymentMethod {
     #[column(primary_key, default_sql = "gen_random_uuid()")]
@@ -161,7 +171,14 @@ pub struct PaymentMethod {
 
 /// What an organization sells.
 #[derive(Table)]
-#[table(unique(organization_id, sku), index(organization_id, active))]
+#[table(
+    unique(organization_id, sku),
+    index(
+        organization_id,
+        active,
+        comment = "serves the catalogue's list of products on sale"
+    )
+)]
 pub struct Product {
     #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
@@ -184,6 +201,7 @@ pub struct Product {
     pub updated_at: Timestamp,
 }
 
+/// Where an invoice stands. Paid, void and uncollectible are final.
 #[derive(PgEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InvoiceStatus {
     Draft,
@@ -200,7 +218,14 @@ pub enum InvoiceStatus {
     unique(organization_id, number),
     check(name = "invoices_total_is_subtotal_plus_tax", expr = "total_cents = subtotal_cents + tax_cents"),
     check(name = "invoices_paid_has_paid_at", expr = "(status = 'paid') = (paid_at IS NOT NULL)"),
-    index(organization_id, status, due_on desc, include(total_cents), name = "invoices_status_due_idx"),
+    index(
+        organization_id,
+        status,
+        due_on desc,
+        include(total_cents),
+        name = "invoices_status_due_idx",
+        comment = "serves the dashboard's open-invoices list, by due date, with the totals from the index"
+    ),
 )]
 pub struct Invoice {
     #[column(primary_key, default_sql = "gen_random_uuid()")]
@@ -250,6 +275,7 @@ pub struct InvoiceLineItem {
     pub updated_at: Timestamp,
 }
 
+/// Where a subscription stands in its billing cycle.
 #[derive(PgEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubscriptionStatus {
     Trialing,
@@ -260,7 +286,12 @@ pub enum SubscriptionStatus {
 
 /// A customer's recurring plan for a product.
 #[derive(Table)]
-#[table(index(organization_id, status, current_period_end))]
+#[table(index(
+    organization_id,
+    status,
+    current_period_end,
+    comment = "serves the renewal run: active subscriptions whose period ends next"
+))]
 pub struct Subscription {
     #[column(primary_key, default_sql = "gen_random_uuid()")]
     pub id: Uuid,
@@ -285,7 +316,11 @@ pub struct Subscription {
 #[derive(Table)]
 #[table(
     rls_exempt = "written in batches by the metering pipeline, whose role serves every tenant at once",
-    index(organization_id, recorded_at)
+    index(
+        organization_id,
+        recorded_at,
+        comment = "serves the usage report of an organization over a time range"
+    )
 )]
 pub struct UsageEvent {
     #[column(primary_key, default_sql = "gen_random_uuid()")]

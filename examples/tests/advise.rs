@@ -48,6 +48,7 @@ const WORKLOAD: &str = "
 -- calls: 5000
 SELECT id, number, total_cents FROM invoices WHERE organization_id = $1 AND status = 'open' ORDER BY due_on DESC LIMIT 50;
 -- calls: 800
+-- name: the dashboard's recently paid invoices
 SELECT * FROM invoices WHERE organization_id = $1 AND paid_at >= $2 ORDER BY paid_at LIMIT 100;
 -- calls: 3000
 SELECT * FROM customers WHERE organization_id = $1 AND email = $2 AND deleted_at IS NULL;
@@ -204,9 +205,23 @@ fn assert_the_dashboard_advice(advice: &Value, method: &str) {
     }
     let first = &advice["recommendations"][0];
     assert_eq!(first["rust_struct"], "Invoice");
+    // The attribute says what the index serves: the statement's name, else its SQL.
+    assert_eq!(first["comment"], "serves the dashboard's recently paid invoices");
     assert_eq!(
         first["attribute"],
-        format!("#[table(index(organization_id, paid_at, name = \"{PAID_AT}\"))]")
+        format!(
+            "#[table(index(organization_id, paid_at, name = \"{PAID_AT}\", comment = \"serves the dashboard's recently paid invoices\"))]"
+        )
+    );
+    let country = advice["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == COUNTRY)
+        .unwrap();
+    assert_eq!(
+        country["comment"],
+        "serves SELECT * FROM customers WHERE organization_id = $1 AND country_code = $2 ORDER BY created_at DESC LIMIT 20"
     );
 }
 
@@ -245,7 +260,30 @@ async fn finds_the_missing_indexes_proves_them_and_nothing_else() {
     // the advice does not repeat it.
     let sql = advice["recommendations"][0]["sql"].as_str().unwrap();
     assert!(sql.starts_with("CREATE INDEX CONCURRENTLY"), "{sql}");
-    client.batch_execute(sql).await.unwrap();
+    // The concurrent build runs on its own, then the comment.
+    let statements: Vec<&str> = sql.split(";\n").collect();
+    assert_eq!(
+        statements[1..],
+        [format!(
+            "COMMENT ON INDEX \"{PAID_AT}\" IS 'serves the dashboard''s recently paid invoices'"
+        )],
+        "{sql}"
+    );
+    for statement in statements {
+        client.batch_execute(statement).await.unwrap();
+    }
+    let comment: Option<String> = client
+        .query_one(
+            &format!("SELECT obj_description('{PAID_AT}'::regclass, 'pg_class')"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        comment.as_deref(),
+        Some("serves the dashboard's recently paid invoices")
+    );
     client.batch_execute("ANALYZE invoices").await.unwrap();
     let plan: Value = client
         .query_one(

@@ -36,6 +36,9 @@ pub trait PgEnum: Sized + Copy + 'static {
     /// `#[pg_enum(renamed_from = "...")]`: the type's previous model name (`status`, or
     /// `billing.status` when it moves from another schema). A plan moves or renames it in place.
     const RENAMED_FROM: Option<&'static str> = None;
+    /// The type's `COMMENT ON TYPE`: `comment = "..."` in `#[pg_enum(...)]`, else the enum's
+    /// `///` doc comment.
+    const COMMENT: Option<&'static str> = None;
 
     /// This value's label.
     fn as_label(&self) -> &'static str;
@@ -48,6 +51,7 @@ pub trait PgEnum: Sized + Copy + 'static {
         EnumType {
             name: Self::NAME.to_owned(),
             values: Self::VALUES.iter().map(|v| (*v).to_owned()).collect(),
+            comment: Self::COMMENT.map(str::to_owned),
         }
     }
 }

@@ -222,6 +222,9 @@ pub struct View {
     /// The indexes of a materialized view.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
+    /// `COMMENT ON VIEW` / `COMMENT ON MATERIALIZED VIEW`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl View {
@@ -241,6 +244,7 @@ impl View {
             query: query.into().trim().trim_end_matches(';').trim_end().to_owned(),
             materialized: false,
             indexes: Vec::new(),
+            comment: None,
         }
     }
 
@@ -255,6 +259,12 @@ impl View {
     /// An index of a materialized view (a unique one lets it be refreshed concurrently).
     pub fn index(mut self, index: Index) -> Self {
         self.indexes.push(index);
+        self
+    }
+
+    /// `COMMENT ON [MATERIALIZED] VIEW`: what the view is for.
+    pub fn comment(mut self, comment: impl Into<String>) -> Self {
+        self.comment = Some(comment.into());
         self
     }
 }
@@ -669,6 +679,10 @@ pub struct Index {
     /// The `WHERE` predicate of a partial index, as SQL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+    /// `COMMENT ON INDEX`: the index's purpose (which query it serves). Not part of its
+    /// definition: a new comment is a catalog change, never a rebuild.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// One key of an index: a column or an expression, with its ordering.
@@ -718,6 +732,9 @@ pub enum NullsOrder {
 pub struct EnumType {
     pub name: String,
     pub values: Vec<String>,
+    /// `COMMENT ON TYPE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// `ALTER TABLE ... ENABLE/FORCE ROW LEVEL SECURITY`.
@@ -1356,6 +1373,22 @@ impl Index {
             keys: columns.iter().map(|c| IndexKey::column(*c)).collect(),
             include: Vec::new(),
             predicate: None,
+            comment: None,
+        }
+    }
+
+    /// `COMMENT ON INDEX`: the index's purpose.
+    pub fn comment(mut self, comment: impl Into<String>) -> Self {
+        self.comment = Some(comment.into());
+        self
+    }
+
+    /// The index without its comment: what its definition is (a comment changes without a
+    /// rebuild).
+    pub fn definition(&self) -> Index {
+        Index {
+            comment: None,
+            ..self.clone()
         }
     }
 

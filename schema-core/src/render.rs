@@ -38,6 +38,9 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     }
     for enum_type in &schema.enums {
         statements.push(create_enum(enum_type));
+        if let Some(comment) = &enum_type.comment {
+            statements.push(comment_on_type(&enum_type.name, Some(comment)));
+        }
     }
     for domain in &schema.domains {
         statements.push(create_domain(domain));
@@ -83,6 +86,9 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     }
     for table in &schema.tables {
         statements.extend(table_comments(table));
+        for index in &table.indexes {
+            statements.extend(index_comment(&table.name, index));
+        }
     }
     for table in &schema.tables {
         statements.extend(set_row_level_security(
@@ -999,8 +1005,12 @@ pub mod raw {
             qname(&view.name),
             view.query
         )];
+        if let Some(comment) = &view.comment {
+            statements.push(comment_on_view(&view.name, view.materialized, Some(comment)));
+        }
         for index in &view.indexes {
             statements.push(create_index(&view.name, index, false));
+            statements.extend(index_comment(&view.name, index));
         }
         statements
     }
@@ -1073,6 +1083,43 @@ pub mod raw {
             quote(column),
             comment.map_or("NULL".to_owned(), quote_literal)
         )
+    }
+
+    /// `COMMENT ON TYPE "e" IS '...'` (or `IS NULL`).
+    pub fn comment_on_type(name: &str, comment: Option<&str>) -> String {
+        format!(
+            "COMMENT ON TYPE {} IS {}",
+            qname(name),
+            comment.map_or("NULL".to_owned(), quote_literal)
+        )
+    }
+
+    /// `COMMENT ON [MATERIALIZED] VIEW "v" IS '...'` (or `IS NULL`).
+    pub fn comment_on_view(view: &str, materialized: bool, comment: Option<&str>) -> String {
+        format!(
+            "COMMENT ON {}VIEW {} IS {}",
+            if materialized { "MATERIALIZED " } else { "" },
+            qname(view),
+            comment.map_or("NULL".to_owned(), quote_literal)
+        )
+    }
+
+    /// `COMMENT ON INDEX "i" IS '...'` (or `IS NULL`) for index `index` of `table` (it lives in
+    /// the table's schema).
+    pub fn comment_on_index(table: &str, index: &str, comment: Option<&str>) -> String {
+        format!(
+            "COMMENT ON INDEX {} IS {}",
+            qname(&crate::ident::sibling(table, index)),
+            comment.map_or("NULL".to_owned(), quote_literal)
+        )
+    }
+
+    /// The comment of an index, once it is created (none when it has none).
+    pub fn index_comment(table: &str, index: &Index) -> Option<String> {
+        index
+            .comment
+            .as_deref()
+            .map(|comment| comment_on_index(table, &index.name, Some(comment)))
     }
 
     /// The comments of a table and its columns.

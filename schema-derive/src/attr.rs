@@ -93,6 +93,8 @@ pub struct IndexAttr {
     pub method: Option<LitStr>,
     pub include: Vec<Ident>,
     pub predicate: Option<LitStr>,
+    /// `comment = "..."`: the index's purpose, its `COMMENT ON INDEX`.
+    pub comment: Option<LitStr>,
 }
 
 pub enum KeyTarget {
@@ -125,6 +127,8 @@ pub struct ColumnAttrs {
     pub renamed_from: Option<LitStr>,
     pub unique: Option<Ident>,
     pub index: Option<Ident>,
+    /// `index(comment = "...")`: the one-column index's `COMMENT ON INDEX`.
+    pub index_comment: Option<LitStr>,
     pub references: Option<syn::Path>,
     pub on_delete: Option<Action>,
     pub on_update: Option<Action>,
@@ -147,6 +151,7 @@ pub struct PgEnumAttrs {
     pub name: Option<LitStr>,
     pub schema: Option<LitStr>,
     pub renamed_from: Option<LitStr>,
+    pub comment: Option<LitStr>,
 }
 
 #[derive(Default)]
@@ -656,6 +661,7 @@ fn index_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<Inde
         method: None,
         include: Vec::new(),
         predicate: None,
+        comment: None,
     };
     let mut seen = HashSet::new();
     for item in items {
@@ -685,6 +691,7 @@ fn index_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<Inde
                     NAME => out.name = setting_str(cx, &k, value),
                     METHOD => out.method = setting_str(cx, &k, value),
                     WHERE => out.predicate = setting_str(cx, &k, value),
+                    COMMENT => out.comment = setting_str(cx, &k, value),
                     UNIQUE => out.unique = setting_flag(cx, &k, value),
                     NULLS_NOT_DISTINCT => out.nulls_not_distinct = setting_flag(cx, &k, value),
                     _ => match value {
@@ -845,7 +852,13 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
                 out.unique = Some(key);
             }
             INDEX => {
-                flag(meta, &key)?;
+                if meta.input.peek(syn::token::Paren) {
+                    out.index_comment = column_index_attr(cx, meta)?;
+                } else {
+                    flag(meta, &key).map_err(|_| {
+                        meta.error("`index` takes no value: write `index`, or `index(comment = \"...\")`")
+                    })?;
+                }
                 out.index = Some(key);
             }
             NAME => out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?)),
@@ -890,6 +903,24 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
     out
 }
 
+/// `index(comment = "...")` on a column: the comment of its one-column index.
+fn column_index_attr(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<LitStr>> {
+    let mut comment = None;
+    let mut seen = Seen::new(cx, INDEX);
+    meta.parse_nested_meta(|inner| {
+        let k = key_ident(&inner)?;
+        if !COLUMN_INDEX_KEYS.contains(&k.to_string().as_str()) {
+            return unknown_key(cx, &inner, &k, INDEX, COLUMN_INDEX_KEYS);
+        }
+        if !seen.first(&k) {
+            return skip_value(&inner);
+        }
+        comment = Some(non_empty(cx, &k, lit_str(&inner, &k)?));
+        Ok(())
+    })?;
+    Ok(comment)
+}
+
 pub fn pg_enum_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> PgEnumAttrs {
     let mut out = PgEnumAttrs::default();
     let mut seen = Seen::new(cx, PG_ENUM);
@@ -904,6 +935,8 @@ pub fn pg_enum_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> PgEnumAttrs {
             out.schema = Some(lit_str(meta, &key)?);
         } else if key == RENAMED_FROM {
             out.renamed_from = Some(non_empty(cx, &key, lit_str(meta, &key)?));
+        } else if key == COMMENT {
+            out.comment = Some(lit_str(meta, &key)?);
         } else {
             out.name = Some(non_empty(cx, &key, lit_str(meta, &key)?));
         }

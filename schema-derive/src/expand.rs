@@ -524,8 +524,12 @@ fn table_impl(input: &Input) -> TokenStream {
             });
         }
         if attrs.index.is_some() {
+            let comment = lit_value(&attrs.index_comment);
             indexes.push(quote! {
-                model::Index::on_columns(ident::index_name(TABLE, &[#column]), &[#column])
+                model::Index {
+                    comment: #comment,
+                    ..model::Index::on_columns(ident::index_name(TABLE, &[#column]), &[#column])
+                }
             });
         }
         if let Some(from) = &attrs.renamed_from {
@@ -685,6 +689,7 @@ fn table_impl(input: &Input) -> TokenStream {
         let include: Vec<String> = index.include.iter().map(|c| column_name(input, c)).collect();
         let include = strings(&include);
         let predicate = lit_value(&index.predicate);
+        let comment = lit_value(&index.comment);
         indexes.push(quote! {
             model::Index {
                 name: #name,
@@ -694,6 +699,7 @@ fn table_impl(input: &Input) -> TokenStream {
                 keys: ::std::vec![#(#keys),*],
                 include: #include,
                 predicate: #predicate,
+                comment: #comment,
             }
         });
     }

@@ -123,6 +123,12 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         return quote!(#errors #stub);
     }
 
+    // `comment = "..."` wins over the doc comment, as for tables and columns.
+    let comment = match (&attrs.comment, crate::doc::doc_comment(&input.attrs)) {
+        (Some(lit), _) => quote!(::core::option::Option::Some(#lit)),
+        (None, Some(doc)) => quote!(::core::option::Option::Some(#doc)),
+        (None, None) => quote!(::core::option::Option::None),
+    };
     let values = crate::rows::pg_enum(ident);
     quote! {
         #values
@@ -131,6 +137,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             const NAME: &'static str = #name;
             const VALUES: &'static [&'static str] = &[#(#labels),*];
             const RENAMED_FROM: ::core::option::Option<&'static str> = #renamed_from;
+            const COMMENT: ::core::option::Option<&'static str> = #comment;
 
             fn as_label(&self) -> &'static str {
                 match self {

@@ -85,7 +85,9 @@ pub const METHOD: &str = "method";
 pub const INCLUDE: &str = "include";
 pub const WHERE: &str = "where";
 pub const NULLS_NOT_DISTINCT: &str = "nulls_not_distinct";
-pub const INDEX_KEYS: &[&str] = &[NAME, UNIQUE, METHOD, INCLUDE, WHERE, NULLS_NOT_DISTINCT];
+pub const INDEX_KEYS: &[&str] = &[NAME, UNIQUE, METHOD, INCLUDE, WHERE, NULLS_NOT_DISTINCT, COMMENT];
+/// `#[column(index(...))]`: the keys of a one-column index.
+pub const COLUMN_INDEX_KEYS: &[&str] = &[COMMENT];
 pub const UNIQUE_KEYS: &[&str] = &[NAME, NULLS_NOT_DISTINCT];
 
 // foreign_key(...)
@@ -107,7 +109,7 @@ pub const PARTITION_KEYS: &[&str] = &[NAME, FROM, TO, VALUES, MODULUS, REMAINDER
 
 // #[pg_enum(...)]
 pub const RENAME: &str = "rename";
-pub const PG_ENUM_KEYS: &[&str] = &[NAME, SCHEMA, RENAMED_FROM];
+pub const PG_ENUM_KEYS: &[&str] = &[NAME, SCHEMA, RENAMED_FROM, COMMENT];
 pub const PG_ENUM_VARIANT_KEYS: &[&str] = &[RENAME];
 
 /// The valid keys, for messages: "`a`, `b`, `c`".

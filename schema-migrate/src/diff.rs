@@ -366,6 +366,26 @@ pub enum Change {
         from: Option<String>,
         to: Option<String>,
     },
+    /// `COMMENT ON INDEX`: an index (of a table or a materialized view) whose definition stays.
+    SetIndexComment {
+        table: String,
+        index: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// `COMMENT ON TYPE`: an enum type whose comment changes (a recreation carries the new one).
+    SetEnumComment {
+        name: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// `COMMENT ON [MATERIALIZED] VIEW`: a view that is not rebuilt (a rebuild carries it).
+    SetViewComment {
+        view: String,
+        materialized: bool,
+        from: Option<String>,
+        to: Option<String>,
+    },
 }
 
 /// A policy that changes in a plan that changes an enum type it names (or a column of that type
@@ -720,6 +740,33 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            SetIndexComment {
+                table,
+                index,
+                from,
+                to,
+            } => SetIndexComment {
+                table: table_of(table),
+                index: index.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            SetEnumComment { name, from, to } => SetEnumComment {
+                name: name.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            SetViewComment {
+                view,
+                materialized,
+                from,
+                to,
+            } => SetViewComment {
+                view: view.clone(),
+                materialized: *materialized,
+                from: to.clone(),
+                to: from.clone(),
+            },
         }
     }
 
@@ -765,7 +812,8 @@ impl Change {
             | CreateTrigger { table, .. }
             | DropTrigger { table, .. }
             | SetTableComment { table, .. }
-            | SetColumnComment { table, .. } => Some(table),
+            | SetColumnComment { table, .. }
+            | SetIndexComment { table, .. } => Some(table),
             CreateExtension(_)
             | DropExtension(_)
             | AlterExtension { .. }
@@ -792,7 +840,9 @@ impl Change {
             | RevokeSchemaUsage { .. }
             | MoveObject { .. }
             | CreateView(_)
-            | DropView(_) => None,
+            | DropView(_)
+            | SetEnumComment { .. }
+            | SetViewComment { .. } => None,
             SetSequenceOwner { from, to, .. } => to.as_ref().or(from.as_ref()).map(|c| c.table.as_str()),
         }
     }
@@ -949,14 +999,26 @@ fn diff_enums(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
     for old in &from.enums {
         match to.enum_type(&old.name) {
             None => changes.push(Change::DropEnum(old.clone())),
-            Some(new) if new.values != old.values => {
-                changes.push(enum_change(
-                    old.clone(),
-                    new.clone(),
-                    enum_columns(from, to, &old.name),
-                ));
+            Some(new) => {
+                if new.values != old.values {
+                    changes.push(enum_change(
+                        old.clone(),
+                        new.clone(),
+                        enum_columns(from, to, &old.name),
+                    ));
+                }
+                // A recreation creates the type with its comment; one whose reverse adds values
+                // (which keeps the type) needs the comment set on its own.
+                let recreated_both_ways = !is_ordered_subset(&old.values, &new.values)
+                    && !is_ordered_subset(&new.values, &old.values);
+                if new.comment != old.comment && !recreated_both_ways {
+                    changes.push(Change::SetEnumComment {
+                        name: new.name.clone(),
+                        from: old.comment.clone(),
+                        to: new.comment.clone(),
+                    });
+                }
             }
-            Some(_) => {}
         }
     }
     for new in &to.enums {
@@ -1319,9 +1381,13 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     };
     fks.emit(changes, Some(&rename), drop, replace, add);
 
+    // Matched by definition: a comment is not part of it (it changes on its own, below), while
+    // the changes that create an index carry its comment.
+    let old_definitions: Vec<Index> = old.indexes.iter().map(Index::definition).collect();
+    let new_definitions: Vec<Index> = new.indexes.iter().map(Index::definition).collect();
     let indexes = match_named(
-        &old.indexes,
-        &new.indexes,
+        &old_definitions,
+        &new_definitions,
         |i| &i.name,
         |a, b| {
             Index {
@@ -1333,6 +1399,25 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
             }
         },
     );
+    let full = |indexes: &[Index], definition: &Index| -> Index {
+        indexes
+            .iter()
+            .find(|i| i.name == definition.name)
+            .cloned()
+            .expect("a definition of one of these indexes")
+    };
+    let mut kept: Vec<(Index, Index)> = indexes
+        .renamed
+        .iter()
+        .map(|(o, n)| (full(&old.indexes, o), full(&new.indexes, n)))
+        .collect();
+    for index in &new.indexes {
+        if let Some(o) = old.indexes.iter().find(|o| o.name == index.name)
+            && o.definition() == index.definition()
+        {
+            kept.push((o.clone(), index.clone()));
+        }
+    }
     // An index can be swapped in place only when its table's columns stay as they are: otherwise
     // the old index may go with a dropped column, or the new one need a column not added yet.
     let columns_stable = old.columns.len() == new.columns.len()
@@ -1347,24 +1432,25 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
     };
     let drop = |i: &Index| Change::DropIndex {
         table: table.clone(),
-        index: i.clone(),
+        index: full(&old.indexes, i),
     };
     let add = |i: &Index| Change::CreateIndex {
         table: table.clone(),
-        index: i.clone(),
+        index: full(&new.indexes, i),
     };
     let replace = |o: &Index, n: &Index| {
         if columns_stable {
             vec![Change::ReplaceIndex {
                 table: table.clone(),
-                from: o.clone(),
-                to: n.clone(),
+                from: full(&old.indexes, o),
+                to: full(&new.indexes, n),
             }]
         } else {
             vec![drop(o), add(n)]
         }
     };
     indexes.emit(changes, Some(&rename_index), drop, replace, add);
+    index_comments(&table, &kept, changes);
 
     if old.row_level_security != new.row_level_security {
         changes.push(Change::SetRowLevelSecurity {
@@ -1400,6 +1486,21 @@ fn diff_table(old: &Table, new: &Table, changes: &mut Vec<Change>) {
             from: old.comment.clone(),
             to: new.comment.clone(),
         });
+    }
+}
+
+/// `COMMENT ON INDEX` for each index kept (its definition the same, its name maybe new) whose
+/// comment changes.
+pub(crate) fn index_comments(table: &str, kept: &[(Index, Index)], changes: &mut Vec<Change>) {
+    for (o, n) in kept {
+        if o.comment != n.comment {
+            changes.push(Change::SetIndexComment {
+                table: table.to_owned(),
+                index: n.name.clone(),
+                from: o.comment.clone(),
+                to: n.comment.clone(),
+            });
+        }
     }
 }
 
@@ -1697,7 +1798,12 @@ fn unchanged_definitions(old: &Table, new: &Table) -> Vec<Change> {
             trigger: trigger.clone(),
         });
     }
-    for index in new.indexes.iter().filter(|i| old.indexes.contains(i)) {
+    // An index whose comment alone changes is the same index.
+    for index in new
+        .indexes
+        .iter()
+        .filter(|i| old.indexes.iter().any(|o| o.definition() == i.definition()))
+    {
         let create = Change::CreateIndex {
             table: table(),
             index: index.clone(),
@@ -1931,6 +2037,7 @@ mod tests {
         let e = |values: &[&str]| EnumType {
             name: "s".into(),
             values: values.iter().map(|v| (*v).into()).collect(),
+            comment: None,
         };
         assert!(matches!(
             enum_change(e(&["a", "c"]), e(&["a", "b", "c"]), vec![]),

@@ -508,6 +508,7 @@ impl Reader<'_> {
                 "e" => self.schema.enums.push(EnumType {
                     name,
                     values: row.try_get("labels")?,
+                    comment: row.try_get("comment")?,
                 }),
                 // Read with their constraints by `domains`.
                 "d" => {}
@@ -769,6 +770,7 @@ impl Reader<'_> {
                 keys,
                 include: row.try_get("include")?,
                 predicate: row.try_get("predicate")?,
+                comment: row.try_get("comment")?,
             };
             if of_view {
                 self.view_indexes.entry(table_name).or_default().push(index);

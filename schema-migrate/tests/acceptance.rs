@@ -2311,6 +2311,124 @@ cases! {
               COMMENT ON COLUMN billing.invoices.total IS 'in cents';",
         hazards: [],
     }
+    // ---- issue 16: comments on indexes, enum types and views ----
+    index_comment_added_changed_removed {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int, b int, c int);
+              CREATE INDEX t_a_idx ON t (a); CREATE INDEX t_b_idx ON t (b); CREATE INDEX t_c_idx ON t (c);
+              COMMENT ON INDEX t_b_idx IS 'serves the old report';
+              COMMENT ON INDEX t_c_idx IS 'serves nothing now';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int, b int, c int);
+              CREATE INDEX t_a_idx ON t (a); CREATE INDEX t_b_idx ON t (b); CREATE INDEX t_c_idx ON t (c);
+              COMMENT ON INDEX t_a_idx IS 'serves the dashboard''s lookups';
+              COMMENT ON INDEX t_b_idx IS 'serves the new report';",
+        hazards: [],
+    }
+    index_created_with_its_comment {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX t_a_idx ON t (a);
+              COMMENT ON INDEX t_a_idx IS 'serves lookups by a';
+              CREATE TABLE u (id int PRIMARY KEY, b int); CREATE INDEX u_b_idx ON u (b);
+              COMMENT ON INDEX u_b_idx IS 'serves lookups by b';",
+        hazards: [BuildsIndex],
+    }
+    index_with_a_new_definition_keeps_its_new_comment {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int, b int); CREATE INDEX t_ab_idx ON t (a);
+              COMMENT ON INDEX t_ab_idx IS 'serves lookups by a';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int, b int); CREATE INDEX t_ab_idx ON t (a, b);
+              COMMENT ON INDEX t_ab_idx IS 'serves lookups by a and b';",
+        hazards: [BuildsIndex],
+    }
+    index_renamed_with_a_new_comment {
+        old: "CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX t_a ON t (a);
+              COMMENT ON INDEX t_a IS 'old words';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX t_a_idx ON t (a);
+              COMMENT ON INDEX t_a_idx IS 'new words';",
+        hazards: [],
+    }
+    index_comment_in_a_second_schema {
+        old: "CREATE SCHEMA billing; CREATE TABLE billing.t (id int PRIMARY KEY, a int);
+              CREATE INDEX t_a_idx ON billing.t (a);",
+        new: "CREATE SCHEMA billing; CREATE TABLE billing.t (id int PRIMARY KEY, a int);
+              CREATE INDEX t_a_idx ON billing.t (a);
+              COMMENT ON INDEX billing.t_a_idx IS 'serves lookups by a';",
+        hazards: [],
+    }
+    enum_comment_added_changed_removed {
+        old: "CREATE TYPE a AS ENUM ('x'); CREATE TYPE b AS ENUM ('x'); CREATE TYPE c AS ENUM ('x');
+              COMMENT ON TYPE b IS 'old words'; COMMENT ON TYPE c IS 'going';",
+        new: "CREATE TYPE a AS ENUM ('x'); CREATE TYPE b AS ENUM ('x'); CREATE TYPE c AS ENUM ('x');
+              COMMENT ON TYPE a IS 'new ''quoted'' words'; COMMENT ON TYPE b IS 'new words';
+              CREATE TYPE d AS ENUM ('y'); COMMENT ON TYPE d IS 'created with it';",
+        hazards: [],
+    }
+    enum_recreated_with_a_new_comment {
+        old: "CREATE TYPE s AS ENUM ('a', 'b', 'c'); COMMENT ON TYPE s IS 'three states';
+              CREATE TABLE t (id int PRIMARY KEY, s s NOT NULL);",
+        new: "CREATE TYPE s AS ENUM ('c', 'b', 'a'); COMMENT ON TYPE s IS 'three states, reversed';
+              CREATE TABLE t (id int PRIMARY KEY, s s NOT NULL);",
+        hazards: [RewritesTable, AccessExclusiveLock],
+    }
+    enum_with_values_added_keeps_its_comment {
+        old: "CREATE TYPE s AS ENUM ('a'); COMMENT ON TYPE s IS 'states';
+              CREATE TABLE t (id int PRIMARY KEY, s s NOT NULL);",
+        new: "CREATE TYPE s AS ENUM ('a', 'b'); COMMENT ON TYPE s IS 'states';
+              CREATE TABLE t (id int PRIMARY KEY, s s NOT NULL);",
+        hazards: [],
+    }
+    enum_value_removed_with_a_new_comment {
+        old: "CREATE TYPE s AS ENUM ('a', 'b', 'c'); COMMENT ON TYPE s IS 'three states';
+              CREATE TABLE t (id int PRIMARY KEY, s s NOT NULL);",
+        new: "CREATE TYPE s AS ENUM ('a', 'c'); COMMENT ON TYPE s IS 'two states';
+              CREATE TABLE t (id int PRIMARY KEY, s s NOT NULL);",
+        hazards: [DeletesData, RewritesTable, AccessExclusiveLock],
+        destructive: true,
+    }
+    view_comments_added_changed_removed {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW a AS SELECT id FROM t; CREATE VIEW b AS SELECT n FROM t;
+              CREATE MATERIALIZED VIEW m AS SELECT count(*) AS n FROM t;
+              COMMENT ON VIEW b IS 'old words'; COMMENT ON MATERIALIZED VIEW m IS 'a count';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW a AS SELECT id FROM t; CREATE VIEW b AS SELECT n FROM t;
+              CREATE MATERIALIZED VIEW m AS SELECT count(*) AS n FROM t;
+              COMMENT ON VIEW a IS 'the ids'; COMMENT ON VIEW b IS 'new words';",
+        hazards: [],
+    }
+    view_rebuilt_keeps_its_comment {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW positive AS SELECT id, n FROM t WHERE n > 0;
+              COMMENT ON VIEW positive IS 'rows that count';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int);
+              CREATE VIEW positive AS SELECT id, n FROM t WHERE n > 10;
+              COMMENT ON VIEW positive IS 'rows that count more';",
+        hazards: [],
+    }
+    materialized_view_and_its_index_created_with_comments {
+        old: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL);
+              CREATE MATERIALIZED VIEW orgs AS SELECT DISTINCT org FROM t;
+              CREATE UNIQUE INDEX orgs_org ON orgs (org);
+              COMMENT ON MATERIALIZED VIEW orgs IS 'the organizations with rows';
+              COMMENT ON INDEX orgs_org IS 'lets REFRESH run CONCURRENTLY';",
+        hazards: [],
+    }
+    materialized_view_index_comment_changes {
+        old: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL);
+              CREATE MATERIALIZED VIEW orgs AS SELECT DISTINCT org FROM t;
+              CREATE UNIQUE INDEX orgs_org ON orgs (org);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL);
+              CREATE MATERIALIZED VIEW orgs AS SELECT DISTINCT org FROM t;
+              CREATE UNIQUE INDEX orgs_org ON orgs (org);
+              COMMENT ON INDEX orgs_org IS 'lets REFRESH run CONCURRENTLY';",
+        hazards: [],
+    }
+    commented_index_becomes_a_unique_constraint {
+        old: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL);
+              CREATE UNIQUE INDEX t_email_key ON t (email);
+              COMMENT ON INDEX t_email_key IS 'one row per address';",
+        new: "CREATE TABLE t (id int PRIMARY KEY, email text NOT NULL UNIQUE);",
+        hazards: [],
+    }
     table_renamed_within_a_second_schema {
         old: "CREATE SCHEMA billing;
               CREATE TABLE billing.invoices (id int PRIMARY KEY, total bigint);",

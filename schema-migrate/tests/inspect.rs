@@ -116,7 +116,8 @@ async fn columns_of_many_types() {
         inspection.schema.enums,
         vec![EnumType {
             name: "mood".into(),
-            values: vec!["sad".into(), "ok".into(), "happy".into()]
+            values: vec!["sad".into(), "ok".into(), "happy".into()],
+            comment: None,
         }]
     );
     assert!(inspection.unsupported.is_empty(), "{:?}", inspection.unsupported);

@@ -20,6 +20,8 @@ const MODELLED: &str = "
     ALTER TABLE accounts ADD CONSTRAINT accounts_email_at CHECK (email LIKE '%@%') NOT VALID;
     CREATE INDEX accounts_mood_idx ON accounts (mood) WHERE balance > 0;
     COMMENT ON TABLE accounts IS 'who pays';
+    COMMENT ON INDEX accounts_mood_idx IS 'for the dashboard';
+    COMMENT ON TYPE mood IS 'how it feels';
     CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
     CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();
     ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
@@ -33,6 +35,9 @@ const MODELLED: &str = "
     CREATE VIEW rich_count AS SELECT count(*) AS n FROM rich;
     CREATE MATERIALIZED VIEW balances AS SELECT mood, sum(balance) AS total FROM accounts GROUP BY mood;
     CREATE UNIQUE INDEX balances_mood ON balances (mood);
+    COMMENT ON VIEW rich IS 'the big accounts';
+    COMMENT ON MATERIALIZED VIEW balances IS 'per mood, refreshed nightly';
+    COMMENT ON INDEX balances_mood IS 'lets the refresh run concurrently';
     CREATE TABLE logs (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
     CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
     CREATE TABLE logs_rest PARTITION OF logs DEFAULT;
@@ -118,16 +123,16 @@ const UNMODELLED: &[(&str, &str)] = &[
         "index stats_b_idx has storage parameters",
     ),
     (
-        "COMMENT ON INDEX accounts_mood_idx IS 'for the dashboard'",
-        "index accounts_mood_idx has a comment",
+        "COMMENT ON INDEX accounts_email_key IS 'one account per address'",
+        "index accounts_email_key has a comment",
     ),
     (
         "COMMENT ON CONSTRAINT accounts_email_at ON accounts IS 'loose'",
         "constraint accounts.accounts_email_at has a comment",
     ),
     (
-        "COMMENT ON TYPE mood IS 'how it feels'",
-        "type mood has a comment",
+        "COMMENT ON DOMAIN positive IS 'more than nothing'",
+        "type positive has a comment",
     ),
     (
         "CREATE RULE stats_nothing AS ON DELETE TO stats DO INSTEAD NOTHING",

@@ -886,6 +886,7 @@ fn build_enum(name: String, values: usize) -> EnumType {
     EnumType {
         name,
         values: ENUM_VALUES[..values].iter().map(|v| (*v).to_owned()).collect(),
+        comment: None,
     }
 }
 

@@ -66,8 +66,8 @@ impl Candidate {
         )
     }
 
-    /// The model index the attribute declares.
-    pub fn to_index(&self) -> schema_core::model::Index {
+    /// The model index the attribute declares, with `comment`.
+    pub fn to_index(&self, comment: &str) -> schema_core::model::Index {
         let columns: Vec<&str> = self.keys.iter().map(|(c, _)| c.as_str()).collect();
         let mut index = schema_core::model::Index::on_columns(self.name(), &columns);
         for (key, (_, desc)) in index.keys.iter_mut().zip(&self.keys) {
@@ -77,11 +77,13 @@ impl Candidate {
         }
         index.predicate = self.predicate.clone();
         index.include = self.include.clone();
+        index.comment = Some(comment.to_owned());
         index
     }
 
-    /// The attribute to add to the table's struct, as the derive reads it.
-    pub fn attribute(&self) -> String {
+    /// The attribute to add to the table's struct, as the derive reads it, with `comment`
+    /// (what the index serves) as its `COMMENT ON INDEX`.
+    pub fn attribute(&self, comment: &str) -> String {
         let mut parts: Vec<String> = self
             .keys
             .iter()
@@ -94,6 +96,7 @@ impl Candidate {
             parts.push(format!("where = {predicate:?}"));
         }
         parts.push(format!("name = {:?}", self.name()));
+        parts.push(format!("comment = {comment:?}"));
         format!("#[table(index({}))]", parts.join(", "))
     }
 }
@@ -408,8 +411,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            found[0].0.attribute(),
-            "#[table(index(organization_id, customer_id, due_on desc, name = \"invoices_organization_id_customer_id_due_on_idx\"))]"
+            found[0].0.attribute("serves the \"overdue\" list"),
+            "#[table(index(organization_id, customer_id, due_on desc, name = \"invoices_organization_id_customer_id_due_on_idx\", comment = \"serves the \\\"overdue\\\" list\"))]"
         );
     }
 

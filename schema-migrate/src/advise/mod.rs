@@ -134,7 +134,10 @@ pub struct Recommendation {
     pub rust_struct: Option<String>,
     pub name: String,
     pub candidate: Candidate,
-    /// The attribute to add to the struct; `generate` turns it into an online migration.
+    /// The index's comment: which statements it serves.
+    pub comment: String,
+    /// The attribute to add to the struct, the comment included; `generate` turns it into an
+    /// online migration.
     pub attribute: String,
     /// The statement `generate` will write for it.
     pub sql: String,
@@ -370,11 +373,13 @@ pub async fn advise(
                 table_rows_written: table_activity.rows_written,
                 read_share: table_activity.read_share(),
             };
+            let comment = serves(&queries, &gains);
             Recommendation {
                 table: candidate.table.clone(),
                 rust_struct,
-                sql: generated_sql(&schema, &candidate),
-                attribute: candidate.attribute(),
+                sql: generated_sql(&schema, &candidate, &comment),
+                attribute: candidate.attribute(&comment),
+                comment,
                 name,
                 benefit,
                 score: benefit * writes.read_share,
@@ -386,7 +391,10 @@ pub async fn advise(
         })
         .collect();
     let verification = if options.verify && !recommendations.is_empty() {
-        let chosen: Vec<Candidate> = recommendations.iter().map(|r| r.candidate.clone()).collect();
+        let chosen: Vec<(Candidate, String)> = recommendations
+            .iter()
+            .map(|r| (r.candidate.clone(), r.comment.clone()))
+            .collect();
         Some(
             verify::verify(
                 url,
@@ -454,12 +462,26 @@ fn bytes_text(bytes: i64) -> String {
     }
 }
 
+/// The comment of an index that serves these statements: "serves " and each statement in words
+/// (its label, else its SQL), in workload order.
+fn serves(queries: &[Query], gains: &[Gain]) -> String {
+    let mut served: Vec<usize> = gains.iter().map(|g| g.query).collect();
+    served.sort_unstable();
+    served.dedup();
+    let described: Vec<String> = served
+        .into_iter()
+        .filter_map(|q| queries.get(q))
+        .map(Query::description)
+        .collect();
+    format!("serves {}", described.join("; "))
+}
+
 /// What `generate` writes once the attribute is added: the online plan from the schema as it is
 /// to the schema with the index.
-fn generated_sql(schema: &Schema, candidate: &Candidate) -> String {
+fn generated_sql(schema: &Schema, candidate: &Candidate, comment: &str) -> String {
     let mut with = schema.clone();
     if let Some(table) = with.tables.iter_mut().find(|t| t.name == candidate.table) {
-        table.indexes.push(candidate.to_index());
+        table.indexes.push(candidate.to_index(comment));
     }
     match crate::plan::plan(
         schema,

@@ -86,7 +86,7 @@ pub struct Measured {
 pub(super) async fn verify(
     url: &str,
     schema: &Schema,
-    chosen: &[Candidate],
+    chosen: &[(Candidate, String)],
     queries: &[Query],
     reports: &[QueryReport],
     tenant_setting: Option<&str>,
@@ -126,7 +126,7 @@ async fn measure_all(
     client: &Client,
     copy_url: &str,
     schema: &Schema,
-    chosen: &[Candidate],
+    chosen: &[(Candidate, String)],
     queries: &[Query],
     reports: &[QueryReport],
     tenant_setting: Option<&str>,
@@ -204,13 +204,13 @@ async fn measure_all(
     Ok((migration.up, run, failure, verified))
 }
 
-/// The migration of the recommended indexes: what `generate` writes once the attributes are
+/// The migration of the recommended indexes (with their comments): what `generate` writes once the attributes are
 /// added (the online plan from the schema as it is to the schema with them).
-fn migration_of(schema: &Schema, chosen: &[Candidate]) -> Migration {
+fn migration_of(schema: &Schema, chosen: &[(Candidate, String)]) -> Migration {
     let mut with = schema.clone();
-    for candidate in chosen {
+    for (candidate, comment) in chosen {
         if let Some(table) = with.tables.iter_mut().find(|t| t.name == candidate.table) {
-            table.indexes.push(candidate.to_index());
+            table.indexes.push(candidate.to_index(comment));
         }
     }
     let description = "advised_indexes";
@@ -228,12 +228,12 @@ fn migration_of(schema: &Schema, chosen: &[Candidate]) -> Migration {
         Err(_) => {
             let up: Vec<String> = chosen
                 .iter()
-                .map(|c| format!("{};\n", c.create_sql(&c.name(), true)))
+                .map(|(c, _)| format!("{};\n", c.create_sql(&c.name(), true)))
                 .collect();
             let down: Vec<String> = chosen
                 .iter()
                 .rev()
-                .map(|c| format!("DROP INDEX CONCURRENTLY {};\n", quote(&c.name())))
+                .map(|(c, _)| format!("DROP INDEX CONCURRENTLY {};\n", quote(&c.name())))
                 .collect();
             (
                 format!("{}\n{}", crate::migrations::NO_TRANSACTION_MARKER, up.concat()),

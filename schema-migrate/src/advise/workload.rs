@@ -20,10 +20,30 @@ pub struct Query {
     pub mean_ms: Option<f64>,
     /// Where it comes from: `pg_stat_statements` or the file's name.
     pub source: String,
+    /// What it is, in words (`-- name: the dashboard's open invoices` above it in a file): the
+    /// comment of an index that serves it says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl Query {
+    /// The statement in words: its label, else its SQL on one line (cut after 300 characters:
+    /// a statement from `pg_stat_statements` can be long).
+    pub fn description(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
+        let flat = self.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        if flat.chars().count() > 300 {
+            format!("{}...", flat.chars().take(300).collect::<String>())
+        } else {
+            flat
+        }
+    }
 }
 
 /// The statements of a queries file: separated by `;`, each optionally preceded by a comment
-/// `-- calls: N` that weighs it (1 otherwise). Statements other than SELECT, UPDATE, DELETE and
+/// `-- calls: N` that weighs it (1 otherwise) and one `-- name: words` that says what it is. Statements other than SELECT, UPDATE, DELETE and
 /// WITH are left out, as an index cannot serve them.
 pub fn from_file(path: &Path) -> Result<Vec<Query>, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
@@ -41,6 +61,13 @@ pub fn from_file(path: &Path) -> Result<Vec<Query>, Error> {
                 .filter_map(|c| c.trim().strip_prefix("calls:"))
                 .find_map(|n| n.trim().replace('_', "").parse::<u64>().ok())
                 .unwrap_or(1);
+            let label = statement
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("--"))
+                .filter_map(|c| c.trim().strip_prefix("name:"))
+                .map(str::trim)
+                .find(|name| !name.is_empty())
+                .map(str::to_owned);
             let sql = strip_comments(&statement)
                 .trim()
                 .trim_end_matches(';')
@@ -51,6 +78,7 @@ pub fn from_file(path: &Path) -> Result<Vec<Query>, Error> {
                 calls: calls.max(1),
                 mean_ms: None,
                 source: name.clone(),
+                label,
             })
         })
         .collect())
@@ -101,6 +129,7 @@ pub async fn from_statements(client: &Client, top: i64) -> Result<Vec<Query>, Er
                 calls: calls.max(1) as u64,
                 mean_ms: Some(mean),
                 source: "pg_stat_statements".to_owned(),
+                label: None,
             })
         })
         .collect())
@@ -118,7 +147,7 @@ mod tests {
             &path,
             "-- calls: 1_200\nSELECT * FROM invoices WHERE status = $1;\n\
              INSERT INTO t VALUES (1);\nCREATE INDEX x ON t (a);\n\
-             -- the dashboard\nUPDATE t SET a = 1 WHERE id = $1;\nWITH x AS (SELECT 1) SELECT * FROM x",
+             -- the dashboard\n-- name: the dashboard's update\nUPDATE t SET a = 1 WHERE id = $1;\nWITH x AS (SELECT 1) SELECT * FROM x",
         )
         .unwrap();
         let queries = from_file(&path).unwrap();
@@ -129,6 +158,15 @@ mod tests {
                 ("SELECT * FROM invoices WHERE status = $1", 1200),
                 ("UPDATE t SET a = 1 WHERE id = $1", 1),
                 ("WITH x AS (SELECT 1) SELECT * FROM x", 1),
+            ]
+        );
+        let described: Vec<String> = queries.iter().map(Query::description).collect();
+        assert_eq!(
+            described,
+            [
+                "SELECT * FROM invoices WHERE status = $1",
+                "the dashboard's update",
+                "WITH x AS (SELECT 1) SELECT * FROM x",
             ]
         );
     }

@@ -197,7 +197,8 @@ pub fn advice_text(advice: &crate::advise::Advice) -> String {
             r.benefit
         ));
         out.push_str(&format!("   add:  {}\n", r.attribute));
-        out.push_str(&format!("   sql:  {}\n", r.sql));
+        // One statement a line (the build, then the comment), aligned.
+        out.push_str(&format!("   sql:  {}\n", r.sql.replace('\n', "\n         ")));
         for gain in &r.gains {
             let query = &advice.workload[gain.query];
             out.push_str(&format!(

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use schema_core::model::{Schema, View};
+use schema_core::model::{Index, Schema, View};
 
 use super::Change;
 
@@ -71,22 +71,36 @@ pub(crate) fn diff_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) 
             None => changes.push(Change::CreateView(new.clone())),
             Some(_) if rebuilt.contains(&new.name) => changes.push(Change::CreateView(new.clone())),
             Some(old) => {
+                if old.comment != new.comment {
+                    changes.push(Change::SetViewComment {
+                        view: new.name.clone(),
+                        materialized: new.materialized,
+                        from: old.comment.clone(),
+                        to: new.comment.clone(),
+                    });
+                }
+                // Indexes compared by definition; a comment changes on its own.
+                let in_old =
+                    |index: &Index| old.indexes.iter().find(|o| o.definition() == index.definition());
                 for index in &old.indexes {
-                    if !new.indexes.contains(index) {
+                    if !new.indexes.iter().any(|n| n.definition() == index.definition()) {
                         changes.push(Change::DropIndex {
                             table: new.name.clone(),
                             index: index.clone(),
                         });
                     }
                 }
+                let mut kept = Vec::new();
                 for index in &new.indexes {
-                    if !old.indexes.contains(index) {
-                        changes.push(Change::CreateIndex {
+                    match in_old(index) {
+                        Some(o) => kept.push((o.clone(), index.clone())),
+                        None => changes.push(Change::CreateIndex {
                             table: new.name.clone(),
                             index: index.clone(),
-                        });
+                        }),
                     }
                 }
+                super::index_comments(&new.name, &kept, changes);
             }
         }
     }

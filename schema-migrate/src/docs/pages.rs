@@ -47,15 +47,26 @@ pub fn table_path(name: &str) -> String {
     format!("tables/{}.md", file_name(name))
 }
 
-/// A file name for a table: its name when it is plain, else its plain characters and a hash, so
-/// that a name with `/`, `..` or spaces cannot escape the directory or collide.
+/// A file name for a table: its name when it is plain (`invoices`), its schema and name when
+/// both are (`billing.invoices`, so a table of each schema has its own page), else its plain
+/// characters and a hash, so that a name with `/`, `..` or spaces cannot escape the directory or
+/// collide.
 fn file_name(name: &str) -> String {
-    let plain = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if plain {
+    let plain = |part: &str| {
+        !part.is_empty()
+            && !part.starts_with('.')
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if plain(name) {
+        return name.to_owned();
+    }
+    if let (Some(namespace), table) = schema_core::ident::split_qualified(name)
+        && plain(namespace)
+        && plain(table)
+        && format!("{namespace}.{table}") == name
+    {
         return name.to_owned();
     }
     let kept: String = name
@@ -134,7 +145,9 @@ fn overview(docs: &Docs) -> String {
         out.push('\n');
     }
     if !schema.enums.is_empty() {
-        out.push_str("## Enums\n\n| Enum | Values (in sort order) | Used by |\n|---|---|---|\n");
+        out.push_str(
+            "## Enums\n\n| Enum | Description | Values (in sort order) | Used by |\n|---|---|---|---|\n",
+        );
         let mut enums: Vec<_> = schema.enums.iter().collect();
         enums.sort_by(|a, b| a.name.cmp(&b.name));
         for e in enums {
@@ -149,8 +162,9 @@ fn overview(docs: &Docs) -> String {
             used.sort();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} |",
+                "| {} | {} | {} | {} |",
                 cell(&e.name),
+                e.comment.as_deref().map(cell).unwrap_or_default(),
                 values.join(", "),
                 used.join(", ")
             );
@@ -158,14 +172,41 @@ fn overview(docs: &Docs) -> String {
         out.push('\n');
     }
     if !schema.views.is_empty() {
-        out.push_str("## Views\n\n| View | Kind | Query |\n|---|---|---|\n");
+        out.push_str("## Views\n\n| View | Kind | Description | Query |\n|---|---|---|---|\n");
         let mut views: Vec<_> = schema.views.iter().collect();
         views.sort_by(|a, b| a.name.cmp(&b.name));
-        for v in views {
+        for v in &views {
             let kind = if v.materialized { "materialized" } else { "view" };
-            let _ = writeln!(out, "| {} | {kind} | {} |", cell(&v.name), code(&v.query));
+            let _ = writeln!(
+                out,
+                "| {} | {kind} | {} | {} |",
+                cell(&v.name),
+                v.comment.as_deref().map(cell).unwrap_or_default(),
+                code(&v.query)
+            );
         }
         out.push('\n');
+        let indexed: Vec<_> = views.iter().filter(|v| !v.indexes.is_empty()).collect();
+        if !indexed.is_empty() {
+            out.push_str(
+                "### Indexes of materialized views\n\n| View | Index | Definition | Purpose |\n|---|---|---|---|\n",
+            );
+            for v in indexed {
+                let mut indexes: Vec<&Index> = v.indexes.iter().collect();
+                indexes.sort_by(|a, b| a.name.cmp(&b.name));
+                for index in indexes {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {} |",
+                        cell(&v.name),
+                        code(&index.name),
+                        code(&index_definition(&v.name, index)),
+                        index.comment.as_deref().map(cell).unwrap_or_default()
+                    );
+                }
+            }
+            out.push('\n');
+        }
     }
     if !schema.sequences.is_empty() {
         out.push_str("## Sequences\n\n| Sequence | Type | Owned by |\n|---|---|---|\n");
@@ -392,17 +433,11 @@ fn table_page(docs: &Docs, table: &Table) -> String {
     out.push('\n');
 
     if !table.indexes.is_empty() {
-        out.push_str("## Indexes\n\n| Index | Definition | Serves |\n|---|---|---|\n");
+        out.push_str("## Indexes\n\n| Index | Definition | Purpose | Serves |\n|---|---|---|---|\n");
         let mut indexes: Vec<&Index> = table.indexes.iter().collect();
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
         for index in indexes {
-            let sql = schema_core::render::create_index(&table.name, index, false);
-            let definition = sql.find(" USING ").map_or(sql.as_str(), |at| &sql[at + 1..]);
-            let definition = if index.unique {
-                format!("UNIQUE {definition}")
-            } else {
-                definition.to_owned()
-            };
+            let definition = index_definition(&table.name, index);
             let serves: Vec<String> = table
                 .foreign_keys
                 .iter()
@@ -411,9 +446,10 @@ fn table_page(docs: &Docs, table: &Table) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} |",
+                "| {} | {} | {} | {} |",
                 code(&index.name),
                 code(&definition),
+                index.comment.as_deref().map(cell).unwrap_or_default(),
                 serves.join(", ")
             );
         }
@@ -593,6 +629,17 @@ pub fn cascade_text(schema: &Schema, table: &str) -> String {
     out
 }
 
+/// An index's definition from `USING` on (`UNIQUE` in front of a unique one).
+fn index_definition(table: &str, index: &Index) -> String {
+    let sql = schema_core::render::create_index(table, index, false);
+    let definition = sql.find(" USING ").map_or(sql.as_str(), |at| &sql[at + 1..]);
+    if index.unique {
+        format!("UNIQUE {definition}")
+    } else {
+        definition.to_owned()
+    }
+}
+
 /// The columns of an index's leading keys, while they are columns.
 fn leading_columns(index: &Index) -> Vec<&str> {
     index
@@ -735,5 +782,118 @@ mod tests {
             "{page}"
         );
         assert_eq!(docs.pages(), pages, "stable");
+    }
+
+    fn declared(schema: &Schema) -> Docs<'_> {
+        Docs {
+            schema,
+            origin: crate::docs::Origin::Declared,
+            defs: BTreeMap::new(),
+            history: Vec::new(),
+            not_compared: &[],
+        }
+    }
+
+    #[test]
+    fn a_table_of_each_schema_has_its_own_page() {
+        let mut public = Table::new("invoices", vec![Column::new("id", ColumnType::Uuid)]);
+        public.comment = Some("what customers owe".into());
+        let mut billing = Table::new("billing.invoices", vec![Column::new("id", ColumnType::Uuid)]);
+        billing.comment = Some("what suppliers bill".into());
+        billing.foreign_keys.push(schema_core::model::ForeignKey {
+            name: "invoices_id_fkey".into(),
+            columns: vec!["id".into()],
+            referenced_table: "invoices".into(),
+            referenced_columns: vec!["id".into()],
+            on_delete: schema_core::model::ReferentialAction::Cascade,
+            on_delete_set_columns: Vec::new(),
+            on_update: schema_core::model::ReferentialAction::NoAction,
+            deferrable: Default::default(),
+            match_full: false,
+            not_valid: false,
+        });
+        let schema = Schema {
+            tables: vec![public, billing],
+            ..Schema::default()
+        };
+        let pages = declared(&schema).pages();
+        assert_eq!(table_path("billing.invoices"), "tables/billing.invoices.md");
+        let mine = &pages["tables/invoices.md"];
+        let theirs = &pages["tables/billing.invoices.md"];
+        assert!(mine.contains("# invoices\n\nwhat customers owe\n"), "{mine}");
+        assert!(
+            theirs.contains("# billing.invoices\n\nwhat suppliers bill\n"),
+            "{theirs}"
+        );
+        // Each links the other by its own page.
+        assert!(theirs.contains("| [invoices](invoices.md) (`id`) |"), "{theirs}");
+        assert!(
+            mine.contains("| [billing.invoices](billing.invoices.md) |"),
+            "{mine}"
+        );
+        let readme = &pages["README.md"];
+        assert!(
+            readme.contains("[billing.invoices](tables/billing.invoices.md)"),
+            "{readme}"
+        );
+        assert!(readme.contains("[invoices](tables/invoices.md)"), "{readme}");
+        // Names that are not plain in either part still get a hashed, contained file name.
+        assert_ne!(table_path("billing.a b"), table_path("billing.a_b"));
+        assert!(!table_path("../x.y").contains(".."));
+    }
+
+    #[test]
+    fn enum_view_and_index_comments_are_documented() {
+        use schema_core::model::{EnumType, Index, View};
+        let mut table = Table::new(
+            "invoices",
+            vec![
+                Column::new("id", ColumnType::Uuid),
+                Column::new("state", ColumnType::Enum("invoice_state".into())),
+            ],
+        );
+        table
+            .indexes
+            .push(Index::on_columns("invoices_state_idx", &["state"]).comment("serves the | open list"));
+        table.indexes.push(Index::on_columns("invoices_id_idx", &["id"]));
+        let schema = Schema {
+            enums: vec![EnumType {
+                name: "invoice_state".into(),
+                values: vec!["open".into(), "paid".into()],
+                comment: Some("where an invoice stands".into()),
+            }],
+            tables: vec![table],
+            views: vec![
+                View::materialized("open_counts", "SELECT count(*) AS n FROM invoices")
+                    .comment("refreshed nightly")
+                    .index(Index::on_columns("open_counts_n", &["n"]).comment("serves the badge")),
+                View::new("paid", "SELECT id FROM invoices"),
+            ],
+            ..Schema::default()
+        };
+        let pages = declared(&schema).pages();
+        let readme = &pages["README.md"];
+        assert!(
+            readme.contains("| invoice_state | where an invoice stands | `open`, `paid` |"),
+            "{readme}"
+        );
+        assert!(
+            readme.contains("| open_counts | materialized | refreshed nightly | "),
+            "{readme}"
+        );
+        assert!(readme.contains("| paid | view |  | "), "{readme}");
+        assert!(
+            readme.contains("| open_counts | `open_counts_n` | `USING btree (\"n\")` | serves the badge |"),
+            "{readme}"
+        );
+        let page = &pages["tables/invoices.md"];
+        assert!(
+            page.contains("| `invoices_state_idx` | `USING btree (\"state\")` | serves the \\| open list |"),
+            "{page}"
+        );
+        assert!(
+            page.contains("| `invoices_id_idx` | `USING btree (\"id\")` |  |"),
+            "{page}"
+        );
     }
 }

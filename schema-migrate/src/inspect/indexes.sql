@@ -1,6 +1,7 @@
 -- Indexes of the ordinary tables and materialized views of the schema ($1), except those backing a primary key, unique or
 -- exclusion constraint (the constraint stands for them). One row per index; the keys come as
--- parallel arrays, one element per key column (the first indnkeyatts entries of indkey).
+-- parallel arrays, one element per key column (the first indnkeyatts entries of indkey); its
+-- comment is its purpose.
 SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS table_name,
        c.relkind::text AS relation_kind,
        ic.relname::text AS name,
@@ -16,9 +17,12 @@ SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN
        keys.key_collations,
        keys.key_options,
        keys.include,
-       pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) AS predicate
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       d.description AS comment
   FROM pg_catalog.pg_index i
   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+  LEFT JOIN pg_catalog.pg_description d
+    ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = i.indexrelid AND d.objsubid = 0
   JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_am am ON am.oid = ic.relam

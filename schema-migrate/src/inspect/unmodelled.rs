@@ -1,6 +1,7 @@
 //! What the model has no place for, read by one catalog query (`unmodelled.sql`) so that it is
 //! reported as `not compared` instead of passing unseen: table storage attributes (a column's
-//! come with the column query, which scans the attributes anyway), replica identity, comments on indexes, constraints and types, rules, statistics objects,
+//! come with the column query, which scans the attributes anyway), replica identity, comments on
+//! constraints, on the indexes behind them and on types other than enums, rules, statistics objects,
 //! other schemas, operators, text search objects, casts, languages,
 //! access methods, event triggers, publications, foreign-data wrappers and servers, default
 //! privileges.

@@ -40,13 +40,18 @@ SELECT 'index', ic.relname::text,
   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
  WHERE ic.reloptions IS NOT NULL
 UNION ALL
--- Comments on objects whose comments the model does not keep (it keeps tables' and columns').
+-- Comments on objects whose comments the model does not keep (it keeps those of tables, columns,
+-- indexes, views and enum types): an index that backs a constraint (the constraint stands for it),
+-- constraints, and types other than enums.
 SELECT 'index', ic.relname::text, 'has a comment', t.relname::text
   FROM tables t
   JOIN pg_catalog.pg_index i ON i.indrelid = t.oid
   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
   JOIN pg_catalog.pg_description d
     ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = ic.oid AND d.objsubid = 0
+ WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
+                WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                  AND con.contype IN ('p', 'u', 'x'))
 UNION ALL
 SELECT 'constraint', t.relname || '.' || con.conname, 'has a comment', t.relname::text
   FROM tables t
@@ -59,7 +64,7 @@ SELECT 'type', CASE WHEN n.nspname = ($1::text[])[1] AND strpos(ty.typname, '.')
   FROM pg_catalog.pg_type ty
   JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
   JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_type'::regclass AND d.objoid = ty.oid
- WHERE n.nspname = ANY($1)
+ WHERE n.nspname = ANY($1) AND ty.typtype <> 'e'
 UNION ALL
 -- Rules (a view's _RETURN rule is the view itself, reported with it).
 SELECT 'rule', t.relname || '.' || r.rulename, 'is not represented', t.relname::text

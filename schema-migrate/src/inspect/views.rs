@@ -26,6 +26,7 @@ pub(super) fn read(rows: &[Row], mut indexes: BTreeMap<String, Vec<Index>>) -> R
         let mut view = View::new(name.clone(), query);
         view.materialized = row.try_get("materialized")?;
         view.indexes = indexes.remove(&name).unwrap_or_default();
+        view.comment = row.try_get("comment")?;
         if let Some(options) = row.try_get::<_, Option<String>>("options")? {
             read.notes.push(format!(
                 "view {name} has options ({options}), which the model does not keep"

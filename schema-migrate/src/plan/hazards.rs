@@ -268,6 +268,9 @@ pub(super) fn locks(change: &Change, cx: &Context) -> Vec<Lock> {
         SetTableComment { table, .. } | SetColumnComment { table, .. } if cx.exists(table) => {
             locks.push(lock(table, ShareUpdateExclusive, Briefly));
         }
+        // COMMENT ON INDEX / TYPE / VIEW locks the index, type or view, never the table: reads
+        // and writes go on.
+        SetIndexComment { .. } | SetEnumComment { .. } | SetViewComment { .. } => {}
         other => {
             if let Some(table) = other.table()
                 && cx.exists(table)

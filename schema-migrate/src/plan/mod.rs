@@ -1248,7 +1248,11 @@ fn phase(change: &Change) -> u8 {
         // Once what they read exists as it will be.
         CreateView(_) => 18,
         DropFunction(_) => 19,
-        SetTableComment { .. } | SetColumnComment { .. } => 20,
+        SetTableComment { .. }
+        | SetColumnComment { .. }
+        | SetIndexComment { .. }
+        | SetEnumComment { .. }
+        | SetViewComment { .. } => 20,
         // Once everything declared has left it.
         DropSchema(_) => 21,
     }
@@ -1491,6 +1495,14 @@ fn summary(change: &Change) -> String {
         DropTrigger { table, trigger } => format!("drop trigger {} on {table}", trigger.name),
         SetTableComment { table, .. } => format!("comment on table {table}"),
         SetColumnComment { table, column, .. } => format!("comment on column {table}.{column}"),
+        SetIndexComment { table, index, .. } => format!("comment on index {index} of {table}"),
+        SetEnumComment { name, .. } => format!("comment on enum type {name}"),
+        SetViewComment {
+            view, materialized, ..
+        } => format!(
+            "comment on {}view {view}",
+            if *materialized { "materialized " } else { "" }
+        ),
     }
 }
 

@@ -127,7 +127,14 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         DropSequence(s) => sequences::drop(s, cx),
         AlterSequence { from, to } => sequences::alter(from, to, cx),
         SetSequenceOwner { sequence, to, .. } => sequences::set_owner(sequence, to.as_ref(), cx),
-        CreateEnum(e) => vec![cx.ddl(render::create_enum(e))],
+        CreateEnum(e) => std::iter::once(render::create_enum(e))
+            .chain(
+                e.comment
+                    .as_deref()
+                    .map(|c| render::comment_on_type(&e.name, Some(c))),
+            )
+            .map(|sql| cx.ddl(sql))
+            .collect(),
         DropEnum(e) => vec![cx.ddl(render::drop_enum(&e.name))],
         AddEnumValues {
             from,
@@ -173,6 +180,9 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
                 statements.push(cx.ddl(render::create_index(&table.name, index, false)));
             }
             statements.extend(render::table_comments(table).into_iter().map(|s| cx.ddl(s)));
+            for index in &table.indexes {
+                statements.extend(render::index_comment(&table.name, index).map(|s| cx.ddl(s)));
+            }
             statements.extend(
                 render::set_row_level_security(&table.name, Default::default(), table.row_level_security)
                     .into_iter()
@@ -205,7 +215,13 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         AddCheck { table, check } => add_check(table, check, cx),
         DropCheck { table, check } => vec![cx.ddl(render::drop_constraint(table, &check.name))],
         IndexToUnique { table, index, unique } => {
-            vec![cx.ddl(render::add_unique(table, unique, Some(&index.name)))]
+            let mut statements = vec![cx.ddl(render::add_unique(table, unique, Some(&index.name)))];
+            // The constraint's index (renamed to the constraint's name) keeps no comment: the
+            // model holds none for it.
+            if index.comment.is_some() {
+                statements.push(cx.ddl(render::comment_on_index(table, &unique.name, None)));
+            }
+            statements
         }
         UniqueToIndex { table, unique, index } => unique_to_index(table, unique, index, cx),
         ValidateCheck { table, check } => {
@@ -236,13 +252,15 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         AlterForeignKey { table, from, to } => alter_foreign_key(table, from, to, cx),
         RenameConstraint { table, from, to } => vec![cx.ddl(render::rename_constraint(table, from, to))],
         CreateIndex { table, index } => {
-            if cx.builds_by_partition(table) {
+            let mut statements = if cx.builds_by_partition(table) {
                 partitions::create_index(table, index, cx)
             } else if cx.online(table) {
                 vec![cx.build_index(table, index)]
             } else {
                 vec![cx.ddl(render::create_index(table, index, false))]
-            }
+            };
+            statements.extend(render::index_comment(table, index).map(|s| cx.ddl(s)));
+            statements
         }
         DropIndex { table, index } => {
             if cx.online(table) {
@@ -288,6 +306,16 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
         } => {
             vec![cx.ddl(render::comment_on_column(table, column, to.as_deref()))]
         }
+        SetIndexComment { table, index, to, .. } => {
+            vec![cx.ddl(render::comment_on_index(table, index, to.as_deref()))]
+        }
+        SetEnumComment { name, to, .. } => vec![cx.ddl(render::comment_on_type(name, to.as_deref()))],
+        SetViewComment {
+            view,
+            materialized,
+            to,
+            ..
+        } => vec![cx.ddl(render::comment_on_view(view, *materialized, to.as_deref()))],
     }
 }
 
@@ -353,6 +381,10 @@ fn recreate_enum(
         cx.ddl(render::rename_enum(&from.name, &old_name)),
         cx.ddl(render::create_enum(to)),
     ];
+    // The new type takes the comment (the old one's goes with it).
+    if let Some(comment) = &to.comment {
+        statements.push(cx.ddl(render::comment_on_type(&to.name, Some(comment))));
+    }
     for dependent in dependents {
         statements.extend(in_transaction(&dependent.reverse(), cx));
     }
@@ -882,23 +914,28 @@ fn unique_to_index(table: &str, unique: &UniqueConstraint, index: &Index, cx: &C
             &index.name,
         )));
     }
+    statements.extend(render::index_comment(table, index).map(|s| cx.ddl(s)));
     statements
 }
 
 /// A changed index: online, the new definition is built beside the old one under a temporary
 /// name and swapped in, so the table is never without it.
 fn replace_index(table: &str, from: &Index, to: &Index, cx: &Context) -> Vec<Statement> {
+    let comment = render::index_comment(table, to).map(|s| cx.ddl(s));
     if !cx.online(table) {
-        return vec![
+        return [
             cx.ddl(render::drop_index(&ident::sibling(table, &from.name), false)),
             cx.ddl(render::create_index(table, to, false)),
-        ];
+        ]
+        .into_iter()
+        .chain(comment)
+        .collect();
     }
     let temporary = Index {
         name: ident::make_object_name(&to.name, None, Some("new")),
         ..to.clone()
     };
-    vec![
+    [
         cx.build_index(table, &temporary),
         cx.alone(
             Alone::IndexBuild,
@@ -909,4 +946,7 @@ fn replace_index(table: &str, from: &Index, to: &Index, cx: &Context) -> Vec<Sta
             &to.name,
         )),
     ]
+    .into_iter()
+    .chain(comment)
+    .collect()
 }
