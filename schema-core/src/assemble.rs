@@ -1117,13 +1117,15 @@ fn partition_key_columns(by: &str) -> Vec<String> {
     by[open + 1..close]
         .split(',')
         .map(str::trim)
-        .filter_map(|part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
-            Some(quoted) => Some(quoted.replace("\"\"", "\"")),
-            None => part
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-                .then(|| part.to_owned()),
-        })
+        .filter_map(
+            |part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(quoted) => Some(quoted.replace("\"\"", "\"")),
+                None => part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    .then(|| part.to_owned()),
+            },
+        )
         .collect()
 }
 
