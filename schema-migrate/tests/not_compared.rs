@@ -86,6 +86,27 @@ const UNMODELLED: &[(&str, &str)] = &[
         "CREATE UNLOGGED TABLE scratch (id int)",
         "table scratch is UNLOGGED",
     ),
+    // Comments the model does not keep, on objects it does.
+    (
+        "COMMENT ON FUNCTION touch() IS 'keeps the row'",
+        "function touch() has a comment",
+    ),
+    (
+        "COMMENT ON SEQUENCE loose_seq IS 'numbers'",
+        "sequence loose_seq has a comment",
+    ),
+    (
+        "COMMENT ON COLUMN rich.email IS 'where to write'",
+        "view column rich.email has a comment",
+    ),
+    (
+        "COMMENT ON TRIGGER accounts_touch ON accounts IS 'on every update'",
+        "trigger accounts.accounts_touch has a comment",
+    ),
+    (
+        "COMMENT ON POLICY accounts_all ON accounts IS 'everyone'",
+        "policy accounts.accounts_all has a comment",
+    ),
     ("CREATE TYPE pair AS (a int, b int)", "composite type pair"),
     ("CREATE TABLE typed OF pair", "table typed is a typed table"),
     ("CREATE TYPE span AS RANGE (subtype = int4)", "range type span"),

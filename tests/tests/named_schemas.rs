@@ -159,7 +159,8 @@ async fn a_plan_from_nothing_creates_the_schemas_and_round_trips() {
     assert_eq!(left, 0, "the down drops the schemas it created");
 }
 
-/// Version 1: an enum type in `public`, used by a table.
+// Version 1: an enum type in `public`, used by a table (a `//` comment: a doc comment would be
+// the type's COMMENT ON TYPE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PgEnum)]
 #[pg_enum(name = "priority")]
 pub enum PriorityV1 {
@@ -177,7 +178,7 @@ pub struct TaskV1 {
     pub updated_at: Timestamp,
 }
 
-/// Version 2: the same type moved to `billing`, declared on the type.
+// Version 2: the same type moved to `billing`, declared on the type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PgEnum)]
 #[pg_enum(name = "priority", schema = "billing", renamed_from = "public.priority")]
 pub enum PriorityV2 {

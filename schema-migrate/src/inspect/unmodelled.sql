@@ -66,6 +66,44 @@ SELECT 'type', CASE WHEN n.nspname = ($1::text[])[1] AND strpos(ty.typname, '.')
   JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_type'::regclass AND d.objoid = ty.oid
  WHERE n.nspname = ANY($1) AND ty.typtype <> 'e'
 UNION ALL
+-- Comments on functions, sequences, triggers, policies, schemas and the columns of views: the
+-- model keeps none of them (it keeps those of tables, columns, indexes, views and enum types).
+SELECT 'function', CASE WHEN n.nspname = ($1::text[])[1] AND strpos(p.proname, '.') = 0 THEN p.proname::text ELSE n.nspname || '.' || p.proname END
+                   || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+       'has a comment', NULL
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_proc'::regclass AND d.objoid = p.oid
+ WHERE n.nspname = ANY($1)
+   AND NOT EXISTS (SELECT 1 FROM ext_members e WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.objid = p.oid)
+UNION ALL
+SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'view column' END,
+       CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END
+       || CASE WHEN d.objsubid > 0 THEN '.' || a.attname ELSE '' END,
+       'has a comment', NULL
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = c.oid
+  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+ WHERE n.nspname = ANY($1)
+   AND ((c.relkind = 'S' AND d.objsubid = 0) OR (c.relkind IN ('v', 'm') AND d.objsubid > 0))
+   AND NOT EXISTS (SELECT 1 FROM ext_members e WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid)
+UNION ALL
+SELECT 'trigger', t.relname || '.' || tg.tgname, 'has a comment', t.relname::text
+  FROM tables t
+  JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = t.oid AND NOT tg.tgisinternal
+  JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_trigger'::regclass AND d.objoid = tg.oid
+UNION ALL
+SELECT 'policy', t.relname || '.' || pol.polname, 'has a comment', t.relname::text
+  FROM tables t
+  JOIN pg_catalog.pg_policy pol ON pol.polrelid = t.oid
+  JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_policy'::regclass AND d.objoid = pol.oid
+UNION ALL
+SELECT 'schema', n.nspname::text, 'has a comment', NULL
+  FROM pg_catalog.pg_namespace n
+  JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_namespace'::regclass AND d.objoid = n.oid
+ WHERE n.nspname = ANY($1) AND n.nspname <> 'public'
+UNION ALL
 -- Rules (a view's _RETURN rule is the view itself, reported with it).
 SELECT 'rule', t.relname || '.' || r.rulename, 'is not represented', t.relname::text
   FROM tables t JOIN pg_catalog.pg_rewrite r ON r.ev_class = t.oid

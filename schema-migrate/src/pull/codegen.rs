@@ -135,6 +135,13 @@ fn enum_decl(out: &mut String, enum_type: &EnumType, rust: &str) {
     if let Some(namespace) = namespace {
         attrs.push(format!("schema = {}", lit(namespace)));
     }
+    // The type's comment: a doc comment when it reads back exactly, else `comment = "..."`.
+    let doc = enum_type.comment.as_deref().map(|c| (c, doc_lines(c)));
+    match &doc {
+        Some((_, Some(lines))) => write_doc(out, "", lines),
+        Some((comment, None)) => attrs.push(format!("comment = {}", lit(comment))),
+        None => {}
+    }
     let _ = writeln!(out, "#[derive(PgEnum, Clone, Copy, Debug, PartialEq, Eq)]");
     if !attrs.is_empty() {
         let _ = writeln!(out, "#[pg_enum({})]", attrs.join(", "));
@@ -333,6 +340,9 @@ fn table_decl(
         }
         if index.name != ident::index_name(&table.name, &name_parts) {
             parts.push(format!("name = {}", lit(&index.name)));
+        }
+        if let Some(comment) = &index.comment {
+            parts.push(format!("comment = {}", lit(comment)));
         }
         attrs.push(format!("index({})", parts.join(", ")));
     }
@@ -584,8 +594,13 @@ fn builder(input: &Input<'_>, names: &Names, notes: &mut Vec<String>) -> Vec<Str
     }
     for view in &schema.views {
         let constructor = if view.materialized { "materialized" } else { "new" };
+        let comment = view
+            .comment
+            .as_deref()
+            .map(|c| format!(".comment({})", lit(c)))
+            .unwrap_or_default();
         calls.push(format!(
-            ".view(model::View::{constructor}({}, {}))",
+            ".view(model::View::{constructor}({}, {}){comment})",
             lit(&view.name),
             lit(&view.query)
         ));
