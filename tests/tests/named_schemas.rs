@@ -2,8 +2,9 @@
 //! the model names them `schema.name`, foreign keys to them resolve to their schema, the DDL
 //! qualifies them, and a plan from nothing creates the schema and round-trips.
 
+mod common;
+
 use schema_core::SchemaBuilder;
-use schema_core::model::Schema;
 use schema_core::prelude::*;
 use schema_core::render;
 use schema_migrate::diff::diff;
@@ -120,34 +121,7 @@ fn named_schemas_ddl_snapshot() {
 #[tokio::test]
 async fn a_plan_from_nothing_creates_the_schemas_and_round_trips() {
     let declared = declared();
-    let db = TestDb::create("named_schemas").await;
-    let client = db.connect().await;
-    let options = InspectOptions::declared([&declared.schema]);
-    let empty = inspect(&client, &options).await.expect("inspect").schema;
-    let steps = plan(
-        &empty,
-        &declared.schema,
-        &declared.renames,
-        &PlanOptions::default(),
-    )
-    .expect("plan");
-    client
-        .batch_execute(&steps.up_script())
-        .await
-        .expect("up applies");
-    let after = inspect(&client, &options).await.expect("inspect");
-    assert!(after.unsupported.is_empty(), "{:#?}", after.unsupported);
-    let normalized = schema_migrate::normalize::normalize(db.server_url(), &declared.schema)
-        .await
-        .expect("normalize");
-    let remaining = diff(&after.schema, &normalized, &Default::default());
-    assert!(remaining.is_empty(), "{remaining:#?}");
-    client
-        .batch_execute(&steps.down_script())
-        .await
-        .expect("down applies");
-    let back: Schema = inspect(&client, &options).await.expect("inspect").schema;
-    assert_eq!(back, Schema::default());
+    let (_db, client) = common::round_trip_from_nothing("named_schemas", &declared).await;
     let left: i64 = client
         .query_one(
             "SELECT count(*) FROM pg_namespace WHERE nspname IN ('billing', 'ledger', 'archive')",

@@ -5,12 +5,13 @@
 //! no partition directly), and turning a plain table into a partitioned one is refused with the
 //! expand/contract steps.
 
+mod common;
+
 use schema_core::SchemaBuilder;
-use schema_core::model::{Partition, Schema};
+use schema_core::model::Partition;
 use schema_core::prelude::*;
 use schema_core::render;
 use schema_core::tenant::{self, with_tenant};
-use schema_migrate::diff::diff;
 use schema_migrate::inspect::{InspectOptions, inspect};
 use schema_migrate::plan::{PlanError, PlanOptions, plan};
 use testkit::TestDb;
@@ -159,34 +160,7 @@ fn partitioned_tables_ddl_snapshot() {
 #[tokio::test]
 async fn a_plan_from_nothing_creates_the_partitions_and_round_trips() {
     let declared = declared(None);
-    let db = TestDb::create("partitioned_derive").await;
-    let client = db.connect().await;
-    let options = InspectOptions::declared([&declared.schema]);
-    let empty = inspect(&client, &options).await.expect("inspect").schema;
-    let steps = plan(
-        &empty,
-        &declared.schema,
-        &declared.renames,
-        &PlanOptions::default(),
-    )
-    .expect("plan");
-    client
-        .batch_execute(&steps.up_script())
-        .await
-        .expect("up applies");
-    let after = inspect(&client, &options).await.expect("inspect");
-    assert!(after.unsupported.is_empty(), "{:#?}", after.unsupported);
-    let normalized = schema_migrate::normalize::normalize(db.server_url(), &declared.schema)
-        .await
-        .expect("normalize");
-    let remaining = diff(&after.schema, &normalized, &Default::default());
-    assert!(remaining.is_empty(), "{remaining:#?}");
-    client
-        .batch_execute(&steps.down_script())
-        .await
-        .expect("down applies");
-    let back: Schema = inspect(&client, &options).await.expect("inspect").schema;
-    assert_eq!(back, Schema::default());
+    common::round_trip_from_nothing("partitioned_derive", &declared).await;
 }
 
 #[tokio::test]
