@@ -236,6 +236,13 @@ pub enum Violation {
         table: String,
         column: String,
     },
+    /// An identity or serial column of a type that is not `smallint`, `integer` or `bigint`:
+    /// Postgres refuses it when the migration runs.
+    IdentityNotInteger {
+        table: String,
+        column: String,
+        column_type: String,
+    },
 }
 
 /// Every violation found while assembling a schema.
@@ -351,6 +358,14 @@ impl fmt::Display for Violation {
             Violation::AppChoosesTenantKey { table, column } => write!(
                 f,
                 "tenant table `{table}`: the app role would choose its key `{column}`, and a key that collides with another tenant's row tells the tenant that the row exists: let the database generate it (`#[column(primary_key, default_sql = \"gen_random_uuid()\")]`, or `identity`)"
+            ),
+            Violation::IdentityNotInteger {
+                table,
+                column,
+                column_type,
+            } => write!(
+                f,
+                "column `{table}.{column}` is an identity (or serial) of type `{column_type}`: a sequence generates whole numbers, so make the field `i16`, `i32` or `i64`, or remove `identity`"
             ),
             Violation::NameTooLong { kind, name } => write!(
                 f,
@@ -557,6 +572,7 @@ impl SchemaBuilder {
         check_columns_exist(&schema, &mut violations);
         check_partition_keys(&schema, &mut violations);
         check_foreign_keys(&schema, &mut violations);
+        check_identity_types(&schema, &mut violations);
         add_foreign_key_indexes(&mut schema);
         check_names(&schema, &mut violations);
 
@@ -1204,6 +1220,23 @@ fn check_foreign_keys(schema: &Schema, violations: &mut Vec<Violation>) {
                     foreign_key: fk.name.clone(),
                     target: fk.referenced_table.clone(),
                     columns: fk.referenced_columns.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn check_identity_types(schema: &Schema, violations: &mut Vec<Violation>) {
+    for table in &schema.tables {
+        for column in table.columns.iter().filter(|c| c.identity.is_some()) {
+            if !matches!(
+                column.ty,
+                ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+            ) {
+                violations.push(Violation::IdentityNotInteger {
+                    table: table.name.clone(),
+                    column: column.name.clone(),
+                    column_type: column.ty.sql(),
                 });
             }
         }

@@ -29,6 +29,34 @@ impl Action {
 pub enum IdentityKind {
     Always,
     ByDefault,
+    /// `serial`: a sequence owned by the column and a `nextval` default.
+    Serial,
+}
+
+/// `identity(start = 1000, increment = 1, min_value = .., max_value = .., cache = .., cycle)`:
+/// the identity sequence's options, as written (`None` is Postgres' default).
+#[derive(Default)]
+pub struct IdentityOptions {
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: Option<i64>,
+    pub cycle: bool,
+}
+
+/// `deferrable = "initially immediate"` or `deferrable = "initially deferred"`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum DeferrableKind {
+    InitiallyImmediate,
+    InitiallyDeferred,
+}
+
+/// `#[table(primary_key(name = "...", deferrable = "..."))]`.
+#[derive(Default)]
+pub struct PrimaryKeyAttr {
+    pub name: Option<LitStr>,
+    pub deferrable: Option<(Ident, DeferrableKind)>,
 }
 
 #[derive(Default)]
@@ -47,6 +75,7 @@ pub struct TableAttrs {
     pub foreign_keys: Vec<ForeignKeyAttr>,
     pub partition_by: Option<PartitionByAttr>,
     pub partitions: Vec<PartitionAttr>,
+    pub primary_key: Option<PrimaryKeyAttr>,
 }
 
 /// `partition_by(range(created_at))`: the strategy and the key's columns.
@@ -82,6 +111,7 @@ pub struct UniqueAttr {
     pub columns: Vec<Ident>,
     pub name: Option<LitStr>,
     pub nulls_not_distinct: bool,
+    pub deferrable: Option<(Ident, DeferrableKind)>,
 }
 
 pub struct IndexAttr {
@@ -104,6 +134,10 @@ pub enum KeyTarget {
 
 pub struct KeyAttr {
     pub target: KeyTarget,
+    /// `collate "C"` after the key.
+    pub collation: Option<LitStr>,
+    /// `opclass "text_pattern_ops"` after the key.
+    pub opclass: Option<LitStr>,
     pub desc: bool,
     /// `Some(true)` for NULLS FIRST, `Some(false)` for NULLS LAST.
     pub nulls_first: Option<bool>,
@@ -118,6 +152,7 @@ pub struct ForeignKeyAttr {
     /// `MATCH FULL`: the key's columns are all NULL or all set.
     pub match_full: bool,
     pub name: Option<LitStr>,
+    pub deferrable: Option<(Ident, DeferrableKind)>,
 }
 
 #[derive(Default)]
@@ -137,6 +172,7 @@ pub struct ColumnAttrs {
     pub sql_type: Option<LitStr>,
     pub collate: Option<LitStr>,
     pub identity: Option<(Ident, IdentityKind)>,
+    pub identity_options: IdentityOptions,
     pub generated: Option<LitStr>,
     pub check: Option<LitStr>,
     pub json: Option<LitStr>,
@@ -144,6 +180,8 @@ pub struct ColumnAttrs {
     pub not_money: Option<LitStr>,
     pub not_secret: Option<LitStr>,
     pub comment: Option<LitStr>,
+    /// `deferrable = "..."`: of the column's foreign key (`references`).
+    pub deferrable: Option<(Ident, DeferrableKind)>,
 }
 
 #[derive(Default)]
@@ -388,11 +426,51 @@ pub fn table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
             FOREIGN_KEY => out.foreign_keys.push(foreign_key_attr(cx, meta, key)?),
             PARTITION_BY => out.partition_by = Some(partition_by_attr(meta)?),
             PARTITION => out.partitions.push(partition_attr(cx, meta, key)?),
+            PRIMARY_KEY => out.primary_key = Some(primary_key_attr(cx, meta)?),
             _ => return unknown_key(cx, meta, &key, TABLE, TABLE_KEYS),
         }
         Ok(())
     });
     out
+}
+
+const DEFERRABLE_FORM: &str =
+    "expected `deferrable = \"initially immediate\"` or `deferrable = \"initially deferred\"`";
+
+fn deferrable_kind(lit: &LitStr) -> syn::Result<DeferrableKind> {
+    match lit.value().trim().to_ascii_lowercase().split_whitespace().collect::<Vec<_>>()[..] {
+        ["initially", "immediate"] => Ok(DeferrableKind::InitiallyImmediate),
+        ["initially", "deferred"] => Ok(DeferrableKind::InitiallyDeferred),
+        _ => Err(syn::Error::new_spanned(lit, DEFERRABLE_FORM)),
+    }
+}
+
+/// `primary_key(name = "...", deferrable = "...")` on the table: the key's constraint.
+fn primary_key_attr(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<PrimaryKeyAttr> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(
+            "expected `primary_key(name = \"...\")` or `primary_key(deferrable = \"initially deferred\")`; the key's columns are marked `#[column(primary_key)]`",
+        ));
+    }
+    let mut out = PrimaryKeyAttr::default();
+    let mut seen = Seen::new(cx, PRIMARY_KEY);
+    meta.parse_nested_meta(|inner| {
+        let k = key_ident(&inner)?;
+        if !PRIMARY_KEY_KEYS.contains(&k.to_string().as_str()) {
+            return unknown_key(cx, &inner, &k, PRIMARY_KEY, PRIMARY_KEY_KEYS);
+        }
+        if !seen.first(&k) {
+            return skip_value(&inner);
+        }
+        let value = lit_str(&inner, &k)?;
+        if k == NAME {
+            out.name = Some(non_empty(cx, &k, value));
+        } else {
+            out.deferrable = Some((k, deferrable_kind(&value)?));
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 fn check_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<CheckAttr> {
@@ -559,6 +637,7 @@ fn foreign_key_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Resul
         on_update: None,
         match_full: false,
         name: None,
+        deferrable: None,
     };
     let mut seen = Seen::new(cx, FOREIGN_KEY);
     meta.parse_nested_meta(|inner| {
@@ -575,6 +654,7 @@ fn foreign_key_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Resul
             ON_DELETE => out.on_delete = Some(action(&inner, &k)?),
             ON_UPDATE => out.on_update = Some(action(&inner, &k)?),
             MATCH_FULL => out.match_full = true,
+            DEFERRABLE => out.deferrable = Some((k.clone(), deferrable_kind(&lit_str(&inner, &k)?)?)),
             _ => out.name = Some(non_empty(cx, &k, lit_str(&inner, &k)?)),
         }
         Ok(())
@@ -594,12 +674,15 @@ fn unique_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<Uni
         columns: Vec::new(),
         name: None,
         nulls_not_distinct: false,
+        deferrable: None,
     };
     let mut seen = HashSet::new();
     for item in items {
         match item {
             IndexItem::Key(KeyAttr {
                 target: KeyTarget::Column(column),
+                collation: None,
+                opclass: None,
                 desc: false,
                 nulls_first: None,
             }) => out.columns.push(column),
@@ -627,6 +710,13 @@ fn unique_attr(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<Uni
                     );
                 } else if name == NAME {
                     out.name = setting_str(cx, &k, value);
+                } else if name == DEFERRABLE {
+                    if let Some(lit) = setting_str(cx, &k, value) {
+                        match deferrable_kind(&lit) {
+                            Ok(kind) => out.deferrable = Some((k, kind)),
+                            Err(error) => cx.syn_error(error),
+                        }
+                    }
                 } else {
                     setting_flag(cx, &k, value);
                     out.nulls_not_distinct = true;
@@ -749,12 +839,7 @@ impl Parse for IndexItem {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.peek(LitStr) {
             let lit: LitStr = input.parse()?;
-            let (desc, nulls_first) = parse_ordering(input)?;
-            return Ok(IndexItem::Key(KeyAttr {
-                target: KeyTarget::Expression(lit),
-                desc,
-                nulls_first,
-            }));
+            return Ok(IndexItem::Key(key_after(KeyTarget::Expression(lit), input)?));
         }
         if input.peek(Token![where]) {
             let token: Token![where] = input.parse()?;
@@ -785,13 +870,38 @@ impl Parse for IndexItem {
         if FLAGS.contains(&ident.to_string().as_str()) {
             return Ok(IndexItem::Setting(ident, SettingValue::Flag));
         }
-        let (desc, nulls_first) = parse_ordering(input)?;
-        Ok(IndexItem::Key(KeyAttr {
-            target: KeyTarget::Column(ident),
-            desc,
-            nulls_first,
-        }))
+        Ok(IndexItem::Key(key_after(KeyTarget::Column(ident), input)?))
     }
+}
+
+/// What follows a key, in SQL's order: `[collate "C"] [opclass "name"] [asc | desc] [nulls first | last]`.
+fn key_after(target: KeyTarget, input: ParseStream) -> syn::Result<KeyAttr> {
+    let mut collation = None;
+    let mut opclass = None;
+    for (word, slot) in [(COLLATE, &mut collation), (OPCLASS, &mut opclass)] {
+        let fork = input.fork();
+        if fork.parse::<Ident>().is_ok_and(|w| w == word) {
+            let ident: Ident = input.parse()?;
+            let lit: LitStr = input.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!("`{ident}` after an index key takes a string: `email {ident} \"...\"`"),
+                )
+            })?;
+            if lit.value().trim().is_empty() {
+                return Err(syn::Error::new_spanned(&lit, format!("`{ident}` needs a name")));
+            }
+            *slot = Some(lit);
+        }
+    }
+    let (desc, nulls_first) = parse_ordering(input)?;
+    Ok(KeyAttr {
+        target,
+        collation,
+        opclass,
+        desc,
+        nulls_first,
+    })
 }
 
 /// `[asc | desc] [nulls first | nulls last]` after a key.
@@ -812,7 +922,7 @@ fn parse_ordering(input: ParseStream) -> syn::Result<(bool, Option<bool>)> {
             return Err(syn::Error::new_spanned(
                 &word,
                 format!(
-                    "unexpected `{word}` after an index key; expected `asc`, `desc`, `nulls first`, `nulls last` or `,`"
+                    "unexpected `{word}` after an index key; expected, in this order, `collate \"C\"`, `opclass \"...\"`, `asc` or `desc`, `nulls first` or `nulls last`, or `,`"
                 ),
             ));
         }
@@ -876,13 +986,18 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
                     match lit.value().trim().to_ascii_lowercase().replace(' ', "_").as_str() {
                         "always" => IdentityKind::Always,
                         "by_default" => IdentityKind::ByDefault,
+                        "serial" => IdentityKind::Serial,
                         _ => {
                             return Err(syn::Error::new_spanned(
                                 &lit,
-                                "expected `identity`, `identity = \"always\"` or `identity = \"by default\"`",
+                                "expected `identity`, `identity = \"always\"`, `identity = \"by default\"`, `identity = \"serial\"` or `identity(by_default, start = 1000)`",
                             ));
                         }
                     }
+                } else if meta.input.peek(syn::token::Paren) {
+                    let (kind, options) = identity_attr(cx, meta)?;
+                    out.identity_options = options;
+                    kind
                 } else {
                     flag(meta, &key)?;
                     IdentityKind::Always
@@ -896,11 +1011,115 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
             NOT_MONEY => out.not_money = Some(reason(cx, meta, &key)?),
             NOT_SECRET => out.not_secret = Some(reason(cx, meta, &key)?),
             COMMENT => out.comment = Some(lit_str(meta, &key)?),
+            DEFERRABLE => {
+                let kind = deferrable_kind(&lit_str(meta, &key)?)?;
+                out.deferrable = Some((key, kind));
+            }
             _ => return unknown_key(cx, meta, &key, COLUMN, COLUMN_KEYS),
         }
         Ok(())
     });
     out
+}
+
+/// `identity(by_default, start = 1000, increment = 1, min_value = 1, max_value = 9, cache = 20, cycle)`.
+fn identity_attr(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<(IdentityKind, IdentityOptions)> {
+    let mut kind = None::<(Ident, IdentityKind)>;
+    let mut options = IdentityOptions::default();
+    let mut seen = Seen::new(cx, IDENTITY);
+    meta.parse_nested_meta(|inner| {
+        let k = key_ident(&inner)?;
+        let name = k.to_string();
+        if !IDENTITY_KEYS.contains(&name.as_str()) {
+            return unknown_key(cx, &inner, &k, IDENTITY, IDENTITY_KEYS);
+        }
+        if !seen.first(&k) {
+            return skip_value(&inner);
+        }
+        match name.as_str() {
+            ALWAYS | BY_DEFAULT => {
+                flag(&inner, &k)?;
+                let this = if name == ALWAYS {
+                    IdentityKind::Always
+                } else {
+                    IdentityKind::ByDefault
+                };
+                if let Some((first, _)) = &kind {
+                    cx.error_spanned_by(
+                        &k,
+                        format!("an identity is generated either `always` or `by_default`, not both (`{first}` is given)"),
+                    );
+                } else {
+                    kind = Some((k, this));
+                }
+            }
+            CYCLE => {
+                flag(&inner, &k)?;
+                options.cycle = true;
+            }
+            _ => {
+                let value = Some(lit_i64(&inner, &k)?);
+                match name.as_str() {
+                    START => options.start = value,
+                    INCREMENT => options.increment = value,
+                    MIN_VALUE => options.min_value = value,
+                    MAX_VALUE => options.max_value = value,
+                    _ => options.cache = value,
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if options.increment == Some(0) {
+        return Err(meta.error("`increment` cannot be 0"));
+    }
+    if options.cache.is_some_and(|c| c < 1) {
+        return Err(meta.error("`cache` is at least 1"));
+    }
+    if let (Some(min), Some(max)) = (options.min_value, options.max_value)
+        && min >= max
+    {
+        return Err(meta.error(format!("`min_value` ({min}) must be less than `max_value` ({max})")));
+    }
+    Ok((kind.map_or(IdentityKind::Always, |(_, k)| k), options))
+}
+
+/// `key = 42` or `key = -42`, as an `i64`.
+fn lit_i64(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<i64> {
+    let message = format!("`{key}` takes a whole number: `{key} = 1000`");
+    let expr: syn::Expr = meta
+        .value()
+        .map_err(|e| syn::Error::new(e.span(), &message))?
+        .parse()?;
+    let (negative, lit) = match ungroup_expr(&expr) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        }) => (false, lit),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr: inner,
+            ..
+        }) => match ungroup_expr(inner) {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(lit),
+                ..
+            }) => (true, lit),
+            other => return Err(syn::Error::new_spanned(other, message)),
+        },
+        other => return Err(syn::Error::new_spanned(other, message)),
+    };
+    if !lit.suffix().is_empty() {
+        return Err(syn::Error::new_spanned(lit, message));
+    }
+    let digits = if negative {
+        format!("-{}", lit.base10_digits())
+    } else {
+        lit.base10_digits().to_owned()
+    };
+    digits
+        .parse::<i64>()
+        .map_err(|_| syn::Error::new_spanned(lit, format!("`{key}` does not fit a bigint (a sequence's values are 64-bit)")))
 }
 
 /// `index(comment = "...")` on a column: the comment of its one-column index.

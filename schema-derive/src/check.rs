@@ -235,6 +235,12 @@ fn check_column(cx: &Ctxt, input: &Input, field: &Field) {
                 "`on_update` is only meaningful on a foreign key: add `references = Table`",
             );
         }
+        if let (None, Some((key, _))) = (&attrs.references, &attrs.deferrable) {
+            cx.error_spanned_by(
+                key,
+                "`deferrable` on a column is its foreign key's: add `references = Table`; for a deferrable unique key write `#[table(unique(column, deferrable = \"initially deferred\"))]`",
+            );
+        }
     }
     if let Some(key) = &attrs.primary_key
         && crate::expand::option_inner(field.ty()).is_some()

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{DeriveInput, Ident, LitStr};
 
 use crate::ast::{Field, Input};
-use crate::attr::{Action, IdentityKind, KeyTarget};
+use crate::attr::{Action, DeferrableKind, IdentityKind, KeyTarget};
 use crate::check::{self, TENANT_COLUMN, TIMESTAMP_COLUMNS};
 use crate::ctxt::Ctxt;
 use crate::{fallback, rules};
@@ -338,6 +338,21 @@ fn action(action: &Option<Action>) -> TokenStream {
     quote!(model::ReferentialAction::#variant)
 }
 
+fn deferrable(deferrable: &Option<(Ident, DeferrableKind)>) -> TokenStream {
+    match deferrable {
+        None => quote!(model::Deferrable::NotDeferrable),
+        Some((_, DeferrableKind::InitiallyImmediate)) => quote!(model::Deferrable::InitiallyImmediate),
+        Some((_, DeferrableKind::InitiallyDeferred)) => quote!(model::Deferrable::InitiallyDeferred),
+    }
+}
+
+fn optional_i64(value: Option<i64>) -> TokenStream {
+    match value {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
 fn column_name(input: &Input, ident: &Ident) -> String {
     input
         .field(ident)
@@ -420,7 +435,27 @@ fn column(field: &Field) -> TokenStream {
         Some((_, IdentityKind::ByDefault)) => {
             quote!(::core::option::Option::Some(model::Identity::ByDefault))
         }
+        Some((_, IdentityKind::Serial)) => quote!(::core::option::Option::Some(model::Identity::Serial)),
         None => quote!(::core::option::Option::None),
+    };
+    let options = &attrs.identity_options;
+    let identity_options = {
+        let start = optional_i64(options.start);
+        let increment = optional_i64(options.increment);
+        let min_value = optional_i64(options.min_value);
+        let max_value = optional_i64(options.max_value);
+        let cache = optional_i64(options.cache);
+        let cycle = options.cycle;
+        quote! {
+            model::SequenceOptions {
+                start: #start,
+                increment: #increment,
+                min_value: #min_value,
+                max_value: #max_value,
+                cache: #cache,
+                cycle: #cycle,
+            }
+        }
     };
     let generated = lit_value(&attrs.generated);
     let collation = lit_value(&attrs.collate);
@@ -439,7 +474,7 @@ fn column(field: &Field) -> TokenStream {
             nullable: #nullable,
             default: #default,
             identity: #identity,
-            identity_options: ::core::default::Default::default(),
+            identity_options: #identity_options,
             generated: #generated,
             comment: #comment,
         }
@@ -505,6 +540,7 @@ fn table_impl(input: &Input) -> TokenStream {
         if let Some(target) = &attrs.references {
             let on_delete = action(&attrs.on_delete);
             let on_update = action(&attrs.on_update);
+            let deferrable = deferrable(&attrs.deferrable);
             foreign_keys.push(quote! {
                 model::ForeignKey {
                     name: ident::foreign_key_name(TABLE, &[#column]),
@@ -516,7 +552,7 @@ fn table_impl(input: &Input) -> TokenStream {
                         .collect(),
                     on_delete: #on_delete,
                     on_update: #on_update,
-                    deferrable: ::core::default::Default::default(),
+                    deferrable: #deferrable,
                     match_full: false,
                     on_delete_set_columns: ::std::vec::Vec::new(),
                     not_valid: false,
@@ -567,12 +603,13 @@ fn table_impl(input: &Input) -> TokenStream {
         };
         let nulls_not_distinct = unique.nulls_not_distinct;
         let columns = strings(&columns);
+        let deferrable = deferrable(&unique.deferrable);
         uniques.push(quote! {
             model::UniqueConstraint {
                 name: #name,
                 columns: #columns,
                 nulls_not_distinct: #nulls_not_distinct,
-                deferrable: ::core::default::Default::default(),
+                deferrable: #deferrable,
             }
         });
     }
@@ -607,6 +644,7 @@ fn table_impl(input: &Input) -> TokenStream {
         let on_delete = action(&foreign_key.on_delete);
         let on_update = action(&foreign_key.on_update);
         let match_full = foreign_key.match_full;
+        let deferrable = deferrable(&foreign_key.deferrable);
         let referenced_columns = if scoped {
             quote! {{
                 let mut key = <#target as ::schema_core::Table>::PRIMARY_KEY_COLUMNS.iter();
@@ -635,7 +673,7 @@ fn table_impl(input: &Input) -> TokenStream {
                 referenced_columns: #referenced_columns,
                 on_delete: #on_delete,
                 on_update: #on_update,
-                deferrable: ::core::default::Default::default(),
+                deferrable: #deferrable,
                 match_full: #match_full,
                 on_delete_set_columns: ::std::vec::Vec::new(),
                 not_valid: false,
@@ -665,6 +703,8 @@ fn table_impl(input: &Input) -> TokenStream {
                     quote!(model::IndexTarget::Expression(::std::string::String::from(#sql)))
                 }
             };
+            let collation = lit_value(&key.collation);
+            let opclass = lit_value(&key.opclass);
             let order = if key.desc {
                 quote!(model::SortOrder::Desc)
             } else {
@@ -677,7 +717,7 @@ fn table_impl(input: &Input) -> TokenStream {
                 _ => quote!(::core::option::Option::None),
             };
             quote! {
-                model::IndexKey { target: #target, collation: ::core::option::Option::None, opclass: ::core::option::Option::None, order: #order, nulls: #nulls }
+                model::IndexKey { target: #target, collation: #collation, opclass: #opclass, order: #order, nulls: #nulls }
             }
         });
         let unique = index.unique;
@@ -725,6 +765,12 @@ fn table_impl(input: &Input) -> TokenStream {
     let comment = comment_value(&input.attrs.comment, &input.doc);
     let audited = input.attrs.audited.is_some();
     let pk_columns_model = strings(pk_columns.iter().copied());
+    let primary_key = input.attrs.primary_key.as_ref();
+    let pk_name = match primary_key.and_then(|pk| pk.name.as_ref()) {
+        Some(name) => quote!(::std::string::String::from(#name)),
+        None => quote!(ident::primary_key_name(TABLE)),
+    };
+    let pk_deferrable = deferrable(&primary_key.and_then(|pk| pk.deferrable.clone()));
 
     quote! {
         #[diagnostic::do_not_recommend]
@@ -746,9 +792,9 @@ fn table_impl(input: &Input) -> TokenStream {
                 const QUALIFIED: &str = #qualified;
                 let mut table = model::Table::new(QUALIFIED, ::std::vec![#(#columns),*]);
                 table.primary_key = ::core::option::Option::Some(model::PrimaryKey {
-                    name: ident::primary_key_name(TABLE),
+                    name: #pk_name,
                     columns: #pk_columns_model,
-                    deferrable: ::core::default::Default::default(),
+                    deferrable: #pk_deferrable,
                 });
                 table.uniques = ::std::vec![#(#uniques),*];
                 table.checks = ::std::vec![#(#checks),*];

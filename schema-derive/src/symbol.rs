@@ -19,6 +19,7 @@ pub const INDEX: &str = "index";
 pub const FOREIGN_KEY: &str = "foreign_key";
 pub const PARTITION_BY: &str = "partition_by";
 pub const PARTITION: &str = "partition";
+pub const PRIMARY_KEY: &str = "primary_key";
 
 pub const TABLE_KEYS: &[&str] = &[
     NAME,
@@ -35,10 +36,14 @@ pub const TABLE_KEYS: &[&str] = &[
     FOREIGN_KEY,
     PARTITION_BY,
     PARTITION,
+    PRIMARY_KEY,
 ];
 
+// #[table(primary_key(...))]
+pub const DEFERRABLE: &str = "deferrable";
+pub const PRIMARY_KEY_KEYS: &[&str] = &[NAME, DEFERRABLE];
+
 // #[column(...)]
-pub const PRIMARY_KEY: &str = "primary_key";
 pub const REFERENCES: &str = "references";
 pub const ON_DELETE: &str = "on_delete";
 pub const ON_UPDATE: &str = "on_update";
@@ -74,7 +79,19 @@ pub const COLUMN_KEYS: &[&str] = &[
     NOT_MONEY,
     NOT_SECRET,
     COMMENT,
+    DEFERRABLE,
 ];
+
+// identity(...)
+pub const ALWAYS: &str = "always";
+pub const BY_DEFAULT: &str = "by_default";
+pub const START: &str = "start";
+pub const INCREMENT: &str = "increment";
+pub const MIN_VALUE: &str = "min_value";
+pub const MAX_VALUE: &str = "max_value";
+pub const CACHE: &str = "cache";
+pub const CYCLE: &str = "cycle";
+pub const IDENTITY_KEYS: &[&str] = &[ALWAYS, BY_DEFAULT, START, INCREMENT, MIN_VALUE, MAX_VALUE, CACHE, CYCLE];
 
 // check(...)
 pub const EXPR: &str = "expr";
@@ -88,12 +105,14 @@ pub const NULLS_NOT_DISTINCT: &str = "nulls_not_distinct";
 pub const INDEX_KEYS: &[&str] = &[NAME, UNIQUE, METHOD, INCLUDE, WHERE, NULLS_NOT_DISTINCT, COMMENT];
 /// `#[column(index(...))]`: the keys of a one-column index.
 pub const COLUMN_INDEX_KEYS: &[&str] = &[COMMENT];
-pub const UNIQUE_KEYS: &[&str] = &[NAME, NULLS_NOT_DISTINCT];
+pub const UNIQUE_KEYS: &[&str] = &[NAME, NULLS_NOT_DISTINCT, DEFERRABLE];
+/// After an index key: `email collate "C" opclass "text_pattern_ops" desc nulls first`.
+pub const OPCLASS: &str = "opclass";
 
 // foreign_key(...)
 pub const COLUMNS: &str = "columns";
 pub const MATCH_FULL: &str = "match_full";
-pub const FOREIGN_KEY_KEYS: &[&str] = &[COLUMNS, REFERENCES, ON_DELETE, ON_UPDATE, MATCH_FULL, NAME];
+pub const FOREIGN_KEY_KEYS: &[&str] = &[COLUMNS, REFERENCES, ON_DELETE, ON_UPDATE, MATCH_FULL, NAME, DEFERRABLE];
 
 // partition_by(range(a)) / partition(...)
 pub const RANGE: &str = "range";

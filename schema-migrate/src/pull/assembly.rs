@@ -14,8 +14,8 @@ use schema_core::Tenancy;
 use schema_core::assemble::{DEFAULT_TENANT_SETTING, TENANT_COLUMN, TENANT_POLICY};
 use schema_core::ident;
 use schema_core::model::{
-    ColumnType, Deferrable, ForeignKey, Function, Identity, IndexTarget, Privilege, ReferentialAction,
-    Schema, SequenceOptions, Table,
+    ColumnType, Deferrable, ForeignKey, Function, IndexTarget, Privilege, ReferentialAction,
+    Schema, Table,
 };
 use schema_core::triggers::{AUDIT_FUNCTION, AUDIT_TABLE, UPDATED_AT_COLUMN, UPDATED_AT_FUNCTION};
 
@@ -60,8 +60,21 @@ pub struct Tenancies {
     pub global: Vec<String>,
 }
 
-fn is_default_options(options: &SequenceOptions) -> bool {
-    *options == SequenceOptions::default()
+
+/// A constraint added `NOT VALID` and never validated: existing rows may break it. The code
+/// declares it validated, so the first migration validates it (without blocking writes).
+fn not_valid(table: &str, constraint: &str) -> Finding {
+    Finding {
+        rule: "not-valid-constraint",
+        object: format!("{table}.{constraint}"),
+        message: "is NOT VALID: rows from before it was added are not checked; declared validated".to_owned(),
+        declared_fixed: true,
+        fix: vec![format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {} -- fix the rows it reports first",
+            ident::quote_qualified(table),
+            ident::quote(constraint)
+        )],
+    }
 }
 
 /// The tenant root: the table named, else the one most `organization_id` keys reference.
@@ -228,15 +241,6 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
                 .push(format!("table {name}: no primary key, not pulled"));
             continue;
         }
-        if let Some(pk) = &table.primary_key
-            && pk.name != ident::primary_key_name(&name)
-        {
-            note(format!(
-                "primary key name {} (declared as {})",
-                pk.name,
-                ident::primary_key_name(&name)
-            ));
-        }
         if tenancy == Tenancy::Global
             && root.is_some()
             && !tenancies.global.contains(&name)
@@ -275,17 +279,8 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
                 has_tenant_key = true;
                 continue;
             }
-            if fk.deferrable != Deferrable::NotDeferrable {
-                note(format!(
-                    "foreign key {} is DEFERRABLE (declared without)",
-                    fk.name
-                ));
-            }
             if fk.not_valid {
-                note(format!(
-                    "foreign key {} is NOT VALID (declared validated)",
-                    fk.name
-                ));
+                out.findings.push(not_valid(&name, &fk.name));
             }
             let Some(target) = schema.table(&fk.referenced_table) else {
                 note(format!(
@@ -371,20 +366,12 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
                 && u.deferrable == Deferrable::NotDeferrable;
             !added
         });
-        for unique in &table.uniques {
-            if unique.deferrable != Deferrable::NotDeferrable {
-                note(format!(
-                    "unique constraint {} is DEFERRABLE (declared without)",
-                    unique.name
-                ));
-            }
-        }
         for check in &table.checks {
-            if check.not_valid || check.no_inherit {
-                note(format!(
-                    "check {} is NOT VALID or NO INHERIT (declared without)",
-                    check.name
-                ));
+            if check.not_valid {
+                out.findings.push(not_valid(&name, &check.name));
+            }
+            if check.no_inherit {
+                note(format!("check {} is NO INHERIT (declared without)", check.name));
             }
         }
 
@@ -428,18 +415,6 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
                     )],
                 }),
                 None => {}
-            }
-        }
-        for index in &table.indexes {
-            if index
-                .keys
-                .iter()
-                .any(|k| k.opclass.is_some() || k.collation.is_some())
-            {
-                note(format!(
-                    "index {} has an operator class or collation on a key (declared without)",
-                    index.name
-                ));
             }
         }
 
@@ -569,23 +544,6 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
             }
         }
 
-        for column in &table.columns {
-            if column.identity == Some(Identity::Serial) {
-                note(format!(
-                    "column {} is serial (declared without a default; use `identity`)",
-                    column.name
-                ));
-            }
-            if !is_default_options(&column.identity_options) {
-                note(format!(
-                    "column {} has identity options (declared with the defaults)",
-                    column.name
-                ));
-            }
-        }
-        if table.partition_by.is_some() || !table.partitions.is_empty() {
-            note("partitioned (declared as a plain table)".to_owned());
-        }
         for column in ["created_at", "updated_at"] {
             match table.column(column) {
                 None => out.findings.push(Finding {

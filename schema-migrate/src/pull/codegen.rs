@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use schema_core::Tenancy;
 use schema_core::ident;
 use schema_core::model::{
-    CollationProvider, ColumnType, EnumType, ForeignKey, IndexTarget, NullsOrder, ReferentialAction, Schema,
+    CollationProvider, ColumnType, Deferrable, EnumType, ForeignKey, IndexTarget, NullsOrder, ReferentialAction, Schema,
     SortOrder,
 };
 
@@ -185,6 +185,131 @@ fn on_field(fk: &ForeignKey, pulled: &Pulled) -> Option<String> {
         .then_some(column)
 }
 
+fn deferrable(deferrable: Deferrable) -> Option<String> {
+    match deferrable {
+        Deferrable::NotDeferrable => None,
+        Deferrable::InitiallyImmediate => Some("deferrable = \"initially immediate\"".to_owned()),
+        Deferrable::InitiallyDeferred => Some("deferrable = \"initially deferred\"".to_owned()),
+    }
+}
+
+/// `partition_by(range(a, b))` from `RANGE (a, b)`, when every key is a plain column.
+fn partition_by(by: &str, field_of: &dyn Fn(&str) -> String) -> Option<String> {
+    let (strategy, rest) = by.split_once(' ')?;
+    let strategy = strategy.to_ascii_lowercase();
+    if !["range", "list", "hash"].contains(&strategy.as_str()) {
+        return None;
+    }
+    let inner = rest.trim().strip_prefix('(')?.strip_suffix(')')?;
+    let mut columns = Vec::new();
+    for part in inner.split(',') {
+        let part = part.trim();
+        let column = if let Some(quoted) = part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+            quoted.replace("\"\"", "\"")
+        } else if !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            part.to_owned()
+        } else {
+            // An expression or an operator class: the derive declares plain columns only.
+            return None;
+        };
+        columns.push(field_of(&column));
+    }
+    Some(format!("partition_by({strategy}({}))", columns.join(", ")))
+}
+
+/// The values of a bound list as Postgres prints them (`'a', 10, MINVALUE`), as strings for the
+/// derive: `None` when one is not a plain literal.
+fn bound_values(list: &str) -> Option<Vec<String>> {
+    let mut values = Vec::new();
+    let mut chars = list.trim().chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.peek() {
+            None => break,
+            Some('\'') => {
+                chars.next();
+                let mut value = String::new();
+                loop {
+                    match chars.next()? {
+                        '\'' if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                            value.push('\'');
+                        }
+                        '\'' => break,
+                        c => value.push(c),
+                    }
+                }
+                values.push(value);
+            }
+            Some(_) => {
+                let mut value = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c == ',' {
+                        break;
+                    }
+                    value.push(c);
+                    chars.next();
+                }
+                let value = value.trim().to_owned();
+                let plain = value.eq_ignore_ascii_case("minvalue")
+                    || value.eq_ignore_ascii_case("maxvalue")
+                    || value.parse::<f64>().is_ok()
+                    || value.eq_ignore_ascii_case("true")
+                    || value.eq_ignore_ascii_case("false");
+                if !plain {
+                    return None;
+                }
+                values.push(value);
+            }
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            None => break,
+            Some(',') => continue,
+            Some(_) => return None,
+        }
+    }
+    Some(values)
+}
+
+/// `partition(name = "...", ...)` from a partition's bound as Postgres prints it.
+fn partition(name: &str, bound: &str) -> Option<String> {
+    let strs = |values: &[String]| -> String {
+        match values {
+            [one] => format!(" = {}", lit(one)),
+            _ => format!("({})", values.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")),
+        }
+    };
+    let bound = bound.trim();
+    let spec = if bound.eq_ignore_ascii_case("DEFAULT") {
+        "default".to_owned()
+    } else if let Some(rest) = bound.strip_prefix("FOR VALUES FROM (") {
+        let (from, rest) = rest.split_once(") TO (")?;
+        let to = rest.strip_suffix(')')?;
+        let (from, to) = (bound_values(from)?, bound_values(to)?);
+        format!("from{}, to{}", strs(&from), strs(&to))
+    } else if let Some(rest) = bound.strip_prefix("FOR VALUES IN (") {
+        let values = bound_values(rest.strip_suffix(')')?)?;
+        format!("values({})", values.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", "))
+    } else if let Some(rest) = bound.strip_prefix("FOR VALUES WITH (modulus ") {
+        let (modulus, rest) = rest.split_once(", remainder ")?;
+        let remainder = rest.strip_suffix(')')?;
+        let (modulus, remainder) = (modulus.trim().parse::<u32>().ok()?, remainder.trim().parse::<u32>().ok()?);
+        format!("modulus = {modulus}, remainder = {remainder}")
+    } else {
+        return None;
+    };
+    Some(format!("partition(name = {}, {spec})", lit(ident::unqualified(name))))
+}
+
 fn table_decl(
     out: &mut String,
     pulled: &Pulled,
@@ -268,6 +393,36 @@ fn table_decl(
     if let Some(reason) = &pulled.rls_exempt {
         attrs.push(format!("rls_exempt = {}", lit(reason)));
     }
+    if let Some(pk) = &table.primary_key {
+        let mut parts = Vec::new();
+        if pk.name != ident::primary_key_name(&table.name) {
+            parts.push(format!("name = {}", lit(&pk.name)));
+        }
+        parts.extend(deferrable(pk.deferrable));
+        if !parts.is_empty() {
+            attrs.push(format!("primary_key({})", parts.join(", ")));
+        }
+    }
+    if let Some(by) = &table.partition_by {
+        match partition_by(by, &|c: &str| field_of(c)) {
+            Some(attr) => {
+                attrs.push(attr);
+                for p in &table.partitions {
+                    match partition(&p.name, &p.bound) {
+                        Some(attr) => attrs.push(attr),
+                        None => notes.push(format!(
+                            "table {}: partition {} ({}) is not a bound the derive declares",
+                            table.name, p.name, p.bound
+                        )),
+                    }
+                }
+            }
+            None => notes.push(format!(
+                "table {}: partitioned by {by}, which is not plain columns (declared as a plain table)",
+                table.name
+            )),
+        }
+    }
     let table_doc = table.comment.as_deref().map(|c| (c, doc_lines(c)));
     if let Some((comment, None)) = &table_doc {
         attrs.push(format!("comment = {}", lit(comment)));
@@ -284,6 +439,7 @@ fn table_decl(
         if unique.columns.len() == 1
             && unique.name == ident::unique_name(&table.name, &unique.columns)
             && !unique.nulls_not_distinct
+            && unique.deferrable == Deferrable::NotDeferrable
             && !unique_fields.contains(&unique.columns[0])
         {
             unique_fields.push(unique.columns[0].clone());
@@ -296,6 +452,7 @@ fn table_decl(
         if unique.nulls_not_distinct {
             parts.push("nulls_not_distinct".to_owned());
         }
+        parts.extend(deferrable(unique.deferrable));
         attrs.push(format!("unique({})", parts.join(", ")));
     }
     for index in &table.indexes {
@@ -312,6 +469,12 @@ fn table_decl(
                     lit(sql)
                 }
             };
+            if let Some(collation) = &key.collation {
+                let _ = write!(part, " collate {}", lit(collation));
+            }
+            if let Some(opclass) = &key.opclass {
+                let _ = write!(part, " opclass {}", lit(opclass));
+            }
             if key.order == SortOrder::Desc {
                 part.push_str(" desc");
             }
@@ -380,6 +543,7 @@ fn table_decl(
                 if fk.name != ident::foreign_key_name(&table.name, &fk.columns) {
                     parts.push(format!("name = {}", lit(&fk.name)));
                 }
+                parts.extend(deferrable(fk.deferrable));
                 let scoped_set = fk.columns.len() > 1 && fk.columns.contains(&"organization_id".to_owned());
                 let expected_set: Vec<String> = if scoped_set
                     && matches!(
@@ -442,6 +606,7 @@ fn table_decl(
                     .attrs
                     .push(format!("on_update = {}", lit(action(fk.on_update))));
             }
+            field.attrs.extend(deferrable(fk.deferrable));
         }
         let doc = field.comment.as_deref().map(|c| (c, doc_lines(c)));
         match &doc {

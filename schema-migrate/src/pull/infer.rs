@@ -345,9 +345,34 @@ pub fn field(
         attrs.push(format!("collate = {}", quoted(collation)));
     }
     match column.identity {
-        Some(Identity::Always) => attrs.push("identity".to_owned()),
-        Some(Identity::ByDefault) => attrs.push("identity = \"by_default\"".to_owned()),
-        _ => {}
+        Some(kind @ (Identity::Always | Identity::ByDefault)) => {
+            let options = &column.identity_options;
+            let mut parts = Vec::new();
+            if kind == Identity::ByDefault {
+                parts.push("by_default".to_owned());
+            }
+            for (key, value) in [
+                ("start", options.start),
+                ("increment", options.increment),
+                ("min_value", options.min_value),
+                ("max_value", options.max_value),
+                ("cache", options.cache),
+            ] {
+                if let Some(value) = value {
+                    parts.push(format!("{key} = {value}"));
+                }
+            }
+            if options.cycle {
+                parts.push("cycle".to_owned());
+            }
+            attrs.push(match parts.as_slice() {
+                [] => "identity".to_owned(),
+                [only] if only == "by_default" => "identity = \"by_default\"".to_owned(),
+                _ => format!("identity({})", parts.join(", ")),
+            });
+        }
+        Some(Identity::Serial) => attrs.push("identity = \"serial\"".to_owned()),
+        None => {}
     }
     if let Some(generated) = &column.generated {
         attrs.push(format!("generated = {}", quoted(generated)));
