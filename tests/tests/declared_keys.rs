@@ -225,3 +225,10 @@ fn an_identity_of_a_type_a_sequence_cannot_generate_is_refused_when_assembled() 
         "{message}"
     );
 }
+
+/// The DDL of these attributes, reviewed: `GENERATED ... AS IDENTITY (options)`, `smallserial`,
+/// the named key, `DEFERRABLE INITIALLY DEFERRED`, `COLLATE "C" text_pattern_ops`.
+#[test]
+fn ddl_snapshot() {
+    insta::assert_snapshot!(schema_core::render::schema_sql(&declared().schema));
+}
