@@ -23,6 +23,8 @@ use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
 
 mod hand_written;
 
+pub use hand_written::usage as hand_written_usage;
+
 /// The column that carries the tenant in every tenant table.
 pub const TENANT_COLUMN: &str = "organization_id";
 
@@ -580,7 +582,8 @@ impl SchemaBuilder {
     /// Add a function written by hand, created before the triggers that call it. A
     /// `SECURITY DEFINER` function must pin its `search_path` (the builder refuses it otherwise),
     /// and none may take the name of a function the builder writes (`set_updated_at`,
-    /// `audit_row_change`, a lookup's).
+    /// `audit_row_change`, a lookup's). The roles its `execute` names get USAGE on its namespace
+    /// outside `public`.
     ///
     /// ```
     /// use schema_core::model::{Function, Parallel, Volatility};
@@ -728,7 +731,9 @@ impl SchemaBuilder {
     }
 
     /// Grant privileges on `table` to a role other than the application role (whose grants the
-    /// builder writes): a reporting role, a replication user. One grant per role and table.
+    /// builder writes): a reporting role, a replication user. One grant per role and table. On a
+    /// table outside `public` the role also gets USAGE on its namespace, without which the
+    /// privilege is of no use (as the application role does; see [`hand_written_usage`]).
     ///
     /// ```
     /// use schema_core::model::{Grant, Privilege};

@@ -43,6 +43,15 @@ pub struct Country {
     pub updated_at: Timestamp,
 }
 
+#[derive(Table)]
+#[table(global, schema = "billing")]
+pub struct Rate {
+    #[column(primary_key)]
+    pub code: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
 fn function(name: &str) -> Function {
     Function {
         name: name.to_owned(),
@@ -328,4 +337,33 @@ fn duplicates_and_unknown_columns_are_refused() {
         "{}",
         found[4]
     );
+}
+
+#[test]
+fn a_role_granted_on_another_namespace_gets_usage_on_it() {
+    let declared = builder()
+        .table::<Rate>()
+        .grant(
+            "billing.rates",
+            Grant::table("reporting", vec![Privilege::Select]),
+        )
+        .function(Function {
+            name: "billing.rate_of".to_owned(),
+            arguments: "code text".to_owned(),
+            returns: "text".to_owned(),
+            language: "sql".to_owned(),
+            body: "SELECT code".to_owned(),
+            execute: Some(vec!["pricing".to_owned()]),
+            ..function("unused")
+        })
+        .grant("countries", Grant::table("auditor", vec![Privilege::Select]))
+        .build()
+        .expect("valid");
+    let usage = &declared.schema.schema_usage;
+    assert_eq!(
+        usage.get("billing").map(Vec::as_slice),
+        Some(["app", "pricing", "reporting"].map(String::from).as_slice()),
+        "{usage:?}"
+    );
+    assert_eq!(usage.len(), 1, "public needs no USAGE: {usage:?}");
 }

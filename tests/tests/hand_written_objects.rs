@@ -121,7 +121,13 @@ async fn hand_written_objects_round_trip_from_nothing_and_do_what_they_say() {
     // Applied again: what the objects do.
     let options = InspectOptions::declared([&declared.schema]);
     let empty = inspect(&client, &options).await.expect("inspect").schema;
-    let steps = plan(&empty, &declared.schema, &declared.renames, &PlanOptions::default()).expect("plan");
+    let steps = plan(
+        &empty,
+        &declared.schema,
+        &declared.renames,
+        &PlanOptions::default(),
+    )
+    .expect("plan");
     client.batch_execute(&steps.up_script()).await.expect("up");
     let org = "00000000-0000-0000-0000-00000000000a";
     client

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::ident;
 use crate::model::{Function, Grant, Policy, Schema, Trigger};
 use crate::triggers::{AUDIT_APPEND_POLICY, AUDIT_FUNCTION, AUDIT_READ_POLICY, UPDATED_AT_FUNCTION};
 
@@ -40,6 +41,27 @@ fn generated_by(kind: &str, name: &str) -> Option<&'static str> {
     })
 }
 
+/// The namespaces (besides `public`) each role needs USAGE on to use what the hand-written
+/// grants and functions give it: a privilege on `billing.invoices`, or EXECUTE on
+/// `billing.total`, is of no use without USAGE on `billing`. As for the application role, it is
+/// derived from what is granted, never given to every namespace.
+pub fn usage(grants: &[(String, Grant)], functions: &[Function]) -> BTreeSet<(String, String)> {
+    let mut usage = BTreeSet::new();
+    for (table, grant) in grants {
+        if let (Some(namespace), _) = ident::split_qualified(table) {
+            usage.insert((namespace.to_owned(), grant.role.clone()));
+        }
+    }
+    for function in functions {
+        if let (Some(namespace), _) = ident::split_qualified(&function.name) {
+            for role in function.execute.iter().flatten() {
+                usage.insert((namespace.to_owned(), role.clone()));
+            }
+        }
+    }
+    usage
+}
+
 /// Validate the hand-written objects against the assembled schema and add them to it.
 pub(super) fn add(
     schema: &mut Schema,
@@ -48,6 +70,8 @@ pub(super) fn add(
     app_role: Option<&str>,
     violations: &mut Vec<Violation>,
 ) {
+    let mut added_grants: Vec<(String, Grant)> = Vec::new();
+    let mut added_functions: Vec<Function> = Vec::new();
     let mut functions: BTreeSet<(String, String)> = BTreeSet::new();
     for function in objects.functions {
         let generated = generated_by("function", &function.name).or_else(|| {
@@ -87,6 +111,7 @@ pub(super) fn add(
             });
             continue;
         }
+        added_functions.push(function.clone());
         schema.functions.push(function);
     }
 
@@ -190,7 +215,13 @@ pub(super) fn add(
                 column: column.clone(),
             });
         }
+        added_grants.push((table.name.clone(), grant.clone()));
         table.grants.push(grant);
+    }
+    for (namespace, role) in usage(&added_grants, &added_functions) {
+        if Some(role.as_str()) != app_role {
+            schema.schema_usage.entry(namespace).or_default().push(role);
+        }
     }
 }
 
