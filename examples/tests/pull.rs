@@ -290,7 +290,7 @@ async fn hand_written_objects_are_pulled_as_builder_calls_and_match_their_databa
             ".grant(\"countries\", model::Grant::table({:?}, vec![model::Privilege::Select]))",
             reporting.name()
         ),
-        ".index(model::Index { unique: true, ..model::Index::on_columns(\"document_counts_organization_id_idx\", &[\"organization_id\"]) })",
+        ".index(model::Index {\n                    unique: true,\n                    ..model::Index::on_columns(\"document_counts_organization_id_idx\", &[\"organization_id\"])",
     ] {
         assert!(code.contains(expected), "no `{expected}` in:\n{code}");
     }

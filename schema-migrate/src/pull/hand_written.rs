@@ -285,10 +285,16 @@ pub fn view_index(index: &Index) -> String {
     if let Some(predicate) = &index.predicate {
         set.push(format!("predicate: Some({})", string(predicate)));
     }
+    let one_line = format!("model::Index {{ {}, ..{base} }}", set.join(", "));
     let mut out = if set.is_empty() {
         base
+    } else if one_line.len() <= 100 {
+        one_line
     } else {
-        format!("model::Index {{ {}, ..{base} }}", set.join(", "))
+        // A field a line, under the `.index(` of its view.
+        let inner = format!("{CHAIN}            ");
+        let fields: String = set.iter().map(|f| format!("{inner}{f},\n")).collect();
+        format!("model::Index {{\n{fields}{inner}..{base}\n{CHAIN}        }}")
     };
     if let Some(comment) = &index.comment {
         out.push_str(&format!(".comment({})", lit(comment)));
