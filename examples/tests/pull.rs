@@ -163,6 +163,159 @@ async fn the_pulled_example_builds_and_matches_its_database() {
     );
 }
 
+mod adopted {
+    //! The schema a database was once created from by the tool (audited, with a non-default
+    //! actor setting) before objects were added to it by hand.
+    use schema_core::prelude::*;
+
+    #[derive(Table)]
+    #[table(tenant_root)]
+    pub struct Organization {
+        #[column(primary_key)]
+        pub id: OrganizationId,
+        pub created_at: Timestamp,
+        pub updated_at: Timestamp,
+    }
+
+    #[derive(Table)]
+    #[table(audited)]
+    pub struct Document {
+        #[column(primary_key, default_sql = "gen_random_uuid()")]
+        pub id: Uuid,
+        pub organization_id: OrganizationId,
+        pub title: String,
+        pub archived: bool,
+        pub created_at: Timestamp,
+        pub updated_at: Timestamp,
+    }
+
+    #[derive(Table)]
+    #[table(global)]
+    pub struct Country {
+        #[column(primary_key)]
+        pub code: String,
+        pub created_at: Timestamp,
+        pub updated_at: Timestamp,
+    }
+
+    #[derive(Table)]
+    #[table(global, schema = "billing")]
+    pub struct Rate {
+        #[column(primary_key)]
+        pub code: String,
+        pub created_at: Timestamp,
+        pub updated_at: Timestamp,
+    }
+
+    pub fn schema(app: &str) -> DeclaredSchema {
+        SchemaBuilder::new()
+            .app_role(app)
+            .actor_setting("app.acting_user")
+            .table::<Organization>()
+            .table::<Document>()
+            .table::<Country>()
+            .table::<Rate>()
+            .build()
+            .expect("valid")
+    }
+}
+
+/// What was added by hand: a trigger and its function, a restrictive policy, grants to a
+/// reporting role (whole table and columns, on a table of another namespace with USAGE on it,
+/// on the builder's audit table), a materialized view with two indexes.
+fn added_by_hand(reporting: &str) -> String {
+    format!(
+        r###"
+CREATE FUNCTION trim_title() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    -- a "#tag" and a "##tag": the raw string takes three hashes
+    NEW.title := btrim(NEW.title);
+    RETURN NEW;
+END
+$fn$;
+CREATE TRIGGER documents_trim_title BEFORE INSERT OR UPDATE OF title ON documents
+    FOR EACH ROW WHEN (NEW.title IS NOT NULL) EXECUTE FUNCTION trim_title();
+CREATE POLICY documents_archived_are_read_only ON documents AS RESTRICTIVE FOR UPDATE USING (NOT archived);
+GRANT SELECT ON countries TO "{reporting}";
+GRANT SELECT (id, title), UPDATE (archived) ON documents TO "{reporting}";
+GRANT USAGE ON SCHEMA billing TO "{reporting}";
+GRANT SELECT ON billing.rates TO "{reporting}";
+GRANT SELECT ON audit_log TO "{reporting}";
+CREATE MATERIALIZED VIEW document_counts AS
+    SELECT organization_id, count(*) AS documents FROM documents GROUP BY organization_id;
+CREATE UNIQUE INDEX document_counts_organization_id_idx ON document_counts (organization_id);
+CREATE INDEX document_counts_many_idx ON document_counts (documents DESC) WHERE documents > 10;
+"###
+    )
+}
+
+#[tokio::test]
+async fn hand_written_objects_are_pulled_as_builder_calls_and_match_their_database() {
+    let db = TestDb::create("pull_hand_written").await;
+    let app = db.create_role("pull_hw_app").await;
+    let reporting = db.create_role("pull_hw_reporting").await;
+    let client = db.connect().await;
+    let base = adopted::schema(app.name());
+    let options = InspectOptions::declared([&base.schema]);
+    let empty = inspect(&client, &options).await.expect("inspect").schema;
+    let steps = schema_migrate::plan::plan(
+        &empty,
+        &base.schema,
+        &base.renames,
+        &schema_migrate::plan::PlanOptions::default(),
+    )
+    .expect("plan");
+    client
+        .batch_execute(&steps.up_script())
+        .await
+        .expect("the tool's schema");
+    client
+        .batch_execute(&added_by_hand(reporting.name()))
+        .await
+        .expect("what was added by hand");
+
+    let pulled = pull::pull(&client, &PullOptions::default()).await.expect("pull");
+    let code = &pulled.code;
+    assert!(
+        pulled.report.not_reproduced.is_empty(),
+        "{:#?}\n{code}",
+        pulled.report.not_reproduced
+    );
+    for expected in [
+        ".actor_setting(\"app.acting_user\")",
+        "body: r###\"",
+        ".trigger(\n            \"documents\",",
+        ".policy(\n            \"documents\",",
+        &format!(
+            ".grant(\"countries\", model::Grant::table({:?}, vec![model::Privilege::Select]))",
+            reporting.name()
+        ),
+        ".index(model::Index {\n                    unique: true,\n                    ..model::Index::on_columns(\"document_counts_organization_id_idx\", &[\"organization_id\"])",
+    ] {
+        assert!(code.contains(expected), "no `{expected}` in:\n{code}");
+    }
+    let function = code.find(".function(").expect("the function");
+    let trigger = code.find(".trigger(").expect("the trigger");
+    assert!(
+        function < trigger,
+        "functions come before the triggers that call them"
+    );
+
+    let declared = build_and_declare("pulled-hand-written", code)
+        .unwrap_or_else(|errors| panic!("the pulled code does not build:\n{errors}\n{code}"));
+    let drift = drift(&db, &declared).await;
+    assert!(drift.is_empty(), "drift after pull: {drift:#?}");
+    let baseline = pull::baseline::snapshot(&pulled);
+    let changes: Vec<String> = diff(&baseline, &declared, &Renames::default())
+        .iter()
+        .map(schema_migrate::plan::describe_change)
+        .collect();
+    assert!(
+        changes.is_empty(),
+        "the baseline differs from the declared schema: {changes:#?}"
+    );
+}
+
 /// A 63-byte name: the longest Postgres keeps (a longer one was cut to this).
 const LONG_TABLE: &str = "a_table_name_that_is_exactly_sixty_three_bytes_long_abcdefghijk";
 const LONG_COLUMN: &str = "a_column_name_that_is_exactly_sixty_three_bytes_long_abcdefghij";

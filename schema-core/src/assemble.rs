@@ -16,10 +16,14 @@ use crate::declare::{ColumnRename, Table, TableDef, Tenancy};
 use crate::ident;
 use crate::model::{
     Collation, ColumnGrant, ColumnType, Domain, EnumType, Extension, ForeignKey, Function, Grant, Index,
-    Policy, PolicyCommand, Privilege, ReferentialAction, RowLevelSecurity, Schema, Sequence,
+    Policy, PolicyCommand, Privilege, ReferentialAction, RowLevelSecurity, Schema, Sequence, Trigger,
     UniqueConstraint, View, Volatility,
 };
 use crate::triggers::{self, AUDIT_TABLE, DEFAULT_ACTOR_SETTING};
+
+mod hand_written;
+
+pub use hand_written::usage as hand_written_usage;
 
 /// The column that carries the tenant in every tenant table.
 pub const TENANT_COLUMN: &str = "organization_id";
@@ -46,6 +50,7 @@ pub struct SchemaBuilder {
     writable: Vec<String>,
     lookups: Vec<Lookup>,
     object_renames: Vec<ObjectRename>,
+    hand_written: hand_written::HandWritten,
 }
 
 /// A lookup across tenants, declared with [`SchemaBuilder::lookup`]: what the app must find before
@@ -243,6 +248,41 @@ pub enum Violation {
         column: String,
         column_type: String,
     },
+    /// A hand-written object ([`SchemaBuilder::trigger`], [`SchemaBuilder::policy`],
+    /// [`SchemaBuilder::grant`]) is put on a table the schema does not have.
+    UnknownTable {
+        object: String,
+        table: String,
+    },
+    /// A hand-written object has the name of one the builder generates; `fix` says which
+    /// declaration generates it.
+    GeneratedName {
+        kind: &'static str,
+        name: String,
+        table: Option<String>,
+        fix: &'static str,
+    },
+    /// Two hand-written objects of one kind share a name (on one table, for triggers, policies
+    /// and grants, whose name is the role's).
+    DuplicateName {
+        kind: &'static str,
+        name: String,
+        table: Option<String>,
+    },
+    /// A hand-written `SECURITY DEFINER` function without a pinned `search_path`.
+    SecurityDefinerWithoutSearchPath {
+        function: String,
+    },
+    /// A hand-written grant to the application role, whose grants the builder writes.
+    GrantToAppRole {
+        table: String,
+        role: String,
+    },
+    /// A hand-written policy on a table without row-level security, where Postgres ignores it.
+    PolicyWithoutRowLevelSecurity {
+        table: String,
+        policy: String,
+    },
 }
 
 /// Every violation found while assembling a schema.
@@ -367,6 +407,45 @@ impl fmt::Display for Violation {
                 f,
                 "column `{table}.{column}` is an identity (or serial) of type `{column_type}`: a sequence generates whole numbers, so make the field `i16`, `i32` or `i64`, or remove `identity`"
             ),
+            Violation::UnknownTable { object, table } => write!(
+                f,
+                "{object} is put on table `{table}`, which is not in the schema: name a table of the schema as the model spells it (`billing.invoices` outside `public`)"
+            ),
+            Violation::GeneratedName {
+                kind,
+                name,
+                table,
+                fix,
+            } => {
+                write!(f, "{kind} `{name}`")?;
+                if let Some(table) = table {
+                    write!(f, " on `{table}`")?;
+                }
+                write!(f, " has the name of the {kind} the builder generates: {fix}")
+            }
+            Violation::DuplicateName { kind, name, table } => {
+                write!(f, "{kind} `{name}` is declared twice")?;
+                if let Some(table) = table {
+                    write!(f, " on `{table}`")?;
+                }
+                f.write_str(if *kind == "grant to role" {
+                    ": give all of the role's privileges on the table in one grant"
+                } else {
+                    ": keep one, or give the other another name"
+                })
+            }
+            Violation::SecurityDefinerWithoutSearchPath { function } => write!(
+                f,
+                "function `{function}` is SECURITY DEFINER without a pinned search_path: a caller could put its own schema (or pg_temp) first and have the body run its objects with the owner's rights; set `search_path: Some(schema_core::triggers::FUNCTION_SEARCH_PATH.into())`"
+            ),
+            Violation::GrantToAppRole { table, role } => write!(
+                f,
+                "grant to `{role}` on `{table}`: `{role}` is the application role, whose grants the builder writes (`.app_role(..)`, `.writable::<T>()`): remove this `.grant(..)`"
+            ),
+            Violation::PolicyWithoutRowLevelSecurity { table, policy } => write!(
+                f,
+                "policy `{policy}` on `{table}` would be ignored: `{table}` has no row-level security (a global or `rls_exempt` table): put the policy on a tenant table or remove it"
+            ),
             Violation::NameTooLong { kind, name } => write!(
                 f,
                 "{kind} name `{name}` is {} bytes; Postgres keeps 63 and would silently truncate it: choose a shorter name",
@@ -398,6 +477,7 @@ impl SchemaBuilder {
             writable: Vec::new(),
             lookups: Vec::new(),
             object_renames: Vec::new(),
+            hand_written: Default::default(),
         }
     }
 
@@ -514,6 +594,190 @@ impl SchemaBuilder {
         self
     }
 
+    /// Add a function written by hand, created before the triggers that call it. A
+    /// `SECURITY DEFINER` function must pin its `search_path` (the builder refuses it otherwise),
+    /// and none may take the name of a function the builder writes (`set_updated_at`,
+    /// `audit_row_change`, a lookup's). The roles its `execute` names get USAGE on its namespace
+    /// outside `public`.
+    ///
+    /// ```
+    /// use schema_core::model::{Function, Parallel, Volatility};
+    /// use schema_core::prelude::*;
+    ///
+    /// let declared = SchemaBuilder::new()
+    ///     .function(Function {
+    ///         name: "cents_to_units".into(),
+    ///         arguments: "cents bigint".into(),
+    ///         returns: "numeric".into(),
+    ///         language: "sql".into(),
+    ///         volatility: Volatility::Immutable,
+    ///         strict: true,
+    ///         parallel: Parallel::Safe,
+    ///         cost: None,
+    ///         rows: None,
+    ///         security_definer: false,
+    ///         search_path: None,
+    ///         execute: None,
+    ///         settings: Default::default(),
+    ///         body: "SELECT cents / 100.0".into(),
+    ///         sql_body: false,
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(declared.schema.function("cents_to_units").is_some());
+    /// ```
+    pub fn function(mut self, function: Function) -> Self {
+        self.hand_written.functions.push(function);
+        self
+    }
+
+    /// Add a trigger written by hand to `table` (named as the model spells it: `invoices`,
+    /// `billing.invoices`). Its function is one of [`SchemaBuilder::function`] or one Postgres
+    /// has; the names of the builder's triggers (`set_updated_at`, `audit_row_change`) are taken.
+    ///
+    /// ```
+    /// use schema_core::model::{Function, Trigger, TriggerEvent, TriggerTiming, Volatility};
+    /// use schema_core::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// #[table(global)]
+    /// pub struct Country {
+    ///     #[column(primary_key)]
+    ///     pub code: String,
+    ///     pub name: String,
+    ///     pub created_at: Timestamp,
+    ///     pub updated_at: Timestamp,
+    /// }
+    ///
+    /// let declared = SchemaBuilder::new()
+    ///     .table::<Country>()
+    ///     .function(Function {
+    ///         name: "upper_code".into(),
+    ///         arguments: String::new(),
+    ///         returns: "trigger".into(),
+    ///         language: "plpgsql".into(),
+    ///         volatility: Volatility::Volatile,
+    ///         strict: false,
+    ///         parallel: Default::default(),
+    ///         cost: None,
+    ///         rows: None,
+    ///         security_definer: false,
+    ///         search_path: None,
+    ///         execute: None,
+    ///         settings: Default::default(),
+    ///         body: "BEGIN NEW.code := upper(NEW.code); RETURN NEW; END".into(),
+    ///         sql_body: false,
+    ///     })
+    ///     .trigger(
+    ///         "countries",
+    ///         Trigger {
+    ///             name: "countries_upper_code".into(),
+    ///             timing: TriggerTiming::Before,
+    ///             events: vec![TriggerEvent::Insert, TriggerEvent::Update],
+    ///             update_columns: vec!["code".into()],
+    ///             old_table: None,
+    ///             new_table: None,
+    ///             for_each_row: true,
+    ///             function: "upper_code".into(),
+    ///             arguments: Vec::new(),
+    ///             when: None,
+    ///         },
+    ///     )
+    ///     .build()
+    ///     .unwrap();
+    /// let countries = declared.schema.table("countries").unwrap();
+    /// assert!(countries.triggers.iter().any(|t| t.name == "countries_upper_code"));
+    /// ```
+    pub fn trigger(mut self, table: impl Into<String>, trigger: Trigger) -> Self {
+        self.hand_written.triggers.push((table.into(), trigger));
+        self
+    }
+
+    /// Add a row-level security policy written by hand to `table`, besides the builder's
+    /// `tenant_isolation` (whose name is taken). The table must have row-level security (a
+    /// tenant table or the tenant root): Postgres ignores a policy on a table without it. A
+    /// restrictive policy narrows what the tenant policy lets through.
+    ///
+    /// ```
+    /// use schema_core::model::{Policy, PolicyCommand};
+    /// use schema_core::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// #[table(tenant_root)]
+    /// pub struct Organization {
+    ///     #[column(primary_key)]
+    ///     pub id: OrganizationId,
+    ///     pub created_at: Timestamp,
+    ///     pub updated_at: Timestamp,
+    /// }
+    ///
+    /// #[derive(Table)]
+    /// pub struct Document {
+    ///     #[column(primary_key, default_sql = "gen_random_uuid()")]
+    ///     pub id: Uuid,
+    ///     pub organization_id: OrganizationId,
+    ///     pub archived: bool,
+    ///     pub created_at: Timestamp,
+    ///     pub updated_at: Timestamp,
+    /// }
+    ///
+    /// let declared = SchemaBuilder::new()
+    ///     .table::<Organization>()
+    ///     .table::<Document>()
+    ///     .policy(
+    ///         "documents",
+    ///         Policy {
+    ///             name: "documents_not_archived".into(),
+    ///             command: PolicyCommand::Update,
+    ///             permissive: false,
+    ///             roles: Vec::new(),
+    ///             using: Some("NOT archived".into()),
+    ///             with_check: None,
+    ///         },
+    ///     )
+    ///     .build()
+    ///     .unwrap();
+    /// let documents = declared.schema.table("documents").unwrap();
+    /// assert_eq!(documents.policies.len(), 2);
+    /// ```
+    pub fn policy(mut self, table: impl Into<String>, policy: Policy) -> Self {
+        self.hand_written.policies.push((table.into(), policy));
+        self
+    }
+
+    /// Grant privileges on `table` to a role other than the application role (whose grants the
+    /// builder writes): a reporting role, a replication user. One grant per role and table. On a
+    /// table outside `public` the role also gets USAGE on its namespace, without which the
+    /// privilege is of no use (as the application role does; see [`hand_written_usage`]).
+    ///
+    /// ```
+    /// use schema_core::model::{Grant, Privilege};
+    /// use schema_core::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// #[table(global)]
+    /// pub struct Country {
+    ///     #[column(primary_key)]
+    ///     pub code: String,
+    ///     pub created_at: Timestamp,
+    ///     pub updated_at: Timestamp,
+    /// }
+    ///
+    /// let declared = SchemaBuilder::new()
+    ///     .app_role("app")
+    ///     .table::<Country>()
+    ///     .grant("countries", Grant::table("reporting", vec![Privilege::Select]))
+    ///     .build()
+    ///     .unwrap();
+    /// let countries = declared.schema.table("countries").unwrap();
+    /// let roles: Vec<&str> = countries.grants.iter().map(|g| g.role.as_str()).collect();
+    /// assert_eq!(roles, ["app", "reporting"]);
+    /// ```
+    pub fn grant(mut self, table: impl Into<String>, grant: Grant) -> Self {
+        self.hand_written.grants.push((table.into(), grant));
+        self
+    }
+
     /// Validate the tables together and assemble the schema.
     pub fn build(self) -> Result<DeclaredSchema, SchemaErrors> {
         let mut violations = Vec::new();
@@ -564,6 +828,13 @@ impl SchemaBuilder {
             &mut schema,
             &self.lookups,
             self.app_role.as_ref(),
+            &mut violations,
+        );
+        hand_written::add(
+            &mut schema,
+            self.hand_written,
+            &self.lookups,
+            self.app_role.as_deref(),
             &mut violations,
         );
         if let Some(role) = &self.app_role {

@@ -112,3 +112,104 @@ async fn catalog_queries_do_not_grow_with_the_schema() {
         "the inspector's queries and the one that lists the schemas"
     );
 }
+
+/// Objects written by hand (a trigger and its function, a restrictive policy, grants to a
+/// second role, a SQL-standard function) and a materialized view with indexes.
+fn hand_written_sql(app: &str, reporting: &str) -> String {
+    format!(
+        r##"
+CREATE TABLE organizations (
+    id uuid PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE documents (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    title text NOT NULL,
+    archived boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX documents_organization_id_idx ON documents (organization_id);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON documents
+    USING (organization_id = NULLIF(current_setting('app.current_organization_id', true), '')::uuid)
+    WITH CHECK (organization_id = NULLIF(current_setting('app.current_organization_id', true), '')::uuid);
+CREATE POLICY documents_archived_are_read_only ON documents AS RESTRICTIVE FOR UPDATE USING (NOT archived);
+CREATE FUNCTION trim_title() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    -- a "#tag" in the body: its raw string takes two hashes
+    NEW.title := btrim(NEW.title);
+    RETURN NEW;
+END
+$fn$;
+CREATE TRIGGER documents_trim_title BEFORE INSERT OR UPDATE OF title ON documents
+    FOR EACH ROW EXECUTE FUNCTION trim_title();
+-- Named as the builder's trigger, calling another function: the builder refuses the name.
+CREATE TRIGGER set_updated_at BEFORE UPDATE ON documents FOR EACH ROW EXECUTE FUNCTION trim_title();
+CREATE FUNCTION add_cents(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET work_mem = '64MB' RETURN a + b;
+-- SECURITY DEFINER without search_path: the builder refuses it.
+CREATE FUNCTION count_documents() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*) FROM documents';
+GRANT SELECT, INSERT, UPDATE, DELETE ON organizations, documents TO "{app}";
+GRANT SELECT (title), UPDATE (archived) ON documents TO "{reporting}";
+CREATE MATERIALIZED VIEW document_counts AS
+    SELECT organization_id, count(*) AS documents FROM documents GROUP BY organization_id;
+CREATE UNIQUE INDEX document_counts_organization_id_idx ON document_counts (organization_id);
+CREATE INDEX document_counts_many_idx ON document_counts (documents DESC NULLS LAST) WHERE documents > 10;
+-- USAGE on a namespace where the role is granted nothing: the builder does not give it.
+CREATE SCHEMA archive;
+GRANT USAGE ON SCHEMA archive TO "{reporting}";
+"##
+    )
+}
+
+#[tokio::test]
+async fn generated_rust_for_hand_written_objects() {
+    let db = TestDb::create("pull_hand_written").await;
+    let app = db.create_role("pull_app").await;
+    let reporting = db.create_role("pull_reporting").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(&hand_written_sql(app.name(), reporting.name()))
+        .await
+        .expect("schema");
+    let pulled = pull::pull(&client, &PullOptions::default()).await.expect("pull");
+    // Role names are unique per run: the snapshot names them by their part.
+    let stable = |text: &str| {
+        text.replace(app.name(), "<app role>")
+            .replace(reporting.name(), "<reporting role>")
+    };
+    let code = stable(&pulled.code);
+    // Functions come before the triggers that call them.
+    let function = code.find(".function(model::Function {\n            name: \"trim_title\"");
+    let trigger = code.find(".trigger(\n            \"documents\"");
+    assert!(function.is_some() && function < trigger, "{code}");
+    let notes = &pulled.report.not_reproduced;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("count_documents() is SECURITY DEFINER without search_path")),
+        "{notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("trigger set_updated_at has the name")),
+        "{notes:#?}"
+    );
+    let usage = format!(
+        "schema archive: USAGE granted to {} (not declared)",
+        reporting.name()
+    );
+    assert!(notes.contains(&usage), "{notes:#?}");
+    assert!(
+        !notes
+            .iter()
+            .any(|n| n.contains("trim_title") || n.contains("grant to") || n.contains("materialized")),
+        "{notes:#?}"
+    );
+    insta::assert_snapshot!(code);
+    insta::assert_snapshot!("hand_written_report", stable(&pulled.report.text()));
+}

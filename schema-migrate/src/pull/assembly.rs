@@ -14,10 +14,13 @@ use schema_core::Tenancy;
 use schema_core::assemble::{DEFAULT_TENANT_SETTING, TENANT_COLUMN, TENANT_POLICY};
 use schema_core::ident;
 use schema_core::model::{
-    ColumnType, Deferrable, ForeignKey, Function, IndexTarget, Privilege, ReferentialAction,
-    Schema, Table,
+    ColumnType, Deferrable, ForeignKey, Function, Grant, IndexTarget, Policy, Privilege,
+    ReferentialAction, Schema, Table, Trigger,
 };
-use schema_core::triggers::{AUDIT_FUNCTION, AUDIT_TABLE, UPDATED_AT_COLUMN, UPDATED_AT_FUNCTION};
+use schema_core::triggers::{
+    self, AUDIT_APPEND_POLICY, AUDIT_FUNCTION, AUDIT_READ_POLICY, AUDIT_TABLE, DEFAULT_ACTOR_SETTING,
+    UPDATED_AT_COLUMN, UPDATED_AT_FUNCTION,
+};
 
 use super::report::Finding;
 
@@ -49,8 +52,42 @@ pub struct Declarations {
     pub writable: Vec<String>,
     pub tenant_setting: Option<String>,
     pub lookups: Vec<Lookup>,
+    /// The actor setting of the builder's audit function, when it is not the default.
+    pub actor_setting: Option<String>,
+    /// What the database holds that the builder writes as written by hand (`.function(..)`,
+    /// `.trigger(..)`, `.policy(..)`, `.grant(..)`), with the table each is on.
+    pub hand_written: HandWritten,
     pub findings: Vec<Finding>,
     pub not_reproduced: Vec<String>,
+}
+
+/// Functions, triggers, policies and grants no derive declares: emitted as builder calls.
+#[derive(Debug, Clone, Default)]
+pub struct HandWritten {
+    pub functions: Vec<Function>,
+    pub triggers: Vec<(String, Trigger)>,
+    pub policies: Vec<(String, Policy)>,
+    pub grants: Vec<(String, Grant)>,
+}
+
+/// The names the builder keeps for its own triggers and policies: one written by hand under such
+/// a name is refused by the builder, so it stays listed as not reproduced.
+fn generated_trigger_name(name: &str) -> bool {
+    name == UPDATED_AT_FUNCTION || name == AUDIT_FUNCTION
+}
+
+fn generated_policy_name(name: &str) -> bool {
+    [TENANT_POLICY, AUDIT_READ_POLICY, AUDIT_APPEND_POLICY].contains(&name)
+}
+
+/// The actor setting the builder's audit function reads, when `function` is that function as
+/// the builder writes it for some setting.
+pub(crate) fn audit_actor_setting(function: &Function) -> Option<String> {
+    let marker = "current_setting('";
+    let start = function.body.find(marker)? + marker.len();
+    let end = start + function.body[start..].find("', true)")?;
+    let setting = function.body[start..end].replace("''", "'");
+    (triggers::audit_function(&setting) == *function).then_some(setting)
 }
 
 /// How the caller names the tenant root and global tables.
@@ -219,6 +256,36 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
 
     for source in &schema.tables {
         if audited_anywhere && source.name == AUDIT_TABLE {
+            // The builder's table: what else is on it was written by hand.
+            let on = || AUDIT_TABLE.to_owned();
+            let mut refused = Vec::new();
+            for policy in &source.policies {
+                if [AUDIT_READ_POLICY, AUDIT_APPEND_POLICY].contains(&policy.name.as_str()) {
+                    continue;
+                }
+                if generated_policy_name(&policy.name) {
+                    refused.push(format!("policy {}", policy.name));
+                } else {
+                    out.hand_written.policies.push((on(), policy.clone()));
+                }
+            }
+            for trigger in &source.triggers {
+                if generated_trigger_name(&trigger.name) {
+                    refused.push(format!("trigger {}", trigger.name));
+                } else {
+                    out.hand_written.triggers.push((on(), trigger.clone()));
+                }
+            }
+            let grants = source
+                .grants
+                .iter()
+                .filter(|g| Some(&g.role) != app_role.as_ref());
+            out.hand_written.grants.extend(grants.map(|g| (on(), g.clone())));
+            for object in refused {
+                out.not_reproduced.push(format!(
+                    "table {AUDIT_TABLE}: {object} has the name of one the builder writes (not declared)"
+                ));
+            }
             continue;
         }
         let name = source.name.clone();
@@ -490,8 +557,23 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
         } else if table.row_level_security.enabled {
             note("row-level security on a global table (declared without)".to_owned());
         }
-        for policy in &table.policies {
-            note(format!("policy {} (not declared)", policy.name));
+        // The builder keeps row-level security on a table it writes the tenant policy on: other
+        // policies there are written by hand; elsewhere Postgres ignores them.
+        let secured = tenancy != Tenancy::Global && rls_exempt.is_none();
+        for policy in std::mem::take(&mut table.policies) {
+            if !secured {
+                note(format!(
+                    "policy {} on a table without row-level security (not declared)",
+                    policy.name
+                ));
+            } else if generated_policy_name(&policy.name) {
+                note(format!(
+                    "policy {} has the name of a policy the builder writes, differently (not declared)",
+                    policy.name
+                ));
+            } else {
+                out.hand_written.policies.push((name.clone(), policy));
+            }
         }
 
         // Triggers.
@@ -510,7 +592,7 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
                 )],
             });
         }
-        for trigger in &table.triggers {
+        for trigger in std::mem::take(&mut table.triggers) {
             if trigger.name == UPDATED_AT_FUNCTION && trigger.function == UPDATED_AT_FUNCTION && maintained {
                 continue;
             }
@@ -518,11 +600,18 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
                 audited = true;
                 continue;
             }
-            note(format!("trigger {} (not declared)", trigger.name));
+            if generated_trigger_name(&trigger.name) {
+                note(format!(
+                    "trigger {} has the name of a trigger the builder writes, differently (not declared)",
+                    trigger.name
+                ));
+                continue;
+            }
+            out.hand_written.triggers.push((name.clone(), trigger));
         }
 
         // Grants: the application role's are the builder's.
-        for grant in &table.grants {
+        for grant in std::mem::take(&mut table.grants) {
             if Some(&grant.role) == app_role.as_ref() {
                 let all = [
                     Privilege::Select,
@@ -540,7 +629,7 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
                     ));
                 }
             } else {
-                note(format!("grant to {} (not declared)", grant.role));
+                out.hand_written.grants.push((name.clone(), grant));
             }
         }
 
@@ -597,17 +686,66 @@ pub fn declarations(schema: &Schema, tenancies: &Tenancies) -> Declarations {
         });
     }
 
-    // Functions: the builder's own, and lookups.
+    // Functions: the builder's own, lookups, and the ones written by hand.
     for function in &schema.functions {
-        if function.name == UPDATED_AT_FUNCTION || (audited_anywhere && function.name == AUDIT_FUNCTION) {
+        if function.name == UPDATED_AT_FUNCTION {
+            if *function != triggers::updated_at_function() {
+                out.not_reproduced.push(format!(
+                    "function {UPDATED_AT_FUNCTION} differs from the builder's (declared as the builder writes it)"
+                ));
+            }
             continue;
         }
-        match lookup_of(function, &out.tables) {
-            Some(lookup) => out.lookups.push(lookup),
-            None => out.not_reproduced.push(format!(
-                "function {}({}) (not declared)",
+        if function.name == AUDIT_FUNCTION {
+            match audit_actor_setting(function) {
+                Some(setting) if audited_anywhere => {
+                    out.actor_setting = (setting != DEFAULT_ACTOR_SETTING).then_some(setting);
+                }
+                _ if audited_anywhere => out.not_reproduced.push(format!(
+                    "function {AUDIT_FUNCTION} differs from the builder's (declared as the builder writes it)"
+                )),
+                _ => out.not_reproduced.push(format!(
+                    "function {AUDIT_FUNCTION}({}): no table is audited and the name is the builder's audit function (not declared)",
+                    function.arguments
+                )),
+            }
+            continue;
+        }
+        if let Some(lookup) = lookup_of(function, &out.tables) {
+            out.lookups.push(lookup);
+            continue;
+        }
+        if function.security_definer && function.search_path.is_none() {
+            out.not_reproduced.push(format!(
+                "function {}({}) is SECURITY DEFINER without search_path, which the builder refuses: pin it (ALTER FUNCTION ... SET search_path = pg_catalog, public, pg_temp) and pull again",
                 function.name, function.arguments
-            )),
+            ));
+            continue;
+        }
+        out.hand_written.functions.push(function.clone());
+    }
+    // USAGE on namespaces: the application role's is the builder's, and so is that of the roles
+    // the hand-written grants and functions name there (see `hand_written_usage`).
+    let derived =
+        schema_core::assemble::hand_written_usage(&out.hand_written.grants, &out.hand_written.functions);
+    for (namespace, roles) in &schema.schema_usage {
+        for role in roles {
+            if Some(role) != app_role.as_ref() && !derived.contains(&(namespace.clone(), role.clone())) {
+                out.not_reproduced.push(format!(
+                    "schema {namespace}: USAGE granted to {role} (not declared)"
+                ));
+            }
+        }
+    }
+    for (namespace, role) in &derived {
+        let granted = schema
+            .schema_usage
+            .get(namespace)
+            .is_some_and(|roles| roles.contains(role));
+        if Some(role) != app_role.as_ref() && !granted {
+            out.not_reproduced.push(format!(
+                "schema {namespace}: {role} has privileges on its objects but no USAGE on it (declared with USAGE)"
+            ));
         }
     }
     out.tables = dependency_order(out.tables);
@@ -638,4 +776,30 @@ fn dependency_order(mut tables: Vec<Pulled>) -> Vec<Pulled> {
         ordered.push(next);
     }
     ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_audit_functions_actor_setting_is_read_back_only_from_the_builders_body() {
+        let custom = triggers::audit_function("app.actor");
+        assert_eq!(audit_actor_setting(&custom).as_deref(), Some("app.actor"));
+        let default = triggers::audit_function(DEFAULT_ACTOR_SETTING);
+        assert_eq!(
+            audit_actor_setting(&default).as_deref(),
+            Some(DEFAULT_ACTOR_SETTING)
+        );
+        let edited = Function {
+            body: custom.body.replace("RETURN NULL;", "RETURN NULL; -- edited"),
+            ..custom.clone()
+        };
+        assert_eq!(audit_actor_setting(&edited), None);
+        let invoker = Function {
+            security_definer: false,
+            ..custom
+        };
+        assert_eq!(audit_actor_setting(&invoker), None);
+    }
 }

@@ -1,7 +1,8 @@
 //! The pulled declarations as Rust source: one `#[derive(PgEnum)]` per enum, one
 //! `#[derive(Table)]` per table (referenced tables first), and `pub fn schema()` with the
-//! builder calls for what no struct declares (the app role, lookups, sequences, views,
-//! extensions, collations, domains).
+//! builder calls for what no struct declares (the app role, lookups, sequences, views and their
+//! indexes, extensions, collations, domains, and the functions, triggers, policies and grants
+//! written by hand, see [`super::hand_written`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,6 +15,7 @@ use schema_core::model::{
 };
 
 use super::assembly::{Declarations, Pulled};
+use super::hand_written;
 use super::infer::{self, FieldDecl};
 use super::names::{self, string_literal as lit};
 use super::report::Finding;
@@ -662,6 +664,9 @@ fn builder(input: &Input<'_>, names: &Names, notes: &mut Vec<String>) -> Vec<Str
     {
         calls.push(format!(".tenant_setting({})", lit(setting)));
     }
+    if let Some(setting) = &declarations.actor_setting {
+        calls.push(format!(".actor_setting({})", lit(setting)));
+    }
     for namespace in &schema.schemas {
         let holds = declarations
             .tables
@@ -764,16 +769,17 @@ fn builder(input: &Input<'_>, names: &Names, notes: &mut Vec<String>) -> Vec<Str
             .as_deref()
             .map(|c| format!(".comment({})", lit(c)))
             .unwrap_or_default();
-        calls.push(format!(
-            ".view(model::View::{constructor}({}, {}){comment})",
+        let view_call = format!(
+            "model::View::{constructor}({}, {}){comment}",
             lit(&view.name),
             lit(&view.query)
-        ));
-        if !view.indexes.is_empty() {
-            notes.push(format!(
-                "materialized view {}: its indexes (not declared)",
-                view.name
-            ));
+        );
+        if view.indexes.is_empty() {
+            calls.push(format!(".view({view_call})"));
+        } else {
+            // One index a line under the view.
+            let indexes: String = view.indexes.iter().map(hand_written::view_index).collect();
+            calls.push(format!(".view(\n            {view_call}{indexes},\n        )"));
         }
     }
     for lookup in &declarations.lookups {
@@ -796,6 +802,12 @@ fn builder(input: &Input<'_>, names: &Names, notes: &mut Vec<String>) -> Vec<Str
             calls.push(format!(".writable::<{rust}>()"));
         }
     }
+    // Functions before the triggers that call them.
+    let objects = &declarations.hand_written;
+    calls.extend(objects.functions.iter().map(hand_written::function));
+    calls.extend(objects.triggers.iter().map(|(t, o)| hand_written::trigger(t, o)));
+    calls.extend(objects.policies.iter().map(|(t, o)| hand_written::policy(t, o)));
+    calls.extend(objects.grants.iter().map(|(t, o)| hand_written::grant(t, o)));
     calls
 }
 

@@ -5,12 +5,14 @@
 //!
 //! The stages: [`inspect`](crate::inspect) reads the catalogs (a fixed number of queries) →
 //! [`assembly`] takes out what `SchemaBuilder::build` adds back → [`infer`] picks each column's
-//! standard type or escape hatch → [`codegen`] writes the source → [`report`] lists findings and
+//! standard type or escape hatch → [`codegen`] writes the source (with [`hand_written`] for the
+//! builder calls of hand-written objects) → [`report`] lists findings and
 //! what could not be reproduced → [`baseline`] writes the first migration.
 
 pub mod assembly;
 pub mod baseline;
 pub mod codegen;
+pub mod hand_written;
 pub mod infer;
 pub mod names;
 pub mod report;
