@@ -257,9 +257,17 @@ async fn diff_of_two_databases_reads_every_schema() {
         "{}",
         text(&out)
     );
-    assert!(up.contains("CREATE SCHEMA IF NOT EXISTS \"audit\""), "{}", text(&out));
+    assert!(
+        up.contains("CREATE SCHEMA IF NOT EXISTS \"audit\""),
+        "{}",
+        text(&out)
+    );
     assert!(up.contains("CREATE TABLE \"audit\".\"events\""), "{}", text(&out));
-    assert!(!up.contains("CREATE TABLE \"billing\".\"invoices\""), "{}", text(&out));
+    assert!(
+        !up.contains("CREATE TABLE \"billing\".\"invoices\""),
+        "{}",
+        text(&out)
+    );
     assert!(!up.contains("schema_migrate"), "{}", text(&out));
     assert!(!stderr.contains("not inspected"), "{}", text(&out));
 

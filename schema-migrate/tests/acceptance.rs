@@ -3192,3 +3192,95 @@ async fn schema_privileges_beyond_usage_are_reported() {
     assert!(after.schema_usage.is_empty(), "{:?}", after.schema_usage);
     assert_eq!(notes_after, notes);
 }
+
+// ---- a referenced key made DEFERRABLE (issue 14): Postgres makes a foreign key use a unique
+// index checked row by row; a plan towards a foreign key only a deferrable key covers is refused
+// up front, and a deferrable key beside a plain unique one on its columns is planned ----
+cases! {
+    referenced_key_made_deferrable_beside_a_plain_unique {
+        old: "CREATE TABLE customers (id int PRIMARY KEY);
+              CREATE TABLE invoices (id int PRIMARY KEY, customer int REFERENCES customers (id));",
+        new: "CREATE TABLE customers (id int PRIMARY KEY DEFERRABLE, CONSTRAINT customers_id_key UNIQUE (id));
+              CREATE TABLE invoices (id int PRIMARY KEY, customer int REFERENCES customers (id));",
+        hazards: [BuildsIndex, ValidatesConstraint, MayFail],
+    }
+}
+
+#[tokio::test]
+async fn a_foreign_key_to_a_deferrable_key_is_refused_up_front() {
+    use schema_core::model::Deferrable;
+    let (db, from) = build(
+        "deferrable_referenced",
+        "CREATE TABLE customers (id int PRIMARY KEY, code text NOT NULL, CONSTRAINT customers_code_key UNIQUE (code));
+         CREATE TABLE invoices (id int PRIMARY KEY, customer int REFERENCES customers (id), code text);",
+    )
+    .await;
+    // Postgres refuses the state itself: a foreign key cannot use a deferrable key.
+    let client = db.connect().await;
+    let error = client
+        .batch_execute(
+            "BEGIN;
+             ALTER TABLE invoices DROP CONSTRAINT invoices_customer_fkey;
+             ALTER TABLE customers DROP CONSTRAINT customers_pkey, ADD PRIMARY KEY (id) DEFERRABLE;
+             ALTER TABLE invoices ADD FOREIGN KEY (customer) REFERENCES customers (id);",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("deferrable") || format!("{error:?}").contains("deferrable"),
+        "{error:?}"
+    );
+    client.batch_execute("ROLLBACK").await.unwrap();
+
+    // The referenced primary key made deferrable.
+    let mut to = from.clone();
+    to.table_mut("customers")
+        .unwrap()
+        .primary_key
+        .as_mut()
+        .unwrap()
+        .deferrable = Deferrable::InitiallyDeferred;
+    // And a new foreign key to a unique constraint made deferrable.
+    let mut to_unique = from.clone();
+    to_unique.table_mut("customers").unwrap().uniques[0].deferrable = Deferrable::InitiallyImmediate;
+    let mut fk = to_unique.table("invoices").unwrap().foreign_keys[0].clone();
+    fk.name = "invoices_code_fkey".into();
+    fk.columns = vec!["code".into()];
+    fk.referenced_columns = vec!["code".into()];
+    to_unique.table_mut("invoices").unwrap().foreign_keys.push(fk);
+    let options = PlanOptions {
+        allow_destructive: true,
+        ..PlanOptions::default()
+    };
+    for (to, expected) in [
+        (
+            &to,
+            "foreign key invoices.invoices_customer_fkey references customers (id): Postgres cannot make a foreign key \
+             reference a deferrable key, and the primary key customers.customers_pkey on (id) is DEFERRABLE",
+        ),
+        (
+            &to_unique,
+            "foreign key invoices.invoices_code_fkey references customers (code): Postgres cannot make a foreign key \
+             reference a deferrable key, and the unique constraint customers.customers_code_key on (code) is DEFERRABLE",
+        ),
+    ] {
+        let error = plan(&from, to, &Renames::default(), &options).unwrap_err();
+        assert!(matches!(error, PlanError::Refused { .. }), "{error}");
+        let message = error.to_string();
+        assert!(message.contains(expected), "{message}");
+        assert!(
+            message.contains("Make that key not deferrable, or add a unique constraint (not deferrable)"),
+            "{message}"
+        );
+    }
+    // Without the foreign key, the key is made deferrable.
+    to.table_mut("invoices").unwrap().foreign_keys.clear();
+    let fast = PlanOptions {
+        fast: true,
+        ..options
+    };
+    let steps = plan(&from, &to, &Renames::default(), &fast).expect("nothing references the key");
+    client.batch_execute(&steps.up_script()).await.unwrap();
+    let after = inspect(&client, &InspectOptions::default()).await.unwrap().schema;
+    assert!(diff(&after, &to, &Renames::default()).is_empty());
+}

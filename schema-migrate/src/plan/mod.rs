@@ -13,6 +13,7 @@
 //! [`PlanOptions::fast`] gives the plain plan, for empty databases and tests.
 
 mod hazards;
+mod referenced_keys;
 mod sql;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -436,6 +437,11 @@ fn destructive_message(steps: &[(String, Hazard)]) -> String {
 
 /// Diff `from` against `to` and plan the changes.
 pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions) -> Result<Plan, PlanError> {
+    // A state Postgres cannot hold is refused before the steps towards it are planned.
+    let refused = referenced_keys::deferrable_referenced(to);
+    if !refused.is_empty() {
+        return Err(PlanError::Refused { steps: refused });
+    }
     let mut options = options.clone();
     options.partitioned.extend(
         from.tables
