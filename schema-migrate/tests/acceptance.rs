@@ -2576,6 +2576,44 @@ cases! {
         hazards: [],
         renames: object_renames(&[ObjectRename::function("touch", "audit.touch")]),
     }
+    // Functions whose signature uses an enum that moves: Postgres keeps them bound to the type
+    // (by OID), so they follow it; their identity changes with it.
+    function_arguments_follow_their_enum_into_a_second_schema {
+        old: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE FUNCTION is_open(s status) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT s = 'open' $$;
+              CREATE FUNCTION first_status(a status[], fallback status) RETURNS status
+                  LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(a[1], fallback) $$;
+              CREATE TABLE invoices (id int PRIMARY KEY, status status NOT NULL DEFAULT 'open');
+              CREATE FUNCTION open_ones() RETURNS TABLE(id int, status status) LANGUAGE sql STABLE
+                  AS $$ SELECT id, status FROM invoices WHERE status = 'open' $$;
+              CREATE FUNCTION statuses(VARIADIC s status[]) RETURNS SETOF status LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT unnest(s) $$;",
+        new: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'paid');
+              CREATE FUNCTION is_open(s billing.status) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT s = 'open' $$;
+              CREATE FUNCTION first_status(a billing.status[], fallback billing.status) RETURNS billing.status
+                  LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(a[1], fallback) $$;
+              CREATE TABLE invoices (id int PRIMARY KEY, status billing.status NOT NULL DEFAULT 'open');
+              CREATE FUNCTION open_ones() RETURNS TABLE(id int, status billing.status) LANGUAGE sql STABLE
+                  AS $$ SELECT id, status FROM invoices WHERE status = 'open' $$;
+              CREATE FUNCTION statuses(VARIADIC s billing.status[]) RETURNS SETOF billing.status LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT unnest(s) $$;",
+        hazards: [],
+        renames: object_renames(&[ObjectRename::enum_type("status", "billing.status")]),
+    }
+    function_arguments_follow_their_enum_renamed_and_moved {
+        old: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'paid');
+              CREATE FUNCTION billing.is_open(s billing.status) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+                  AS $$ BEGIN RETURN s = 'open'; END $$;",
+        new: "CREATE SCHEMA billing;
+              CREATE SCHEMA ledger;
+              CREATE TYPE ledger.invoice_status AS ENUM ('open', 'paid');
+              CREATE FUNCTION billing.is_open(s ledger.invoice_status) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+                  AS $$ BEGIN RETURN s = 'open'; END $$;",
+        hazards: [],
+        renames: object_renames(&[ObjectRename::enum_type("billing.status", "ledger.invoice_status")]),
+    }
 
     quoted_identifiers_everywhere {
         old: "",
