@@ -3322,3 +3322,93 @@ async fn a_foreign_key_to_a_deferrable_key_is_refused_up_front() {
     let after = inspect(&client, &InspectOptions::default()).await.unwrap().schema;
     assert!(diff(&after, &to, &Renames::default()).is_empty());
 }
+
+// ---- views over a renamed table (issue 14): Postgres keeps a view bound to its tables by oid
+// and prints it with their new names, so a rename leaves it in place; a table dropped and
+// created again under another name takes its views down and up around it ----
+cases! {
+    views_follow_a_renamed_table {
+        old: "CREATE TABLE bills (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM bills WHERE NOT paid;
+              CREATE VIEW open_count AS SELECT count(*) AS n FROM open_bills;
+              CREATE MATERIALIZED VIEW bill_count AS SELECT count(*) AS n FROM bills;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM invoices WHERE NOT paid;
+              CREATE VIEW open_count AS SELECT count(*) AS n FROM open_bills;
+              CREATE MATERIALIZED VIEW bill_count AS SELECT count(*) AS n FROM invoices;",
+        hazards: [],
+        renames: table_renames(&[("bills", "invoices")]),
+    }
+    view_over_a_renamed_table_whose_query_changes_is_rebuilt {
+        old: "CREATE TABLE bills (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM bills WHERE NOT paid;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id, paid FROM invoices WHERE NOT paid;",
+        hazards: [],
+        renames: table_renames(&[("bills", "invoices")]),
+    }
+    view_over_a_table_dropped_and_created_under_another_name {
+        old: "CREATE TABLE bills (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM bills WHERE NOT paid;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM invoices WHERE NOT paid;",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+}
+
+/// The plan for a rename leaves the views over the table (and the views over those) in place:
+/// no drop, no create, a materialized view not computed again.
+#[tokio::test]
+async fn a_table_rename_does_not_rebuild_the_views_that_read_it() {
+    let options = InspectOptions::default();
+    let (_a, from, _) = build_noting(
+        "view_rename_plain_a",
+        "CREATE TABLE bills (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+         CREATE VIEW open_bills AS SELECT id FROM bills WHERE NOT paid;
+         CREATE VIEW \"Quoted\" AS SELECT b.id FROM bills b JOIN open_bills o USING (id);
+         CREATE MATERIALIZED VIEW bill_count AS SELECT count(*) AS n FROM bills;",
+        &options,
+    )
+    .await;
+    let (_b, to, _) = build_noting(
+        "view_rename_plain_b",
+        "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+         CREATE VIEW open_bills AS SELECT id FROM invoices WHERE NOT paid;
+         CREATE VIEW \"Quoted\" AS SELECT b.id FROM invoices b JOIN open_bills o USING (id);
+         CREATE MATERIALIZED VIEW bill_count AS SELECT count(*) AS n FROM invoices;",
+        &options,
+    )
+    .await;
+    let steps = plan(
+        &from,
+        &to,
+        &table_renames(&[("bills", "invoices")]),
+        &PlanOptions::default(),
+    )
+    .expect("plan");
+    let summaries: Vec<&str> = steps.steps.iter().map(|s| s.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "rename table bills to invoices",
+            "rename constraint bills_pkey on invoices to invoices_pkey"
+        ],
+        "{summaries:#?}"
+    );
+    // Without the declared rename, the table is dropped and created: its views go down and up.
+    let steps = plan(
+        &from,
+        &to,
+        &Renames::default(),
+        &PlanOptions {
+            allow_destructive: true,
+            ..PlanOptions::default()
+        },
+    )
+    .expect("plan");
+    let up = steps.up_script();
+    for view in ["\"open_bills\"", "\"Quoted\"", "\"bill_count\""] {
+        assert!(up.contains(&format!("VIEW {view}")), "{view}: {up}");
+    }
+}
