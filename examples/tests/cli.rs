@@ -217,6 +217,86 @@ async fn up_status_down_and_diff_against_a_database() {
     assert_eq!(tables, 0, "down removed every table");
 }
 
+/// `diff` of two databases reads every schema either holds (no declaration says which are the
+/// application's): a table only one side has in `billing`, and a schema only one side has, are
+/// planned; the runner's own schema is not. The plan applied, the sides compare equal.
+#[tokio::test]
+async fn diff_of_two_databases_reads_every_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    let from = TestDb::create("cli_diff_two_from").await;
+    let to = TestDb::create("cli_diff_two_to").await;
+    let both = "CREATE TABLE t (id int PRIMARY KEY);
+                CREATE SCHEMA billing;
+                CREATE TABLE billing.invoices (id int PRIMARY KEY);";
+    let from_client = from.connect().await;
+    from_client
+        .batch_execute(&format!(
+            "{both}
+             CREATE SCHEMA schema_migrate;
+             CREATE TABLE schema_migrate.schema_migrations (version text PRIMARY KEY);"
+        ))
+        .await
+        .unwrap();
+    let to_client = to.connect().await;
+    to_client
+        .batch_execute(&format!(
+            "{both}
+             CREATE TABLE billing.refunds (id int PRIMARY KEY, invoice int NOT NULL REFERENCES billing.invoices);
+             CREATE SCHEMA audit;
+             CREATE TABLE audit.events (id bigint PRIMARY KEY);"
+        ))
+        .await
+        .unwrap();
+    let out = migrate(&dir, None, &["diff", "--from", from.url(), "--to", to.url()]);
+    assert_code(&out, 0);
+    let up = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        up.contains("CREATE TABLE \"billing\".\"refunds\""),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        up.contains("CREATE SCHEMA IF NOT EXISTS \"audit\""),
+        "{}",
+        text(&out)
+    );
+    assert!(up.contains("CREATE TABLE \"audit\".\"events\""), "{}", text(&out));
+    assert!(
+        !up.contains("CREATE TABLE \"billing\".\"invoices\""),
+        "{}",
+        text(&out)
+    );
+    assert!(!up.contains("schema_migrate"), "{}", text(&out));
+    assert!(!stderr.contains("not inspected"), "{}", text(&out));
+
+    // The other way, the down drops what only `to` has; applied, the sides are equal.
+    let out = migrate(
+        &dir,
+        None,
+        &[
+            "diff",
+            "--from",
+            to.url(),
+            "--to",
+            from.url(),
+            "--allow-destructive",
+        ],
+    );
+    assert_code(&out, 0);
+    let back = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        back.contains("DROP TABLE \"billing\".\"refunds\""),
+        "{}",
+        text(&out)
+    );
+    from_client.batch_execute(&up).await.unwrap();
+    let out = migrate(&dir, None, &["diff", "--from", from.url(), "--to", to.url()]);
+    assert_code(&out, 0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "", "{}", text(&out));
+}
+
 #[tokio::test]
 async fn concurrent_runners_apply_each_migration_once() {
     let tmp = tempfile::tempdir().unwrap();

@@ -140,6 +140,76 @@ async fn exit_1_differences_or_violations() {
         "generate",
     );
 
+    // down: an object the migrations do not hold (a view made by hand) took the name of a table
+    // a migration dropped; its down would create that table. Refused before anything runs.
+    let dir = tmp.path().join("down_collides");
+    run_ok(&dir, db.url(), &["generate", "initial"]);
+    let scratch = serde_json::json!({
+        "name": "scratch",
+        "columns": [{"name": "id", "type": "integer", "nullable": true}]
+    });
+    for (description, up, down, add) in [
+        (
+            "add_scratch",
+            "CREATE TABLE scratch (id integer);\n",
+            "DROP TABLE scratch;\n",
+            true,
+        ),
+        (
+            "drop_scratch",
+            "DROP TABLE scratch;\n",
+            "CREATE TABLE scratch (id integer);\n",
+            false,
+        ),
+    ] {
+        run_ok(&dir, "postgres://unused", &["generate", "--empty", description]);
+        let newest = newest_migration(&dir);
+        let path = newest.join("schema.json");
+        let mut snapshot: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let tables = snapshot["tables"].as_array_mut().unwrap();
+        if add {
+            tables.push(scratch.clone());
+        } else {
+            tables.retain(|t| t["name"] != "scratch");
+        }
+        std::fs::write(&path, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+        std::fs::write(newest.join("up.sql"), up).unwrap();
+        std::fs::write(newest.join("down.sql"), down).unwrap();
+        run_ok(&dir, "postgres://unused", &["hash"]);
+    }
+    let collides = TestDb::create("exit1_down_collides").await;
+    run_ok(&dir, collides.url(), &["up"]);
+    let collides_client = collides.connect().await;
+    collides_client
+        .batch_execute("CREATE VIEW scratch AS SELECT 1 AS one")
+        .await
+        .unwrap();
+    let out = run(&dir, collides.url(), &["down"]);
+    expect(
+        &out,
+        1,
+        "_drop_scratch: the down of drop table scratch: scratch is a view in the database",
+        "down",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "down: not one line: {stderr}");
+    assert!(stderr.contains("Rename or drop that object by hand"), "{stderr}");
+    let kind: String = collides_client
+        .query_one(
+            "SELECT relkind::text FROM pg_class WHERE relname = 'scratch'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kind, "v", "the view is left as it was");
+    expect(
+        &run(&dir, collides.url(), &["status"]),
+        0,
+        "applied",
+        "status after the refused down",
+    );
+
     // status: a migration that needs a person.
     let dir = tmp.path().join("interrupted");
     hand_written(

@@ -945,7 +945,34 @@ impl SequenceOptions {
 
 /// The identifiers of an SQL text: unquoted ones folded to lower case, quoted ones as written;
 /// string literals and comments skipped.
+/// `sql` with every identifier `from` (outside string literals and comments, unqualified)
+/// spelled `to`, quoted only when it must be: a view's query as Postgres prints it once the
+/// relation `from` of its namespace is renamed `to` (a view is bound to its relations by oid and
+/// printed with their names). A column of that name is renamed too, which only makes the result
+/// differ from what Postgres prints (and costs a rebuild).
+pub fn rename_identifier(sql: &str, from: &str, to: &str) -> String {
+    let (from, to) = (crate::ident::unqualified(from), crate::ident::unqualified(to));
+    let spelled = crate::ident::as_printed(to);
+    let mut out = String::with_capacity(sql.len());
+    let mut written = 0;
+    for (span, name) in identifier_spans(sql) {
+        if name == from {
+            out.push_str(&sql[written..span.start]);
+            out.push_str(&spelled);
+            written = span.end;
+        }
+    }
+    out.push_str(&sql[written..]);
+    out
+}
+
 fn identifiers(sql: &str) -> impl Iterator<Item = String> + '_ {
+    identifier_spans(sql).map(|(_, name)| name)
+}
+
+/// The identifiers of `sql` outside string literals and comments, each with where it is written
+/// (quotes included) and its name (unquoted names folded to lower case).
+fn identifier_spans(sql: &str) -> impl Iterator<Item = (std::ops::Range<usize>, String)> + '_ {
     let bytes = sql.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -984,7 +1011,7 @@ fn identifiers(sql: &str) -> impl Iterator<Item = String> + '_ {
                         i += ch.len_utf8();
                     }
                 }
-                return Some(name);
+                return Some((start - 1..i, name));
             } else if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
                 let start = i;
                 while i < bytes.len()
@@ -995,7 +1022,7 @@ fn identifiers(sql: &str) -> impl Iterator<Item = String> + '_ {
                 {
                     i += 1;
                 }
-                return Some(sql[start..i].to_lowercase());
+                return Some((start..i, sql[start..i].to_lowercase()));
             } else {
                 i += 1;
             }

@@ -100,6 +100,22 @@ fn check_names(cx: &Ctxt, input: &Input) {
         }
     }
     check_lit_length(cx, "previous table", &input.attrs.renamed_from);
+    if let Some(from) = &input.attrs.renamed_from {
+        // As the rename reads it: a name without a schema is in the table's schema.
+        let value = from.value();
+        let from_name = match value.strip_prefix("public.") {
+            Some(bare) => bare.to_owned(),
+            None if value.contains('.') => value,
+            None => crate::ast::qualify(input.schema().as_deref(), &value),
+        };
+        let table = input.qualified_table();
+        if from_name == table {
+            cx.error_spanned_by(
+                from,
+                format!("`renamed_from` names the table itself (`{table}`): give its previous name or schema, or remove it"),
+            );
+        }
+    }
     if let Some(schema) = &input.attrs.schema {
         check_schema_name(cx, schema);
     }
@@ -118,6 +134,17 @@ fn check_names(cx: &Ctxt, input: &Input) {
             }
         }
         check_lit_length(cx, "previous column", &field.attrs.renamed_from);
+        if let Some(from) = &field.attrs.renamed_from
+            && from.value() == field.column
+        {
+            cx.error_spanned_by(
+                from,
+                format!(
+                    "`renamed_from` names the column itself (`{}`): give its previous name, or remove it",
+                    field.column
+                ),
+            );
+        }
         if let Some(first) = seen.insert(field.column.clone(), field.ident) {
             cx.error_spanned_by(
                 field.ident,

@@ -407,7 +407,9 @@ impl From<crate::runner::RunError> for Failure {
         }
         let code = match &error {
             // A version no migration has is a bad argument, found before touching the database.
-            UnknownVersion { .. } => EXIT_USAGE,
+            UnknownVersion { .. } | Snapshot(_) => EXIT_USAGE,
+            // Refused like a plan that collides, before anything ran.
+            DownCollides { .. } => EXIT_DIFFERENCES,
             _ => EXIT_DATABASE,
         };
         Failure::new(code, error.to_string())

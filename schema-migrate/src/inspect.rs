@@ -114,6 +114,37 @@ pub(crate) fn qualify(primary: &str, schema: &str, name: &str) -> String {
     }
 }
 
+const NAMESPACES_SQL: &str = include_str!("inspect/namespaces.sql");
+
+/// Every schema of the database an application could keep objects in, by name: the system's, the
+/// runner's [`HISTORY_SCHEMA`] and the extensions' left out. For reading a database whole, when no
+/// declaration says which schemas are the application's (a diff of two databases).
+pub async fn namespaces(client: &impl GenericClient) -> Result<Vec<String>, InspectError> {
+    let rows = client.query(NAMESPACES_SQL, &[]).await?;
+    rows.iter()
+        .map(|row| row.try_get("name").map_err(InspectError::from))
+        .collect()
+}
+
+impl InspectOptions {
+    /// `public` and every other schema named in `namespaces` (both sides of a diff of two
+    /// databases, so that a schema one of them lacks reads as empty there).
+    pub fn whole<'a>(namespaces: impl IntoIterator<Item = &'a String>) -> Self {
+        let primary = InspectOptions::default().schema;
+        let mut schemas: Vec<String> = namespaces
+            .into_iter()
+            .filter(|s| **s != primary)
+            .cloned()
+            .collect();
+        schemas.sort();
+        schemas.dedup();
+        InspectOptions {
+            schemas,
+            ..InspectOptions::default()
+        }
+    }
+}
+
 /// The result of reading a schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspection {

@@ -41,6 +41,7 @@
 //! --applied | --rolled-back` records a hand fix, `migrate repair --update-checksums` accepts
 //! edited files.
 
+mod collisions;
 mod lock;
 mod resolve;
 mod units;
@@ -59,6 +60,7 @@ use crate::migrations::{Migration, NO_TRANSACTION_MARKER};
 use crate::sql_split::split_statements;
 use schema_core::ident::quote_literal;
 
+pub use collisions::DownCollision;
 pub use resolve::{Repair, Resolution, repair, resolve};
 use units::{Control, control};
 pub use units::{Kind, Unit, concurrent_index, kind, units};
@@ -272,6 +274,18 @@ pub enum RunError {
 
     #[error("cannot resolve migration {version}: {reason}")]
     CannotResolve { version: String, reason: String },
+
+    #[error(
+        "refusing to revert: down.sql would create an object under a name that an object the migrations do not hold \
+         takes in the database ({}); nothing was reverted. Rename or drop that object by hand (the runner never touches \
+         what the migrations do not hold), then run `migrate down` again",
+        collisions::describe(.collisions)
+    )]
+    DownCollides { collisions: Vec<DownCollision> },
+
+    /// A migration's `schema.json`, which `down` reads to know what its down creates.
+    #[error(transparent)]
+    Snapshot(#[from] crate::migrations::DirError),
 }
 
 fn version_text(version: &Option<String>) -> String {
@@ -758,6 +772,12 @@ async fn down_locked(
             });
         }
         plan.push((migration, row.down_steps_done));
+    }
+    // Before anything runs. A down resumed part way (only the newest can be) was checked when it
+    // began, and the database no longer stands at its snapshot, which the check compares with.
+    if plan.iter().all(|(_, down_steps_done)| down_steps_done.is_none()) {
+        let reverting: Vec<&Migration> = plan.iter().map(|(migration, _)| *migration).collect();
+        collisions::check(client, migrations, &reverting).await?;
     }
     let runner = Runner {
         client,

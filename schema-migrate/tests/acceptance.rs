@@ -2576,6 +2576,44 @@ cases! {
         hazards: [],
         renames: object_renames(&[ObjectRename::function("touch", "audit.touch")]),
     }
+    // Functions whose signature uses an enum that moves: Postgres keeps them bound to the type
+    // (by OID), so they follow it; their identity changes with it.
+    function_arguments_follow_their_enum_into_a_second_schema {
+        old: "CREATE TYPE status AS ENUM ('open', 'paid');
+              CREATE FUNCTION is_open(s status) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT s = 'open' $$;
+              CREATE FUNCTION first_status(a status[], fallback status) RETURNS status
+                  LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(a[1], fallback) $$;
+              CREATE TABLE invoices (id int PRIMARY KEY, status status NOT NULL DEFAULT 'open');
+              CREATE FUNCTION open_ones() RETURNS TABLE(id int, status status) LANGUAGE sql STABLE
+                  AS $$ SELECT id, status FROM invoices WHERE status = 'open' $$;
+              CREATE FUNCTION statuses(VARIADIC s status[]) RETURNS SETOF status LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT unnest(s) $$;",
+        new: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'paid');
+              CREATE FUNCTION is_open(s billing.status) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT s = 'open' $$;
+              CREATE FUNCTION first_status(a billing.status[], fallback billing.status) RETURNS billing.status
+                  LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(a[1], fallback) $$;
+              CREATE TABLE invoices (id int PRIMARY KEY, status billing.status NOT NULL DEFAULT 'open');
+              CREATE FUNCTION open_ones() RETURNS TABLE(id int, status billing.status) LANGUAGE sql STABLE
+                  AS $$ SELECT id, status FROM invoices WHERE status = 'open' $$;
+              CREATE FUNCTION statuses(VARIADIC s billing.status[]) RETURNS SETOF billing.status LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT unnest(s) $$;",
+        hazards: [],
+        renames: object_renames(&[ObjectRename::enum_type("status", "billing.status")]),
+    }
+    function_arguments_follow_their_enum_renamed_and_moved {
+        old: "CREATE SCHEMA billing;
+              CREATE TYPE billing.status AS ENUM ('open', 'paid');
+              CREATE FUNCTION billing.is_open(s billing.status) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+                  AS $$ BEGIN RETURN s = 'open'; END $$;",
+        new: "CREATE SCHEMA billing;
+              CREATE SCHEMA ledger;
+              CREATE TYPE ledger.invoice_status AS ENUM ('open', 'paid');
+              CREATE FUNCTION billing.is_open(s ledger.invoice_status) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+                  AS $$ BEGIN RETURN s = 'open'; END $$;",
+        hazards: [],
+        renames: object_renames(&[ObjectRename::enum_type("billing.status", "ledger.invoice_status")]),
+    }
 
     quoted_identifiers_everywhere {
         old: "",
@@ -3191,4 +3229,186 @@ async fn schema_privileges_beyond_usage_are_reported() {
     let (after, notes_after) = read_noting(&db, &options).await;
     assert!(after.schema_usage.is_empty(), "{:?}", after.schema_usage);
     assert_eq!(notes_after, notes);
+}
+
+// ---- a referenced key made DEFERRABLE (issue 14): Postgres makes a foreign key use a unique
+// index checked row by row; a plan towards a foreign key only a deferrable key covers is refused
+// up front, and a deferrable key beside a plain unique one on its columns is planned ----
+cases! {
+    referenced_key_made_deferrable_beside_a_plain_unique {
+        old: "CREATE TABLE customers (id int PRIMARY KEY);
+              CREATE TABLE invoices (id int PRIMARY KEY, customer int REFERENCES customers (id));",
+        new: "CREATE TABLE customers (id int PRIMARY KEY DEFERRABLE, CONSTRAINT customers_id_key UNIQUE (id));
+              CREATE TABLE invoices (id int PRIMARY KEY, customer int REFERENCES customers (id));",
+        hazards: [BuildsIndex, ValidatesConstraint, MayFail],
+    }
+}
+
+#[tokio::test]
+async fn a_foreign_key_to_a_deferrable_key_is_refused_up_front() {
+    use schema_core::model::Deferrable;
+    let (db, from) = build(
+        "deferrable_referenced",
+        "CREATE TABLE customers (id int PRIMARY KEY, code text NOT NULL, CONSTRAINT customers_code_key UNIQUE (code));
+         CREATE TABLE invoices (id int PRIMARY KEY, customer int REFERENCES customers (id), code text);",
+    )
+    .await;
+    // Postgres refuses the state itself: a foreign key cannot use a deferrable key.
+    let client = db.connect().await;
+    let error = client
+        .batch_execute(
+            "BEGIN;
+             ALTER TABLE invoices DROP CONSTRAINT invoices_customer_fkey;
+             ALTER TABLE customers DROP CONSTRAINT customers_pkey, ADD PRIMARY KEY (id) DEFERRABLE;
+             ALTER TABLE invoices ADD FOREIGN KEY (customer) REFERENCES customers (id);",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("deferrable") || format!("{error:?}").contains("deferrable"),
+        "{error:?}"
+    );
+    client.batch_execute("ROLLBACK").await.unwrap();
+
+    // The referenced primary key made deferrable.
+    let mut to = from.clone();
+    to.table_mut("customers")
+        .unwrap()
+        .primary_key
+        .as_mut()
+        .unwrap()
+        .deferrable = Deferrable::InitiallyDeferred;
+    // And a new foreign key to a unique constraint made deferrable.
+    let mut to_unique = from.clone();
+    to_unique.table_mut("customers").unwrap().uniques[0].deferrable = Deferrable::InitiallyImmediate;
+    let mut fk = to_unique.table("invoices").unwrap().foreign_keys[0].clone();
+    fk.name = "invoices_code_fkey".into();
+    fk.columns = vec!["code".into()];
+    fk.referenced_columns = vec!["code".into()];
+    to_unique.table_mut("invoices").unwrap().foreign_keys.push(fk);
+    let options = PlanOptions {
+        allow_destructive: true,
+        ..PlanOptions::default()
+    };
+    for (to, expected) in [
+        (
+            &to,
+            "foreign key invoices.invoices_customer_fkey references customers (id): Postgres cannot make a foreign key \
+             reference a deferrable key, and the primary key customers.customers_pkey on (id) is DEFERRABLE",
+        ),
+        (
+            &to_unique,
+            "foreign key invoices.invoices_code_fkey references customers (code): Postgres cannot make a foreign key \
+             reference a deferrable key, and the unique constraint customers.customers_code_key on (code) is DEFERRABLE",
+        ),
+    ] {
+        let error = plan(&from, to, &Renames::default(), &options).unwrap_err();
+        assert!(matches!(error, PlanError::Refused { .. }), "{error}");
+        let message = error.to_string();
+        assert!(message.contains(expected), "{message}");
+        assert!(
+            message.contains("Make that key not deferrable, or add a unique constraint (not deferrable)"),
+            "{message}"
+        );
+    }
+    // Without the foreign key, the key is made deferrable.
+    to.table_mut("invoices").unwrap().foreign_keys.clear();
+    let fast = PlanOptions {
+        fast: true,
+        ..options
+    };
+    let steps = plan(&from, &to, &Renames::default(), &fast).expect("nothing references the key");
+    client.batch_execute(&steps.up_script()).await.unwrap();
+    let after = inspect(&client, &InspectOptions::default()).await.unwrap().schema;
+    assert!(diff(&after, &to, &Renames::default()).is_empty());
+}
+
+// ---- views over a renamed table (issue 14): Postgres keeps a view bound to its tables by oid
+// and prints it with their new names, so a rename leaves it in place; a table dropped and
+// created again under another name takes its views down and up around it ----
+cases! {
+    views_follow_a_renamed_table {
+        old: "CREATE TABLE bills (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM bills WHERE NOT paid;
+              CREATE VIEW open_count AS SELECT count(*) AS n FROM open_bills;
+              CREATE MATERIALIZED VIEW bill_count AS SELECT count(*) AS n FROM bills;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM invoices WHERE NOT paid;
+              CREATE VIEW open_count AS SELECT count(*) AS n FROM open_bills;
+              CREATE MATERIALIZED VIEW bill_count AS SELECT count(*) AS n FROM invoices;",
+        hazards: [],
+        renames: table_renames(&[("bills", "invoices")]),
+    }
+    view_over_a_renamed_table_whose_query_changes_is_rebuilt {
+        old: "CREATE TABLE bills (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM bills WHERE NOT paid;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id, paid FROM invoices WHERE NOT paid;",
+        hazards: [],
+        renames: table_renames(&[("bills", "invoices")]),
+    }
+    view_over_a_table_dropped_and_created_under_another_name {
+        old: "CREATE TABLE bills (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM bills WHERE NOT paid;",
+        new: "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+              CREATE VIEW open_bills AS SELECT id FROM invoices WHERE NOT paid;",
+        hazards: [DeletesData, Irreversible],
+        destructive: true,
+    }
+}
+
+/// The plan for a rename leaves the views over the table (and the views over those) in place:
+/// no drop, no create, a materialized view not computed again.
+#[tokio::test]
+async fn a_table_rename_does_not_rebuild_the_views_that_read_it() {
+    let options = InspectOptions::default();
+    let (_a, from, _) = build_noting(
+        "view_rename_plain_a",
+        "CREATE TABLE bills (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+         CREATE VIEW open_bills AS SELECT id FROM bills WHERE NOT paid;
+         CREATE VIEW \"Quoted\" AS SELECT b.id FROM bills b JOIN open_bills o USING (id);
+         CREATE MATERIALIZED VIEW bill_count AS SELECT count(*) AS n FROM bills;",
+        &options,
+    )
+    .await;
+    let (_b, to, _) = build_noting(
+        "view_rename_plain_b",
+        "CREATE TABLE invoices (id int PRIMARY KEY, paid boolean NOT NULL DEFAULT false);
+         CREATE VIEW open_bills AS SELECT id FROM invoices WHERE NOT paid;
+         CREATE VIEW \"Quoted\" AS SELECT b.id FROM invoices b JOIN open_bills o USING (id);
+         CREATE MATERIALIZED VIEW bill_count AS SELECT count(*) AS n FROM invoices;",
+        &options,
+    )
+    .await;
+    let steps = plan(
+        &from,
+        &to,
+        &table_renames(&[("bills", "invoices")]),
+        &PlanOptions::default(),
+    )
+    .expect("plan");
+    let summaries: Vec<&str> = steps.steps.iter().map(|s| s.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "rename table bills to invoices",
+            "rename constraint bills_pkey on invoices to invoices_pkey"
+        ],
+        "{summaries:#?}"
+    );
+    // Without the declared rename, the table is dropped and created: its views go down and up.
+    let steps = plan(
+        &from,
+        &to,
+        &Renames::default(),
+        &PlanOptions {
+            allow_destructive: true,
+            ..PlanOptions::default()
+        },
+    )
+    .expect("plan");
+    let up = steps.up_script();
+    for view in ["\"open_bills\"", "\"Quoted\"", "\"bill_count\""] {
+        assert!(up.contains(&format!("VIEW {view}")), "{view}: {up}");
+    }
 }

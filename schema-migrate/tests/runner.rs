@@ -919,3 +919,115 @@ async fn a_rails_history_table_is_left_to_the_application() {
         .collect();
     assert_eq!(rails, ["20200101000000"]);
 }
+
+/// A migration whose files are `plan`'s for `from` → `to`, with `to` as its snapshot.
+fn planned(version: &str, description: &str, from: &Schema, to: &Schema) -> Migration {
+    use schema_core::Renames;
+    use schema_migrate::plan::{PlanOptions, plan};
+    let options = PlanOptions {
+        allow_destructive: true,
+        fast: true,
+        ..PlanOptions::default()
+    };
+    let steps = plan(from, to, &Renames::default(), &options).unwrap();
+    // The scripts hold their own BEGIN ... COMMIT.
+    let (up, down) = (no_tx(&steps.up_script()), no_tx(&steps.down_script()));
+    let json = to.to_json();
+    Migration {
+        version: version.to_owned(),
+        description: description.to_owned(),
+        path: PathBuf::from(format!("migrations/{version}_{description}")),
+        checksum: checksum(up.as_bytes(), down.as_bytes(), json.as_bytes()),
+        up,
+        down,
+        snapshot: Snapshot::from_schema(to.clone()),
+    }
+}
+
+/// After a migration that drops table `t` is applied, an object the migrations do not hold takes
+/// the name `t` (a view made by hand, a composite type). `down` reads the database again and
+/// refuses before running anything, naming the migration, the name and what holds it; once the
+/// object is gone, the same down runs.
+#[tokio::test]
+async fn down_refuses_to_take_a_name_an_object_not_in_the_migrations_holds() {
+    use schema_migrate::inspect::{InspectOptions, inspect};
+    let shape = TestDb::create("runner_down_collides_shape").await;
+    let shape_client = shape.connect().await;
+    shape_client
+        .batch_execute("CREATE TABLE keep (id int PRIMARY KEY); CREATE TABLE t (id int PRIMARY KEY, n int);")
+        .await
+        .unwrap();
+    let with_t = inspect(&shape_client, &InspectOptions::default())
+        .await
+        .unwrap()
+        .schema;
+    let mut without_t = with_t.clone();
+    without_t.tables.retain(|t| t.name != "t");
+    let migrations = vec![
+        planned("20240101000000", "create", &Schema::default(), &with_t),
+        planned("20240102000000", "drop_t", &with_t, &without_t),
+    ];
+    assert!(migrations[1].up.contains("DROP TABLE"), "{}", migrations[1].up);
+
+    let db = TestDb::create("runner_down_collides").await;
+    let client = db.connect().await;
+    let cases = [
+        (
+            "CREATE VIEW t AS SELECT 1 AS one",
+            "DROP VIEW t",
+            "t is a view in the database",
+        ),
+        (
+            "CREATE TYPE t AS (a int)",
+            "DROP TYPE t",
+            "t is a composite type in the database",
+        ),
+        (
+            "CREATE SEQUENCE t",
+            "DROP SEQUENCE t",
+            "t is a sequence in the database",
+        ),
+    ];
+    for (create, drop, holder) in cases {
+        runner::up(db.url(), &migrations, None, &options()).await.unwrap();
+        assert!(!table_exists(&client, "t").await);
+        client.batch_execute(create).await.unwrap();
+        let before = inspect(&client, &InspectOptions::default()).await.unwrap();
+
+        let error = runner::down(db.url(), &migrations, DownTarget::Steps(1), &options())
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, RunError::DownCollides { .. }), "{message}");
+        assert!(
+            message.contains("20240102000000_drop_t: the down of drop table t") && message.contains(holder),
+            "{message}"
+        );
+        assert!(message.contains("nothing was reverted"), "{message}");
+        assert!(message.contains("then run `migrate down` again"), "{message}");
+        assert!(!message.contains('\n'), "one line: {message}");
+        // Nothing ran: the history and the database are as they were.
+        assert_eq!(versions(&client).await, ["20240101000000", "20240102000000"]);
+        let after = inspect(&client, &InspectOptions::default()).await.unwrap();
+        assert_eq!(after, before);
+
+        // Reverting both is refused too, before the newer one's down runs.
+        let error = runner::down(db.url(), &migrations, DownTarget::Steps(2), &options())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, RunError::DownCollides { .. }), "{error}");
+        assert_eq!(versions(&client).await.len(), 2);
+
+        // Once the object is gone, the down runs and `t` is a table again.
+        client.batch_execute(drop).await.unwrap();
+        let reverted = runner::down(db.url(), &migrations, DownTarget::Steps(1), &options())
+            .await
+            .unwrap();
+        assert_eq!(reverted, ["20240102000000"]);
+        assert!(table_exists(&client, "t").await);
+        runner::down(db.url(), &migrations, DownTarget::Steps(1), &options())
+            .await
+            .unwrap();
+        assert!(!table_exists(&client, "t").await && !table_exists(&client, "keep").await);
+    }
+}

@@ -1032,6 +1032,14 @@ async fn verify_on(
     result
 }
 
+/// The schemas of the database at `url` an application could keep objects in.
+async fn namespaces_of(url: &str) -> Result<Vec<String>, Failure> {
+    let client = db::connect(url).await?;
+    Ok(crate::inspect::namespaces(&client)
+        .await
+        .map_err(crate::Error::from)?)
+}
+
 pub(super) async fn inspect_url(url: &str, options: &InspectOptions) -> Result<Inspection, Failure> {
     let client = db::connect(url).await?;
     Ok(inspect(&client, options).await.map_err(crate::Error::from)?)
@@ -1223,13 +1231,16 @@ async fn load_source(
     cli: &Cli,
     source: &Source,
     declared: &Option<DeclaredSchema>,
+    whole: Option<&InspectOptions>,
 ) -> Result<(Schema, Option<NotCompared>), Failure> {
     match source {
         Source::Database(url) => {
-            // The schemas the application declares are read; any other is reported.
-            let options = match declared {
-                Some(declared) => InspectOptions::declared([&declared.schema]),
-                None => InspectOptions::default(),
+            // Two databases are read whole (`whole`); against a declaration, the schemas the
+            // application declares are read, and any other is reported.
+            let options = match (whole, declared) {
+                (Some(whole), _) => whole.clone(),
+                (None, Some(declared)) => InspectOptions::declared([&declared.schema]),
+                (None, None) => InspectOptions::default(),
             };
             let inspection = inspect_url(url, &options).await?;
             // Never silently: what the model cannot hold is neither planned nor dropped.
@@ -1265,10 +1276,19 @@ async fn diff_command(
     } else {
         None
     };
+    // Two databases: no declaration says which schemas are the application's, so every schema
+    // either holds is read on both sides (one the other lacks reads as empty there).
+    let whole = match (from, to) {
+        (Source::Database(from), Source::Database(to)) => {
+            let (from, to) = tokio::try_join!(namespaces_of(from), namespaces_of(to))?;
+            Some(InspectOptions::whole(from.iter().chain(&to)))
+        }
+        _ => None,
+    };
     // The two sides are read at once: two databases take the time of the slower one.
     let ((mut from_schema, from_unmodelled), (mut to_schema, to_unmodelled)) = tokio::try_join!(
-        load_source(app, cli, from, &declared),
-        load_source(app, cli, to, &declared)
+        load_source(app, cli, from, &declared, whole.as_ref()),
+        load_source(app, cli, to, &declared, whole.as_ref())
     )?;
     let (from_db, to_db) = (from_unmodelled.is_some(), to_unmodelled.is_some());
     // The plan runs against `from`: it may not take a name that database gives to an object not

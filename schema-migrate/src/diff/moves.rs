@@ -105,6 +105,63 @@ fn rename_enum(schema: &mut Schema, from: &str, to: &str) {
             index.predicate.iter_mut().for_each(recast);
         }
     }
+    // Functions are bound to their argument and result types by oid: they follow the type, and
+    // Postgres prints their signatures with its new name (so they are the same functions).
+    let (old_type, new_type) = (as_printed(from), as_printed(to));
+    for function in &mut schema.functions {
+        function.arguments = retype_arguments(&function.arguments, &old_type, &new_type);
+        function.returns = retype_result(&function.returns, &old_type, &new_type);
+    }
+}
+
+/// An argument list as Postgres prints it (`s status, VARIADIC a status[]`) with every argument
+/// of the type `old` (or an array of it) spelled `new`. Each argument is `[mode] [name] type`, so
+/// it ends with its type; an argument only named like the type keeps its name.
+fn retype_arguments(list: &str, old: &str, new: &str) -> String {
+    let mut pieces = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0usize, false, 0usize);
+    for (i, c) in list.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                pieces.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&list[start..]);
+    pieces
+        .into_iter()
+        .map(|piece| retype_one(piece, old, new))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn retype_one(piece: &str, old: &str, new: &str) -> String {
+    let kept = piece.trim_end();
+    let mut base = kept;
+    while let Some(element) = base.strip_suffix("[]") {
+        base = element;
+    }
+    let Some(before) = base.strip_suffix(old) else {
+        return piece.to_owned();
+    };
+    if !(before.is_empty() || before.ends_with(char::is_whitespace)) {
+        return piece.to_owned();
+    }
+    format!("{before}{new}{}{}", &kept[base.len()..], &piece[kept.len()..])
+}
+
+/// A result as Postgres prints it (`status`, `SETOF status`, `TABLE(a status, n integer)`) with
+/// the type `old` spelled `new`.
+fn retype_result(result: &str, old: &str, new: &str) -> String {
+    match result.strip_prefix("TABLE(").and_then(|r| r.strip_suffix(')')) {
+        Some(columns) => format!("TABLE({})", retype_arguments(columns, old, new)),
+        None => retype_one(result, old, new),
+    }
 }
 
 fn retype(ty: &mut ColumnType, from: &str, to: &str) {
@@ -150,7 +207,32 @@ fn rename_sequence(schema: &mut Schema, from: &str, to: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::replace_cast;
+    use super::{replace_cast, retype_arguments, retype_result};
+
+    #[test]
+    fn only_arguments_of_the_type_are_retyped() {
+        assert_eq!(
+            retype_arguments(
+                "s status, status integer, VARIADIC a status[], n numeric(10,2), x status_v2",
+                "status",
+                "billing.status"
+            ),
+            "s billing.status, status integer, VARIADIC a billing.status[], n numeric(10,2), x status_v2"
+        );
+        assert_eq!(
+            retype_arguments("status", "status", "billing.status"),
+            "billing.status"
+        );
+        assert_eq!(retype_arguments("", "status", "billing.status"), "");
+        assert_eq!(
+            retype_result("SETOF status", "status", "billing.status"),
+            "SETOF billing.status"
+        );
+        assert_eq!(
+            retype_result("TABLE(a status, status text)", "status", "billing.status"),
+            "TABLE(a billing.status, status text)"
+        );
+    }
 
     #[test]
     fn only_whole_casts_are_replaced() {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use schema_core::model::{Index, Schema, View};
+use schema_core::model::{Index, Schema, View, rename_identifier};
 
 use super::Change;
 
@@ -16,6 +16,9 @@ pub(crate) fn diff_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) 
     }
     // Relations whose columns change under the views that read them.
     let mut touched: BTreeSet<String> = BTreeSet::new();
+    // Tables renamed in their namespace: a view follows them (by oid), and is printed with the
+    // new name; one moved to another namespace is printed qualified, and is rebuilt.
+    let mut renamed: Vec<(&str, &str)> = Vec::new();
     for change in changes.iter() {
         match change {
             Change::AlterColumn { table, from, to } if from.ty != to.ty || from.collation != to.collation => {
@@ -26,6 +29,11 @@ pub(crate) fn diff_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) 
             }
             Change::DropTable(t) | Change::CreateTable(t) => {
                 touched.insert(t.name.clone());
+            }
+            Change::RenameTable { from, to }
+                if schema_core::ident::namespace_of(from) == schema_core::ident::namespace_of(to) =>
+            {
+                renamed.push((from, to));
             }
             Change::RenameTable { from, to } => {
                 touched.insert(from.clone());
@@ -38,7 +46,14 @@ pub(crate) fn diff_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) 
             _ => {}
         }
     }
-    let same = |old: &View, new: &View| old.query == new.query && old.materialized == new.materialized;
+    // The old query as Postgres prints it after the renames: a view that only follows a renamed
+    // table keeps its rows, grants and dependents (a materialized view is not computed again).
+    let same = |old: &View, new: &View| {
+        let query = renamed.iter().fold(old.query.clone(), |query, (from, to)| {
+            rename_identifier(&query, from, to)
+        });
+        query == new.query && old.materialized == new.materialized
+    };
     let mut rebuilt: BTreeSet<String> = BTreeSet::new();
     loop {
         let before = rebuilt.len();

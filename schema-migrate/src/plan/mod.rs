@@ -13,6 +13,7 @@
 //! [`PlanOptions::fast`] gives the plain plan, for empty databases and tests.
 
 mod hazards;
+mod referenced_keys;
 mod sql;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -368,6 +369,61 @@ pub fn down_collisions(
         .collect()
 }
 
+/// The names `schema`'s relations and types take (as [`down_collisions`] names them), each with
+/// what it is: what a down run against a database may not take when its objects are not the
+/// migrations'.
+pub fn taken_names(schema: &Schema) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    let mut take = |name: String, what: &str| {
+        names.entry(name).or_insert_with(|| what.to_owned());
+    };
+    for table in &schema.tables {
+        let sibling = |name: &str| schema_core::ident::sibling(&table.name, name);
+        take(table.name.clone(), "a table");
+        if let Some(primary_key) = &table.primary_key {
+            take(sibling(&primary_key.name), "the index of a primary key");
+        }
+        for unique in &table.uniques {
+            take(sibling(&unique.name), "the index of a unique constraint");
+        }
+        for index in &table.indexes {
+            take(sibling(&index.name), "an index");
+        }
+        for partition in &table.partitions {
+            take(partition.name.clone(), "a partition");
+        }
+    }
+    for view in &schema.views {
+        let what = if view.materialized {
+            "a materialized view"
+        } else {
+            "a view"
+        };
+        take(view.name.clone(), what);
+        for index in &view.indexes {
+            take(schema_core::ident::sibling(&view.name, &index.name), "an index");
+        }
+    }
+    for sequence in &schema.sequences {
+        take(sequence.name.clone(), "a sequence");
+    }
+    for enum_type in &schema.enums {
+        take(enum_type.name.clone(), "an enum type");
+    }
+    for domain in &schema.domains {
+        take(domain.name.clone(), "a domain");
+    }
+    names
+}
+
+/// Whether a down of `changes` creates anything under a name (so [`down_collisions`] can find
+/// something only then).
+pub fn down_creates_names(changes: &[Change]) -> bool {
+    changes
+        .iter()
+        .any(|change| created_name(&change.reverse()).is_some())
+}
+
 fn destructive_message(steps: &[(String, Hazard)]) -> String {
     let mut message = format!(
         "refusing a destructive plan: {} step(s) would delete data (pass --allow-destructive to permit):",
@@ -381,6 +437,11 @@ fn destructive_message(steps: &[(String, Hazard)]) -> String {
 
 /// Diff `from` against `to` and plan the changes.
 pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions) -> Result<Plan, PlanError> {
+    // A state Postgres cannot hold is refused before the steps towards it are planned.
+    let refused = referenced_keys::deferrable_referenced(to);
+    if !refused.is_empty() {
+        return Err(PlanError::Refused { steps: refused });
+    }
     let mut options = options.clone();
     options.partitioned.extend(
         from.tables
