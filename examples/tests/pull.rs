@@ -623,10 +623,9 @@ async fn identity_options_deferrable_keys_opclasses_and_partitions_are_pulled_as
     let unexplained: Vec<&String> = drift
         .iter()
         .filter(|change| {
-            !(fixed
-                .iter()
-                .any(|table| change.ends_with(&format!(" on {table}")) || change.contains(&format!(" on {table}:")))
-                || change.as_str() == "create function set_updated_at()")
+            !(fixed.iter().any(|table| {
+                change.ends_with(&format!(" on {table}")) || change.contains(&format!(" on {table}:"))
+            }) || change.as_str() == "create function set_updated_at()")
         })
         .collect();
     assert!(

@@ -438,7 +438,13 @@ const DEFERRABLE_FORM: &str =
     "expected `deferrable = \"initially immediate\"` or `deferrable = \"initially deferred\"`";
 
 fn deferrable_kind(lit: &LitStr) -> syn::Result<DeferrableKind> {
-    match lit.value().trim().to_ascii_lowercase().split_whitespace().collect::<Vec<_>>()[..] {
+    match lit
+        .value()
+        .trim()
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()[..]
+    {
         ["initially", "immediate"] => Ok(DeferrableKind::InitiallyImmediate),
         ["initially", "deferred"] => Ok(DeferrableKind::InitiallyDeferred),
         _ => Err(syn::Error::new_spanned(lit, DEFERRABLE_FORM)),
@@ -1079,7 +1085,9 @@ fn identity_attr(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<(IdentityKind
     if let (Some(min), Some(max)) = (options.min_value, options.max_value)
         && min >= max
     {
-        return Err(meta.error(format!("`min_value` ({min}) must be less than `max_value` ({max})")));
+        return Err(meta.error(format!(
+            "`min_value` ({min}) must be less than `max_value` ({max})"
+        )));
     }
     Ok((kind.map_or(IdentityKind::Always, |(_, k)| k), options))
 }
@@ -1117,9 +1125,12 @@ fn lit_i64(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<i64> {
     } else {
         lit.base10_digits().to_owned()
     };
-    digits
-        .parse::<i64>()
-        .map_err(|_| syn::Error::new_spanned(lit, format!("`{key}` does not fit a bigint (a sequence's values are 64-bit)")))
+    digits.parse::<i64>().map_err(|_| {
+        syn::Error::new_spanned(
+            lit,
+            format!("`{key}` does not fit a bigint (a sequence's values are 64-bit)"),
+        )
+    })
 }
 
 /// `index(comment = "...")` on a column: the comment of its one-column index.

@@ -91,7 +91,9 @@ pub const MIN_VALUE: &str = "min_value";
 pub const MAX_VALUE: &str = "max_value";
 pub const CACHE: &str = "cache";
 pub const CYCLE: &str = "cycle";
-pub const IDENTITY_KEYS: &[&str] = &[ALWAYS, BY_DEFAULT, START, INCREMENT, MIN_VALUE, MAX_VALUE, CACHE, CYCLE];
+pub const IDENTITY_KEYS: &[&str] = &[
+    ALWAYS, BY_DEFAULT, START, INCREMENT, MIN_VALUE, MAX_VALUE, CACHE, CYCLE,
+];
 
 // check(...)
 pub const EXPR: &str = "expr";
@@ -112,7 +114,9 @@ pub const OPCLASS: &str = "opclass";
 // foreign_key(...)
 pub const COLUMNS: &str = "columns";
 pub const MATCH_FULL: &str = "match_full";
-pub const FOREIGN_KEY_KEYS: &[&str] = &[COLUMNS, REFERENCES, ON_DELETE, ON_UPDATE, MATCH_FULL, NAME, DEFERRABLE];
+pub const FOREIGN_KEY_KEYS: &[&str] = &[
+    COLUMNS, REFERENCES, ON_DELETE, ON_UPDATE, MATCH_FULL, NAME, DEFERRABLE,
+];
 
 // partition_by(range(a)) / partition(...)
 pub const RANGE: &str = "range";

@@ -139,7 +139,11 @@ async fn build(db: &ScratchDb, pulled: &schema_migrate::pull::Pulled) -> Result<
     }
     let run = Command::new(target.join("debug").join("pulled-bench")).output()?;
     if !run.status.success() {
-        return Err(format!("the pulled schema does not assemble: {}", String::from_utf8_lossy(&run.stderr)).into());
+        return Err(format!(
+            "the pulled schema does not assemble: {}",
+            String::from_utf8_lossy(&run.stderr)
+        )
+        .into());
     }
     let declared = schema_core::model::Schema::from_json(String::from_utf8(run.stdout)?.trim())?;
     let client = db.connect().await?;
@@ -160,9 +164,7 @@ async fn build(db: &ScratchDb, pulled: &schema_migrate::pull::Pulled) -> Result<
         .iter()
         .filter(|change| {
             change.as_str() != "create function set_updated_at()"
-                && !change
-                    .split([' ', '.', ':'])
-                    .any(|word| fixed.contains(word))
+                && !change.split([' ', '.', ':']).any(|word| fixed.contains(word))
         })
         .collect();
     println!(

@@ -142,13 +142,8 @@ async fn a_plan_from_nothing_round_trips_and_the_database_behaves_as_declared() 
     .await
     .expect("inspect")
     .schema;
-    let steps = schema_migrate::plan::plan(
-        &empty,
-        &declared.schema,
-        &declared.renames,
-        &Default::default(),
-    )
-    .expect("plan");
+    let steps = schema_migrate::plan::plan(&empty, &declared.schema, &declared.renames, &Default::default())
+        .expect("plan");
     client.batch_execute(&steps.up_script()).await.expect("up");
     client
         .batch_execute(

@@ -14,8 +14,8 @@ use schema_core::Tenancy;
 use schema_core::assemble::{DEFAULT_TENANT_SETTING, TENANT_COLUMN, TENANT_POLICY};
 use schema_core::ident;
 use schema_core::model::{
-    ColumnType, Deferrable, ForeignKey, Function, Grant, IndexTarget, Policy, Privilege,
-    ReferentialAction, Schema, Table, Trigger,
+    ColumnType, Deferrable, ForeignKey, Function, Grant, IndexTarget, Policy, Privilege, ReferentialAction,
+    Schema, Table, Trigger,
 };
 use schema_core::triggers::{
     self, AUDIT_APPEND_POLICY, AUDIT_FUNCTION, AUDIT_READ_POLICY, AUDIT_TABLE, DEFAULT_ACTOR_SETTING,
@@ -96,7 +96,6 @@ pub struct Tenancies {
     pub root: Option<String>,
     pub global: Vec<String>,
 }
-
 
 /// A constraint added `NOT VALID` and never validated: existing rows may break it. The code
 /// declares it validated, so the first migration validates it (without blocking writes).

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use schema_core::Tenancy;
 use schema_core::ident;
 use schema_core::model::{
-    CollationProvider, ColumnType, Deferrable, EnumType, ForeignKey, IndexTarget, NullsOrder, ReferentialAction, Schema,
-    SortOrder,
+    CollationProvider, ColumnType, Deferrable, EnumType, ForeignKey, IndexTarget, NullsOrder,
+    ReferentialAction, Schema, SortOrder,
 };
 
 use super::assembly::{Declarations, Pulled};
@@ -287,7 +287,10 @@ fn partition(name: &str, bound: &str) -> Option<String> {
     let strs = |values: &[String]| -> String {
         match values {
             [one] => format!(" = {}", lit(one)),
-            _ => format!("({})", values.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")),
+            _ => format!(
+                "({})",
+                values.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")
+            ),
         }
     };
     let bound = bound.trim();
@@ -300,16 +303,25 @@ fn partition(name: &str, bound: &str) -> Option<String> {
         format!("from{}, to{}", strs(&from), strs(&to))
     } else if let Some(rest) = bound.strip_prefix("FOR VALUES IN (") {
         let values = bound_values(rest.strip_suffix(')')?)?;
-        format!("values({})", values.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", "))
+        format!(
+            "values({})",
+            values.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")
+        )
     } else if let Some(rest) = bound.strip_prefix("FOR VALUES WITH (modulus ") {
         let (modulus, rest) = rest.split_once(", remainder ")?;
         let remainder = rest.strip_suffix(')')?;
-        let (modulus, remainder) = (modulus.trim().parse::<u32>().ok()?, remainder.trim().parse::<u32>().ok()?);
+        let (modulus, remainder) = (
+            modulus.trim().parse::<u32>().ok()?,
+            remainder.trim().parse::<u32>().ok()?,
+        );
         format!("modulus = {modulus}, remainder = {remainder}")
     } else {
         return None;
     };
-    Some(format!("partition(name = {}, {spec})", lit(ident::unqualified(name))))
+    Some(format!(
+        "partition(name = {}, {spec})",
+        lit(ident::unqualified(name))
+    ))
 }
 
 fn table_decl(
