@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use schema_core::Renames;
 use schema_migrate::db;
-use schema_migrate::diff::diff;
 use schema_migrate::inspect::{InspectOptions, inspect};
 use schema_migrate::plan::{PlanOptions, plan};
 use schema_migrate::scratch::ScratchDb;
@@ -98,7 +97,7 @@ async fn run(from: &ScratchDb, to: &ScratchDb, args: &Args) -> Result<(), Box<dy
     let (seq_min, seq_median, seq_max) = bench_common::min_median_max(&one_after_the_other);
     let (task_min, task_median, task_max) = bench_common::min_median_max(&spawned);
     println!(
-        "{} tables per database, {changes} change(s) between them, {} runs after a warm-up (min / median / max)",
+        "{} tables per database, {changes} plan step(s) between them, {} runs after a warm-up (min / median / max)",
         args.tables, args.runs
     );
     println!("pg_dump -s of one database:        {dump_min:7.0} / {dump_median:7.0} / {dump_max:7.0} ms");
@@ -122,13 +121,15 @@ async fn read(url: &str) -> Result<schema_core::model::Schema, Box<dyn Error>> {
     Ok(inspect(&client, &InspectOptions::default()).await?.schema)
 }
 
+/// What `migrate diff` does once both sides are read: plan (which diffs) and nothing more. The
+/// steps are counted.
 fn diff_and_plan(
     from: &schema_core::model::Schema,
     to: &schema_core::model::Schema,
 ) -> Result<usize, Box<dyn Error>> {
-    let changes = diff(from, to, &Renames::default()).len();
-    plan(from, to, &Renames::default(), &PlanOptions::default())?;
-    Ok(changes)
+    Ok(plan(from, to, &Renames::default(), &PlanOptions::default())?
+        .steps
+        .len())
 }
 
 /// `pg_dump --schema-only` of `url`'s database, timed as a process.

@@ -12,14 +12,14 @@
 //! What the model cannot hold is not silently dropped: it is described in
 //! [`Inspection::unsupported`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use schema_core::model::{
-    CheckConstraint, Column, ColumnGrant, ColumnType, Deferrable, EnumType, ForeignKey, Function, Grant,
-    Identity, Index, IndexKey, IndexTarget, NullsOrder, Parallel, Partition, Policy, PolicyCommand,
-    PrimaryKey, Privilege, ReferentialAction, ResolvedSequenceOptions, RowLevelSecurity, Schema,
-    SequenceOptions, SortOrder, Table, Trigger, TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
+    CheckConstraint, Column, ColumnGrant, ColumnRef, ColumnType, Deferrable, EnumType, ForeignKey, Function,
+    Grant, Identity, Index, IndexKey, IndexTarget, NullsOrder, Parallel, Partition, Policy, PolicyCommand,
+    PrimaryKey, Privilege, ReferentialAction, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table,
+    Trigger, TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
 };
 use tokio_postgres::{Client, GenericClient, Row, Statement};
 
@@ -181,6 +181,9 @@ pub enum InspectError {
     Catalog(String),
 }
 
+/// `pg_collation`'s oid of the database's default collation (`DEFAULT_COLLATION_OID`).
+const DEFAULT_COLLATION_OID: u32 = 100;
+
 /// Read the schema `options.schema` of the database behind `client` into the model.
 ///
 /// The queries are pipelined on the connection. Each runs in its own statement, so a schema
@@ -321,10 +324,14 @@ async fn inspect_on<C: GenericClient>(
         unmodelled_names: BTreeMap::new(),
         partitions: partitions::Partitions::default(),
         extension_types: BTreeMap::new(),
+        attributes: HashMap::new(),
+        enum_types: HashMap::new(),
     };
     reader.relations(&relations)?;
     reader.types(&types)?;
-    reader.columns(&columns)?;
+    // Before the columns: an identity column's options and a serial are read with its sequence.
+    let sequences = sequences::read(&sequences, &schema_names, |table| reader.excluded(table))?;
+    reader.columns(&columns, &sequences)?;
     reader.constraints(&constraints)?;
     reader.indexes(&indexes)?;
     reader.policies(&policies)?;
@@ -334,7 +341,6 @@ async fn inspect_on<C: GenericClient>(
     reader.grants(&grants)?;
     let notes = unmodelled::notes(&unmodelled, |table| reader.excluded(table))?;
     reader.unsupported.extend(notes);
-    let sequences = sequences::read(&sequences, &schema_names, |table| reader.excluded(table))?;
     reader.schema.sequences = sequences.sequences;
     for (serial, roles) in sequences.serial_usage {
         let Some(table) = reader.tables.get_mut(&serial.table) else {
@@ -379,6 +385,11 @@ struct Reader<'a> {
     unmodelled_names: BTreeMap<String, String>,
     partitions: partitions::Partitions,
     extension_types: BTreeMap<String, String>,
+    /// Every column of the relations read, by relation oid and attnum: its name and collation
+    /// (constraint and index keys come as attnums).
+    attributes: HashMap<(u32, i16), (String, u32)>,
+    /// The enums of the schemas read, by the oid of the type and of its array type (`true`).
+    enum_types: HashMap<u32, (String, bool)>,
 }
 
 impl Reader<'_> {
@@ -535,6 +546,15 @@ impl Reader<'_> {
         for row in rows {
             let name: String = row.try_get("name")?;
             let kind: String = row.try_get("kind")?;
+            if kind == "e" {
+                self.enum_types.insert(row.try_get("oid")?, (name.clone(), false));
+                self.enum_types
+                    .insert(row.try_get("array_oid")?, (name.clone(), true));
+            }
+            // An extension's type is the extension's: only its columns' type is named.
+            if row.try_get::<_, bool>("of_extension")? {
+                continue;
+            }
             match kind.as_str() {
                 "e" => self.schema.enums.push(EnumType {
                     name,
@@ -556,26 +576,31 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn columns(&mut self, rows: &[Row]) -> Result<(), InspectError> {
+    fn columns(&mut self, rows: &[Row], sequences: &sequences::Read) -> Result<(), InspectError> {
         for row in rows {
             let table_name: String = row.try_get("table_name")?;
+            let name: String = row.try_get("name")?;
+            self.attributes.insert(
+                (row.try_get("table_oid")?, row.try_get("attnum")?),
+                (name.clone(), row.try_get("collation_oid")?),
+            );
             if !self.tables.contains_key(&table_name) {
                 continue;
             }
-            let name: String = row.try_get("name")?;
             let type_sql: String = row.try_get("type_sql")?;
-            let enum_name: Option<String> = row.try_get("enum_name")?;
-            let ty = match enum_name {
-                Some(enum_name) if row.try_get::<_, bool>("is_array")? => {
-                    ColumnType::Array(Box::new(ColumnType::Enum(enum_name)))
-                }
-                Some(enum_name) => ColumnType::Enum(enum_name),
+            let ty = match self.enum_types.get(&row.try_get::<_, u32>("type_oid")?) {
+                Some((enum_name, true)) => ColumnType::Array(Box::new(ColumnType::Enum(enum_name.clone()))),
+                Some((enum_name, false)) => ColumnType::Enum(enum_name.clone()),
                 None => ColumnType::parse(&type_sql),
+            };
+            let column_ref = ColumnRef {
+                table: table_name.clone(),
+                column: name.clone(),
             };
             let identity_code: String = row.try_get("identity")?;
             let generated_code: String = row.try_get("generated")?;
             let default_sql: Option<String> = row.try_get("default_sql")?;
-            let is_serial: bool = row.try_get("is_serial")?;
+            let is_serial = sequences.serials.contains(&column_ref);
             let serial_type = matches!(
                 ty,
                 ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
@@ -608,7 +633,14 @@ impl Reader<'_> {
                 self.note(format!("column {table_name}.{name} {unmodelled}"));
             }
             let identity_options = match identity {
-                Some(Identity::Always | Identity::ByDefault) => identity_options(row, &ty)?,
+                Some(Identity::Always | Identity::ByDefault) => {
+                    let Some(resolved) = sequences.identities.get(&column_ref) else {
+                        return Err(InspectError::Catalog(format!(
+                            "identity column {table_name}.{name} has no sequence"
+                        )));
+                    };
+                    SequenceOptions::from_resolved(*resolved, &ty)
+                }
                 _ => SequenceOptions::default(),
             };
             let column = Column {
@@ -640,7 +672,8 @@ impl Reader<'_> {
                 continue;
             }
             let kind: String = row.try_get("kind")?;
-            let columns: Vec<String> = row.try_get("columns")?;
+            let table_oid: u32 = row.try_get("table_oid")?;
+            let columns = column_names(&self.attributes, table_oid, row.try_get("columns")?, &name)?;
             let validated: bool = row.try_get("validated")?;
             let deferrable = match (
                 row.try_get::<_, bool>("deferrable")?,
@@ -695,6 +728,21 @@ impl Reader<'_> {
                             "foreign key {qualified} references no table"
                         )));
                     };
+                    let referenced_columns = match row.try_get("referenced_column_names")? {
+                        Some(names) => names,
+                        None => column_names(
+                            &self.attributes,
+                            row.try_get("referenced_oid")?,
+                            row.try_get("referenced_columns")?,
+                            &qualified,
+                        )?,
+                    };
+                    let on_delete_set_columns = column_names(
+                        &self.attributes,
+                        table_oid,
+                        row.try_get("on_delete_set_columns")?,
+                        &qualified,
+                    )?;
                     let on_delete = referential_action(&row.try_get::<_, String>("on_delete")?, &qualified)?;
                     let on_update = referential_action(&row.try_get::<_, String>("on_update")?, &qualified)?;
                     table.foreign_keys.push(ForeignKey {
@@ -705,9 +753,9 @@ impl Reader<'_> {
                             &referenced_schema,
                             &referenced_table,
                         ),
-                        referenced_columns: row.try_get("referenced_columns")?,
+                        referenced_columns,
                         on_delete,
-                        on_delete_set_columns: row.try_get("on_delete_set_columns")?,
+                        on_delete_set_columns,
                         on_update,
                         deferrable,
                         match_full: row.try_get::<_, String>("match_type")? == "f",
@@ -749,57 +797,79 @@ impl Reader<'_> {
                 self.invalid_indexes.push(name);
                 continue;
             }
-            let columns: Vec<Option<String>> = row.try_get("key_columns")?;
-            let expressions: Vec<Option<String>> = row.try_get("key_expressions")?;
-            let opclasses: Vec<Option<String>> = row.try_get("key_opclasses")?;
-            let collations: Vec<Option<String>> = row.try_get("key_collations")?;
-            let options: Vec<i32> = row.try_get("key_options")?;
-            if [
-                expressions.len(),
-                opclasses.len(),
-                collations.len(),
-                options.len(),
-            ]
-            .iter()
-            .any(|&n| n != columns.len())
+            let table_oid: u32 = row.try_get("table_oid")?;
+            let key_count = usize::try_from(row.try_get::<_, i32>("key_count")?).unwrap_or(0);
+            let attnums: Vec<i16> = row.try_get("attnums")?;
+            let options: Vec<i16> = row.try_get("options")?;
+            let collation_oids: Vec<u32> = row.try_get("collation_oids")?;
+            let expressions: Option<Vec<Option<String>>> = row.try_get("expressions")?;
+            let opclasses: Option<Vec<Option<String>>> = row.try_get("opclasses")?;
+            let collation_names: Option<Vec<Option<String>>> = row.try_get("collation_names")?;
+            let inconsistent = || InspectError::Catalog(format!("index {name} has inconsistent key arrays"));
+            if attnums.len() < key_count
+                || options.len() != key_count
+                || collation_oids.len() != key_count
+                || expressions.as_ref().is_some_and(|e| e.len() != key_count)
+                || opclasses.as_ref().is_some_and(|o| o.len() < key_count)
+                || collation_names.as_ref().is_some_and(|c| c.len() != key_count)
             {
-                return Err(InspectError::Catalog(format!(
-                    "index {name} has inconsistent key arrays"
-                )));
+                return Err(inconsistent());
             }
-            let mut keys = Vec::with_capacity(columns.len());
-            for ((((column, expression), opclass), collation), option) in columns
-                .into_iter()
-                .zip(expressions)
-                .zip(opclasses)
-                .zip(collations)
-                .zip(options)
-            {
-                let target = match (column, expression) {
-                    (Some(column), _) => IndexTarget::Column(column),
-                    (None, Some(expression)) => IndexTarget::Expression(expression),
-                    (None, None) => {
-                        return Err(InspectError::Catalog(format!(
-                            "index {name} has a key with no column"
-                        )));
+            let column = |attnum: i16| {
+                self.attributes.get(&(table_oid, attnum)).ok_or_else(|| {
+                    InspectError::Catalog(format!("index {name} names column {attnum}, which was not read"))
+                })
+            };
+            let mut keys = Vec::with_capacity(key_count);
+            for k in 0..key_count {
+                let attnum = attnums[k];
+                let (target, column_collation) = if attnum != 0 {
+                    let (column, collation) = column(attnum)?;
+                    (IndexTarget::Column(column.clone()), Some(*collation))
+                } else {
+                    match expressions.as_ref().and_then(|e| e[k].clone()) {
+                        Some(expression) => (IndexTarget::Expression(expression), None),
+                        None => {
+                            return Err(InspectError::Catalog(format!(
+                                "index {name} has a key with no column"
+                            )));
+                        }
                     }
                 };
-                let (order, nulls) = key_ordering(option);
+                // A key's collation when it is not the column's (an expression's: not the
+                // default).
+                let collation_oid = collation_oids[k];
+                let collation = match column_collation {
+                    _ if collation_oid == 0 => None,
+                    Some(of_column) if of_column == collation_oid => None,
+                    None if collation_oid == DEFAULT_COLLATION_OID => None,
+                    _ => match collation_names.as_ref().and_then(|c| c[k].clone()) {
+                        Some(collation) => Some(collation),
+                        None if collation_oid == DEFAULT_COLLATION_OID => Some("default".to_owned()),
+                        None => return Err(inconsistent()),
+                    },
+                };
+                let (order, nulls) = key_ordering(i32::from(options[k]));
                 keys.push(IndexKey {
                     target,
                     collation,
-                    opclass,
+                    opclass: opclasses.as_ref().and_then(|o| o[k].clone()),
                     order,
                     nulls,
                 });
             }
+            let include = attnums[key_count..]
+                .iter()
+                .filter(|&&attnum| attnum != 0)
+                .map(|&attnum| column(attnum).map(|(column, _)| column.clone()))
+                .collect::<Result<Vec<_>, _>>()?;
             let index = Index {
                 name,
                 unique: row.try_get("is_unique")?,
                 nulls_not_distinct: row.try_get("nulls_not_distinct")?,
                 method: row.try_get("method")?,
                 keys,
-                include: row.try_get("include")?,
+                include,
                 predicate: row.try_get("predicate")?,
                 comment: row.try_get("comment")?,
             };
@@ -1144,22 +1214,28 @@ impl Reader<'_> {
 }
 
 /// The options of the identity sequence of a column row (`seq_*` columns), defaults left out.
-fn identity_options(row: &Row, ty: &ColumnType) -> Result<SequenceOptions, InspectError> {
-    let option = |name: &str| -> Result<i64, InspectError> {
-        row.try_get::<_, Option<i64>>(name)?
-            .ok_or_else(|| InspectError::Catalog(format!("an identity column has no sequence ({name})")))
-    };
-    Ok(SequenceOptions::from_resolved(
-        ResolvedSequenceOptions {
-            start: option("seq_start")?,
-            increment: option("seq_increment")?,
-            min_value: option("seq_min")?,
-            max_value: option("seq_max")?,
-            cache: option("seq_cache")?,
-            cycle: row.try_get::<_, Option<bool>>("seq_cycle")?.unwrap_or(false),
-        },
-        ty,
-    ))
+/// The names of the columns `attnums` of the relation `relid` (NULL: none), read by
+/// `columns`; `of` names what lists them, for the error.
+fn column_names(
+    attributes: &HashMap<(u32, i16), (String, u32)>,
+    relid: u32,
+    attnums: Option<Vec<i16>>,
+    of: &str,
+) -> Result<Vec<String>, InspectError> {
+    attnums
+        .unwrap_or_default()
+        .into_iter()
+        .map(|attnum| {
+            attributes
+                .get(&(relid, attnum))
+                .map(|(name, _)| name.clone())
+                .ok_or_else(|| {
+                    InspectError::Catalog(format!(
+                        "{of} names column {attnum} of relation {relid}, which was not read"
+                    ))
+                })
+        })
+        .collect()
 }
 
 fn referential_action(code: &str, constraint: &str) -> Result<ReferentialAction, InspectError> {

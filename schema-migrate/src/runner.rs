@@ -277,11 +277,17 @@ pub enum RunError {
 
     #[error(
         "refusing to revert: down.sql would create an object under a name that an object the migrations do not hold \
-         takes in the database ({}); nothing was reverted. Rename or drop that object by hand (the runner never touches \
+         takes in the database ({}); {}. Rename or drop that object by hand (the runner never touches \
          what the migrations do not hold), then run `migrate down` again",
-        collisions::describe(.collisions)
+        collisions::describe(.collisions),
+        collisions::reverted_first(.reverted)
     )]
-    DownCollides { collisions: Vec<DownCollision> },
+    DownCollides {
+        collisions: Vec<DownCollision>,
+        /// The downs finished before the refusal: only a down resumed part way, which was
+        /// checked when it began.
+        reverted: Vec<String>,
+    },
 
     /// A migration's `schema.json`, which `down` reads to know what its down creates.
     #[error(transparent)]
@@ -773,19 +779,29 @@ async fn down_locked(
         }
         plan.push((migration, row.down_steps_done));
     }
-    // Before anything runs. A down resumed part way (only the newest can be) was checked when it
-    // began, and the database no longer stands at its snapshot, which the check compares with.
-    if plan.iter().all(|(_, down_steps_done)| down_steps_done.is_none()) {
-        let reverting: Vec<&Migration> = plan.iter().map(|(migration, _)| *migration).collect();
-        collisions::check(client, migrations, &reverting).await?;
-    }
     let runner = Runner {
         client,
         table,
         options,
     };
     let mut reverted = Vec::new();
-    for (migration, down_steps_done) in plan {
+    for (index, &(migration, down_steps_done)) in plan.iter().enumerate() {
+        // Before the first down that starts, every one from it on is checked against the
+        // database as it stands then. A down resumed part way (only the newest can be) was
+        // checked when it began, and the database stands at no snapshot until it is finished:
+        // the others are checked once it is.
+        if down_steps_done.is_none() && (index == 0 || plan[index - 1].1.is_some()) {
+            let reverting: Vec<&Migration> = plan[index..].iter().map(|(migration, _)| *migration).collect();
+            match collisions::check(client, migrations, &reverting).await {
+                Err(RunError::DownCollides { collisions, .. }) => {
+                    return Err(RunError::DownCollides {
+                        collisions,
+                        reverted: reverted.clone(),
+                    });
+                }
+                other => other?,
+            }
+        }
         let result = if migration.down_transactional() {
             runner.down_transactional(migration).await
         } else {

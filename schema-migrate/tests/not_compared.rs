@@ -565,3 +565,41 @@ async fn a_down_never_takes_the_name_of_an_object_not_compared() {
     // And the down, run anyway, fails where the plan refused (it does not replace the type).
     assert!(client.batch_execute(&steps.down_script()).await.is_err());
 }
+
+/// A collation of `pg_catalog` whose recorded version is not the library's is reported where
+/// the schema read uses it (a column, an index key, a view's query), and only there: one used
+/// only by another schema's table is that schema's concern.
+#[tokio::test]
+async fn a_stale_collation_is_reported_where_the_schema_uses_it() {
+    let db = TestDb::create("stale_collation").await;
+    let client = db.connect().await;
+    client
+        .batch_execute(
+            r#"
+            CREATE TABLE sorted (id int PRIMARY KEY, name text COLLATE "en-x-icu", code text);
+            CREATE INDEX sorted_code ON sorted (code COLLATE "fr-x-icu");
+            CREATE VIEW sorted_names AS SELECT code COLLATE "de-x-icu" AS code FROM sorted;
+            CREATE SCHEMA elsewhere;
+            CREATE TABLE elsewhere.other (name text COLLATE "it-x-icu");
+            UPDATE pg_catalog.pg_collation SET collversion = '0.1'
+             WHERE collname IN ('en-x-icu', 'fr-x-icu', 'de-x-icu', 'it-x-icu', 'es-x-icu');
+            "#,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("DDL failed: {e:?}"));
+    let inspection = inspect(&client, &InspectOptions::default())
+        .await
+        .expect("inspect");
+    let stale: Vec<&str> = inspection
+        .unsupported
+        .iter()
+        .filter(|note| note.contains("was recorded at version 0.1"))
+        .map(|note| note.split(' ').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        stale,
+        [r#""de-x-icu""#, r#""en-x-icu""#, r#""fr-x-icu""#],
+        "{:#?}",
+        inspection.unsupported
+    );
+}

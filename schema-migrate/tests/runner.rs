@@ -1031,3 +1031,101 @@ async fn down_refuses_to_take_a_name_an_object_not_in_the_migrations_holds() {
         assert!(!table_exists(&client, "t").await && !table_exists(&client, "keep").await);
     }
 }
+
+/// A down resumed part way is finished, and the downs after it are checked once it is: an object
+/// the migrations do not hold that took a name while the down stood interrupted is refused
+/// before the next down runs, and the refusal says what was finished.
+#[tokio::test]
+async fn the_downs_after_one_resumed_part_way_are_checked_before_they_run() {
+    use schema_migrate::inspect::{InspectOptions, inspect};
+    let shape = TestDb::create("runner_resumed_collides_shape").await;
+    let shape_client = shape.connect().await;
+    shape_client
+        .batch_execute("CREATE TABLE keep (id int PRIMARY KEY); CREATE TABLE t (id int PRIMARY KEY, n int);")
+        .await
+        .unwrap();
+    let with_t = inspect(&shape_client, &InspectOptions::default())
+        .await
+        .unwrap()
+        .schema;
+    shape_client
+        .batch_execute("DROP TABLE t; CREATE TABLE extra_a (id int); CREATE TABLE extra_b (id int);")
+        .await
+        .unwrap();
+    let with_extras = inspect(&shape_client, &InspectOptions::default())
+        .await
+        .unwrap()
+        .schema;
+    let mut without_t = with_t.clone();
+    without_t.tables.retain(|t| t.name != "t");
+    // The third migration's down runs statement by statement; its second statement fails the
+    // first time (no table `gate` yet), leaving it reverted part way.
+    let up = no_tx("CREATE TABLE extra_a (id int);\nCREATE TABLE extra_b (id int);\n");
+    let down = no_tx("DROP TABLE extra_b;\nINSERT INTO gate VALUES (1);\nDROP TABLE extra_a;\n");
+    let json = with_extras.to_json();
+    let third = Migration {
+        version: "20240103000000".to_owned(),
+        description: "extras".to_owned(),
+        path: PathBuf::from("migrations/20240103000000_extras"),
+        checksum: checksum(up.as_bytes(), down.as_bytes(), json.as_bytes()),
+        up,
+        down,
+        snapshot: Snapshot::from_schema(with_extras.clone()),
+    };
+    let migrations = vec![
+        planned("20240101000000", "create", &Schema::default(), &with_t),
+        planned("20240102000000", "drop_t", &with_t, &without_t),
+        third,
+    ];
+
+    let db = TestDb::create("runner_resumed_collides").await;
+    let client = db.connect().await;
+    runner::up(db.url(), &migrations, None, &options()).await.unwrap();
+    let error = runner::down(db.url(), &migrations, DownTarget::Steps(1), &options())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RunError::RevertInterrupted { .. }), "{error}");
+    assert_eq!(history(&client).await.pop().unwrap().down_steps_done, Some(1));
+
+    // While it stands interrupted, a view takes `t`, which the second migration's down creates;
+    // the cause of the interruption is fixed.
+    client
+        .batch_execute("CREATE VIEW t AS SELECT 1 AS one; CREATE TABLE gate (id int);")
+        .await
+        .unwrap();
+    let error = runner::down(db.url(), &migrations, DownTarget::Steps(2), &options())
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    let RunError::DownCollides { reverted, .. } = &error else {
+        panic!("expected DownCollides, got {message}");
+    };
+    assert_eq!(reverted, &["20240103000000"]);
+    assert!(
+        message.contains("20240102000000_drop_t: the down of drop table t")
+            && message.contains("t is a view"),
+        "{message}"
+    );
+    assert!(
+        message.contains("only the down resumed part way was finished (20240103000000)"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "one line: {message}");
+    // The resumed down is finished, the second migration untouched, the view kept.
+    assert_eq!(versions(&client).await, ["20240101000000", "20240102000000"]);
+    assert!(!table_exists(&client, "extra_a").await);
+    let kind: String = client
+        .query_one("SELECT relkind::text FROM pg_class WHERE relname = 't'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kind, "v");
+
+    // Once the view is gone, the rest of the down runs.
+    client.batch_execute("DROP VIEW t").await.unwrap();
+    let reverted = runner::down(db.url(), &migrations, DownTarget::Steps(1), &options())
+        .await
+        .unwrap();
+    assert_eq!(reverted, ["20240102000000"]);
+    assert!(table_exists(&client, "t").await);
+}

@@ -5,21 +5,9 @@
 -- with a NULL name means it exists and is empty.
 SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
        n.nspname::text AS schema,
-       -- The roles other than the owner granted USAGE on the schema (`GRANT USAGE ON SCHEMA`),
-       -- and every other entry of its ACL (CREATE, a grant to PUBLIC, WITH GRANT OPTION), which
-       -- the model does not hold.
-       ARRAY(SELECT r.rolname::text
-               FROM pg_catalog.aclexplode(n.nspacl) AS a
-               JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
-              WHERE a.grantee <> n.nspowner AND a.privilege_type = 'USAGE' AND NOT a.is_grantable
-              ORDER BY 1) AS schema_usage,
-       ARRAY(SELECT coalesce(r.rolname::text, 'PUBLIC') || ' ' || a.privilege_type
-                    || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
-               FROM pg_catalog.aclexplode(n.nspacl) AS a
-               LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
-              WHERE a.grantee <> n.nspowner
-                AND (a.privilege_type <> 'USAGE' OR a.is_grantable OR r.oid IS NULL)
-              ORDER BY 1) AS schema_acl_unmodelled,
+       acl.schema_usage,
+       acl.schema_acl_unmodelled,
+       c.oid AS oid,
        c.relkind::text AS kind,
        c.relispartition AS is_partition,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
@@ -34,15 +22,6 @@ SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN
        EXISTS (
            SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid
        ) AS inherits,
-       EXISTS (
-           SELECT 1
-             FROM pg_catalog.pg_depend d
-            WHERE d.classid = 'pg_catalog.pg_class'::regclass
-              AND d.objid = c.oid
-              AND d.refclassid = 'pg_catalog.pg_class'::regclass
-              AND d.refobjsubid > 0
-              AND d.deptype IN ('a', 'i')
-       ) AS owned_by_column,
        -- The runner's history where versions before the `schema_migrate` schema kept it: a
        -- table of that name with the history's columns (`HISTORY_COLUMNS` in runner.rs).
        -- Another tool's table of the name (Rails keeps only `version`) is the application's.
@@ -55,6 +34,26 @@ SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN
                                 'success', 'steps_done', 'error')
        ) = 8) IS TRUE AS is_legacy_history
   FROM pg_catalog.pg_namespace n
+  -- Once per schema, not once per relation (OFFSET 0 keeps it from being pulled up).
+  CROSS JOIN LATERAL (
+      SELECT
+          -- The roles other than the owner granted USAGE on the schema (`GRANT USAGE ON
+          -- SCHEMA`), and every other entry of its ACL (CREATE, a grant to PUBLIC, WITH GRANT
+          -- OPTION), which the model does not hold.
+          ARRAY(SELECT r.rolname::text
+                  FROM pg_catalog.aclexplode(n.nspacl) AS a
+                  JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+                 WHERE a.grantee <> n.nspowner AND a.privilege_type = 'USAGE' AND NOT a.is_grantable
+                 ORDER BY 1) AS schema_usage,
+          ARRAY(SELECT coalesce(r.rolname::text, 'PUBLIC') || ' ' || a.privilege_type
+                       || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
+                  FROM pg_catalog.aclexplode(n.nspacl) AS a
+                  LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+                 WHERE a.grantee <> n.nspowner
+                   AND (a.privilege_type <> 'USAGE' OR a.is_grantable OR r.oid IS NULL)
+                 ORDER BY 1) AS schema_acl_unmodelled
+      OFFSET 0
+  ) acl
   LEFT JOIN pg_catalog.pg_class c
     ON c.relnamespace = n.oid
    AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')

@@ -1,6 +1,8 @@
 -- Sequences of the schema ($1) that do not belong to an extension, with their options, the
--- column that owns them (OWNED BY; identity sequences are left out) and whether that column is
--- a serial: an integer column whose default takes its values from this very sequence.
+-- column that owns them (OWNED BY, or the identity column whose sequence it is) and whether that
+-- column is a serial: an integer column whose default takes its values from this very sequence.
+-- The columns' identity options and serials are read from here (columns.sql does not look
+-- them up for each column).
 SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN c.relname::text ELSE n.nspname || '.' || c.relname END AS name,
        pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
        s.seqstart AS seq_start,
@@ -9,6 +11,7 @@ SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN
        s.seqmax AS seq_max,
        s.seqcache AS seq_cache,
        s.seqcycle AS seq_cycle,
+       (d.deptype = 'i') IS TRUE AS is_identity,
        oc.relname::text AS owner_table,
        owner_ns.nspname::text AS owner_schema,
        oa.attname::text AS owner_column,
@@ -43,20 +46,12 @@ SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN
    AND d.objid = c.oid
    AND d.refclassid = 'pg_catalog.pg_class'::regclass
    AND d.refobjsubid > 0
-   AND d.deptype = 'a'
+   AND d.deptype IN ('a', 'i')
   LEFT JOIN pg_catalog.pg_class oc ON oc.oid = d.refobjid
   LEFT JOIN pg_catalog.pg_namespace owner_ns ON owner_ns.oid = oc.relnamespace
   LEFT JOIN pg_catalog.pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
  WHERE n.nspname = ANY($1)
    AND c.relkind = 'S'
-   -- Identity columns' sequences are their columns' (read with them).
-   AND NOT EXISTS (
-       SELECT 1
-         FROM pg_catalog.pg_depend i
-        WHERE i.classid = 'pg_catalog.pg_class'::regclass
-          AND i.objid = c.oid
-          AND i.deptype = 'i'
-   )
    AND NOT EXISTS (
        SELECT 1
          FROM pg_catalog.pg_depend e

@@ -226,11 +226,24 @@ SELECT 'collation', v.name,
                   FROM pg_catalog.pg_collation c
                  WHERE c.collversion IS NOT NULL
                    AND (c.collnamespace IN (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1))
-                        OR c.oid IN (SELECT a.attcollation
-                                       FROM pg_catalog.pg_attribute a
-                                       JOIN pg_catalog.pg_class r ON r.oid = a.attrelid
-                                       JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
-                                      WHERE rn.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped))
+                        -- Used by an object of those schemas: a column or an index key (its
+                        -- relation), a view's query (its rule), a domain. Postgres records each
+                        -- use of a collation other than the default in pg_depend, which is
+                        -- searched by collation rather than every column read.
+                        OR c.oid IN (SELECT d.refobjid
+                                       FROM pg_catalog.pg_depend d
+                                      WHERE d.refclassid = 'pg_catalog.pg_collation'::regclass
+                                        AND CASE d.classid
+                                                WHEN 'pg_catalog.pg_class'::regclass THEN
+                                                    (SELECT r.relnamespace FROM pg_catalog.pg_class r WHERE r.oid = d.objid)
+                                                WHEN 'pg_catalog.pg_rewrite'::regclass THEN
+                                                    (SELECT r.relnamespace
+                                                       FROM pg_catalog.pg_rewrite rw
+                                                       JOIN pg_catalog.pg_class r ON r.oid = rw.ev_class
+                                                      WHERE rw.oid = d.objid)
+                                                WHEN 'pg_catalog.pg_type'::regclass THEN
+                                                    (SELECT ty.typnamespace FROM pg_catalog.pg_type ty WHERE ty.oid = d.objid)
+                                            END IN (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1))))
                  OFFSET 0) c
           JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace) v
  WHERE v.recorded IS DISTINCT FROM v.actual

@@ -93,7 +93,22 @@ pub(super) async fn check(
     if collisions.is_empty() {
         Ok(())
     } else {
-        Err(RunError::DownCollides { collisions })
+        Err(RunError::DownCollides {
+            collisions,
+            reverted: Vec::new(),
+        })
+    }
+}
+
+/// What was reverted before the refusal, for [`RunError::DownCollides`]'s one line.
+pub(super) fn reverted_first(reverted: &[String]) -> String {
+    if reverted.is_empty() {
+        "nothing was reverted".to_owned()
+    } else {
+        format!(
+            "only the down resumed part way was finished ({}), and nothing after it was reverted",
+            reverted.join(", ")
+        )
     }
 }
 
