@@ -489,7 +489,24 @@ pub fn run(
         declared: Box::new(declared),
         default_dir,
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // A diff of two databases reads each side on a thread of its own (the rows of two large
+    // schemas decode at once); every other command runs on one thread.
+    let two_databases = matches!(
+        &cli.command,
+        Command::Diff {
+            from: Source::Database(_),
+            to: Source::Database(_),
+            ..
+        }
+    );
+    let mut builder = if two_databases {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(2);
+        builder
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

@@ -132,6 +132,12 @@ const UNMODELLED: &[(&str, &str)] = &[
         "column stats.a has SET STATISTICS 500",
     ),
     (
+        // Column b has nothing else to say: its one option is reported alone (beside any option
+        // of the server's own, pg_*, which some servers keep on every column).
+        "ALTER TABLE stats ALTER COLUMN b SET (n_distinct = 100)",
+        "column stats.b has options (n_distinct=100)",
+    ),
+    (
         "CREATE TABLE stored (doc text); ALTER TABLE stored ALTER COLUMN doc SET STORAGE EXTERNAL",
         "column stored.doc has SET STORAGE EXTERNAL",
     ),

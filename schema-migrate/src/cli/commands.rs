@@ -1242,18 +1242,7 @@ async fn load_source(
                 (None, Some(declared)) => InspectOptions::declared([&declared.schema]),
                 (None, None) => InspectOptions::default(),
             };
-            let inspection = inspect_url(url, &options).await?;
-            // Never silently: what the model cannot hold is neither planned nor dropped.
-            for note in &inspection.unsupported {
-                eprintln!("warning: not compared: {note}");
-            }
-            Ok((
-                inspection.schema,
-                Some(NotCompared {
-                    names: inspection.unmodelled_names,
-                    extension_types: inspection.extension_types,
-                }),
-            ))
+            database_side(url, &options).await
         }
         Source::Migrations => {
             let (_, migrations) = load_dir(app, cli)?;
@@ -1261,6 +1250,26 @@ async fn load_source(
         }
         Source::Declared => Ok((declared.as_ref().expect("loaded").schema.clone(), None)),
     }
+}
+
+/// A side of a diff read from the database at `url`, with what it holds that is not compared
+/// (each warned about on stderr).
+async fn database_side(
+    url: &str,
+    options: &InspectOptions,
+) -> Result<(Schema, Option<NotCompared>), Failure> {
+    let inspection = inspect_url(url, options).await?;
+    // Never silently: what the model cannot hold is neither planned nor dropped.
+    for note in &inspection.unsupported {
+        eprintln!("warning: not compared: {note}");
+    }
+    Ok((
+        inspection.schema,
+        Some(NotCompared {
+            names: inspection.unmodelled_names,
+            extension_types: inspection.extension_types,
+        }),
+    ))
 }
 
 async fn diff_command(
@@ -1285,11 +1294,27 @@ async fn diff_command(
         }
         _ => None,
     };
-    // The two sides are read at once: two databases take the time of the slower one.
-    let ((mut from_schema, from_unmodelled), (mut to_schema, to_unmodelled)) = tokio::try_join!(
-        load_source(app, cli, from, &declared, whole.as_ref()),
-        load_source(app, cli, to, &declared, whole.as_ref())
-    )?;
+    // The two sides are read at once: two databases take the time of the slower one, each read
+    // and decoded by a task of its own (on the two threads `run` gives this command).
+    let ((mut from_schema, from_unmodelled), (mut to_schema, to_unmodelled)) = match (from, to, &whole) {
+        (Source::Database(from_url), Source::Database(to_url), Some(whole)) => {
+            let side = |url: &String| {
+                let (url, options) = (url.clone(), whole.clone());
+                tokio::spawn(async move { database_side(&url, &options).await })
+            };
+            let (from_side, to_side) = (side(from_url), side(to_url));
+            // A side's panic is this command's, as when the sides were not tasks.
+            let joined = |side: Result<_, tokio::task::JoinError>| {
+                side.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
+            };
+            let (from_side, to_side) = tokio::join!(from_side, to_side);
+            (joined(from_side)?, joined(to_side)?)
+        }
+        _ => tokio::try_join!(
+            load_source(app, cli, from, &declared, whole.as_ref()),
+            load_source(app, cli, to, &declared, whole.as_ref())
+        )?,
+    };
     let (from_db, to_db) = (from_unmodelled.is_some(), to_unmodelled.is_some());
     // The plan runs against `from`: it may not take a name that database gives to an object not
     // compared.

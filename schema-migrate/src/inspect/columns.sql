@@ -20,8 +20,10 @@ SELECT CASE WHEN n.nspname = ($1::text[])[1] AND strpos(c.relname, '.') = 0 THEN
             ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default_sql,
        -- Attributes the model does not keep, as the note that reports them (NULL: none); the
        -- note is built only for the few columns that have one.
+       -- (Some servers keep an option of their own, pg_*, on every column: one such option
+       -- alone is seen without unnesting the array.)
        CASE WHEN a.attstattarget >= 0 OR a.attstorage <> t.typstorage OR a.attcompression <> ''
-                 OR a.attoptions IS NOT NULL
+                 OR cardinality(a.attoptions) > 1 OR a.attoptions[1] NOT LIKE 'pg\_%'
             THEN NULLIF(concat_ws(', ',
            CASE WHEN a.attstattarget >= 0 THEN 'has SET STATISTICS ' || a.attstattarget END,
            CASE WHEN a.attstorage <> t.typstorage THEN 'has SET STORAGE ' ||
