@@ -673,7 +673,13 @@ impl Reader<'_> {
             }
             let kind: String = row.try_get("kind")?;
             let table_oid: u32 = row.try_get("table_oid")?;
-            let columns = column_names(&self.attributes, table_oid, row.try_get("columns")?, &name)?;
+            // Only the kinds the model holds by column: a check is read from its definition, and
+            // an exclusion constraint's keys may be expressions (attnum 0).
+            let columns = if matches!(kind.as_str(), "p" | "u" | "f") {
+                column_names(&self.attributes, table_oid, row.try_get("columns")?, &name)?
+            } else {
+                Vec::new()
+            };
             let validated: bool = row.try_get("validated")?;
             let deferrable = match (
                 row.try_get::<_, bool>("deferrable")?,
