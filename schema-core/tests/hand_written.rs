@@ -56,6 +56,7 @@ fn function(name: &str) -> Function {
     Function {
         name: name.to_owned(),
         arguments: String::new(),
+        argument_defaults: Vec::new(),
         returns: "trigger".to_owned(),
         language: "plpgsql".to_owned(),
         volatility: Volatility::Volatile,
@@ -350,6 +351,7 @@ fn a_role_granted_on_another_namespace_gets_usage_on_it() {
         .function(Function {
             name: "billing.rate_of".to_owned(),
             arguments: "code text".to_owned(),
+            argument_defaults: Vec::new(),
             returns: "text".to_owned(),
             language: "sql".to_owned(),
             body: "SELECT code".to_owned(),
