@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use schema_core::Renames;
-use schema_core::model::{Column, ColumnType, Deferrable, Domain, Schema};
+use schema_core::model::{Column, ColumnType, Deferrable, Domain, Function, Schema};
 
 use crate::diff::{Change, diff};
 
@@ -609,11 +609,28 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
     let superseded = superseded(&changes);
     let replaced_policies = replaced_policies(&changes);
     let regranted = regranted(&changes);
+    let recreated = recreated_functions(&changes);
+    let rebuilt_functions = rebuilt_function_phases(&changes);
     changes.sort_by_key(|change| {
         if superseded.contains(change) {
             return (LATE_DROP, 1);
         }
         match change {
+            // Right before it is created again (the diff lists the drop first).
+            Change::DropFunction(f) if recreated.contains_key(&identity(f)) => (recreated[&identity(f)], 0),
+            // A check or an index expression that calls a rebuilt function goes first and comes
+            // back last, once the function exists again: its validation (or concurrent build)
+            // commits, and then everything else is in place already, in either direction.
+            Change::DropCheck { .. } | Change::DropIndex { .. }
+                if calls_rebuilt(&change.reverse(), &rebuilt_functions).is_some() =>
+            {
+                (0, 0)
+            }
+            Change::AddCheck { .. } | Change::CreateIndex { .. }
+                if calls_rebuilt(change, &rebuilt_functions).is_some_and(|at| at <= LAST_CREATE) =>
+            {
+                (LAST_CREATE, 2)
+            }
             // Right before the grant that replaces it (the diff lists it first), in the same
             // transaction, so the role never lacks a privilege it keeps in another form.
             Change::Revoke { table, grant } if regranted.contains(&(table.clone(), grant.role.clone())) => (
@@ -1034,6 +1051,62 @@ fn superseded(changes: &[Change]) -> Vec<Change> {
     out
 }
 
+/// A function's identity to Postgres: its name and input types.
+fn identity(function: &Function) -> (String, Vec<String>) {
+    let types = function.input_types().into_iter().map(str::to_owned).collect();
+    (function.name.clone(), types)
+}
+
+/// The functions dropped and created again under the same identity (a new result, argument
+/// names or OUT arguments), with the phase of their creation: `CREATE OR REPLACE` cannot make
+/// the new one out of the old, and the old one's `DROP FUNCTION` would take the new one, so the
+/// drop comes right before the creation, once what calls it is gone.
+fn recreated_functions(changes: &[Change]) -> BTreeMap<(String, Vec<String>), u8> {
+    let mut out = BTreeMap::new();
+    for change in changes {
+        let Change::DropFunction(old) = change else {
+            continue;
+        };
+        let create = changes.iter().find(|other| {
+            matches!(other, Change::CreateFunction(new) if new != old && crate::diff::same_identity(old, new))
+        });
+        if let Some(create) = create {
+            out.insert(identity(old), phase(create));
+        }
+    }
+    out
+}
+
+/// The phase at which each function dropped while declared (see
+/// [`crate::diff::rebuilt_functions`]) exists again, by name.
+fn rebuilt_function_phases(changes: &[Change]) -> BTreeMap<String, u8> {
+    let rebuilt = crate::diff::rebuilt_functions(changes);
+    let mut out = BTreeMap::new();
+    for change in changes {
+        if let Change::CreateFunction(f) | Change::ReplaceFunction { to: f, .. } = change
+            && rebuilt.contains(&f.name)
+        {
+            let at = out.entry(f.name.clone()).or_insert(0);
+            *at = (*at).max(phase(change));
+        }
+    }
+    out
+}
+
+/// The latest phase at which a rebuilt function a definition calls exists again.
+fn calls_rebuilt(change: &Change, rebuilt: &BTreeMap<String, u8>) -> Option<u8> {
+    let definitions = crate::diff::definitions(change);
+    rebuilt
+        .iter()
+        .filter(|(name, _)| {
+            definitions
+                .iter()
+                .any(|sql| crate::diff::names_identifier(sql, name))
+        })
+        .map(|(_, at)| *at)
+        .max()
+}
+
 /// How a policy dropped and created again by one plan (changed, or rebuilt around a column
 /// change) is ordered. A dropped policy under FORCE ROW LEVEL SECURITY hides every row of the
 /// table, so the drop and the create must commit together, never with a concurrent index build,
@@ -1056,6 +1129,7 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
             _ => None,
         })
         .collect();
+    let rebuilt_functions = crate::diff::rebuilt_functions(changes);
     let mut out = BTreeMap::new();
     for change in changes {
         let Change::DropPolicy { table, policy } = change else {
@@ -1106,6 +1180,25 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                 // Postgres refuses to drop a column a policy names, or to change its type: the
                 // policy goes right before and comes back right after, in their transaction.
                 Change::DropColumn { table: t, column } if t == table && uses(&column.name) => {
+                    let at = phase(other);
+                    replacement = match replacement {
+                        None => None,
+                        Some(PolicyReplacement::Together) => {
+                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
+                        }
+                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
+                            Some(PolicyReplacement::AroundColumnChanges {
+                                first: first.min(at),
+                                last: last.max(at),
+                            })
+                        }
+                    };
+                }
+                // Postgres refuses to drop a function a policy calls: the policy goes right
+                // before the function is dropped and comes back right after it is created.
+                Change::CreateFunction(f) | Change::ReplaceFunction { to: f, .. }
+                    if rebuilt_functions.contains(&f.name) && policy_calls(policy, &f.name) =>
+                {
                     let at = phase(other);
                     replacement = match replacement {
                         None => None,
@@ -1191,6 +1284,9 @@ fn close_policy_windows(
             Change::DropColumn { table: t, column } => {
                 t == table && policy_uses(&policy, table, &column.name)
             }
+            // A function it calls, dropped and created again, and the functions that call
+            // that one (created after it): none commits.
+            Change::DropFunction(_) | Change::CreateFunction(_) | Change::ReplaceFunction { .. } => true,
             // Another policy replaced around the same changes stays inside with them: moved
             // before this drop, its creation would come before the column change it waits for.
             Change::DropPolicy {
@@ -1229,6 +1325,18 @@ fn policy_uses(policy: &schema_core::model::Policy, table: &str, column: &str) -
         .flatten()
         .any(|sql| crate::diff::names_identifier(sql, column) || crate::diff::names_identifier(sql, table))
 }
+
+/// Whether the old definition of a policy calls (names) the function `name`.
+fn policy_calls(policy: &schema_core::model::Policy, name: &str) -> bool {
+    [&policy.using, &policy.with_check]
+        .into_iter()
+        .flatten()
+        .any(|sql| crate::diff::names_identifier(sql, name))
+}
+
+/// Where the last objects are created (triggers and views): what may commit in its statements
+/// and waits for a rebuilt function comes after them.
+const LAST_CREATE: u8 = 18;
 
 /// Where superseded drops run: after the foreign keys are added (16), before row-level security.
 const LATE_DROP: u8 = 16;
