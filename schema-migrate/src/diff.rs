@@ -33,7 +33,7 @@ mod sequences;
 mod uniques;
 mod views;
 
-pub(crate) use functions::{rebuilt_functions, same_identity};
+pub(crate) use functions::{columns_calling_rebuilt, rebuilt_functions, same_identity};
 
 /// One typed change between two schemas.
 // A plan holds tens of changes, not millions: boxing the large variants (a column's two states)

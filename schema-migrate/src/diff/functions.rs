@@ -118,3 +118,39 @@ pub(super) fn rebuild_dependents(from: &Schema, to: &Schema, changes: &mut Vec<C
     }
     changes.extend(extra);
 }
+
+/// The column defaults and generated expressions (on either side of the plan) that call a
+/// rebuilt function, as `(function, "column t.c's default")`. Postgres refuses to drop a function
+/// they use, and they are not rebuilt around it: a generated column would be computed again for
+/// every row.
+pub(crate) fn columns_calling_rebuilt(
+    from: &Schema,
+    to: &Schema,
+    changes: &[Change],
+) -> Vec<(String, String)> {
+    let rebuilt = rebuilt_functions(changes);
+    let mut out = Vec::new();
+    for name in &rebuilt {
+        for table in from.tables.iter().chain(&to.tables) {
+            for column in &table.columns {
+                let uses = [
+                    ("default", &column.default),
+                    ("generated expression", &column.generated),
+                ]
+                .into_iter()
+                .filter_map(|(what, sql)| sql.as_ref().map(|sql| (what, sql)))
+                .filter(|(_, sql)| calls(sql, name));
+                for (what, _) in uses {
+                    let found = (
+                        name.clone(),
+                        format!("column {}.{}'s {what}", table.name, column.name),
+                    );
+                    if !out.contains(&found) {
+                        out.push(found);
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -2,8 +2,8 @@
 //! table whose columns change (Postgres refuses to change or drop a column a view uses), that
 //! calls a function dropped and created again, or that reads a view that is rebuilt, is dropped
 //! before the changes and created again after them; views are dropped dependents first and
-//! created in dependency order. An unchanged materialized view's indexes
-//! are diffed like a table's.
+//! created in dependency order. An unchanged materialized view's indexes are diffed like a
+//! table's.
 
 use std::collections::BTreeSet;
 

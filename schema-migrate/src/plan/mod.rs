@@ -490,7 +490,25 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
             options.extension_users.entry(extension).or_default().kept = users;
         }
     }
-    plan_changes(diff(from, to, renames), &options)
+    let changes = diff(from, to, renames);
+    let refused: Vec<(String, String)> = crate::diff::columns_calling_rebuilt(from, to, &changes)
+        .into_iter()
+        .map(|(function, user)| {
+            (
+                format!("drop and create function {function}"),
+                format!(
+                    "{user} calls it, and Postgres refuses to drop a function a column uses (CREATE OR REPLACE \
+                     cannot change its result, OUT arguments or argument names, nor remove a default, in the \
+                     plan or its down): drop that default in one migration, change the function in the next, \
+                     and set the default again"
+                ),
+            )
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(PlanError::Refused { steps: refused });
+    }
+    plan_changes(changes, &options)
 }
 
 /// The `(table, role)` pairs whose privileges are revoked and granted in one plan, on a table that
@@ -1115,9 +1133,9 @@ fn calls_rebuilt(change: &Change, rebuilt: &BTreeMap<String, u8>) -> Option<u8> 
 enum PolicyReplacement {
     /// Dropped right before it is created, with the other policies.
     Together,
-    /// The old policy uses a column whose type changes, which Postgres refuses while the policy
-    /// exists: dropped right before the first of those column changes (by phase) and created
-    /// right after the last.
+    /// The old policy uses a column whose type changes (or calls a function dropped and created
+    /// again), which Postgres refuses while the policy exists: dropped right before the first of
+    /// those changes (by phase) and created right after the last.
     AroundColumnChanges { first: u8, last: u8 },
 }
 
@@ -1181,18 +1199,7 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                 // policy goes right before and comes back right after, in their transaction.
                 Change::DropColumn { table: t, column } if t == table && uses(&column.name) => {
                     let at = phase(other);
-                    replacement = match replacement {
-                        None => None,
-                        Some(PolicyReplacement::Together) => {
-                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
-                        }
-                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
-                            Some(PolicyReplacement::AroundColumnChanges {
-                                first: first.min(at),
-                                last: last.max(at),
-                            })
-                        }
-                    };
+                    replacement = around(replacement, at);
                 }
                 // Postgres refuses to drop a function a policy calls: the policy goes right
                 // before the function is dropped and comes back right after it is created.
@@ -1200,18 +1207,7 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                     if rebuilt_functions.contains(&f.name) && policy_calls(policy, &f.name) =>
                 {
                     let at = phase(other);
-                    replacement = match replacement {
-                        None => None,
-                        Some(PolicyReplacement::Together) => {
-                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
-                        }
-                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
-                            Some(PolicyReplacement::AroundColumnChanges {
-                                first: first.min(at),
-                                last: last.max(at),
-                            })
-                        }
-                    };
+                    replacement = around(replacement, at);
                 }
                 Change::AlterColumn { table: t, from, to }
                     if t == table
@@ -1219,18 +1215,7 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                         && uses(&from.name) =>
                 {
                     let at = phase(other);
-                    replacement = match replacement {
-                        None => None,
-                        Some(PolicyReplacement::Together) => {
-                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
-                        }
-                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
-                            Some(PolicyReplacement::AroundColumnChanges {
-                                first: first.min(at),
-                                last: last.max(at),
-                            })
-                        }
-                    };
+                    replacement = around(replacement, at);
                 }
                 _ => {}
             }
@@ -1240,6 +1225,22 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
         }
     }
     out
+}
+
+/// A replacement widened to a change at phase `at` it must be dropped before and created after.
+fn around(replacement: Option<PolicyReplacement>, at: u8) -> Option<PolicyReplacement> {
+    match replacement {
+        None => None,
+        Some(PolicyReplacement::Together) => {
+            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
+        }
+        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
+            Some(PolicyReplacement::AroundColumnChanges {
+                first: first.min(at),
+                last: last.max(at),
+            })
+        }
+    }
 }
 
 /// Keep nothing but the column changes that need it between a policy's drop and its creation
