@@ -3527,3 +3527,54 @@ async fn a_table_rename_does_not_rebuild_the_views_that_read_it() {
         assert!(up.contains(&format!("VIEW {view}")), "{view}: {up}");
     }
 }
+
+// ---- a function dropped and created again under a column that calls it (issue 14) ----
+// Postgres refuses to drop a function a column default or generated expression uses, and those
+// are not rebuilt around it: the plan is refused, saying what to do.
+#[tokio::test]
+async fn a_function_rebuilt_under_a_column_default_is_refused() {
+    let function = |argument: &str| {
+        format!(
+            "CREATE FUNCTION start_at({argument} integer DEFAULT 1) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;
+             CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL DEFAULT start_at(2), m int GENERATED ALWAYS AS (start_at(id)) STORED);"
+        )
+    };
+    let (old, new) = (function("base"), function("first"));
+    let (_old_db, from) = build("refused_column_default", &old).await;
+    let (_new_db, to) = build("refused_column_default", &new).await;
+    let refused = plan(
+        &from,
+        &to,
+        &Renames::default(),
+        &PlanOptions {
+            allow_destructive: true,
+            ..PlanOptions::default()
+        },
+    );
+    let Err(PlanError::Refused { steps }) = refused else {
+        panic!("not refused: {refused:?}");
+    };
+    let users: Vec<&str> = steps
+        .iter()
+        .map(|(summary, instead)| {
+            assert_eq!(summary, "drop and create function start_at");
+            instead.split(" calls it").next().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        users,
+        ["column t.n's default", "column t.m's generated expression"]
+    );
+    // Without the columns, the same change is planned.
+    let (from, to) = (
+        Schema {
+            tables: Vec::new(),
+            ..from
+        },
+        Schema {
+            tables: Vec::new(),
+            ..to
+        },
+    );
+    assert!(plan(&from, &to, &Renames::default(), &PlanOptions::default()).is_ok());
+}
