@@ -284,6 +284,20 @@ mod tests {
         assert_eq!(function("a integer", &[]).arguments_with_defaults(), "a integer");
     }
 
+    /// A snapshot written before defaults were modelled loads, and a function without defaults
+    /// serializes as it did.
+    #[test]
+    fn a_function_without_defaults_serializes_as_before() {
+        let plain = function("a integer", &[]);
+        let json = serde_json::to_value(&plain).unwrap();
+        assert!(json.get("argument_defaults").is_none(), "{json}");
+        assert_eq!(serde_json::from_value::<Function>(json).unwrap(), plain);
+        let with = function("a integer", &["1"]);
+        let json = serde_json::to_value(&with).unwrap();
+        assert_eq!(json["argument_defaults"], serde_json::json!(["1"]));
+        assert_eq!(serde_json::from_value::<Function>(json).unwrap(), with);
+    }
+
     #[test]
     fn a_removed_default_or_renamed_input_is_not_replaceable() {
         let with = function("a integer", &["1"]);
