@@ -220,7 +220,8 @@ mod adopted {
     }
 }
 
-/// What was added by hand: a trigger and its function, a restrictive policy, grants to a
+/// What was added by hand: a trigger and its function, a function with argument defaults and
+/// a policy calling it, restrictive policies, grants to a
 /// reporting role (whole table and columns, on a table of another namespace with USAGE on it,
 /// on the builder's audit table), a materialized view with two indexes.
 fn added_by_hand(reporting: &str) -> String {
@@ -236,6 +237,9 @@ $fn$;
 CREATE TRIGGER documents_trim_title BEFORE INSERT OR UPDATE OF title ON documents
     FOR EACH ROW WHEN (NEW.title IS NOT NULL) EXECUTE FUNCTION trim_title();
 CREATE POLICY documents_archived_are_read_only ON documents AS RESTRICTIVE FOR UPDATE USING (NOT archived);
+CREATE FUNCTION short_title(title text, width integer DEFAULT 20, ellipsis text DEFAULT '...', OUT short text)
+    LANGUAGE plpgsql IMMUTABLE AS $fn$ BEGIN short := left(title, width) || ellipsis; END $fn$;
+CREATE POLICY documents_short_titles ON documents AS RESTRICTIVE FOR INSERT WITH CHECK (short_title(title, 1000, '') = title);
 GRANT SELECT ON countries TO "{reporting}";
 GRANT SELECT (id, title), UPDATE (archived) ON documents TO "{reporting}";
 GRANT USAGE ON SCHEMA billing TO "{reporting}";
@@ -286,6 +290,7 @@ async fn hand_written_objects_are_pulled_as_builder_calls_and_match_their_databa
         "body: r###\"",
         ".trigger(\n            \"documents\",",
         ".policy(\n            \"documents\",",
+        "argument_defaults: vec![\"20\".into(), \"'...'::text\".into()],",
         &format!(
             ".grant(\"countries\", model::Grant::table({:?}, vec![model::Privilege::Select]))",
             reporting.name()

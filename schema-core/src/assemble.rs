@@ -608,6 +608,7 @@ impl SchemaBuilder {
     ///     .function(Function {
     ///         name: "cents_to_units".into(),
     ///         arguments: "cents bigint".into(),
+    ///         argument_defaults: Vec::new(),
     ///         returns: "numeric".into(),
     ///         language: "sql".into(),
     ///         volatility: Volatility::Immutable,
@@ -654,6 +655,7 @@ impl SchemaBuilder {
     ///     .function(Function {
     ///         name: "upper_code".into(),
     ///         arguments: String::new(),
+    ///         argument_defaults: Vec::new(),
     ///         returns: "trigger".into(),
     ///         language: "plpgsql".into(),
     ///         volatility: Volatility::Volatile,
@@ -1153,6 +1155,7 @@ fn add_lookups(
         schema.functions.push(Function {
             name: lookup.name.clone(),
             arguments: format!("value {by_type}"),
+            argument_defaults: Vec::new(),
             returns: format!("TABLE({})", returns.join(", ")),
             language: "sql".to_owned(),
             volatility: Volatility::Stable,

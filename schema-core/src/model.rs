@@ -18,6 +18,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+mod arguments;
+pub use arguments::{Argument, ArgumentMode, split_arguments};
+
 /// A whole schema: the tables, enum types, functions, sequences and views of `public` and of any
 /// number of other Postgres namespaces.
 ///
@@ -776,8 +779,16 @@ pub enum PolicyCommand {
 pub struct Function {
     pub name: String,
     /// The argument list as Postgres prints it (`pg_get_function_identity_arguments`), e.g. `a integer`.
+    /// OUT, INOUT and VARIADIC arguments are part of it (as Postgres prints them); the defaults
+    /// are not, they are [`Function::argument_defaults`].
     #[serde(default)]
     pub arguments: String,
+    /// The `DEFAULT` expressions of the last input arguments (not OUT), in order, as Postgres
+    /// prints them (`pg_get_function_arguments`), e.g. `['x'::text, 3]` for `a integer, b text
+    /// DEFAULT 'x'::text, c integer DEFAULT 3`. [`Function::arguments_with_defaults`] puts them in
+    /// the argument list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub argument_defaults: Vec<String>,
     /// The return type as SQL, e.g. `trigger`.
     pub returns: String,
     pub language: String,

@@ -1332,7 +1332,7 @@ pub mod raw {
         format!(
             "CREATE OR REPLACE FUNCTION {}({}) RETURNS {} {attributes}{body}",
             qname(&function.name),
-            function.arguments,
+            function.arguments_with_defaults(),
             function.returns,
         )
     }

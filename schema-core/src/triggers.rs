@@ -40,6 +40,7 @@ pub fn updated_at_function() -> Function {
     Function {
         name: UPDATED_AT_FUNCTION.to_owned(),
         arguments: String::new(),
+        argument_defaults: Vec::new(),
         returns: "trigger".to_owned(),
         language: "plpgsql".to_owned(),
         volatility: Volatility::Volatile,
@@ -117,6 +118,7 @@ END
     Function {
         name: AUDIT_FUNCTION.to_owned(),
         arguments: String::new(),
+        argument_defaults: Vec::new(),
         returns: "trigger".to_owned(),
         language: "plpgsql".to_owned(),
         volatility: Volatility::Volatile,

@@ -56,6 +56,7 @@ fn function(name: &str) -> Function {
     Function {
         name: name.to_owned(),
         arguments: String::new(),
+        argument_defaults: Vec::new(),
         returns: "trigger".to_owned(),
         language: "plpgsql".to_owned(),
         volatility: Volatility::Volatile,
@@ -350,6 +351,7 @@ fn a_role_granted_on_another_namespace_gets_usage_on_it() {
         .function(Function {
             name: "billing.rate_of".to_owned(),
             arguments: "code text".to_owned(),
+            argument_defaults: Vec::new(),
             returns: "text".to_owned(),
             language: "sql".to_owned(),
             body: "SELECT code".to_owned(),
@@ -366,4 +368,29 @@ fn a_role_granted_on_another_namespace_gets_usage_on_it() {
         "{usage:?}"
     );
     assert_eq!(usage.len(), 1, "public needs no USAGE: {usage:?}");
+}
+
+/// Arguments written as `CREATE FUNCTION` takes them keep their defaults apart, as the inspector
+/// reads them, so the function compares equal to the one Postgres holds.
+#[test]
+fn arguments_written_with_defaults_keep_the_defaults_apart() {
+    let declared = builder()
+        .function(Function {
+            name: "pad".to_owned(),
+            arguments: "t text, width integer DEFAULT 10, fill text DEFAULT 'a, b', OUT padded text"
+                .to_owned(),
+            returns: "text".to_owned(),
+            language: "sql".to_owned(),
+            body: "SELECT rpad(t, width, fill)".to_owned(),
+            ..function("unused")
+        })
+        .build()
+        .expect("valid");
+    let pad = declared.schema.function("pad").expect("declared");
+    assert_eq!(pad.arguments, "t text, width integer, fill text, OUT padded text");
+    assert_eq!(pad.argument_defaults, ["10", "'a, b'"]);
+    assert_eq!(
+        pad.arguments_with_defaults(),
+        "t text, width integer DEFAULT 10, fill text DEFAULT 'a, b', OUT padded text"
+    );
 }

@@ -9,7 +9,7 @@
 //! SQL expressions are compared as text: compare schemas whose expressions were printed the same
 //! way (both declared, or both read back from Postgres; see `normalize`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
@@ -25,12 +25,15 @@ use crate::sql_split::tokenize;
 mod collations;
 mod domains;
 mod extensions;
+mod functions;
 mod moves;
 mod partitions;
 mod schemas;
 mod sequences;
 mod uniques;
 mod views;
+
+pub(crate) use functions::{columns_calling_rebuilt, rebuilt_functions, same_identity};
 
 /// One typed change between two schemas.
 // A plan holds tens of changes, not millions: boxing the large variants (a column's two states)
@@ -861,7 +864,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     collations::diff_collations(from, to, &mut changes);
     diff_enums(from, to, &mut changes);
     domains::diff_domains(from, to, &mut changes);
-    diff_functions(from, to, &mut changes);
+    functions::diff_functions(from, to, &mut changes);
     sequences::diff_sequences(from, to, &mut changes);
 
     for table in &from.tables {
@@ -877,6 +880,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     }
     uniques::keep_indexes(&mut changes);
     rebuild_dependents(from, to, &mut changes);
+    functions::rebuild_dependents(from, to, &mut changes);
     views::diff_views(from, to, &mut changes);
     give_enum_column_defaults_to_enum_changes(&mut changes);
     dedup(changes)
@@ -1024,31 +1028,6 @@ fn diff_enums(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
     for new in &to.enums {
         if from.enum_type(&new.name).is_none() {
             changes.push(Change::CreateEnum(new.clone()));
-        }
-    }
-}
-
-fn diff_functions(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
-    let key = |f: &Function| (f.name.clone(), f.arguments.clone());
-    let old: BTreeMap<_, &Function> = from.functions.iter().map(|f| (key(f), f)).collect();
-    let new: BTreeMap<_, &Function> = to.functions.iter().map(|f| (key(f), f)).collect();
-    for (k, f) in &old {
-        if !new.contains_key(k) {
-            changes.push(Change::DropFunction((*f).clone()));
-        }
-    }
-    for (k, f) in &new {
-        match old.get(k) {
-            None => changes.push(Change::CreateFunction((*f).clone())),
-            Some(o) if o.returns != f.returns => {
-                changes.push(Change::DropFunction((*o).clone()));
-                changes.push(Change::CreateFunction((*f).clone()));
-            }
-            Some(o) if *o != *f => changes.push(Change::ReplaceFunction {
-                from: (*o).clone(),
-                to: (*f).clone(),
-            }),
-            Some(_) => {}
         }
     }
 }
@@ -1822,7 +1801,7 @@ fn unchanged_definitions(old: &Table, new: &Table) -> Vec<Change> {
 }
 
 /// The SQL expressions a policy, trigger, index or check is defined by.
-fn definitions(create: &Change) -> Vec<String> {
+pub(crate) fn definitions(create: &Change) -> Vec<String> {
     match create {
         Change::CreatePolicy { policy, .. } => [&policy.using, &policy.with_check]
             .into_iter()

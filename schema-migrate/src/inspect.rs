@@ -16,10 +16,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use schema_core::model::{
-    CheckConstraint, Column, ColumnGrant, ColumnRef, ColumnType, Deferrable, EnumType, ForeignKey, Function,
-    Grant, Identity, Index, IndexKey, IndexTarget, NullsOrder, Parallel, Partition, Policy, PolicyCommand,
-    PrimaryKey, Privilege, ReferentialAction, RowLevelSecurity, Schema, SequenceOptions, SortOrder, Table,
-    Trigger, TriggerEvent, TriggerTiming, UniqueConstraint, Volatility,
+    Argument, CheckConstraint, Column, ColumnGrant, ColumnRef, ColumnType, Deferrable, EnumType, ForeignKey,
+    Function, Grant, Identity, Index, IndexKey, IndexTarget, NullsOrder, Parallel, Partition, Policy,
+    PolicyCommand, PrimaryKey, Privilege, ReferentialAction, RowLevelSecurity, Schema, SequenceOptions,
+    SortOrder, Table, Trigger, TriggerEvent, TriggerTiming, UniqueConstraint, Volatility, split_arguments,
 };
 use tokio_postgres::{Client, GenericClient, Row, Statement};
 
@@ -1041,12 +1041,13 @@ impl Reader<'_> {
                 }
             };
             let language: String = row.try_get("language")?;
+            // The full list differs from the identity arguments by the defaults alone (OUT,
+            // INOUT and VARIADIC arguments are in both); kept beside them, and read back to check.
             let arguments: String = row.try_get("arguments")?;
-            if arguments != identity_arguments {
-                self.note(format!(
-                    "function {signature} has argument defaults or OUT arguments ({arguments}), which the model does not keep"
-                ));
-            }
+            let argument_defaults: Vec<String> = split_arguments(&arguments)
+                .into_iter()
+                .filter_map(|piece| Argument::parse(piece).default.map(str::to_owned))
+                .collect();
             let parallel = match row.try_get::<_, String>("parallel")?.as_str() {
                 "s" => Parallel::Safe,
                 "r" => Parallel::Restricted,
@@ -1090,9 +1091,10 @@ impl Reader<'_> {
                     "function {signature} is written in {language}; its body is a symbol, not source"
                 ));
             }
-            self.schema.functions.push(Function {
+            let function = Function {
                 name,
                 arguments: identity_arguments,
+                argument_defaults,
                 returns: row.try_get("result")?,
                 language,
                 volatility,
@@ -1106,7 +1108,13 @@ impl Reader<'_> {
                 settings,
                 body: row.try_get("body")?,
                 sql_body: row.try_get("has_sql_body")?,
-            });
+            };
+            if function.arguments_with_defaults() != arguments {
+                self.note(format!(
+                    "function {signature} has the argument list {arguments}, which the model cannot read into its defaults"
+                ));
+            }
+            self.schema.functions.push(function);
         }
         Ok(())
     }

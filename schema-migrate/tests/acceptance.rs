@@ -2615,6 +2615,121 @@ cases! {
         renames: object_renames(&[ObjectRename::enum_type("billing.status", "ledger.invoice_status")]),
     }
 
+    // ---- issue 14: argument defaults, OUT/INOUT/VARIADIC arguments and TABLE results ----
+    // Adding a default is a CREATE OR REPLACE; its down removes it, which Postgres refuses: it
+    // drops the function and creates the old one.
+    function_argument_default_added {
+        old: "CREATE FUNCTION pad(t text, width integer) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT rpad(t, width) $$;",
+        new: "CREATE FUNCTION pad(t text, width integer DEFAULT 10) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT rpad(t, width) $$;",
+        hazards: [],
+    }
+    function_argument_default_removed {
+        old: "CREATE FUNCTION pad(t text, width integer DEFAULT 10, fill text DEFAULT '.') RETURNS text LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT rpad(t, width, fill) $$;",
+        new: "CREATE FUNCTION pad(t text, width integer, fill text DEFAULT '.') RETURNS text LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT rpad(t, width, fill) $$;",
+        hazards: [],
+    }
+    function_argument_default_changed {
+        old: "CREATE FUNCTION pad(t text, fill text DEFAULT 'a, ''b''') RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT t || fill $$;",
+        new: "CREATE FUNCTION pad(t text, fill text DEFAULT now()::text) RETURNS text LANGUAGE sql STABLE AS $$ SELECT t || fill $$;",
+        hazards: [],
+    }
+    function_out_argument_added {
+        old: "CREATE FUNCTION scaled(n integer, factor integer DEFAULT 2, OUT doubled integer) LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT n * factor $$;",
+        new: "CREATE FUNCTION scaled(n integer, factor integer DEFAULT 2, OUT doubled integer, OUT label text) LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT n * factor, n::text $$;",
+        hazards: [],
+    }
+    function_out_argument_renamed {
+        old: "CREATE FUNCTION split_name(full_name text, OUT first text, OUT last text) LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT split_part(full_name, ' ', 1), split_part(full_name, ' ', 2) $$;",
+        new: "CREATE FUNCTION split_name(full_name text, OUT given text, OUT family text) LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT split_part(full_name, ' ', 1), split_part(full_name, ' ', 2) $$;",
+        hazards: [],
+    }
+    function_inout_argument_gains_a_default_and_an_out_argument {
+        old: "CREATE FUNCTION bump(INOUT n integer) LANGUAGE sql IMMUTABLE AS $$ SELECT n + 1 $$;",
+        new: "CREATE FUNCTION bump(INOUT n integer DEFAULT 0, OUT label text) LANGUAGE sql IMMUTABLE AS $$ SELECT n + 1, 'bumped' $$;",
+        hazards: [],
+    }
+    function_variadic_argument_gains_a_default {
+        old: "CREATE FUNCTION total(VARIADIC xs integer[]) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT sum(x) FROM unnest(xs) x $$;",
+        new: "CREATE FUNCTION total(VARIADIC xs integer[] DEFAULT '{}') RETURNS bigint LANGUAGE sql IMMUTABLE
+                  AS $$ SELECT coalesce(sum(x), 0) FROM unnest(xs) x $$;",
+        hazards: [],
+    }
+    function_returns_table_column_renamed {
+        old: "CREATE TABLE t (id int PRIMARY KEY, label text);
+              CREATE FUNCTION labels(lim integer DEFAULT 10) RETURNS TABLE(id integer, label text) LANGUAGE sql STABLE
+                  AS $$ SELECT id, label FROM t LIMIT lim $$;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, label text);
+              CREATE FUNCTION labels(lim integer DEFAULT 10) RETURNS TABLE(id integer, name text) LANGUAGE sql STABLE
+                  AS $$ SELECT id, label FROM t LIMIT lim $$;",
+        hazards: [],
+    }
+    function_return_type_changes {
+        old: "CREATE FUNCTION answer(base integer DEFAULT 40) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT base + 2 $$;",
+        new: "CREATE FUNCTION answer(base integer DEFAULT 40) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT base + 2 $$;",
+        hazards: [],
+    }
+    function_input_argument_renamed {
+        old: "CREATE FUNCTION pad(t text, width integer DEFAULT 10) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT rpad(t, width) $$;",
+        new: "CREATE FUNCTION pad(t text, size integer DEFAULT 10) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT rpad(t, size) $$;",
+        hazards: [],
+    }
+    // What calls a function dropped and created again goes first and comes back after: a
+    // trigger's WHEN, a policy, a check, a view and a SQL-standard body.
+    function_with_defaults_renamed_argument_under_its_callers {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL);
+              CREATE FUNCTION is_small(n integer, lim integer DEFAULT 10) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT n < lim $$;
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE INSERT ON t FOR EACH ROW WHEN (is_small(NEW.n, 5)) EXECUTE FUNCTION bump();
+              ALTER TABLE t ADD CONSTRAINT t_n_small CHECK (is_small(n, 1000));
+              ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY small_only ON t USING (is_small(n, 100));
+              CREATE VIEW tiny AS SELECT id, is_small(n, 3) AS tiny FROM t;
+              CREATE FUNCTION is_tiny(n integer) RETURNS boolean LANGUAGE sql IMMUTABLE RETURN is_small(n, 3);",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL);
+              CREATE FUNCTION is_small(value integer, lim integer DEFAULT 10) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT value < lim $$;
+              CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;
+              CREATE TRIGGER t_bump BEFORE INSERT ON t FOR EACH ROW WHEN (is_small(NEW.n, 5)) EXECUTE FUNCTION bump();
+              ALTER TABLE t ADD CONSTRAINT t_n_small CHECK (is_small(n, 1000));
+              ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY small_only ON t USING (is_small(n, 100));
+              CREATE VIEW tiny AS SELECT id, is_small(n, 3) AS tiny FROM t;
+              CREATE FUNCTION is_tiny(n integer) RETURNS boolean LANGUAGE sql IMMUTABLE RETURN is_small(n, 3);",
+        hazards: [ValidatesConstraint, MayFail],
+    }
+    // Up replaces it in place; down removes the default, so the callers go around it.
+    function_default_added_under_its_callers {
+        old: "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL);
+              CREATE FUNCTION is_small(n integer, lim integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT n < lim $$;
+              ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY small_only ON t USING (is_small(n, 100));
+              CREATE VIEW tiny AS SELECT id, is_small(n, 3) AS tiny FROM t;",
+        new: "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL);
+              CREATE FUNCTION is_small(n integer, lim integer DEFAULT 10) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT n < lim $$;
+              ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY small_only ON t USING (is_small(n, 100));
+              CREATE VIEW tiny AS SELECT id, is_small(n, 3) AS tiny FROM t;",
+        hazards: [],
+    }
+    function_with_defaults_in_a_second_schema {
+        old: "CREATE SCHEMA app;
+              CREATE FUNCTION app.label(n integer, prefix text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT prefix || n $$;
+              CREATE FUNCTION label(n integer, prefix text DEFAULT '#') RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT prefix || n $$;
+              CREATE TABLE t (id int PRIMARY KEY);
+              CREATE VIEW labelled AS SELECT id, app.label(id, 'no. ') AS label FROM t;",
+        new: "CREATE SCHEMA app;
+              CREATE FUNCTION app.label(n integer, prefix text DEFAULT 'no. ') RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT prefix || n $$;
+              CREATE FUNCTION label(n integer, prefix text DEFAULT '#') RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT prefix || n $$;
+              CREATE TABLE t (id int PRIMARY KEY);
+              CREATE VIEW labelled AS SELECT id, app.label(id, 'no. ') AS label FROM t;",
+        hazards: [],
+    }
+
     quoted_identifiers_everywhere {
         old: "",
         new: "CREATE TYPE \"Weird Type\" AS ENUM ('it''s', 'a \"value\"');
@@ -3411,4 +3526,55 @@ async fn a_table_rename_does_not_rebuild_the_views_that_read_it() {
     for view in ["\"open_bills\"", "\"Quoted\"", "\"bill_count\""] {
         assert!(up.contains(&format!("VIEW {view}")), "{view}: {up}");
     }
+}
+
+// ---- a function dropped and created again under a column that calls it (issue 14) ----
+// Postgres refuses to drop a function a column default or generated expression uses, and those
+// are not rebuilt around it: the plan is refused, saying what to do.
+#[tokio::test]
+async fn a_function_rebuilt_under_a_column_default_is_refused() {
+    let function = |argument: &str| {
+        format!(
+            "CREATE FUNCTION start_at({argument} integer DEFAULT 1) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;
+             CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL DEFAULT start_at(2), m int GENERATED ALWAYS AS (start_at(id)) STORED);"
+        )
+    };
+    let (old, new) = (function("base"), function("first"));
+    let (_old_db, from) = build("refused_column_default", &old).await;
+    let (_new_db, to) = build("refused_column_default", &new).await;
+    let refused = plan(
+        &from,
+        &to,
+        &Renames::default(),
+        &PlanOptions {
+            allow_destructive: true,
+            ..PlanOptions::default()
+        },
+    );
+    let Err(PlanError::Refused { steps }) = refused else {
+        panic!("not refused: {refused:?}");
+    };
+    let users: Vec<&str> = steps
+        .iter()
+        .map(|(summary, instead)| {
+            assert_eq!(summary, "drop and create function start_at");
+            instead.split(" calls it").next().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        users,
+        ["column t.n's default", "column t.m's generated expression"]
+    );
+    // Without the columns, the same change is planned.
+    let (from, to) = (
+        Schema {
+            tables: Vec::new(),
+            ..from
+        },
+        Schema {
+            tables: Vec::new(),
+            ..to
+        },
+    );
+    assert!(plan(&from, &to, &Renames::default(), &PlanOptions::default()).is_ok());
 }

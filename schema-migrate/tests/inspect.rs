@@ -634,6 +634,7 @@ async fn functions_and_triggers() {
         Function {
             name: "add".into(),
             arguments: "a integer, b integer".into(),
+            argument_defaults: Vec::new(),
             returns: "integer".into(),
             language: "sql".into(),
             volatility: Volatility::Immutable,
@@ -666,6 +667,70 @@ async fn functions_and_triggers() {
         inspection.unsupported,
         vec!["procedure noop() is not represented".to_owned()]
     );
+}
+
+/// The defaults are kept beside the identity arguments (which carry the OUT, INOUT and
+/// VARIADIC arguments), so nothing about them is reported.
+#[tokio::test]
+async fn function_argument_defaults_and_modes() {
+    let (_db, client) = setup(
+        "inspect_function_defaults",
+        r#"CREATE FUNCTION pad(t text, "width, max" integer DEFAULT 10, fill text DEFAULT 'a, ''b'' "c"',
+                              OUT padded text, INOUT n bigint DEFAULT length('x, y'))
+             LANGUAGE sql IMMUTABLE AS $$ SELECT rpad(t, "width, max", fill), n $$;
+         CREATE FUNCTION total(VARIADIC xs integer[] DEFAULT '{}') RETURNS bigint LANGUAGE sql IMMUTABLE
+             AS $$ SELECT sum(x) FROM unnest(xs) x $$;
+         CREATE FUNCTION numbers(upto integer DEFAULT 3) RETURNS TABLE(n integer, label text) LANGUAGE sql IMMUTABLE
+             AS $$ SELECT g, g::text FROM generate_series(1, upto) g $$;
+         CREATE FUNCTION plain(a integer, OUT b integer) LANGUAGE sql IMMUTABLE AS $$ SELECT a $$;"#,
+    )
+    .await;
+    let inspection = read(&client).await;
+    assert_eq!(inspection.unsupported, Vec::<String>::new());
+    let functions: Vec<(&str, &str, Vec<&str>, &str)> = inspection
+        .schema
+        .functions
+        .iter()
+        .map(|f| {
+            let defaults = f.argument_defaults.iter().map(String::as_str).collect();
+            (
+                f.name.as_str(),
+                f.arguments.as_str(),
+                defaults,
+                f.returns.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        functions,
+        vec![
+            (
+                "numbers",
+                "upto integer",
+                vec!["3"],
+                "TABLE(n integer, label text)"
+            ),
+            (
+                "pad",
+                r#"t text, "width, max" integer, fill text, OUT padded text, INOUT n bigint"#,
+                vec!["10", r#"'a, ''b'' "c"'::text"#, "length('x, y'::text)"],
+                "record"
+            ),
+            ("plain", "a integer, OUT b integer", vec![], "integer"),
+            (
+                "total",
+                "VARIADIC xs integer[]",
+                vec!["'{}'::integer[]"],
+                "bigint"
+            ),
+        ]
+    );
+    let pad = inspection.schema.function("pad").unwrap();
+    assert_eq!(
+        pad.arguments_with_defaults(),
+        r#"t text, "width, max" integer DEFAULT 10, fill text DEFAULT 'a, ''b'' "c"'::text, OUT padded text, INOUT n bigint DEFAULT length('x, y'::text)"#
+    );
+    assert_eq!(pad.input_types(), vec!["text", "integer", "text", "bigint"]);
 }
 
 #[tokio::test]

@@ -24,6 +24,10 @@ const MODELLED: &str = "
     COMMENT ON TYPE mood IS 'how it feels';
     CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
     CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();
+    CREATE FUNCTION padded(t text, width int DEFAULT 8, fill text DEFAULT '.', OUT p text, INOUT n int DEFAULT 0)
+        LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN p := rpad(t, width, fill); END $$;
+    CREATE FUNCTION sum_of(VARIADIC xs int[] DEFAULT '{}') RETURNS TABLE(total bigint) LANGUAGE sql IMMUTABLE
+        AS $$ SELECT sum(x) FROM unnest(xs) x $$;
     ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
     CREATE POLICY accounts_all ON accounts USING (true);
     CREATE TABLE nothing ();

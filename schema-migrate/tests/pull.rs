@@ -150,6 +150,8 @@ CREATE TRIGGER documents_trim_title BEFORE INSERT OR UPDATE OF title ON document
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON documents FOR EACH ROW EXECUTE FUNCTION trim_title();
 CREATE FUNCTION add_cents(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET work_mem = '64MB' RETURN a + b;
+CREATE FUNCTION label(t text, width integer DEFAULT 12, fill text DEFAULT '.', OUT padded text) LANGUAGE sql IMMUTABLE
+    AS $fn$ SELECT rpad(t, width, fill) $fn$;
 -- SECURITY DEFINER without search_path: the builder refuses it.
 CREATE FUNCTION count_documents() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*) FROM documents';
 GRANT SELECT, INSERT, UPDATE, DELETE ON organizations, documents TO "{app}";
@@ -186,6 +188,13 @@ async fn generated_rust_for_hand_written_objects() {
     let function = code.find(".function(model::Function {\n            name: \"trim_title\"");
     let trigger = code.find(".trigger(\n            \"documents\"");
     assert!(function.is_some() && function < trigger, "{code}");
+    // Argument defaults are pulled beside the identity arguments.
+    assert!(
+        code.contains(
+            "arguments: \"t text, width integer, fill text, OUT padded text\".into(),\n            argument_defaults: vec![\"12\".into(), \"'.'::text\".into()],"
+        ),
+        "{code}"
+    );
     let notes = &pulled.report.not_reproduced;
     assert!(
         notes

@@ -55,6 +55,7 @@ fn declared(app: &str, reporting: &str) -> DeclaredSchema {
         .function(Function {
             name: "trim_title".into(),
             arguments: String::new(),
+            argument_defaults: Vec::new(),
             returns: "trigger".into(),
             language: "plpgsql".into(),
             volatility: Volatility::Volatile,

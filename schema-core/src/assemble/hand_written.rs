@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::ident;
-use crate::model::{Function, Grant, Policy, Schema, Trigger};
+use crate::model::{Argument, Function, Grant, Policy, Schema, Trigger, split_arguments};
 use crate::triggers::{AUDIT_APPEND_POLICY, AUDIT_FUNCTION, AUDIT_READ_POLICY, UPDATED_AT_FUNCTION};
 
 use super::{Lookup, TENANT_POLICY, Violation};
@@ -62,6 +62,33 @@ pub fn usage(grants: &[(String, Grant)], functions: &[Function]) -> BTreeSet<(St
     usage
 }
 
+/// Arguments written with their defaults, as `CREATE FUNCTION` takes them (`b text DEFAULT
+/// 'x'`): the model keeps the list without them (what Postgres identifies the function by) and
+/// the defaults beside it, as the inspector reads them.
+fn split_defaults(function: &mut Function) {
+    if !function.argument_defaults.is_empty() {
+        return;
+    }
+    let pieces = split_arguments(&function.arguments);
+    if !pieces.iter().any(|p| Argument::parse(p).default.is_some()) {
+        return;
+    }
+    let mut arguments = Vec::with_capacity(pieces.len());
+    let mut defaults = Vec::new();
+    for piece in pieces {
+        let argument = Argument::parse(piece);
+        match argument.default {
+            Some(default) => {
+                arguments.push(piece[..piece.len() - default.len() - " DEFAULT ".len()].to_owned());
+                defaults.push(default.to_owned());
+            }
+            None => arguments.push(piece.to_owned()),
+        }
+    }
+    function.arguments = arguments.join(", ");
+    function.argument_defaults = defaults;
+}
+
 /// Validate the hand-written objects against the assembled schema and add them to it.
 pub(super) fn add(
     schema: &mut Schema,
@@ -73,7 +100,8 @@ pub(super) fn add(
     let mut added_grants: Vec<(String, Grant)> = Vec::new();
     let mut added_functions: Vec<Function> = Vec::new();
     let mut functions: BTreeSet<(String, String)> = BTreeSet::new();
-    for function in objects.functions {
+    for mut function in objects.functions {
+        split_defaults(&mut function);
         let generated = generated_by("function", &function.name).or_else(|| {
             lookups
                 .iter()

@@ -110,6 +110,7 @@ fn rename_enum(schema: &mut Schema, from: &str, to: &str) {
     let (old_type, new_type) = (as_printed(from), as_printed(to));
     for function in &mut schema.functions {
         function.arguments = retype_arguments(&function.arguments, &old_type, &new_type);
+        function.argument_defaults.iter_mut().for_each(recast);
         function.returns = retype_result(&function.returns, &old_type, &new_type);
     }
 }

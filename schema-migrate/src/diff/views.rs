@@ -1,8 +1,9 @@
-//! Views and materialized views, matched by name. A view whose definition changes, or that reads a
-//! table whose columns change (Postgres refuses to change or drop a column a view uses) or a view
-//! that is rebuilt, is dropped before the changes and created again after them; views are dropped
-//! dependents first and created in dependency order. An unchanged materialized view's indexes
-//! are diffed like a table's.
+//! Views and materialized views, matched by name. A view whose definition changes, that reads a
+//! table whose columns change (Postgres refuses to change or drop a column a view uses), that
+//! calls a function dropped and created again, or that reads a view that is rebuilt, is dropped
+//! before the changes and created again after them; views are dropped dependents first and
+//! created in dependency order. An unchanged materialized view's indexes are diffed like a
+//! table's.
 
 use std::collections::BTreeSet;
 
@@ -19,6 +20,8 @@ pub(crate) fn diff_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) 
     // Tables renamed in their namespace: a view follows them (by oid), and is printed with the
     // new name; one moved to another namespace is printed qualified, and is rebuilt.
     let mut renamed: Vec<(&str, &str)> = Vec::new();
+    // Functions dropped while declared: Postgres refuses while a view calls one.
+    touched.extend(super::functions::rebuilt_functions(changes));
     for change in changes.iter() {
         match change {
             Change::AlterColumn { table, from, to } if from.ty != to.ty || from.collation != to.collation => {

@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use schema_core::Renames;
-use schema_core::model::{Column, ColumnType, Deferrable, Domain, Schema};
+use schema_core::model::{Column, ColumnType, Deferrable, Domain, Function, Schema};
 
 use crate::diff::{Change, diff};
 
@@ -490,7 +490,25 @@ pub fn plan(from: &Schema, to: &Schema, renames: &Renames, options: &PlanOptions
             options.extension_users.entry(extension).or_default().kept = users;
         }
     }
-    plan_changes(diff(from, to, renames), &options)
+    let changes = diff(from, to, renames);
+    let refused: Vec<(String, String)> = crate::diff::columns_calling_rebuilt(from, to, &changes)
+        .into_iter()
+        .map(|(function, user)| {
+            (
+                format!("drop and create function {function}"),
+                format!(
+                    "{user} calls it, and Postgres refuses to drop a function a column uses (CREATE OR REPLACE \
+                     cannot change its result, OUT arguments or argument names, nor remove a default, in the \
+                     plan or its down): drop that default in one migration, change the function in the next, \
+                     and set the default again"
+                ),
+            )
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(PlanError::Refused { steps: refused });
+    }
+    plan_changes(changes, &options)
 }
 
 /// The `(table, role)` pairs whose privileges are revoked and granted in one plan, on a table that
@@ -609,11 +627,28 @@ pub fn plan_changes(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan,
     let superseded = superseded(&changes);
     let replaced_policies = replaced_policies(&changes);
     let regranted = regranted(&changes);
+    let recreated = recreated_functions(&changes);
+    let rebuilt_functions = rebuilt_function_phases(&changes);
     changes.sort_by_key(|change| {
         if superseded.contains(change) {
             return (LATE_DROP, 1);
         }
         match change {
+            // Right before it is created again (the diff lists the drop first).
+            Change::DropFunction(f) if recreated.contains_key(&identity(f)) => (recreated[&identity(f)], 0),
+            // A check or an index expression that calls a rebuilt function goes first and comes
+            // back last, once the function exists again: its validation (or concurrent build)
+            // commits, and then everything else is in place already, in either direction.
+            Change::DropCheck { .. } | Change::DropIndex { .. }
+                if calls_rebuilt(&change.reverse(), &rebuilt_functions).is_some() =>
+            {
+                (0, 0)
+            }
+            Change::AddCheck { .. } | Change::CreateIndex { .. }
+                if calls_rebuilt(change, &rebuilt_functions).is_some_and(|at| at <= LAST_CREATE) =>
+            {
+                (LAST_CREATE, 2)
+            }
             // Right before the grant that replaces it (the diff lists it first), in the same
             // transaction, so the role never lacks a privilege it keeps in another form.
             Change::Revoke { table, grant } if regranted.contains(&(table.clone(), grant.role.clone())) => (
@@ -1034,6 +1069,62 @@ fn superseded(changes: &[Change]) -> Vec<Change> {
     out
 }
 
+/// A function's identity to Postgres: its name and input types.
+fn identity(function: &Function) -> (String, Vec<String>) {
+    let types = function.input_types().into_iter().map(str::to_owned).collect();
+    (function.name.clone(), types)
+}
+
+/// The functions dropped and created again under the same identity (a new result, argument
+/// names or OUT arguments), with the phase of their creation: `CREATE OR REPLACE` cannot make
+/// the new one out of the old, and the old one's `DROP FUNCTION` would take the new one, so the
+/// drop comes right before the creation, once what calls it is gone.
+fn recreated_functions(changes: &[Change]) -> BTreeMap<(String, Vec<String>), u8> {
+    let mut out = BTreeMap::new();
+    for change in changes {
+        let Change::DropFunction(old) = change else {
+            continue;
+        };
+        let create = changes.iter().find(|other| {
+            matches!(other, Change::CreateFunction(new) if new != old && crate::diff::same_identity(old, new))
+        });
+        if let Some(create) = create {
+            out.insert(identity(old), phase(create));
+        }
+    }
+    out
+}
+
+/// The phase at which each function dropped while declared (see
+/// [`crate::diff::rebuilt_functions`]) exists again, by name.
+fn rebuilt_function_phases(changes: &[Change]) -> BTreeMap<String, u8> {
+    let rebuilt = crate::diff::rebuilt_functions(changes);
+    let mut out = BTreeMap::new();
+    for change in changes {
+        if let Change::CreateFunction(f) | Change::ReplaceFunction { to: f, .. } = change
+            && rebuilt.contains(&f.name)
+        {
+            let at = out.entry(f.name.clone()).or_insert(0);
+            *at = (*at).max(phase(change));
+        }
+    }
+    out
+}
+
+/// The latest phase at which a rebuilt function a definition calls exists again.
+fn calls_rebuilt(change: &Change, rebuilt: &BTreeMap<String, u8>) -> Option<u8> {
+    let definitions = crate::diff::definitions(change);
+    rebuilt
+        .iter()
+        .filter(|(name, _)| {
+            definitions
+                .iter()
+                .any(|sql| crate::diff::names_identifier(sql, name))
+        })
+        .map(|(_, at)| *at)
+        .max()
+}
+
 /// How a policy dropped and created again by one plan (changed, or rebuilt around a column
 /// change) is ordered. A dropped policy under FORCE ROW LEVEL SECURITY hides every row of the
 /// table, so the drop and the create must commit together, never with a concurrent index build,
@@ -1042,9 +1133,9 @@ fn superseded(changes: &[Change]) -> Vec<Change> {
 enum PolicyReplacement {
     /// Dropped right before it is created, with the other policies.
     Together,
-    /// The old policy uses a column whose type changes, which Postgres refuses while the policy
-    /// exists: dropped right before the first of those column changes (by phase) and created
-    /// right after the last.
+    /// The old policy uses a column whose type changes (or calls a function dropped and created
+    /// again), which Postgres refuses while the policy exists: dropped right before the first of
+    /// those changes (by phase) and created right after the last.
     AroundColumnChanges { first: u8, last: u8 },
 }
 
@@ -1056,6 +1147,7 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
             _ => None,
         })
         .collect();
+    let rebuilt_functions = crate::diff::rebuilt_functions(changes);
     let mut out = BTreeMap::new();
     for change in changes {
         let Change::DropPolicy { table, policy } = change else {
@@ -1107,18 +1199,15 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                 // policy goes right before and comes back right after, in their transaction.
                 Change::DropColumn { table: t, column } if t == table && uses(&column.name) => {
                     let at = phase(other);
-                    replacement = match replacement {
-                        None => None,
-                        Some(PolicyReplacement::Together) => {
-                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
-                        }
-                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
-                            Some(PolicyReplacement::AroundColumnChanges {
-                                first: first.min(at),
-                                last: last.max(at),
-                            })
-                        }
-                    };
+                    replacement = around(replacement, at);
+                }
+                // Postgres refuses to drop a function a policy calls: the policy goes right
+                // before the function is dropped and comes back right after it is created.
+                Change::CreateFunction(f) | Change::ReplaceFunction { to: f, .. }
+                    if rebuilt_functions.contains(&f.name) && policy_calls(policy, &f.name) =>
+                {
+                    let at = phase(other);
+                    replacement = around(replacement, at);
                 }
                 Change::AlterColumn { table: t, from, to }
                     if t == table
@@ -1126,18 +1215,7 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
                         && uses(&from.name) =>
                 {
                     let at = phase(other);
-                    replacement = match replacement {
-                        None => None,
-                        Some(PolicyReplacement::Together) => {
-                            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
-                        }
-                        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
-                            Some(PolicyReplacement::AroundColumnChanges {
-                                first: first.min(at),
-                                last: last.max(at),
-                            })
-                        }
-                    };
+                    replacement = around(replacement, at);
                 }
                 _ => {}
             }
@@ -1147,6 +1225,22 @@ fn replaced_policies(changes: &[Change]) -> BTreeMap<(String, String), PolicyRep
         }
     }
     out
+}
+
+/// A replacement widened to a change at phase `at` it must be dropped before and created after.
+fn around(replacement: Option<PolicyReplacement>, at: u8) -> Option<PolicyReplacement> {
+    match replacement {
+        None => None,
+        Some(PolicyReplacement::Together) => {
+            Some(PolicyReplacement::AroundColumnChanges { first: at, last: at })
+        }
+        Some(PolicyReplacement::AroundColumnChanges { first, last }) => {
+            Some(PolicyReplacement::AroundColumnChanges {
+                first: first.min(at),
+                last: last.max(at),
+            })
+        }
+    }
 }
 
 /// Keep nothing but the column changes that need it between a policy's drop and its creation
@@ -1191,6 +1285,9 @@ fn close_policy_windows(
             Change::DropColumn { table: t, column } => {
                 t == table && policy_uses(&policy, table, &column.name)
             }
+            // A function it calls, dropped and created again, and the functions that call
+            // that one (created after it): none commits.
+            Change::DropFunction(_) | Change::CreateFunction(_) | Change::ReplaceFunction { .. } => true,
             // Another policy replaced around the same changes stays inside with them: moved
             // before this drop, its creation would come before the column change it waits for.
             Change::DropPolicy {
@@ -1229,6 +1326,18 @@ fn policy_uses(policy: &schema_core::model::Policy, table: &str, column: &str) -
         .flatten()
         .any(|sql| crate::diff::names_identifier(sql, column) || crate::diff::names_identifier(sql, table))
 }
+
+/// Whether the old definition of a policy calls (names) the function `name`.
+fn policy_calls(policy: &schema_core::model::Policy, name: &str) -> bool {
+    [&policy.using, &policy.with_check]
+        .into_iter()
+        .flatten()
+        .any(|sql| crate::diff::names_identifier(sql, name))
+}
+
+/// Where the last objects are created (triggers and views): what may commit in its statements
+/// and waits for a rebuilt function comes after them.
+const LAST_CREATE: u8 = 18;
 
 /// Where superseded drops run: after the foreign keys are added (16), before row-level security.
 const LATE_DROP: u8 = 16;

@@ -160,6 +160,21 @@ pub(super) fn statements(change: &Change, cx: &Context) -> Vec<Statement> {
             )
             .map(|sql| cx.ddl(sql))
             .collect(),
+        // Postgres cannot remove a default (the reverse of adding one): the old function is
+        // dropped and the new one created, with its privileges.
+        ReplaceFunction { from, to } if !from.replaceable_by(to) => {
+            std::iter::once(render::drop_function(from))
+                .chain(std::iter::once(render::create_function(to)))
+                .chain(
+                    to.execute
+                        .is_some()
+                        .then(|| render::function_execute(to, None))
+                        .into_iter()
+                        .flatten(),
+                )
+                .map(|sql| cx.ddl(sql))
+                .collect()
+        }
         ReplaceFunction { from, to } => {
             let mut statements = vec![cx.ddl(render::create_function(to))];
             if from.execute != to.execute {

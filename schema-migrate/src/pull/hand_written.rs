@@ -86,6 +86,7 @@ pub fn function(function: &Function) -> String {
                     string(&function.arguments)
                 },
             ),
+            ("argument_defaults", strings(&function.argument_defaults)),
             ("returns", string(&function.returns)),
             ("language", string(&function.language)),
             (
