@@ -15,7 +15,9 @@ use sea_query::{
     PostgresQueryBuilder, SchemaName, Table as SeaTable, TableName, TypeRef,
 };
 
-use crate::model::{Column, ColumnType, EnumType, ForeignKey, Identity, ReferentialAction, Schema, Table};
+use crate::model::{
+    Column, ColumnType, EnumType, ForeignKey, Function, Identity, ReferentialAction, Schema, Table,
+};
 
 pub use kinds::*;
 pub use raw::*;
@@ -23,8 +25,10 @@ pub use raw::*;
 mod kinds;
 
 /// The whole schema as DDL, in dependency order: extensions, collations, enum types, domains, functions, tables, foreign keys,
-/// indexes, comments, row-level security and policies, triggers, SQL functions (whose bodies
-/// Postgres checks against the tables), grants.
+/// indexes, comments, row-level security and policies, triggers, views, functions with a
+/// SQL-standard body (which Postgres parses against the tables and views), grants. Run it with
+/// `check_function_bodies` off ([`schema_sql`] starts with that setting): a function body
+/// written as a string may read tables created after it.
 pub fn schema(schema: &Schema) -> Vec<String> {
     let mut statements = Vec::new();
     for namespace in schema.namespaces() {
@@ -49,9 +53,31 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     for sequence in &schema.sequences {
         statements.push(create_sequence(sequence));
     }
-    // Postgres checks a SQL function's body against the tables it reads, so those come last.
-    let (sql_functions, functions): (Vec<_>, Vec<_>) =
-        schema.functions.iter().partition(|f| f.language == "sql");
+    // Functions come before what calls them (a policy, a trigger, a check, a view names its
+    // functions when it is created); a body written as a string is not checked against the
+    // tables it reads, which come later, with `check_function_bodies` off (as the script
+    // [`schema_sql`] and `apply_schema` set it, and pg_dump does). A SQL-standard body
+    // (`RETURN ...`, `BEGIN ATOMIC ... END`) is parsed when the function is created, so those
+    // come after the tables and views they read.
+    // A function whose arguments or result name a table's row type comes after the tables,
+    // one that names a view's after the views.
+    let table_types: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+    let view_types: Vec<&str> = schema.views.iter().map(|v| v.name.as_str()).collect();
+    let names_type = |function: &Function, types: &[&str]| {
+        signature_type_names(function).any(|name| types.contains(&name.as_str()))
+    };
+    let mut functions = Vec::new();
+    let mut after_tables = Vec::new();
+    let mut sql_functions = Vec::new();
+    for function in &schema.functions {
+        if function.sql_body || names_type(function, &view_types) {
+            sql_functions.push(function);
+        } else if names_type(function, &table_types) {
+            after_tables.push(function);
+        } else {
+            functions.push(function);
+        }
+    }
     for function in functions {
         statements.push(create_function(function));
         if function.execute.is_some() {
@@ -64,6 +90,12 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     for table in &schema.tables {
         for partition in &table.partitions {
             statements.push(create_partition(&table.name, partition));
+        }
+    }
+    for function in after_tables {
+        statements.push(create_function(function));
+        if function.execute.is_some() {
+            statements.extend(function_execute(function, None));
         }
     }
     for sequence in &schema.sequences {
@@ -147,9 +179,27 @@ pub fn schema(schema: &Schema) -> Vec<String> {
     statements
 }
 
+/// The type names a function's arguments and result are written with (`SETOF documents`,
+/// `TABLE(id uuid)`, `billing."Invoice"[]`): each word, unquoted, that could name a type.
+fn signature_type_names(function: &Function) -> impl Iterator<Item = String> + '_ {
+    [function.arguments.as_str(), function.returns.as_str()]
+        .into_iter()
+        .flat_map(|text| text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '$' | '"'))))
+        .map(|word| word.replace('"', ""))
+        .filter(|word| !word.is_empty())
+}
+
 /// The whole schema as one SQL script.
 pub fn schema_sql(model: &Schema) -> String {
-    script(&schema(model))
+    let statements = schema(model);
+    if statements.is_empty() {
+        return String::new();
+    }
+    // As pg_dump: function bodies may read tables created after them.
+    let mut all = Vec::with_capacity(statements.len() + 1);
+    all.push("SET check_function_bodies = false".to_owned());
+    all.extend(statements);
+    script(&all)
 }
 
 /// Statements joined into a script: each ends with `;` and a blank line separates them.

@@ -70,6 +70,44 @@ fn declared(app: &str, reporting: &str) -> DeclaredSchema {
             body: "\nBEGIN\n    NEW.title := btrim(NEW.title);\n    RETURN NEW;\nEND\n".into(),
             sql_body: false,
         })
+        // LANGUAGE sql, called by a policy (created before it), and one whose result is a
+        // table's row type (created after the table).
+        .function(Function {
+            name: "title_is_set".into(),
+            arguments: "title text".into(),
+            argument_defaults: Vec::new(),
+            returns: "boolean".into(),
+            language: "sql".into(),
+            volatility: Volatility::Immutable,
+            strict: false,
+            parallel: Default::default(),
+            cost: None,
+            rows: None,
+            security_definer: false,
+            search_path: None,
+            execute: None,
+            settings: Default::default(),
+            body: " SELECT length(btrim(title)) > 0 ".into(),
+            sql_body: false,
+        })
+        .function(Function {
+            name: "open_documents".into(),
+            arguments: String::new(),
+            argument_defaults: Vec::new(),
+            returns: "SETOF documents".into(),
+            language: "sql".into(),
+            volatility: Volatility::Stable,
+            strict: false,
+            parallel: Default::default(),
+            cost: None,
+            rows: None,
+            security_definer: false,
+            search_path: None,
+            execute: None,
+            settings: Default::default(),
+            body: " SELECT * FROM documents WHERE NOT archived ".into(),
+            sql_body: false,
+        })
         .trigger(
             "documents",
             Trigger {
@@ -94,6 +132,17 @@ fn declared(app: &str, reporting: &str) -> DeclaredSchema {
                 roles: Vec::new(),
                 using: Some("NOT archived".into()),
                 with_check: None,
+            },
+        )
+        .policy(
+            "documents",
+            Policy {
+                name: "documents_titles_are_set".into(),
+                command: PolicyCommand::Insert,
+                permissive: false,
+                roles: Vec::new(),
+                using: None,
+                with_check: Some("title_is_set(title)".into()),
             },
         )
         .grant("countries", Grant::table(reporting, vec![Privilege::Select]))
@@ -168,6 +217,24 @@ async fn hand_written_objects_round_trip_from_nothing_and_do_what_they_say() {
         .await
         .expect("update");
     assert_eq!(updated, 1, "only the row that is not archived");
+    let blank = app_client
+        .execute(
+            "INSERT INTO documents (organization_id, title, archived) VALUES ($1::text::uuid, '   ', false)",
+            &[&org],
+        )
+        .await
+        .expect_err("the restrictive policy's SQL function refuses a blank title");
+    assert_eq!(
+        blank.code(),
+        Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+        "{blank}"
+    );
+    let open: i64 = app_client
+        .query_one("SELECT count(*) FROM open_documents()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(open, 1, "the SQL function returns the table's rows");
     let granted: bool = client
         .query_one(
             "SELECT has_table_privilege($1, 'countries', 'SELECT') AND NOT has_table_privilege($1, 'countries', 'INSERT')",
