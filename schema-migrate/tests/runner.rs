@@ -920,6 +920,19 @@ async fn a_rails_history_table_is_left_to_the_application() {
     assert_eq!(rails, ["20200101000000"]);
 }
 
+/// The schemas a throwaway database reads back as each of `steps` runs on it in turn.
+async fn shapes_of(name: &str, steps: &[&str]) -> Vec<Schema> {
+    use schema_migrate::inspect::{InspectOptions, inspect};
+    let db = TestDb::create(name).await;
+    let client = db.connect().await;
+    let mut shapes = Vec::new();
+    for step in steps {
+        client.batch_execute(step).await.unwrap();
+        shapes.push(inspect(&client, &InspectOptions::default()).await.unwrap().schema);
+    }
+    shapes
+}
+
 /// A migration whose files are `plan`'s for `from` → `to`, with `to` as its snapshot.
 fn planned(version: &str, description: &str, from: &Schema, to: &Schema) -> Migration {
     use schema_core::Renames;
@@ -951,21 +964,17 @@ fn planned(version: &str, description: &str, from: &Schema, to: &Schema) -> Migr
 #[tokio::test]
 async fn down_refuses_to_take_a_name_an_object_not_in_the_migrations_holds() {
     use schema_migrate::inspect::{InspectOptions, inspect};
-    let shape = TestDb::create("runner_down_collides_shape").await;
-    let shape_client = shape.connect().await;
-    shape_client
-        .batch_execute("CREATE TABLE keep (id int PRIMARY KEY); CREATE TABLE t (id int PRIMARY KEY, n int);")
-        .await
-        .unwrap();
-    let with_t = inspect(&shape_client, &InspectOptions::default())
-        .await
-        .unwrap()
-        .schema;
+    let shapes = shapes_of(
+        "runner_down_collides_shape",
+        &["CREATE TABLE keep (id int PRIMARY KEY); CREATE TABLE t (id int PRIMARY KEY, n int);"],
+    )
+    .await;
+    let with_t = &shapes[0];
     let mut without_t = with_t.clone();
     without_t.tables.retain(|t| t.name != "t");
     let migrations = vec![
-        planned("20240101000000", "create", &Schema::default(), &with_t),
-        planned("20240102000000", "drop_t", &with_t, &without_t),
+        planned("20240101000000", "create", &Schema::default(), with_t),
+        planned("20240102000000", "drop_t", with_t, &without_t),
     ];
     assert!(migrations[1].up.contains("DROP TABLE"), "{}", migrations[1].up);
 
@@ -1037,25 +1046,15 @@ async fn down_refuses_to_take_a_name_an_object_not_in_the_migrations_holds() {
 /// before the next down runs, and the refusal says what was finished.
 #[tokio::test]
 async fn the_downs_after_one_resumed_part_way_are_checked_before_they_run() {
-    use schema_migrate::inspect::{InspectOptions, inspect};
-    let shape = TestDb::create("runner_resumed_collides_shape").await;
-    let shape_client = shape.connect().await;
-    shape_client
-        .batch_execute("CREATE TABLE keep (id int PRIMARY KEY); CREATE TABLE t (id int PRIMARY KEY, n int);")
-        .await
-        .unwrap();
-    let with_t = inspect(&shape_client, &InspectOptions::default())
-        .await
-        .unwrap()
-        .schema;
-    shape_client
-        .batch_execute("DROP TABLE t; CREATE TABLE extra_a (id int); CREATE TABLE extra_b (id int);")
-        .await
-        .unwrap();
-    let with_extras = inspect(&shape_client, &InspectOptions::default())
-        .await
-        .unwrap()
-        .schema;
+    let shapes = shapes_of(
+        "runner_resumed_collides_shape",
+        &[
+            "CREATE TABLE keep (id int PRIMARY KEY); CREATE TABLE t (id int PRIMARY KEY, n int);",
+            "DROP TABLE t; CREATE TABLE extra_a (id int); CREATE TABLE extra_b (id int);",
+        ],
+    )
+    .await;
+    let (with_t, with_extras) = (shapes[0].clone(), shapes[1].clone());
     let mut without_t = with_t.clone();
     without_t.tables.retain(|t| t.name != "t");
     // The third migration's down runs statement by statement; its second statement fails the
