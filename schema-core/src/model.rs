@@ -829,6 +829,46 @@ pub struct Function {
     pub sql_body: bool,
 }
 
+impl Function {
+    /// A function as `CREATE FUNCTION name(arguments) RETURNS returns LANGUAGE language
+    /// volatility AS body` makes it: every other attribute at Postgres' default (not strict,
+    /// PARALLEL UNSAFE, the language's cost, invoker's rights, no `SET`, EXECUTE to PUBLIC, no
+    /// argument defaults, a body written as a string). Set the others on the value.
+    ///
+    /// ```
+    /// use schema_core::model::{Function, Volatility};
+    /// let f = Function::new("title_is_set", "title text", "boolean", "sql", Volatility::Immutable, "SELECT title <> ''");
+    /// assert!(!f.strict && !f.security_definer && f.argument_defaults.is_empty());
+    /// ```
+    pub fn new(
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+        returns: impl Into<String>,
+        language: impl Into<String>,
+        volatility: Volatility,
+        body: impl Into<String>,
+    ) -> Self {
+        Function {
+            name: name.into(),
+            arguments: arguments.into(),
+            argument_defaults: Vec::new(),
+            returns: returns.into(),
+            language: language.into(),
+            volatility,
+            strict: false,
+            parallel: Parallel::default(),
+            cost: None,
+            rows: None,
+            security_definer: false,
+            search_path: None,
+            execute: None,
+            settings: BTreeMap::new(),
+            body: body.into(),
+            sql_body: false,
+        }
+    }
+}
+
 /// `PARALLEL UNSAFE | RESTRICTED | SAFE`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

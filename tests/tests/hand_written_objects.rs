@@ -53,61 +53,34 @@ fn declared(app: &str, reporting: &str) -> DeclaredSchema {
         .table::<Document>()
         .table::<Country>()
         .function(Function {
-            name: "trim_title".into(),
-            arguments: String::new(),
-            argument_defaults: Vec::new(),
-            returns: "trigger".into(),
-            language: "plpgsql".into(),
-            volatility: Volatility::Volatile,
-            strict: false,
-            parallel: Default::default(),
-            cost: None,
-            rows: None,
-            security_definer: false,
             search_path: Some(schema_core::triggers::FUNCTION_SEARCH_PATH.into()),
-            execute: None,
-            settings: Default::default(),
-            body: "\nBEGIN\n    NEW.title := btrim(NEW.title);\n    RETURN NEW;\nEND\n".into(),
-            sql_body: false,
+            ..Function::new(
+                "trim_title",
+                "",
+                "trigger",
+                "plpgsql",
+                Volatility::Volatile,
+                "\nBEGIN\n    NEW.title := btrim(NEW.title);\n    RETURN NEW;\nEND\n",
+            )
         })
         // LANGUAGE sql, called by a policy (created before it), and one whose result is a
         // table's row type (created after the table).
-        .function(Function {
-            name: "title_is_set".into(),
-            arguments: "title text".into(),
-            argument_defaults: Vec::new(),
-            returns: "boolean".into(),
-            language: "sql".into(),
-            volatility: Volatility::Immutable,
-            strict: false,
-            parallel: Default::default(),
-            cost: None,
-            rows: None,
-            security_definer: false,
-            search_path: None,
-            execute: None,
-            settings: Default::default(),
-            body: " SELECT length(btrim(title)) > 0 ".into(),
-            sql_body: false,
-        })
-        .function(Function {
-            name: "open_documents".into(),
-            arguments: String::new(),
-            argument_defaults: Vec::new(),
-            returns: "SETOF documents".into(),
-            language: "sql".into(),
-            volatility: Volatility::Stable,
-            strict: false,
-            parallel: Default::default(),
-            cost: None,
-            rows: None,
-            security_definer: false,
-            search_path: None,
-            execute: None,
-            settings: Default::default(),
-            body: " SELECT * FROM documents WHERE NOT archived ".into(),
-            sql_body: false,
-        })
+        .function(Function::new(
+            "title_is_set",
+            "title text",
+            "boolean",
+            "sql",
+            Volatility::Immutable,
+            " SELECT length(btrim(title)) > 0 ",
+        ))
+        .function(Function::new(
+            "open_documents",
+            "",
+            "SETOF documents",
+            "sql",
+            Volatility::Stable,
+            " SELECT * FROM documents WHERE NOT archived ",
+        ))
         .trigger(
             "documents",
             Trigger {

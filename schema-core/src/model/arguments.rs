@@ -207,22 +207,15 @@ mod tests {
 
     fn function(arguments: &str, defaults: &[&str]) -> Function {
         Function {
-            name: "f".into(),
-            arguments: arguments.into(),
             argument_defaults: defaults.iter().map(|d| (*d).to_owned()).collect(),
-            returns: "integer".into(),
-            language: "sql".into(),
-            volatility: super::super::Volatility::Immutable,
-            strict: false,
-            parallel: Default::default(),
-            cost: None,
-            rows: None,
-            security_definer: false,
-            search_path: None,
-            execute: None,
-            settings: Default::default(),
-            body: "SELECT 1".into(),
-            sql_body: false,
+            ..Function::new(
+                "f",
+                arguments,
+                "integer",
+                "sql",
+                super::super::Volatility::Immutable,
+                "SELECT 1",
+            )
         }
     }
 
